@@ -1,0 +1,51 @@
+import { constants } from 'node:os'
+
+/** Linux errno numbers by name (ENOENT, EACCES, ...), positive as in C. */
+export const Errno = constants.errno
+
+export type ErrnoName = keyof typeof constants.errno
+
+const namesByNumber = new Map<number, string>(
+  Object.entries(constants.errno).map(([name, value]) => [value, name]),
+)
+
+/** The symbolic name of an errno number, or `E<number>` when unknown. */
+export function errnoName(errno: number): string {
+  return namesByNumber.get(errno) ?? `E${errno}`
+}
+
+/**
+ * The one error type of fusekit: a failed operation carrying the errno the kernel will see.
+ * Backends throw it; anything else thrown is treated as a bug and answered with EIO.
+ */
+export class FsError extends Error {
+  override readonly name = 'FsError'
+  readonly errno: number
+  readonly code: string
+
+  constructor(errno: number | ErrnoName, message?: string, options?: ErrorOptions) {
+    const value = typeof errno === 'number' ? errno : constants.errno[errno]
+    const code = errnoName(value)
+    super(message ? `${code}: ${message}` : code, options)
+    this.errno = value
+    this.code = code
+  }
+}
+
+/**
+ * Converts a Node.js system error (fs, net, child_process) to an FsError with the same errno;
+ * returns undefined for anything that is not a system error.
+ */
+export function mapErrno(error: unknown): FsError | undefined {
+  if (error instanceof FsError) return error
+  if (typeof error !== 'object' || error === null) return undefined
+  const { code, errno } = error as { code?: unknown; errno?: unknown }
+  if (typeof code === 'string' && code in constants.errno) {
+    return new FsError(constants.errno[code as ErrnoName], undefined, { cause: error })
+  }
+  // libuv reports errno as a negative number.
+  if (typeof errno === 'number' && errno !== 0 && namesByNumber.has(Math.abs(errno))) {
+    return new FsError(Math.abs(errno), undefined, { cause: error })
+  }
+  return undefined
+}

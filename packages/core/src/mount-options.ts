@@ -1,0 +1,107 @@
+import { FsError } from './errno.js'
+
+/** How a filesystem is mounted. Every field has a default; backends may change the defaults. */
+export interface MountOptions {
+  /** Shown as the source in /proc/mounts and `df`. */
+  fsname: string
+  /** Shown as the type: fuse.<subtype>. */
+  subtype: string
+  readOnly: boolean
+  /** Let other users see the mount (needs root or user_allow_other in /etc/fuse.conf). */
+  allowOther: boolean
+  /** Let the kernel check permissions from the mode bits (the binding gives no caller identity). */
+  defaultPermissions: boolean
+  /** Seconds the kernel may cache attributes. */
+  attrTimeout: number
+  /** Seconds the kernel may cache name lookups. */
+  entryTimeout: number
+  /** Seconds the kernel may cache a failed lookup. */
+  negativeTimeout: number
+  /** Keep file pages cached across opens: right when every change goes through the mount. */
+  kernelCache: boolean
+  /** Drop cached pages when size or mtime changed: right when the data can change underneath. */
+  autoCache: boolean
+  /** Largest write request in bytes (libfuse 2 caps it at 128 KiB). */
+  maxWrite: number
+  /** Seconds an operation may take before the kernel gets ETIMEDOUT; 0 disables the limit. */
+  opTimeout: number
+  /** Milliseconds the event loop keeps polling after a request, to answer the next one fast. */
+  hotLoopMs: number
+  /** Log every operation with its result and latency. */
+  debug: boolean
+  /** Raw FUSE options passed as they are (`-o name[=value]`). */
+  fuseOptions: string[]
+}
+
+export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
+  fsname: 'fusekit',
+  subtype: 'fusekit',
+  readOnly: false,
+  allowOther: false,
+  defaultPermissions: true,
+  attrTimeout: 1,
+  entryTimeout: 1,
+  negativeTimeout: 0,
+  kernelCache: false,
+  autoCache: false,
+  maxWrite: 131072,
+  opTimeout: 30,
+  hotLoopMs: 2,
+  debug: false,
+  fuseOptions: [],
+})
+
+const MAX_OPTION_STRING = 1000 // fuse-native copies the option string into a 1024-byte buffer
+
+/** Layers backend defaults and user choices over the core defaults, and validates the result. */
+export function resolveMountOptions(...layers: Array<Partial<MountOptions> | undefined>): MountOptions {
+  const options: MountOptions = { ...defaultMountOptions, fuseOptions: [] }
+  for (const layer of layers) {
+    if (!layer) continue
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value
+    }
+  }
+  validate(options)
+  return options
+}
+
+function validate(o: MountOptions): void {
+  const invalid = (message: string) => new FsError('EINVAL', `invalid mount option: ${message}`)
+  for (const key of ['attrTimeout', 'entryTimeout', 'negativeTimeout', 'opTimeout', 'hotLoopMs'] as const) {
+    if (!Number.isFinite(o[key]) || o[key] < 0) throw invalid(`${key} must be a number >= 0, got ${o[key]}`)
+  }
+  if (!Number.isInteger(o.maxWrite) || o.maxWrite < 4096 || o.maxWrite > 131072) {
+    throw invalid(`maxWrite must be an integer from 4096 to 131072, got ${o.maxWrite}`)
+  }
+  for (const name of ['fsname', 'subtype'] as const) {
+    if (!/^[\w.@:/+-]+$/.test(o[name])) throw invalid(`${name} may hold only letters, digits and . _ @ : / + -, got "${o[name]}"`)
+  }
+  if (o.kernelCache && o.autoCache) throw invalid('kernelCache and autoCache exclude each other')
+  for (const raw of o.fuseOptions) {
+    if (!/^[\w.-]+(=[^,\s]*)?$/.test(raw)) throw invalid(`"${raw}" is not a FUSE option (name or name=value)`)
+  }
+  if (fuseOptionList(o).join(',').length > MAX_OPTION_STRING) throw invalid('the FUSE option string is too long')
+}
+
+/** The -o list handed to libfuse. */
+export function fuseOptionList(o: MountOptions): string[] {
+  const list = [
+    `fsname=${o.fsname}`,
+    `subtype=${o.subtype}`,
+    // Real inode numbers in stat, and writes in 128 KiB pieces rather than 4 KiB.
+    'use_ino',
+    'big_writes',
+    `max_write=${o.maxWrite}`,
+    `attr_timeout=${o.attrTimeout}`,
+    `entry_timeout=${o.entryTimeout}`,
+    `negative_timeout=${o.negativeTimeout}`,
+  ]
+  if (o.readOnly) list.push('ro')
+  if (o.allowOther) list.push('allow_other')
+  if (o.defaultPermissions) list.push('default_permissions')
+  if (o.kernelCache) list.push('kernel_cache')
+  if (o.autoCache) list.push('auto_cache')
+  list.push(...o.fuseOptions)
+  return list
+}

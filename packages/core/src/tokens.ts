@@ -1,0 +1,13 @@
+import type { InjectionToken } from 'tsyringe'
+import type { Operations } from './operations.js'
+import type { MountOptions } from './mount-options.js'
+import type { Logger } from './logger.js'
+import type { FuseDriver } from './driver.js'
+
+/** Dependency-injection tokens of a mount's child container. */
+export const MOUNT_OPTIONS: InjectionToken<MountOptions> = Symbol('fusekit.MountOptions')
+export const MOUNTPOINT: InjectionToken<string> = Symbol('fusekit.Mountpoint')
+export const BACKEND_OPTIONS: InjectionToken<unknown> = Symbol('fusekit.BackendOptions')
+export const LOGGER: InjectionToken<Logger> = Symbol('fusekit.Logger')
+export const OPERATIONS: InjectionToken<Operations> = Symbol('fusekit.Operations')
+export const FUSE_DRIVER: InjectionToken<FuseDriver> = Symbol('fusekit.FuseDriver')
