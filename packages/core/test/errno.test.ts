@@ -1,0 +1,27 @@
+import { promises as fs } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { Errno, FsError, errnoName, mapErrno } from '../src/errno.js'
+
+describe('FsError', () => {
+  it('is built from a name or a number', () => {
+    expect(new FsError('ENOENT').errno).toBe(2)
+    expect(new FsError(Errno.EEXIST, 'already there').message).toBe('EEXIST: already there')
+    expect(errnoName(99999)).toBe('E99999')
+  })
+})
+
+describe('mapErrno', () => {
+  it('converts a Node system error to the same errno', async () => {
+    const error = await fs.stat('/definitely/not/here').catch((e: unknown) => e)
+    const mapped = mapErrno(error)
+    expect(mapped).toBeInstanceOf(FsError)
+    expect(mapped?.errno).toBe(Errno.ENOENT)
+    expect(mapped?.cause).toBe(error)
+  })
+  it('returns FsErrors as they are and undefined for non-system errors', () => {
+    const e = new FsError('EIO')
+    expect(mapErrno(e)).toBe(e)
+    expect(mapErrno(new Error('plain'))).toBeUndefined()
+    expect(mapErrno('text')).toBeUndefined()
+  })
+})

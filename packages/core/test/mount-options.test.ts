@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { FsError } from '../src/errno.js'
+import { fuseOptionList, resolveMountOptions } from '../src/mount-options.js'
+
+describe('resolveMountOptions', () => {
+  it('layers backend defaults and user choices over the core defaults', () => {
+    const o = resolveMountOptions({ kernelCache: true, attrTimeout: 5 }, { attrTimeout: 2 })
+    expect(o.kernelCache).toBe(true)
+    expect(o.attrTimeout).toBe(2)
+    expect(o.maxWrite).toBe(131072)
+  })
+
+  it('ignores undefined values in a layer', () => {
+    expect(resolveMountOptions({ attrTimeout: undefined }).attrTimeout).toBe(1)
+  })
+
+  it.each([
+    [{ attrTimeout: -1 }, /attrTimeout must be a number >= 0/],
+    [{ maxWrite: 1 << 20 }, /maxWrite must be an integer from 4096 to 131072/],
+    [{ fsname: 'a,b' }, /fsname may hold only/],
+    [{ kernelCache: true, autoCache: true }, /exclude each other/],
+    [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
+  ])('refuses %j with EINVAL', (layer, message) => {
+    const error = (() => { try { resolveMountOptions(layer) } catch (e) { return e } })()
+    expect(error).toBeInstanceOf(FsError)
+    expect((error as FsError).code).toBe('EINVAL')
+    expect((error as FsError).message).toMatch(message)
+  })
+})
+
+describe('fuseOptionList', () => {
+  it('always asks for real inode numbers and 128 KiB writes', () => {
+    expect(fuseOptionList(resolveMountOptions())).toEqual(expect.arrayContaining(['use_ino', 'big_writes', 'max_write=131072']))
+  })
+
+  it('keeps zero timeouts, which fuse-native would drop', () => {
+    const list = fuseOptionList(resolveMountOptions({ attrTimeout: 0, entryTimeout: 0 }))
+    expect(list).toContain('attr_timeout=0')
+    expect(list).toContain('entry_timeout=0')
+  })
+
+  it('maps the typed options and appends raw ones', () => {
+    const list = fuseOptionList(resolveMountOptions({ readOnly: true, allowOther: true, autoCache: true, fsname: 'src', subtype: 'memory', fuseOptions: ['noatime'] }))
+    expect(list).toEqual(expect.arrayContaining(['ro', 'allow_other', 'auto_cache', 'default_permissions', 'fsname=src', 'subtype=memory']))
+    expect(list.at(-1)).toBe('noatime')
+    expect(list).not.toContain('kernel_cache')
+  })
+
+  it('keeps the mount private unless allowOther is set', () => {
+    expect(fuseOptionList(resolveMountOptions())).not.toContain('allow_other')
+  })
+})

@@ -1,0 +1,116 @@
+import 'reflect-metadata'
+import { describe, expect, it } from 'vitest'
+import { Errno, FsError } from '../src/errno.js'
+import type { Logger } from '../src/logger.js'
+import { resolveMountOptions, type MountOptions } from '../src/mount-options.js'
+import type { Operations } from '../src/operations.js'
+import { RequestDispatcher } from '../src/request-dispatcher.js'
+import type { Stat } from '../src/types.js'
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = []
+  const log = (m: string) => void lines.push(m)
+  return { level: 'debug', lines, debug: log, info: log, warn: log, error: log }
+}
+
+function dispatcher(ops: Partial<Operations>, options: Partial<MountOptions> = {}) {
+  const logger = recordingLogger()
+  const full = { getattr: async () => { throw new FsError('ENOENT') }, ...ops } as Operations
+  const d = new RequestDispatcher(full, logger, resolveMountOptions({ hotLoopMs: 0, ...options }))
+  return { d, logger }
+}
+
+function call<T>(d: RequestDispatcher, name: Parameters<RequestDispatcher['dispatch']>[0], args: unknown[]) {
+  return new Promise<{ errno: number; value?: T; replies: number }>((resolve) => {
+    let replies = 0
+    d.dispatch(name, args as never, (errno, value) => {
+      replies++
+      resolve({ errno, value: value as T, get replies() { return replies } })
+    })
+  })
+}
+
+describe('RequestDispatcher', () => {
+  it('answers a result with errno 0', async () => {
+    const { d } = dispatcher({ readlink: async () => 'target' })
+    expect(await call(d, 'readlink', ['/l'])).toMatchObject({ errno: 0, value: 'target' })
+  })
+
+  it('answers an FsError with its errno', async () => {
+    const { d, logger } = dispatcher({ unlink: async () => { throw new FsError('EISDIR') } })
+    expect((await call(d, 'unlink', ['/d'])).errno).toBe(Errno.EISDIR)
+    expect(logger.lines).toEqual([])
+  })
+
+  it('answers EIO for a rejected plain Error and logs it once with operation and path', async () => {
+    const { d, logger } = dispatcher({ rmdir: async () => { throw new Error('boom') } })
+    expect((await call(d, 'rmdir', ['/x'])).errno).toBe(Errno.EIO)
+    expect(logger.lines).toHaveLength(1)
+    expect(logger.lines[0]).toMatch(/^rmdir \/x failed unexpectedly \(answered EIO\): Error: boom/)
+  })
+
+  it('answers EIO for a synchronous throw instead of crashing', async () => {
+    const ops = { mkdir: () => { throw new TypeError('not a promise') } } as unknown as Partial<Operations>
+    const { d } = dispatcher(ops)
+    expect((await call(d, 'mkdir', ['/x', 0o755])).errno).toBe(Errno.EIO)
+  })
+
+  it('answers EIO for an FsError whose errno is out of range', async () => {
+    const { d } = dispatcher({ rmdir: async () => { throw new FsError(99999) } })
+    expect((await call(d, 'rmdir', ['/x'])).errno).toBe(Errno.EIO)
+  })
+
+  it('accepts a backend that returns a plain value', async () => {
+    const ops = { readlink: () => 'plain' } as unknown as Partial<Operations>
+    const { d } = dispatcher(ops)
+    expect(await call(d, 'readlink', ['/l'])).toMatchObject({ errno: 0, value: 'plain' })
+  })
+
+  it('answers ETIMEDOUT once after the operation timeout and drops the late result', async () => {
+    let finish!: () => void
+    const { d, logger } = dispatcher({ fsync: () => new Promise<void>((r) => (finish = r)) }, { opTimeout: 0.05 })
+    const replies: number[] = []
+    const first = new Promise<void>((resolve) => d.dispatch('fsync', ['/f', false, 1], (errno) => { replies.push(errno); resolve() }))
+    await first
+    finish()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(replies).toEqual([Errno.ETIMEDOUT])
+    expect(logger.lines.join('\n')).toMatch(/fsync \/f took longer than 0.05s/)
+    d.close()
+  })
+
+  it('answers requests still in flight with ENOTCONN on close', async () => {
+    const { d } = dispatcher({ flush: () => new Promise<void>(() => {}) })
+    const pending = call(d, 'flush', ['/f', 1])
+    d.close()
+    expect((await pending).errno).toBe(Errno.ENOTCONN)
+  })
+
+  it('still replies when the driver cannot encode a value', async () => {
+    const { d, logger } = dispatcher({ getattr: async () => ({}) as Stat })
+    const errnos: number[] = []
+    await new Promise<void>((resolve) =>
+      d.dispatch('getattr', ['/'], (errno) => {
+        errnos.push(errno)
+        if (errno === 0) throw new Error('cannot encode')
+        resolve()
+      }),
+    )
+    expect(errnos).toEqual([0, Errno.EIO])
+    expect(logger.lines[0]).toMatch(/reply failed/)
+  })
+
+  it('logs each operation with its result and latency in debug mode', async () => {
+    const { d, logger } = dispatcher({ readlink: async () => 'x', unlink: async () => { throw new FsError('ENOENT') } }, { debug: true })
+    await call(d, 'readlink', ['/a'])
+    await call(d, 'unlink', ['/b'])
+    expect(logger.lines[0]).toMatch(/^readlink\("\/a"\) -> "x" \[\d+ µs\]$/)
+    expect(logger.lines[1]).toMatch(/^unlink\("\/b"\) -> ENOENT \[\d+ µs\]$/)
+  })
+
+  it('knows which operations the backend implements', () => {
+    const { d } = dispatcher({ read: async () => 0 })
+    expect(d.implements('read')).toBe(true)
+    expect(d.implements('write')).toBe(false)
+  })
+})
