@@ -1,0 +1,54 @@
+import { backendsCommand } from './commands/backends.js'
+import { mountCommand } from './commands/mount.js'
+import { unmountCommand } from './commands/unmount.js'
+import { createContext, type CliIo } from './context.js'
+import { describeError, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js'
+import { versionLine } from './version.js'
+
+const USAGE = `Usage: fusekit <command> [options]
+
+Commands:
+  mount <backend> <mountpoint> [options]  Mount a backend in the foreground (Ctrl-C unmounts)
+  unmount <mountpoint>                    Unmount, also a stale mount left by a killed process
+  backends                                List the installed backends with their versions
+
+Options:
+  -h, --help     Show help; fusekit mount <backend> --help shows a backend's options
+  -v, --version  Show the version
+
+Exit codes: 0 success, 1 failure, 2 wrong usage.`
+
+/** Runs the fusekit command line; resolves with the exit code. `mount` resolves once unmounted. */
+export async function runCli(argv: readonly string[], io?: CliIo): Promise<number> {
+  const ctx = createContext(io)
+  const [command, ...rest] = argv
+  try {
+    switch (command) {
+      case undefined:
+        ctx.err(USAGE)
+        return EXIT_USAGE
+      case '-h':
+      case '--help':
+      case 'help':
+        ctx.out(USAGE)
+        return EXIT_OK
+      case '-v':
+      case '--version':
+        ctx.out(versionLine())
+        return EXIT_OK
+      case 'mount':
+        return await mountCommand(rest, ctx)
+      case 'unmount':
+      case 'umount':
+        return await unmountCommand(rest, ctx)
+      case 'backends':
+        return backendsCommand(rest, ctx)
+      default:
+        throw new UsageError(`unknown command "${command}"; commands: mount, unmount, backends (see fusekit --help)`)
+    }
+  } catch (error) {
+    const { text, exitCode } = describeError(error, ctx.secrets, argv.includes('--debug'))
+    ctx.err(`fusekit: error: ${text}`)
+    return exitCode
+  }
+}

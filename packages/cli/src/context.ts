@@ -1,0 +1,30 @@
+import { mask } from './errors.js'
+
+/** Where a command runs and writes; tests and embedders can give their own. */
+export interface CliContext {
+  readonly cwd: string
+  /** Writes one line to standard output. */
+  out(line: string): void
+  /** Writes one line to standard error, masking secrets. */
+  err(line: string): void
+  /** Values never to print (secret backend options), filled in as they are parsed. */
+  readonly secrets: string[]
+}
+
+export interface CliIo {
+  cwd?: string
+  stdout?: (text: string) => void
+  stderr?: (text: string) => void
+}
+
+export function createContext(io: CliIo = {}): CliContext {
+  const stdout = io.stdout ?? ((text: string) => process.stdout.write(text))
+  const stderr = io.stderr ?? ((text: string) => process.stderr.write(text))
+  const secrets: string[] = []
+  return {
+    cwd: io.cwd ?? process.cwd(),
+    secrets,
+    out: (line) => stdout(line + '\n'),
+    err: (line) => stderr(mask(line, secrets) + '\n'),
+  }
+}

@@ -1,0 +1,8 @@
+export { runCli } from './cli.js'
+export type { CliIo } from './context.js'
+export { CliError, UsageError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.js'
+export { builtinBackends } from './backends/builtin.js'
+export { backendSource, type BackendSource } from './backends/names.js'
+export { resolveBackend, type ResolvedBackend } from './backends/resolve.js'
+export { installedBackends, type InstalledBackend } from './backends/discover.js'
+export { backendFlags, type BackendFlag } from './options/schema-flags.js'

@@ -1,0 +1,66 @@
+import type { MountOptions } from '@fusekit/core'
+import { parseNumber, type FlagSpec } from './flags.js'
+
+/** A flag that sets one mount option. */
+export interface MountFlag extends FlagSpec {
+  key: keyof MountOptions
+}
+
+type Kind = 'switch' | 'seconds' | 'bytes' | 'text'
+
+const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; description: string }> = [
+  { key: 'readOnly', name: 'read-only', kind: 'switch', description: 'Mount read-only' },
+  { key: 'allowOther', name: 'allow-other', kind: 'switch', description: 'Let other users use the mount (root, or user_allow_other in /etc/fuse.conf)' },
+  { key: 'defaultPermissions', name: 'default-permissions', kind: 'switch', description: 'Let the kernel check permissions from the mode bits' },
+  { key: 'debug', name: 'debug', kind: 'switch', description: 'Log every operation with its result and latency' },
+  { key: 'fsname', name: 'fsname', kind: 'text', description: 'Source name shown in /proc/mounts and df' },
+  { key: 'attrTimeout', name: 'attr-timeout', kind: 'seconds', description: 'Seconds the kernel may cache attributes' },
+  { key: 'entryTimeout', name: 'entry-timeout', kind: 'seconds', description: 'Seconds the kernel may cache name lookups' },
+  { key: 'negativeTimeout', name: 'negative-timeout', kind: 'seconds', description: 'Seconds the kernel may cache a failed lookup' },
+  { key: 'opTimeout', name: 'op-timeout', kind: 'seconds', description: 'Seconds an operation may take before it fails with ETIMEDOUT (0: no limit)' },
+  { key: 'kernelCache', name: 'kernel-cache', kind: 'switch', description: 'Keep file pages cached across opens (only when nothing changes the data underneath)' },
+  { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
+  { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072)' },
+]
+
+/** The mount flags every backend accepts, with the defaults that apply to it. */
+export function mountFlags(defaults: MountOptions): MountFlag[] {
+  const flags: MountFlag[] = table.map(({ key, name, kind, description }) => ({
+    key,
+    name,
+    description,
+    takesValue: kind !== 'switch',
+    convert: kind === 'seconds' || kind === 'bytes' ? number(kind) : undefined,
+    label: kind === 'text' ? 'name' : kind,
+    defaultValue: String(defaults[key]),
+  }))
+  flags.push({
+    key: 'fuseOptions',
+    name: 'option',
+    short: 'o',
+    takesValue: true,
+    repeatable: true,
+    label: 'opt[,opt...]',
+    description: 'Raw FUSE mount options, passed as they are',
+  })
+  return flags
+}
+
+/** Mount options from parsed flag values; `-o a,b -o c` gives fuseOptions [a, b, c]. */
+export function mountOptionsFrom(values: ReadonlyMap<string, unknown>, flags: readonly MountFlag[]): Partial<MountOptions> {
+  const options: Record<string, unknown> = {}
+  for (const flag of flags) {
+    if (!values.has(flag.name)) continue
+    const value = values.get(flag.name)
+    options[flag.key] = flag.key === 'fuseOptions' ? (value as string[]).flatMap((v) => v.split(',')).filter((v) => v !== '') : value
+  }
+  return options as Partial<MountOptions>
+}
+
+function number(kind: 'seconds' | 'bytes'): (raw: string) => number {
+  return (raw) => {
+    const value = parseNumber(raw)
+    if (value === undefined) throw new Error(kind === 'seconds' ? 'expects a number of seconds' : 'expects a number of bytes')
+    return value
+  }
+}

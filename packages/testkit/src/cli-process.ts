@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** Absolute path of the built CLI, packages/cli/dist/bin.js. */
+export function cliPath(): string {
+  const path = resolve(dirname(fileURLToPath(import.meta.url)), '../../cli/dist/bin.js')
+  if (!existsSync(path)) throw new Error(`${path} is missing: build the CLI first (pnpm --filter @fusekit/cli build)`)
+  return path
+}
+
+export interface RunCliOptions {
+  cwd?: string
+  env?: NodeJS.ProcessEnv
+  /** Kill the process and fail after this long (default 30 s). */
+  timeoutMs?: number
+}
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs `fusekit <args>` in a child process and collects its output. */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [cliPath(), ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`fusekit ${args.join(' ')} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, timeoutMs)
+    child.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr })
+    })
+  })
+}
