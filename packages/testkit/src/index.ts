@@ -1,3 +1,6 @@
 export { startMount, cleanupMounts, type MountProcess, type StartMountOptions } from './mount-process.js'
 export { cliPath, runCli, type CliResult, type RunCliOptions } from './cli-process.js'
 export { assertFuseAvailable } from './fuse-available.js'
+export { describePosixSuite, type PosixCapabilities, type PosixSuiteSetup } from './posix-suite.js'
+export { useMount, type SuiteMountSetup } from './posix-suite-mount.js'
+export { expectErrno, run, runFailing, sha256, type CommandResult, type FailedCommand } from './posix-suite-tools.js'

@@ -1,0 +1,3 @@
+import { describePosixSuite } from '@fusekit/testkit'
+
+describePosixSuite('memory', { backend: 'memory' })

@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// `pnpm test`: runs every package's tests through turbo, then adds up the JSON reports that
+// vitest.shared.ts makes each package write, and ends with one line: "N passed, N failed".
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)))
+const resultsDir = join(root, '.test-results')
+
+rmSync(resultsDir, { recursive: true, force: true })
+
+// One package at a time: several FUSE-heavy suites at once on a small machine only slow each
+// other down, and a failure is easier to read when the output is not interleaved.
+const turbo = spawnSync(
+  join(root, 'node_modules', '.bin', 'turbo'),
+  ['run', 'test', '--concurrency=1', '--continue', '--ui=stream'],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
+)
+if (turbo.error) console.error(`could not run turbo: ${turbo.error.message}`)
+
+let passed = 0
+let failed = 0
+const problems = []
+
+for (const pkg of packagesWithTests()) {
+  const reportPath = join(resultsDir, `${pkg.name.replace(/^@/, '').replace(/\//g, '-')}.json`)
+  if (!existsSync(reportPath)) {
+    failed += 1
+    problems.push(`${pkg.name}: its test run wrote no report (${relative(root, reportPath)}): it crashed, or its build failed`)
+    continue
+  }
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'))
+  for (const file of report.testResults) {
+    const name = relative(root, file.name)
+    const counts = { passed: 0, failed: 0 }
+    for (const test of file.assertionResults) {
+      if (test.status === 'passed') counts.passed += 1
+      else {
+        // Skipped tests are not allowed here; tests left unrun by a failed beforeAll count as failed too.
+        counts.failed += 1
+        if (test.status !== 'failed') problems.push(`${name}: "${test.fullName}" did not run (${test.status})`)
+      }
+    }
+    // A file can fail with no failed test: it did not load, or a hook failed after its tests.
+    if (file.status === 'failed' && counts.failed === 0) {
+      counts.failed = 1
+      problems.push(`${name}: ${file.message || 'failed outside any test (in a hook)'}`)
+    }
+    passed += counts.passed
+    failed += counts.failed
+  }
+  if (report.testResults.length === 0) {
+    failed += 1
+    problems.push(`${pkg.name}: no test files ran`)
+  }
+}
+
+if (turbo.status !== 0 && failed === 0) {
+  failed += 1
+  problems.push(`turbo run test exited with ${turbo.status ?? turbo.signal}`)
+}
+
+console.log('')
+for (const problem of problems) console.log(`  ${problem}`)
+console.log(`${passed} passed, ${failed} failed`)
+process.exitCode = failed > 0 || turbo.status !== 0 ? 1 : 0
+
+function packagesWithTests() {
+  const packagesDir = join(root, 'packages')
+  return readdirSync(packagesDir)
+    .map((dir) => join(packagesDir, dir, 'package.json'))
+    .filter((manifest) => existsSync(manifest))
+    .map((manifest) => JSON.parse(readFileSync(manifest, 'utf8')))
+    .filter((pkg) => pkg.scripts?.test)
+}
