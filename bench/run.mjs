@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// fusekit benchmarks (not tests): each backend side by side with bindfs and a non-FUSE baseline,
+// in one run. As root: node bench/run.mjs memory|passthrough|all [options]; see bench/README.md.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
+import { cliBin, repoRoot } from './lib/mounts.mjs'
+import { Samples, headerLines, phaseLines, summaryMarkdown } from './lib/report.mjs'
+import { capture, commandExists, machineInfo } from './lib/system.mjs'
+import { memorySuite } from './suites/memory.mjs'
+import { passthroughSuite } from './suites/passthrough.mjs'
+
+const SUITES = { memory: memorySuite, passthrough: passthroughSuite }
+const USAGE = `usage: node bench/run.mjs memory|passthrough|all [options]   (as root)
+  --runs N               repetitions of every phase; the median is reported (3)
+  --size-mib N           size of the sequential file in MiB (1024)
+  --files N              number of small files (10000)
+  --tree DIR             tree copied by the passthrough suite (node_modules/.pnpm of this repo)
+  --source-parent DIR    where the passthrough source directory is created (/var/tmp)
+  --fio-size-mib N       size of the fio file in MiB (256)
+  --fio-runtime S        seconds per fio run (10)
+  --only KEYS            comma-separated phase groups: seq, files, tree, fio
+  --fusekit-arg ARG      extra argument for 'fusekit mount' (repeatable, e.g. --fusekit-arg=--attr-timeout=5)
+  --bindfs-option OPT    extra -o option for bindfs (repeatable)
+  --bindfs-multithreaded run bindfs with --multithreaded (it is single-threaded by default)
+  --out FILE             where to write the JSON results (bench/results/<suite>-<time>.json)`
+
+const { values: flags, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    runs: { type: 'string', default: '3' },
+    'size-mib': { type: 'string', default: '1024' },
+    files: { type: 'string', default: '10000' },
+    tree: { type: 'string', default: join(repoRoot, 'node_modules/.pnpm') },
+    'source-parent': { type: 'string', default: '/var/tmp' },
+    'fio-size-mib': { type: 'string', default: '256' },
+    'fio-runtime': { type: 'string', default: '10' },
+    only: { type: 'string' },
+    'fusekit-arg': { type: 'string', multiple: true, default: [] },
+    'bindfs-option': { type: 'string', multiple: true, default: [] },
+    'bindfs-multithreaded': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+
+if (flags.help) {
+  console.log(USAGE)
+  process.exit(0)
+}
+const which = positionals[0]
+if (positionals.length !== 1 || !(which in SUITES || which === 'all')) fail(USAGE, 2)
+
+const settings = {
+  runs: positiveInteger('runs'),
+  sizeMiB: positiveInteger('size-mib'),
+  files: positiveInteger('files'),
+  tree: flags.tree,
+  sourceParent: flags['source-parent'],
+  fioSizeMiB: positiveInteger('fio-size-mib'),
+  fioRuntime: positiveInteger('fio-runtime'),
+  only: flags.only?.split(','),
+  fusekitArgs: flags['fusekit-arg'],
+  bindfsOptions: flags['bindfs-option'],
+  bindfsFlags: flags['bindfs-multithreaded'] ? ['--multithreaded'] : [],
+}
+const suites = which === 'all' ? Object.values(SUITES) : [SUITES[which]]
+
+preflight(suites)
+installCleanupHandlers()
+const info = environment()
+console.log(headerLines(info).join('\n'))
+for (const suite of suites) {
+  try {
+    await runSuite(suite)
+  } finally {
+    cleanupAll()
+  }
+}
+
+async function runSuite(suite) {
+  const groups = suite.groups(settings).filter((g) => !settings.only || settings.only.includes(g.key))
+  console.log(`\n=== ${suite.name} suite: ${settings.runs} run(s) per phase, median reported ===`)
+  const { targets, fuseOptions, notes = [] } = await suite.mount(settings)
+  console.log(`fusekit ${suite.subject} FUSE options (also given to bindfs): ${fuseOptions.join(',')}`)
+  for (const note of notes) console.log(note)
+  for (const target of targets) console.log(`${target.name.padEnd(12)} ${target.commands.join('  &&  ')}`)
+
+  const samples = new Samples()
+  for (const group of groups) {
+    for (const target of targets) await group.prepare?.(target)
+    for (let rep = 1; rep <= settings.runs; rep++) {
+      // A different target goes first each time, so none always runs on a fresher system.
+      for (const target of rotate(targets, rep - 1)) {
+        process.stderr.write(`  ${group.key} run ${rep}/${settings.runs} on ${target.name}...\n`)
+        const record = (phaseId, value, ms, extra) => samples.record(phaseId, target.name, value, ms, extra)
+        try {
+          await group.run(target, rep, record)
+        } catch (error) {
+          process.stderr.write(`  ${group.key} failed on ${target.name}: ${error.message}\n`)
+          for (const phase of group.phases) samples.fail(phase.id, target.name, error)
+        }
+      }
+    }
+    for (const target of targets) await group.finish?.(target)
+    for (const phase of group.phases) console.log('\n' + phaseLines(suite, phase, targets, samples).join('\n'))
+  }
+
+  const phases = groups.flatMap((g) => g.phases)
+  console.log(`\n${suite.name} summary (speeds: higher is better; a ratio above 1 means ${suite.subject} is faster):\n`)
+  console.log(summaryMarkdown(suite, phases, targets, samples).join('\n'))
+  for (const target of targets) {
+    if (target.log?.length) console.log(`\n${target.name} mount printed:\n  ${target.log.join('\n  ')}`)
+  }
+  saveResults(suite, { info, settings, fuseOptions, targets: targets.map(({ name, commands }) => ({ name, commands })), phases, samples })
+}
+
+function saveResults(suite, results) {
+  const stamp = results.info.date.replace(/[:.]/g, '-')
+  const file = flags.out ?? join(repoRoot, 'bench/results', `${suite.name}-${stamp}.json`)
+  mkdirSync(join(file, '..'), { recursive: true })
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
+  console.log(`\nresults written to ${file}`)
+}
+
+function preflight(suites) {
+  const problems = []
+  if (process.getuid?.() !== 0) problems.push('run as root: the bench drops caches and mounts tmpfs')
+  if (!existsSync('/dev/fuse')) problems.push('/dev/fuse is missing: load the fuse module (modprobe fuse)')
+  const tools = ['bindfs', 'fusermount', ...(suites.includes(passthroughSuite) ? ['fio'] : [])]
+  const missing = tools.filter((t) => !commandExists(t))
+  if (missing.length > 0) problems.push(`missing ${missing.join(', ')}: apt-get install -y bindfs fio fuse (or run bench/setup.sh)`)
+  const packages = ['packages/core', 'packages/cli', ...suites.map((s) => `packages/backend-${s.name}`)]
+  const unbuilt = packages.filter((p) => !existsSync(join(repoRoot, p, 'dist/index.js')))
+  if (unbuilt.length > 0 || !existsSync(cliBin)) problems.push(`build first (pnpm build): no dist in ${unbuilt.join(', ') || 'packages/cli'}`)
+  if (suites.includes(passthroughSuite) && !existsSync(settings.tree)) problems.push(`the tree to copy, ${settings.tree}, does not exist (pnpm install, or --tree DIR)`)
+  if (problems.length > 0) fail(problems.map((p) => `bench: ${p}`).join('\n'), 1)
+}
+
+function environment() {
+  const version = (command, args) => {
+    try {
+      return capture(command, args).split('\n')[0]
+    } catch {
+      return 'unknown'
+    }
+  }
+  const libfuseOf = (file) => version('sh', ['-c', `ldd "$1" | grep -o 'libfuse[^ ]*' | head -1`, 'sh', file]) || 'not linked'
+  const fuseNative = version('sh', ['-c', `ls "$1"/node_modules/.pnpm/fuse-native@*/node_modules/fuse-native/prebuilds/linux-x64/node.napi.node | head -1`, 'sh', repoRoot])
+  const machine = machineInfo()
+  return {
+    ...machine,
+    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (fuse-native over ${libfuseOf(fuseNative)})`,
+    bindfs: `${version('bindfs', ['--version'])} over ${libfuseOf(version('sh', ['-c', 'command -v bindfs']))}${settings.bindfsFlags.length ? ', --multithreaded' : ', single-threaded (its default)'}`,
+    fio: version('fio', ['--version']),
+    command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`,
+  }
+}
+
+function rotate(list, by) {
+  const k = by % list.length
+  return [...list.slice(k), ...list.slice(0, k)]
+}
+
+function positiveInteger(name) {
+  const value = Number(flags[name])
+  if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${flags[name]}"`, 2)
+  return value
+}
+
+function fail(message, code) {
+  process.stderr.write(message + '\n')
+  process.exit(code)
+}

@@ -1,0 +1,44 @@
+// The memory backend beside tmpfs (the kernel's own memory filesystem, no FUSE at all) and bindfs
+// over tmpfs (a C FUSE filesystem over the same kind of storage): the issue's reference.
+import { mkdirSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { fusekitDefaults } from '../lib/fuse-options.mjs'
+import { mountBindfs, mountFusekit, mountTmpfs, scratchDir } from '../lib/mounts.mjs'
+import { sequential, smallFiles } from '../lib/phases.mjs'
+
+export const memorySuite = {
+  name: 'memory',
+  subject: 'memory',
+  references: ['bindfs', 'tmpfs'],
+  groups: (settings) => [sequential({ sizeMiB: settings.sizeMiB }), smallFiles({ count: settings.files })],
+
+  async mount(settings) {
+    const capacity = `${Math.ceil(settings.sizeMiB / 1024) * 2 + 1}G`
+    const { fuseOptions } = await fusekitDefaults('packages/backend-memory')
+    const root = scratchDir(os.tmpdir(), 'fusekit-bench-')
+    const dir = (name) => {
+      const path = join(root, name)
+      mkdirSync(path)
+      return path
+    }
+
+    const memoryDir = dir('memory')
+    const memory = await mountFusekit('memory', memoryDir, ['--size', capacity, ...settings.fusekitArgs])
+    const storage = dir('bindfs-storage')
+    const storageTmpfs = mountTmpfs(storage, capacity)
+    const bindfsDir = dir('bindfs')
+    const bindfs = mountBindfs(storage, bindfsDir, { fuseOptions: [...fuseOptions, ...settings.bindfsOptions], flags: settings.bindfsFlags })
+    const tmpfsDir = dir('tmpfs')
+    const tmpfs = mountTmpfs(tmpfsDir, capacity)
+
+    return {
+      fuseOptions,
+      targets: [
+        { name: 'memory', dir: memoryDir, fuse: true, commands: [memory.command], log: memory.log },
+        { name: 'bindfs', dir: bindfsDir, fuse: true, commands: [storageTmpfs.command, bindfs.command] },
+        { name: 'tmpfs', dir: tmpfsDir, fuse: false, commands: [tmpfs.command] },
+      ],
+    }
+  },
+}
