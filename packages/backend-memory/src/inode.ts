@@ -1,0 +1,174 @@
+import { FileType, type Stat, type Timespec } from '@fusekit/core'
+import { FileContent, PAGE_SIZE } from './file-content.js'
+import type { XattrStore } from './xattrs.js'
+
+/** Set-group-ID bit: on a directory, new entries take its group. */
+export const S_ISGID = 0o2000
+/** tmpfs counts this many bytes of directory size per entry. */
+const DIRENT_SIZE = 20
+const DAY_SECONDS = 24 * 60 * 60
+
+/** What every kind of file has: number, ownership, mode, link count, times, xattrs. */
+export abstract class Inode {
+  nlink: number
+  atime: Timespec
+  mtime: Timespec
+  ctime: Timespec
+  xattrs: XattrStore | undefined = undefined
+  /** Open file handles; an unlinked inode lives on until the last is released. */
+  openCount = 0
+
+  constructor(
+    readonly ino: number,
+    /** Type and permission bits. */
+    public mode: number,
+    public uid: number,
+    public gid: number,
+    now: Timespec,
+    nlink: number,
+  ) {
+    this.nlink = nlink
+    this.atime = now
+    this.mtime = now
+    this.ctime = now
+  }
+
+  abstract get size(): number
+  /** Allocated bytes in 512-byte units. */
+  abstract get blocks(): number
+
+  get rdev(): number {
+    return 0
+  }
+
+  /** Whether nothing refers to it any more: no name, no open handle. */
+  get unused(): boolean {
+    return this.nlink === 0 && this.openCount === 0
+  }
+
+  stat(): Stat {
+    return {
+      ino: this.ino,
+      mode: this.mode,
+      nlink: this.nlink,
+      uid: this.uid,
+      gid: this.gid,
+      rdev: this.rdev,
+      size: this.size,
+      blksize: PAGE_SIZE,
+      blocks: this.blocks,
+      atime: this.atime,
+      mtime: this.mtime,
+      ctime: this.ctime,
+    }
+  }
+
+  /** Attributes changed (chmod, chown, link count, xattrs). */
+  changed(now: Timespec): void {
+    this.ctime = now
+  }
+
+  /** Contents changed (data, directory entries). */
+  modified(now: Timespec): void {
+    this.mtime = now
+    this.ctime = now
+  }
+
+  /** Contents read: relatime, so reads do not rewrite atime each time. */
+  accessed(now: Timespec): void {
+    const a = this.atime
+    if (!after(a, this.mtime) || !after(a, this.ctime) || now.sec - a.sec >= DAY_SECONDS) this.atime = now
+  }
+}
+
+function after(a: Timespec, b: Timespec): boolean {
+  return a.sec > b.sec || (a.sec === b.sec && a.nsec > b.nsec)
+}
+
+export class RegularFile extends Inode {
+  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, readonly content: FileContent) {
+    super(ino, (mode & 0o7777) | FileType.S_IFREG, uid, gid, now, 1)
+  }
+
+  get size(): number {
+    return this.content.size
+  }
+
+  get blocks(): number {
+    return this.content.allocated / 512
+  }
+}
+
+export class Directory extends Inode {
+  readonly entries = new Map<string, Inode>()
+  /** The directory holding this one; the root is its own parent. */
+  parent: Directory
+
+  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, parent?: Directory) {
+    super(ino, (mode & 0o7777) | FileType.S_IFDIR, uid, gid, now, 2)
+    this.parent = parent ?? this
+  }
+
+  get size(): number {
+    return this.entries.size * DIRENT_SIZE
+  }
+
+  get blocks(): number {
+    return 0
+  }
+
+  /** Adds an entry; a subdirectory's ".." adds a link to this one. */
+  attach(name: string, inode: Inode): void {
+    this.entries.set(name, inode)
+    if (inode instanceof Directory) {
+      inode.parent = this
+      this.nlink++
+    }
+  }
+
+  detach(name: string, inode: Inode): void {
+    this.entries.delete(name)
+    if (inode instanceof Directory) this.nlink--
+  }
+
+  /** Whether this directory is `dir` or one of its ancestors. */
+  contains(dir: Directory): boolean {
+    for (let d = dir; ; d = d.parent) {
+      if (d === this) return true
+      if (d.parent === d) return false
+    }
+  }
+}
+
+export class Symlink extends Inode {
+  /** Bytes of the target, as the size of a symlink is. */
+  readonly size: number
+
+  constructor(ino: number, uid: number, gid: number, now: Timespec, readonly target: string) {
+    super(ino, 0o777 | FileType.S_IFLNK, uid, gid, now, 1)
+    this.size = Buffer.byteLength(target)
+  }
+
+  get blocks(): number {
+    return Math.ceil(this.size / 512)
+  }
+}
+
+/** A FIFO, socket or device node: only its attributes live here; the kernel handles its I/O. */
+export class SpecialFile extends Inode {
+  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, private readonly device: number) {
+    super(ino, mode, uid, gid, now, 1)
+  }
+
+  get size(): number {
+    return 0
+  }
+
+  get blocks(): number {
+    return 0
+  }
+
+  override get rdev(): number {
+    return this.device
+  }
+}
