@@ -54,6 +54,9 @@ export function mountOptionsFrom(values: ReadonlyMap<string, unknown>, flags: re
     const value = values.get(flag.name)
     options[flag.key] = flag.key === 'fuseOptions' ? (value as string[]).flatMap((v) => v.split(',')).filter((v) => v !== '') : value
   }
+  // The two cache modes exclude each other: choosing one drops the other's default.
+  if (options.autoCache === true && !values.has('kernel-cache')) options.kernelCache = false
+  if (options.kernelCache === true && !values.has('auto-cache')) options.autoCache = false
   return options as Partial<MountOptions>
 }
 

@@ -1,0 +1,191 @@
+import { execFile, spawn } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { cliPath, runCli, startMount } from '@fusekit/testkit'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { writeHelloPackage } from './fixtures/hello-package.js'
+import { mountEntry } from './fixtures/mount-table.js'
+
+const run = promisify(execFile)
+let project: string
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), 'fusekit-cli-lifecycle-'))
+  await writeHelloPackage(project)
+})
+
+afterAll(async () => {
+  await rm(project, { recursive: true, force: true })
+})
+
+/** Retries an assertion until it passes or 10 s went by. */
+async function eventually(check: () => unknown): Promise<void> {
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      return void (await check())
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
+
+const hello = (args: string[] = [], mountpoint?: string) => startMount({ backend: 'hello', args, cwd: project, mountpoint })
+
+describe('fusekit mount lifecycle', () => {
+  it('prints the ready line with the absolute mountpoint and serves the backend', async () => {
+    const mount = await hello(['--greeting', 'hi there', '--repeat', '2', '--shout'])
+    expect(mount.output()).toContain(`fusekit: mounted hello at ${mount.dir}\n`)
+    expect(await readdir(mount.dir)).toEqual(['hello'])
+    expect(await readFile(join(mount.dir, 'hello'), 'utf8')).toBe('HI THERE\nHI THERE\n')
+    const entry = await mountEntry(mount.dir)
+    expect(entry?.type).toBe('fuse.hello')
+    expect(entry?.source).toBe('hello')
+    expect(await mount.stop()).toBe(0)
+  })
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`unmounts cleanly on ${signal} and exits 0`, async () => {
+      const mount = await hello()
+      expect(await mountEntry(mount.dir)).toBeDefined()
+      expect(await mount.stop(signal)).toBe(0)
+      expect(mount.output()).toContain(`fusekit: ${signal}: unmounting ${mount.dir}`)
+      expect(mount.output()).toContain(`fusekit: unmounted ${mount.dir}`)
+      expect(await readFile('/proc/mounts', 'utf8')).not.toContain(` ${mount.dir} `)
+    })
+  }
+
+  it('exits at once on a second signal while unmounting', async () => {
+    const mount = await hello(['--stall-unmount'])
+    process.kill(mount.pid, 'SIGTERM')
+    await eventually(() => expect(mount.output()).toContain(`fusekit: SIGTERM: unmounting ${mount.dir}`))
+    // The kernel side is detached before the backend is released; only the backend hangs.
+    await eventually(async () => expect(await mountEntry(mount.dir)).toBeUndefined())
+    expect(await mount.stop('SIGINT')).toBe(1)
+    expect(mount.output()).toContain('fusekit: SIGINT again: exiting without a clean unmount')
+  })
+
+  it('unmounts as soon as it is up when a signal arrives while mounting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fusekit-cli-early-'))
+    const child = spawn(process.execPath, [cliPath(), 'mount', 'hello', dir, '--start-delay', '1500'], { cwd: project })
+    let output = ''
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(output).toBe(`fusekit: mounted hello at ${dir}\nfusekit: SIGTERM: unmounting ${dir}\nfusekit: unmounted ${dir}\n`)
+    expect(await mountEntry(dir)).toBeUndefined()
+    await rmdir(dir)
+  })
+
+  it('clears a stale mount left by kill -9 with fusekit unmount, then mounts again', async () => {
+    const first = await hello()
+    const dir = first.dir
+    await first.kill9()
+    expect(await mountEntry(dir)).toBeDefined()
+    await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOTCONN' })
+
+    const refused = await runCli(['mount', 'hello', dir], { cwd: project })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toBe(`fusekit: error: ENOTCONN: ${dir} holds a stale mount left by a process that died: run \`fusekit unmount ${dir}\` first\n`)
+
+    const unmounted = await runCli(['unmount', dir])
+    expect(unmounted.code).toBe(0)
+    expect(unmounted.stderr).toBe(`fusekit: unmounted ${dir}\n`)
+    expect(await mountEntry(dir)).toBeUndefined()
+
+    const second = await hello(['--greeting', 'again'], dir)
+    expect(await readFile(join(dir, 'hello'), 'utf8')).toBe('again\n')
+    expect(await second.stop()).toBe(0)
+  })
+
+  it('unmounts a live mount with fusekit unmount, and the mount process exits 0', async () => {
+    const mount = await hello()
+    const result = await runCli(['unmount', mount.dir])
+    expect(result.code).toBe(0)
+    // The mount process notices within its watch interval and exits on its own.
+    await eventually(() => expect(mount.output()).toContain(`fusekit: ${mount.dir} was unmounted from outside; exiting`))
+    expect(await mount.stop()).toBe(0)
+  })
+
+  it('refuses a mountpoint that is already mounted', async () => {
+    const mount = await hello()
+    const result = await runCli(['mount', 'hello', mount.dir], { cwd: project })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`fusekit: error: EBUSY: ${mount.dir} is already mounted: unmount it first (fusekit unmount ${mount.dir})\n`)
+    expect(await readFile(join(mount.dir, 'hello'), 'utf8')).toBe('hello\n')
+    expect(await mount.stop()).toBe(0)
+  })
+
+  it('passes --read-only, --fsname and raw -o options to the mount', async () => {
+    const mount = await hello(['--read-only', '--fsname', 'greeter', '-o', 'noatime', '-o', 'noexec,nosuid'])
+    const entry = await mountEntry(mount.dir)
+    expect(entry?.source).toBe('greeter')
+    expect(entry?.options).toEqual(expect.arrayContaining(['ro', 'noatime', 'noexec', 'nosuid']))
+    expect(await mount.stop()).toBe(0)
+  })
+
+  it('with --debug, logs each operation with its result and latency', async () => {
+    const mount = await hello(['--debug'])
+    await readFile(join(mount.dir, 'hello'))
+    await expect(readFile(join(mount.dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await mount.stop()).toBe(0)
+    expect(mount.output()).toMatch(/fusekit debug: getattr\("\/hello"\) -> \{mode: 0o100444, size: 6\} \[\d+ µs\]/)
+    expect(mount.output()).toMatch(/fusekit debug: read\("\/hello", 0, <\d+ bytes>, 0\) -> 6 \[\d+ µs\]/)
+    expect(mount.output()).toMatch(/fusekit debug: getattr\("\/missing"\) -> ENOENT \[\d+ µs\]/)
+  })
+
+  it('masks secret option values in what the backend logs', async () => {
+    const mount = await hello(['--token', 'tok-0123456789'])
+    expect(await mount.stop()).toBe(0)
+    expect(mount.output()).toContain('fusekit info: using token ***')
+    expect(mount.output()).not.toContain('tok-0123456789')
+  })
+})
+
+describe('fusekit mount: mountpoint errors', () => {
+  it('reports a missing mountpoint', async () => {
+    const missing = join(project, 'no-such-dir')
+    const result = await runCli(['mount', 'hello', missing], { cwd: project })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`fusekit: error: ENOENT: mountpoint ${missing} does not exist: create it with mkdir first\n`)
+  })
+
+  it('reports a mountpoint that is a file, resolved from the working directory', async () => {
+    const result = await runCli(['mount', 'hello', 'node_modules/fusekit-backend-hello/index.js'], { cwd: project })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`fusekit: error: ENOTDIR: mountpoint ${project}/node_modules/fusekit-backend-hello/index.js is not a directory\n`)
+  })
+})
+
+describe('fusekit unmount', () => {
+  it('says so when nothing is mounted', async () => {
+    const result = await runCli(['unmount', project])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(`fusekit: error: nothing is mounted at ${project}\n`)
+  })
+
+  it('asks for the mountpoint', async () => {
+    const result = await runCli(['unmount'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe('fusekit: error: missing mountpoint (usage: fusekit unmount <mountpoint>)\n')
+  })
+
+  it('refuses to touch a mount that is not FUSE', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fusekit-tmpfs-'))
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'fusekit-test', dir])
+    try {
+      const result = await runCli(['unmount', dir])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(`fusekit: error: ${dir} is not a FUSE mount (it is tmpfs): fusekit unmounts only FUSE filesystems\n`)
+      expect((await mountEntry(dir))?.type).toBe('tmpfs')
+    } finally {
+      await run('umount', [dir])
+      await rmdir(dir)
+    }
+  })
+})
