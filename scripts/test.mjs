@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test`: runs every package's tests through turbo, then adds up the JSON reports that
-// vitest.shared.ts makes each package write, and ends with one line: "N passed, N failed".
+// vitest.shared.ts makes each package write (into FUSEKIT_TEST_RESULTS), and ends with one
+// line: "N passed, N failed".
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
@@ -15,8 +16,9 @@ rmSync(resultsDir, { recursive: true, force: true })
 // other down, and a failure is easier to read when the output is not interleaved.
 const turbo = spawnSync(
   join(root, 'node_modules', '.bin', 'turbo'),
-  ['run', 'test', '--concurrency=1', '--continue', '--ui=stream'],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
+  // Loose env mode: tests see the whole environment, including where to write their reports.
+  ['run', 'test', '--concurrency=1', '--continue', '--ui=stream', '--env-mode=loose'],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1', FUSEKIT_TEST_RESULTS: resultsDir } },
 )
 if (turbo.error) console.error(`could not run turbo: ${turbo.error.message}`)
 

@@ -55,15 +55,23 @@ export function registerRenameCases(suite: PosixSuiteContext): void {
       await eventually(async () => expect(await readdir(dir)).toEqual(['target']))
       expect((await stat(target)).ino).not.toBe(oldIno)
 
-      // Readers racing with replacements always find the name, with one whole version.
+      // Readers racing with replacements only ever see one whole version. libfuse 2's high-level
+      // API is path-based: an open (or fstat) that the kernel started on the replaced inode just
+      // before the rename finds no path for it any more and fails with ENOENT; that is the one
+      // failure allowed, and docs/architecture.md lists it as a limit of the binding.
       const versions = Array.from({ length: 100 }, (_, i) => Buffer.alloc(8192, i + 1))
+      await writeFile(target, versions[0]!)
+      const badReads: string[] = []
       let renaming = true
       const reader = (async () => {
         let reads = 0
         while (renaming || reads === 0) {
-          const content = await readFile(target)
-          expect(content.length).toBe(8192)
-          expect(content.equals(Buffer.alloc(8192, content[0]))).toBe(true)
+          try {
+            const content = await readFile(target)
+            if (!content.equals(Buffer.alloc(8192, content[0] ?? 0))) badReads.push(`a mixed or partial version of ${content.length} bytes`)
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') badReads.push(String(error))
+          }
           reads++
         }
         return reads
@@ -77,6 +85,7 @@ export function registerRenameCases(suite: PosixSuiteContext): void {
         renaming = false
       }
       expect(await reader).toBeGreaterThan(0)
+      expect(badReads).toEqual([])
       expect((await readFile(target)).equals(versions[99]!)).toBe(true)
       await eventually(async () => expect(await readdir(dir)).toEqual(['target']))
     })
