@@ -62,7 +62,7 @@ export class MemoryFileSystem implements Operations {
     return this.handles.get(fh).inode.stat()
   }
 
-  async statfs(): Promise<StatVfs> {
+  async statfs(_path: string): Promise<StatVfs> {
     const free = Math.floor(this.capacity.free / PAGE_SIZE)
     const freeInodes = this.inodes.limit - this.inodes.count
     return {

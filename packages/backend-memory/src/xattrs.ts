@@ -8,6 +8,14 @@ export const XATTR_LIST_MAX = 64 * 1024
 
 const KNOWN_FLAGS = XattrFlags.XATTR_CREATE | XattrFlags.XATTR_REPLACE
 
+/**
+ * The namespaces kept, as tmpfs keeps them. Not "system.": the kernel would enforce no POSIX
+ * ACL stored here (libfuse 2 cannot enable FUSE_POSIX_ACL), and refusing it makes tools such as
+ * `cp -a` fall back to chmod instead of believing an ACL set the mode.
+ */
+const NAMESPACES = 'user. trusted. security.'
+const inNamespace = (name: string) => name.startsWith('user.') || name.startsWith('trusted.') || name.startsWith('security.')
+
 /** The extended attributes of one inode; names and values count against the capacity. */
 export class XattrStore {
   private readonly values = new Map<string, Buffer>()
@@ -18,6 +26,7 @@ export class XattrStore {
   constructor(private readonly capacity: Capacity) {}
 
   get(name: string): Buffer {
+    checkName(name)
     const value = this.values.get(name)
     if (value === undefined) throw new FsError('ENODATA', `no attribute ${name}`)
     return Buffer.from(value)
@@ -29,8 +38,7 @@ export class XattrStore {
 
   /** Stores a copy of `value` (the caller's buffer is only lent). */
   set(name: string, value: Buffer, flags: number): void {
-    const nameBytes = Buffer.byteLength(name)
-    if (nameBytes === 0 || nameBytes > XATTR_NAME_MAX) throw new FsError('ERANGE', `attribute names are 1 to ${XATTR_NAME_MAX} bytes`)
+    const nameBytes = checkName(name)
     if (value.length > XATTR_SIZE_MAX) throw new FsError('E2BIG', `attribute values are at most ${XATTR_SIZE_MAX} bytes`)
     if ((flags & ~KNOWN_FLAGS) !== 0) throw new FsError('EINVAL', `unknown setxattr flags ${flags}`)
     const old = this.values.get(name)
@@ -47,10 +55,10 @@ export class XattrStore {
   }
 
   remove(name: string): void {
+    const nameBytes = checkName(name)
     const old = this.values.get(name)
     if (old === undefined) throw new FsError('ENODATA', `no attribute ${name}`)
     this.values.delete(name)
-    const nameBytes = Buffer.byteLength(name)
     this.capacity.release(nameBytes + old.length)
     this.charged -= nameBytes + old.length
     this.listBytes -= nameBytes + 1
@@ -63,4 +71,12 @@ export class XattrStore {
     this.charged = 0
     this.listBytes = 0
   }
+}
+
+/** Returns the name's length in bytes; throws ERANGE, as Linux does, for an empty or too long name. */
+function checkName(name: string): number {
+  const bytes = Buffer.byteLength(name)
+  if (bytes === 0 || bytes > XATTR_NAME_MAX) throw new FsError('ERANGE', `attribute names are 1 to ${XATTR_NAME_MAX} bytes`)
+  if (!inNamespace(name)) throw new FsError('EOPNOTSUPP', `attribute ${name}: only the namespaces ${NAMESPACES} are supported`)
+  return bytes
 }

@@ -1,0 +1,44 @@
+import { BACKEND_OPTIONS, FsError, fuseOptionList, isBackendDescriptor, LOGGER, parseBackendOptions, resolveMountOptions } from '@fusekit/core'
+import { container } from 'tsyringe'
+import { describe, expect, it } from 'vitest'
+import memory, { MemoryFileSystem, memoryBackend } from '../src/index.js'
+import { MiB, silentLogger } from './unit-helpers.js'
+
+describe('the memory backend descriptor', () => {
+  it('is the default export, a backend named "memory"', () => {
+    expect(memory).toBe(memoryBackend)
+    expect(isBackendDescriptor(memory)).toBe(true)
+    expect(memory).toMatchObject({ apiVersion: 1, name: 'memory' })
+    expect(memory.description).toMatch(/RAM/)
+  })
+
+  it('creates a MemoryFileSystem through the mount container, with the parsed options', async () => {
+    const options = parseBackendOptions(memory, { size: '2M' })
+    const child = container.createChildContainer()
+    child.register(BACKEND_OPTIONS, { useValue: options })
+    child.register(LOGGER, { useValue: silentLogger })
+    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions: resolveMountOptions(memory.mountDefaults), logger: silentLogger, container: child })
+    expect(fs).toBeInstanceOf(MemoryFileSystem)
+    expect((await fs.statfs!('/')).blocks).toBe((2 * MiB) / 4096)
+    await fs.init!()
+  })
+
+  it('turns an invalid size into EINVAL with the reason', () => {
+    const error = (() => {
+      try {
+        parseBackendOptions(memory, { size: 'huge' })
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(error).toBeInstanceOf(FsError)
+    expect((error as FsError).code).toBe('EINVAL')
+    expect((error as FsError).message).toMatch(/"huge" is not understood/)
+  })
+
+  it('mounts with the kernel page cache kept across opens, one-second caches and kernel permission checks', () => {
+    const options = resolveMountOptions(memory.mountDefaults)
+    expect(options).toMatchObject({ kernelCache: true, autoCache: false, attrTimeout: 1, entryTimeout: 1, negativeTimeout: 1, defaultPermissions: true })
+    expect(fuseOptionList(options)).toEqual(expect.arrayContaining(['kernel_cache', 'default_permissions', 'negative_timeout=1']))
+  })
+})

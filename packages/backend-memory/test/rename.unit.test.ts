@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest'
+import { expectFsError, memoryFs, names, readFile, writeFile } from './unit-helpers.js'
+
+async function tree() {
+  const fs = memoryFs()
+  await fs.mkdir('/a', 0o755)
+  await fs.mkdir('/a/sub', 0o755)
+  await fs.mkdir('/b', 0o755)
+  await fs.mkdir('/empty', 0o755)
+  await writeFile(fs, '/a/f', 'from a')
+  await writeFile(fs, '/b/g', 'from b')
+  return fs
+}
+
+describe('rename', () => {
+  it('moves a file within a directory and keeps its inode', async () => {
+    const fs = await tree()
+    const before = await fs.getattr('/a/f')
+    await fs.rename('/a/f', '/a/f2')
+    expect(await names(fs, '/a')).toEqual(['.', '..', 'f2', 'sub'])
+    expect((await fs.getattr('/a/f2')).ino).toBe(before.ino)
+    await expectFsError(fs.getattr('/a/f'), 'ENOENT')
+  })
+
+  it('replaces an existing file atomically, freeing the replaced one', async () => {
+    const fs = await tree()
+    const moved = await fs.getattr('/a/f')
+    const usedBefore = (await fs.statfs('/')).bfree
+    await fs.rename('/a/f', '/b/g')
+    expect((await fs.getattr('/b/g')).ino).toBe(moved.ino)
+    expect((await readFile(fs, '/b/g')).toString()).toBe('from a')
+    await expectFsError(fs.getattr('/a/f'), 'ENOENT')
+    expect((await fs.statfs('/')).bfree).toBe(usedBefore + 1)
+  })
+
+  it('moves a directory to another parent, fixing both link counts and its ".."', async () => {
+    const fs = await tree()
+    await fs.rename('/a/sub', '/b/sub')
+    expect((await fs.getattr('/a')).nlink).toBe(2)
+    expect((await fs.getattr('/b')).nlink).toBe(3)
+    const dotdot = (await fs.readdir('/b/sub')).find((e) => e.name === '..')
+    expect(dotdot?.stat?.ino).toBe((await fs.getattr('/b')).ino)
+  })
+
+  it('replaces an empty directory with a directory', async () => {
+    const fs = await tree()
+    await fs.rename('/a/sub', '/empty')
+    expect((await fs.getattr('/a')).nlink).toBe(2)
+    expect((await fs.getattr('/')).nlink).toBe(2 + 3)
+    expect(await names(fs, '/')).toEqual(['.', '..', 'a', 'b', 'empty'])
+  })
+
+  it('answers EISDIR for a file onto a directory', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/a/f', '/empty'), 'EISDIR')
+    expect((await readFile(fs, '/a/f')).toString()).toBe('from a')
+  })
+
+  it('answers ENOTDIR for a directory onto a file', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/empty', '/a/f'), 'ENOTDIR')
+    expect(await names(fs, '/')).toContain('empty')
+  })
+
+  it('answers ENOTEMPTY for a directory onto a non-empty directory, including its own parent', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/empty', '/a'), 'ENOTEMPTY')
+    await expectFsError(fs.rename('/a/sub', '/a'), 'ENOTEMPTY')
+  })
+
+  it('answers EINVAL for moving a directory into itself or below itself', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/a', '/a/sub/deeper'), 'EINVAL')
+    await expectFsError(fs.rename('/a', '/a/inside'), 'EINVAL')
+    expect(await names(fs, '/a')).toEqual(['.', '..', 'f', 'sub'])
+  })
+
+  it('does nothing for a rename onto itself or onto a hard link of itself', async () => {
+    const fs = await tree()
+    await fs.link('/a/f', '/b/f-link')
+    const before = await fs.getattr('/a/f')
+    await fs.rename('/a/f', '/b/f-link')
+    await fs.rename('/a/f', '/a/f')
+    await fs.rename('/a', '/a')
+    expect(await names(fs, '/a')).toEqual(['.', '..', 'f', 'sub'])
+    expect(await names(fs, '/b')).toEqual(['.', '..', 'f-link', 'g'])
+    expect(await fs.getattr('/a/f')).toEqual(before)
+  })
+
+  it('answers ENOENT for a missing source or destination directory, ENOTDIR for a file in the way', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/a/none', '/b/x'), 'ENOENT')
+    await expectFsError(fs.rename('/a/f', '/nowhere/x'), 'ENOENT')
+    await expectFsError(fs.rename('/a/f', '/b/g/x'), 'ENOTDIR')
+    await expectFsError(fs.rename('/a/f/x', '/b/x'), 'ENOTDIR')
+  })
+
+  it('answers EBUSY for the root', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/', '/x'), 'EBUSY')
+    await expectFsError(fs.rename('/a', '/'), 'EBUSY')
+  })
+
+  it('updates ctime of the moved inode and mtime/ctime of both directories', async () => {
+    const fs = await tree()
+    const old = { sec: 1000, nsec: 0 }
+    for (const path of ['/a', '/b', '/a/f']) await fs.utimens(path, old, old)
+    await fs.rename('/a/f', '/b/moved')
+    const [a, b, moved] = await Promise.all(['/a', '/b', '/b/moved'].map((p) => fs.getattr(p)))
+    expect(a!.mtime.sec).toBeGreaterThan(old.sec)
+    expect(b!.mtime.sec).toBeGreaterThan(old.sec)
+    expect(moved!.mtime).toEqual(old)
+    expect(moved!.ctime.sec).toBeGreaterThan(old.sec)
+  })
+
+  it('keeps a replaced file readable through a handle opened before', async () => {
+    const fs = await tree()
+    const fh = await fs.open('/b/g', 0)
+    await fs.rename('/a/f', '/b/g')
+    const buffer = Buffer.alloc(6)
+    expect(await fs.read('/b/g', fh, buffer, 0)).toBe(6)
+    expect(buffer.toString()).toBe('from b')
+    expect((await fs.fgetattr('/b/g', fh)).nlink).toBe(0)
+    await fs.release('/b/g', fh)
+  })
+})
