@@ -1,0 +1,107 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs'
+import { join } from 'node:path'
+import { listAttributesSync } from '@napi-rs/xattr'
+import { OpenFlags, Timespec } from '@fusekit/core'
+import { describe, expect, it } from 'vitest'
+import { expectFsError, passthrough, sandbox } from './helpers.js'
+
+describe('no request path reaches outside the source', () => {
+  it.each(['/..', '/../outside/target', '/dir/../../outside/target', '/./dir', '/dir/.', '//dir', '/dir/', 'dir', '', '/dir\0x'])(
+    'refuses %j with EACCES',
+    async (path) => {
+      const box = sandbox()
+      mkdirSync(join(box.source, 'dir'))
+      const ops = await passthrough(box)
+      await expectFsError(ops.getattr(path), 'EACCES')
+      await expectFsError(ops.chmod(path, 0o777), 'EACCES')
+      await expectFsError(ops.unlink(path), 'EACCES')
+    },
+  )
+
+  /** Every operation on paths below `dir`, as thunks: (name, run). */
+  const attemptsBelow = (ops: Awaited<ReturnType<typeof passthrough>>, dir: string): Array<[string, () => Promise<unknown>]> => [
+    ['getattr', () => ops.getattr(`${dir}/target`)],
+    ['open for writing', () => ops.open(`${dir}/target`, OpenFlags.O_WRONLY)],
+    ['open for reading', () => ops.open(`${dir}/target`, OpenFlags.O_RDONLY)],
+    ['create', () => ops.create(`${dir}/new`, 0o644)],
+    ['mknod', () => ops.mknod(`${dir}/fifo`, 0o10644, 0)],
+    ['mkdir', () => ops.mkdir(`${dir}/newdir`, 0o755)],
+    ['symlink', () => ops.symlink('x', `${dir}/newlink`)],
+    ['link', () => ops.link('/kept', `${dir}/hard`)],
+    ['rename into', () => ops.rename('/kept', `${dir}/target`)],
+    ['rename out of', () => ops.rename(`${dir}/target`, '/stolen')],
+    ['chmod', () => ops.chmod(`${dir}/target`, 0o777)],
+    ['chown', () => ops.chown(`${dir}/target`, 1, 1)],
+    ['utimens', () => ops.utimens(`${dir}/target`, Timespec.fromMillis(0), Timespec.fromMillis(0))],
+    ['truncate', () => ops.truncate(`${dir}/target`, 0)],
+    ['unlink', () => ops.unlink(`${dir}/target`)],
+    ['setxattr', () => ops.setxattr(`${dir}/target`, 'user.x', Buffer.from('v'), 0)],
+    ['removexattr', () => ops.removexattr(`${dir}/target`, 'user.x')],
+    ['getxattr', () => ops.getxattr(`${dir}/target`, 'user.x')],
+    ['listxattr', () => ops.listxattr(`${dir}/target`)],
+    ['readdir', () => ops.readdir(dir)],
+    ['readlink', () => ops.readlink(`${dir}/target`)],
+    ['statfs', () => ops.statfs(`${dir}/target`)],
+  ]
+
+  /** Replaces source/dir by a symlink to `to`, as another process could between lookup and operation. */
+  function swapInSymlink(source: string, to: string): void {
+    renameSync(join(source, 'dir'), join(source, 'dir.old'))
+    symlinkSync(to, join(source, 'dir'))
+  }
+
+  function expectOutsideUntouched(box: ReturnType<typeof sandbox>, before: Stats, entries: string[]): void {
+    expect(readdirSync(box.outside).sort()).toEqual(entries)
+    expect(readFileSync(box.target, 'utf8')).toBe('outside data\n')
+    const after = statSync(box.target)
+    expect([after.mode, after.uid, after.gid, after.mtimeMs, after.nlink]).toEqual([before.mode, before.uid, before.gid, before.mtimeMs, before.nlink])
+    expect(listAttributesSync(box.target)).toEqual([])
+  }
+
+  it('mutates nothing outside when a directory was swapped for a symlink after the lookup', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir'))
+    writeFileSync(join(box.source, 'kept'), 'inside')
+    const ops = await passthrough(box)
+    swapInSymlink(box.source, box.outside)
+    const before = statSync(box.target)
+    for (const [name, attempt] of attemptsBelow(ops, '/dir')) {
+      // The parent is opened without following it (ENOTDIR: a symlink is no directory); where the
+      // object itself is opened, the check of where it really is refuses it (EACCES).
+      const error = await attempt().then(() => undefined, (e: unknown) => e)
+      expect(error, name).toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EACCES)$/) })
+    }
+    expectOutsideUntouched(box, before, ['target'])
+  })
+
+  it('mutates nothing outside when a directory higher up was swapped for a symlink', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir/inner'), { recursive: true })
+    writeFileSync(join(box.source, 'kept'), 'inside')
+    const ops = await passthrough(box)
+    // outside/inner/target is what /dir/inner/target would reach through the swapped symlink.
+    mkdirSync(join(box.outside, 'inner'))
+    writeFileSync(join(box.outside, 'inner/target'), 'outside data\n')
+    swapInSymlink(box.source, box.outside)
+    const before = statSync(box.target)
+    const innerBefore = statSync(join(box.outside, 'inner/target'))
+    for (const [name, attempt] of attemptsBelow(ops, '/dir/inner')) {
+      await expect(attempt(), name).rejects.toMatchObject({ code: 'EACCES' })
+    }
+    expectOutsideUntouched(box, before, ['inner', 'target'])
+    expect(readdirSync(join(box.outside, 'inner'))).toEqual(['target'])
+    expect(statSync(join(box.outside, 'inner/target')).mtimeMs).toBe(innerBefore.mtimeMs)
+    expect(box.warnings.some((w) => w.includes('/dir/inner') && w.includes('outside the source'))).toBe(true)
+  })
+
+  it('follows nothing through a symlinked directory that stays inside the source, either', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'real'))
+    writeFileSync(join(box.source, 'real/file'), 'x')
+    symlinkSync('real', join(box.source, 'alias'))
+    const ops = await passthrough(box)
+    // The kernel never sends a path through a symlink; if one arrives, it is refused as a symlink.
+    await expectFsError(ops.getattr('/alias/file'), 'ENOTDIR')
+    expect((await ops.getattr('/real/file')).size).toBe(1)
+  })
+})

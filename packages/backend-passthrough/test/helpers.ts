@@ -1,0 +1,82 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Errno, FsError, OpenFlags, parseBackendOptions, resolveMountOptions, type ErrnoName, type Logger } from '@fusekit/core'
+import { afterEach, expect } from 'vitest'
+import { passthroughBackend } from '../src/index.js'
+import type { PassthroughOperations } from '../src/passthrough.js'
+
+/** A scratch area per test: `source` (mirrored), `outside` (must never change), `mountpoint`. */
+export interface Sandbox {
+  base: string
+  source: string
+  outside: string
+  /** A file outside the source that escape attempts aim at. */
+  target: string
+  mountpoint: string
+  warnings: string[]
+}
+
+const sandboxes: string[] = []
+afterEach(() => {
+  for (const base of sandboxes.splice(0)) rmSync(base, { recursive: true, force: true })
+})
+
+export function sandbox(): Sandbox {
+  const base = mkdtempSync(join(tmpdir(), 'fusekit-passthrough-unit-'))
+  sandboxes.push(base)
+  const source = join(base, 'source')
+  const outside = join(base, 'outside')
+  const mountpoint = join(base, 'mnt')
+  for (const dir of [source, outside, mountpoint]) mkdirSync(dir)
+  const target = join(outside, 'target')
+  writeFileSync(target, 'outside data\n', { mode: 0o644 })
+  return { base, source, outside, target, mountpoint, warnings: [] }
+}
+
+/** The backend's operations over `box.source`, made the way a mount makes them. */
+export async function passthrough(box: Sandbox, options: Record<string, unknown> = {}, readOnly = false): Promise<PassthroughOperations> {
+  const logger: Logger = {
+    level: 'warn',
+    debug() {},
+    info() {},
+    warn: (message) => box.warnings.push(message),
+    error: (message) => box.warnings.push(message),
+  }
+  const ops = await passthroughBackend.create({
+    options: parseBackendOptions(passthroughBackend, { source: box.source, ...options }),
+    mountpoint: box.mountpoint,
+    mountOptions: resolveMountOptions(passthroughBackend.mountDefaults, { readOnly }),
+    logger,
+    container: undefined as never, // the backend does not use it
+  })
+  return ops as PassthroughOperations
+}
+
+/** Asserts that `promise` rejects with an FsError carrying `code` (and its errno). */
+export async function expectFsError(promise: Promise<unknown>, code: ErrnoName): Promise<FsError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error, `expected ${code}`).toBeInstanceOf(FsError)
+  expect((error as FsError).code).toBe(code)
+  expect((error as FsError).errno).toBe(Errno[code])
+  return error as FsError
+}
+
+/** Writes a whole file through create/write/release. */
+export async function writeThrough(ops: PassthroughOperations, path: string, data: string, mode = 0o644): Promise<void> {
+  const fh = await ops.create(path, mode)
+  await ops.write(path, fh, Buffer.from(data), 0)
+  await ops.release(path, fh)
+}
+
+/** Reads a whole file through open/read/release. */
+export async function readThrough(ops: PassthroughOperations, path: string): Promise<string> {
+  const fh = await ops.open(path, OpenFlags.O_RDONLY)
+  const buffer = Buffer.alloc(1 << 16)
+  const count = await ops.read(path, fh, buffer, 0)
+  await ops.release(path, fh)
+  return buffer.subarray(0, count).toString()
+}
