@@ -1,4 +1,5 @@
 import { FsError, type ErrnoName, type Timespec } from '@fusekit/core'
+import { NO_SUCH_ENTRY } from './hot-errors.js'
 import { Directory, S_ISGID, type Inode, type RegularFile, type SpecialFile, type Symlink } from './inode.js'
 import type { InodeTable } from './inode-table.js'
 import { baseName, isTooLong } from './names.js'
@@ -126,8 +127,8 @@ export class FileTree {
 
   private entry(dir: Directory, name: string, path: string): Inode {
     const inode = dir.entries.get(name)
-    if (inode === undefined) throw new FsError(isTooLong(name) ? 'ENAMETOOLONG' : 'ENOENT', path)
-    return inode
+    if (inode !== undefined) return inode
+    throw isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${path}`) : NO_SUCH_ENTRY
   }
 
   /** The parent of `path`, after checking that its last component is free to be created. */

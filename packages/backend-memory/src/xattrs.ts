@@ -1,5 +1,6 @@
 import { FsError, XattrFlags } from '@fusekit/core'
 import type { Capacity } from './capacity.js'
+import { NO_SUCH_ATTRIBUTE } from './hot-errors.js'
 
 /** Linux's limits: XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_LIST_MAX. */
 export const XATTR_NAME_MAX = 255
@@ -28,7 +29,7 @@ export class XattrStore {
   get(name: string): Buffer {
     checkName(name)
     const value = this.values.get(name)
-    if (value === undefined) throw new FsError('ENODATA', `no attribute ${name}`)
+    if (value === undefined) throw NO_SUCH_ATTRIBUTE
     return Buffer.from(value)
   }
 
