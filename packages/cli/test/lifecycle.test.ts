@@ -44,14 +44,14 @@ describe('fusekit mount lifecycle', () => {
     const entry = await mountEntry(mount.dir)
     expect(entry?.type).toBe('fuse.hello')
     expect(entry?.source).toBe('hello')
-    expect(await mount.stop()).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
   })
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`unmounts cleanly on ${signal} and exits 0`, async () => {
       const mount = await hello()
       expect(await mountEntry(mount.dir)).toBeDefined()
-      expect(await mount.stop(signal)).toBe(0)
+      expect(await mount.stop(signal), mount.output()).toBe(0)
       expect(mount.output()).toContain(`fusekit: ${signal}: unmounting ${mount.dir}`)
       expect(mount.output()).toContain(`fusekit: unmounted ${mount.dir}`)
       expect(await readFile('/proc/mounts', 'utf8')).not.toContain(` ${mount.dir} `)
@@ -64,22 +64,30 @@ describe('fusekit mount lifecycle', () => {
     await eventually(() => expect(mount.output()).toContain(`fusekit: SIGTERM: unmounting ${mount.dir}`))
     // The kernel side is detached before the backend is released; only the backend hangs.
     await eventually(async () => expect(await mountEntry(mount.dir)).toBeUndefined())
-    expect(await mount.stop('SIGINT')).toBe(1)
+    expect(await mount.stop('SIGINT'), mount.output()).toBe(1)
     expect(mount.output()).toContain('fusekit: SIGINT again: exiting without a clean unmount')
   })
 
   it('unmounts as soon as it is up when a signal arrives while mounting', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fusekit-cli-early-'))
-    const child = spawn(process.execPath, [cliPath(), 'mount', 'hello', dir, '--start-delay', '1500'], { cwd: project })
+    const child = spawn(process.execPath, [cliPath(), 'mount', 'hello', dir, '--start-delay', '1000'], { cwd: project })
     let output = ''
     child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
-    expect(output).toBe(`fusekit: mounted hello at ${dir}\nfusekit: SIGTERM: unmounting ${dir}\nfusekit: unmounted ${dir}\n`)
-    expect(await mountEntry(dir)).toBeUndefined()
-    await rmdir(dir)
+    try {
+      // The backend is being created: the mount has begun but is not up yet.
+      await eventually(() => expect(output).toContain('starting slowly'))
+      child.kill('SIGTERM')
+      expect(await exited, output).toBe(0)
+      expect(output).toBe(
+        `fusekit info: starting slowly\nfusekit: mounted hello at ${dir}\nfusekit: SIGTERM: unmounting ${dir}\nfusekit: unmounted ${dir}\n`,
+      )
+      expect(await mountEntry(dir)).toBeUndefined()
+    } finally {
+      child.kill('SIGKILL')
+      await run('fusermount', ['-uz', dir]).catch(() => undefined)
+      await rmdir(dir)
+    }
   })
 
   it('clears a stale mount left by kill -9 with fusekit unmount, then mounts again', async () => {
@@ -90,35 +98,35 @@ describe('fusekit mount lifecycle', () => {
     await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOTCONN' })
 
     const refused = await runCli(['mount', 'hello', dir], { cwd: project })
-    expect(refused.code).toBe(1)
+    expect(refused.code, refused.stderr).toBe(1)
     expect(refused.stderr).toBe(`fusekit: error: ENOTCONN: ${dir} holds a stale mount left by a process that died: run \`fusekit unmount ${dir}\` first\n`)
 
     const unmounted = await runCli(['unmount', dir])
-    expect(unmounted.code).toBe(0)
+    expect(unmounted.code, unmounted.stderr).toBe(0)
     expect(unmounted.stderr).toBe(`fusekit: unmounted ${dir}\n`)
     expect(await mountEntry(dir)).toBeUndefined()
 
     const second = await hello(['--greeting', 'again'], dir)
     expect(await readFile(join(dir, 'hello'), 'utf8')).toBe('again\n')
-    expect(await second.stop()).toBe(0)
+    expect(await second.stop(), second.output()).toBe(0)
   })
 
   it('unmounts a live mount with fusekit unmount, and the mount process exits 0', async () => {
     const mount = await hello()
     const result = await runCli(['unmount', mount.dir])
-    expect(result.code).toBe(0)
-    // The mount process notices within its watch interval and exits on its own.
-    await eventually(() => expect(mount.output()).toContain(`fusekit: ${mount.dir} was unmounted from outside; exiting`))
-    expect(await mount.stop()).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
+    // The mount process notices within its watch interval and exits by itself.
+    expect(await mount.exited(), mount.output()).toBe(0)
+    expect(mount.output()).toContain(`fusekit: ${mount.dir} was unmounted from outside; exiting`)
   })
 
   it('refuses a mountpoint that is already mounted', async () => {
     const mount = await hello()
     const result = await runCli(['mount', 'hello', mount.dir], { cwd: project })
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(`fusekit: error: EBUSY: ${mount.dir} is already mounted: unmount it first (fusekit unmount ${mount.dir})\n`)
     expect(await readFile(join(mount.dir, 'hello'), 'utf8')).toBe('hello\n')
-    expect(await mount.stop()).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
   })
 
   it('passes --read-only, --fsname and raw -o options to the mount', async () => {
@@ -126,14 +134,14 @@ describe('fusekit mount lifecycle', () => {
     const entry = await mountEntry(mount.dir)
     expect(entry?.source).toBe('greeter')
     expect(entry?.options).toEqual(expect.arrayContaining(['ro', 'noatime', 'noexec', 'nosuid']))
-    expect(await mount.stop()).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
   })
 
   it('with --debug, logs each operation with its result and latency', async () => {
     const mount = await hello(['--debug'])
     await readFile(join(mount.dir, 'hello'))
     await expect(readFile(join(mount.dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' })
-    expect(await mount.stop()).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
     expect(mount.output()).toMatch(/fusekit debug: getattr\("\/hello"\) -> \{mode: 0o100444, size: 6\} \[\d+ µs\]/)
     expect(mount.output()).toMatch(/fusekit debug: read\("\/hello", 0, <\d+ bytes>, 0\) -> 6 \[\d+ µs\]/)
     expect(mount.output()).toMatch(/fusekit debug: getattr\("\/missing"\) -> ENOENT \[\d+ µs\]/)
@@ -141,7 +149,7 @@ describe('fusekit mount lifecycle', () => {
 
   it('masks secret option values in what the backend logs', async () => {
     const mount = await hello(['--token', 'tok-0123456789'])
-    expect(await mount.stop()).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
     expect(mount.output()).toContain('fusekit info: using token ***')
     expect(mount.output()).not.toContain('tok-0123456789')
   })
@@ -151,13 +159,13 @@ describe('fusekit mount: mountpoint errors', () => {
   it('reports a missing mountpoint', async () => {
     const missing = join(project, 'no-such-dir')
     const result = await runCli(['mount', 'hello', missing], { cwd: project })
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(`fusekit: error: ENOENT: mountpoint ${missing} does not exist: create it with mkdir first\n`)
   })
 
   it('reports a mountpoint that is a file, resolved from the working directory', async () => {
     const result = await runCli(['mount', 'hello', 'node_modules/fusekit-backend-hello/index.js'], { cwd: project })
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(`fusekit: error: ENOTDIR: mountpoint ${project}/node_modules/fusekit-backend-hello/index.js is not a directory\n`)
   })
 })
@@ -165,13 +173,13 @@ describe('fusekit mount: mountpoint errors', () => {
 describe('fusekit unmount', () => {
   it('says so when nothing is mounted', async () => {
     const result = await runCli(['unmount', project])
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(`fusekit: error: nothing is mounted at ${project}\n`)
   })
 
   it('asks for the mountpoint', async () => {
     const result = await runCli(['unmount'])
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toBe('fusekit: error: missing mountpoint (usage: fusekit unmount <mountpoint>)\n')
   })
 
@@ -180,7 +188,7 @@ describe('fusekit unmount', () => {
     await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'fusekit-test', dir])
     try {
       const result = await runCli(['unmount', dir])
-      expect(result.code).toBe(1)
+      expect(result.code, result.stderr).toBe(1)
       expect(result.stderr).toBe(`fusekit: error: ${dir} is not a FUSE mount (it is tmpfs): fusekit unmounts only FUSE filesystems\n`)
       expect((await mountEntry(dir))?.type).toBe('tmpfs')
     } finally {

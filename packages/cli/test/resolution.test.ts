@@ -27,7 +27,7 @@ async function mountAndRead(backend: string, cwd: string): Promise<string> {
   try {
     return await readFile(join(mount.dir, 'hello'), 'utf8')
   } finally {
-    expect(await mount.stop()).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
   }
 }
 
@@ -62,13 +62,13 @@ describe('backend resolution', () => {
 
   it('says which path does not exist', async () => {
     const result = await runCli(['mount', './lib/nothing.js', project], { cwd: project })
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toBe(`fusekit: error: backend module ${project}/lib/nothing.js does not exist\n`)
   })
 
   it('refuses a module whose default export is not a backend', async () => {
     const result = await runCli(['mount', './lib/not-a-backend.mjs', project], { cwd: project })
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(
       `fusekit: error: ${project}/lib/not-a-backend.mjs does not default-export a fusekit backend (export default defineBackend({...}) from @fusekit/core)\n`,
     )
@@ -76,13 +76,13 @@ describe('backend resolution', () => {
 
   it('reports a module that fails to load in one line', async () => {
     const result = await runCli(['mount', './lib/broken.mjs', project], { cwd: project })
-    expect(result.code).toBe(1)
+    expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(`fusekit: error: cannot load backend ./lib/broken.mjs from ${project}/lib/broken.mjs: backend module exploded\n`)
   })
 
   it('refuses a name that cannot be a package', async () => {
     const result = await runCli(['mount', 'Hello World', project], { cwd: project })
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toBe('fusekit: error: "Hello World" is not a backend name, package name or path\n')
   })
 
@@ -92,7 +92,7 @@ describe('backend resolution', () => {
       await writeFile(join(mount.dir, 'note.txt'), 'kept in RAM')
       expect(await readFile(join(mount.dir, 'note.txt'), 'utf8')).toBe('kept in RAM')
     } finally {
-      expect(await mount.stop()).toBe(0)
+      expect(await mount.stop(), mount.output()).toBe(0)
     }
   })
 })

@@ -19,7 +19,7 @@ afterAll(async () => {
 describe('fusekit usage', () => {
   it('prints usage with --help and exits 0', async () => {
     const result = await runCli(['--help'])
-    expect(result.code).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/^Usage: fusekit <command>/)
     expect(result.stdout).toContain('mount <backend> <mountpoint>')
     expect(result.stdout).toContain('unmount <mountpoint>')
@@ -28,25 +28,25 @@ describe('fusekit usage', () => {
 
   it('prints usage on stderr and exits 2 without a command', async () => {
     const result = await runCli([])
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toContain('Usage: fusekit <command>')
   })
 
   it('prints the CLI and core versions', async () => {
     const result = await runCli(['--version'])
-    expect(result.code).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
     expect(result.stdout.trim()).toMatch(/^fusekit \d+\.\d+\.\d+ \(@fusekit\/core \d+\.\d+\.\d+\)$/)
   })
 
   it('rejects an unknown command with exit 2', async () => {
     const result = await runCli(['mnt', 'memory'])
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toBe('fusekit: error: unknown command "mnt"; commands: mount, unmount, backends (see fusekit --help)\n')
   })
 
   it('names the available backends when the backend is unknown', async () => {
     const result = await runCli(['mount', 'nosuch', project], { cwd: project })
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toMatch(/^fusekit: error: unknown backend "nosuch": package fusekit-backend-nosuch is not installed/)
     expect(result.stderr).toMatch(/available backends: .*\bmemory\b/)
     expect(result.stderr).toMatch(/available backends: .*\bhello\b/)
@@ -55,54 +55,54 @@ describe('fusekit usage', () => {
 
   it('asks for the backend and the mountpoint', async () => {
     const noBackend = await runCli(['mount'])
-    expect(noBackend.code).toBe(2)
+    expect(noBackend.code, noBackend.stderr).toBe(2)
     expect(noBackend.stderr).toContain('fusekit: error: missing backend')
     const noMountpoint = await runCli(['mount', 'hello'], { cwd: project })
-    expect(noMountpoint.code).toBe(2)
+    expect(noMountpoint.code, noMountpoint.stderr).toBe(2)
     expect(noMountpoint.stderr).toContain('fusekit: error: missing mountpoint (usage: fusekit mount hello <mountpoint> [options])')
     const optionFirst = await runCli(['mount', '--debug', 'hello', project], { cwd: project })
-    expect(optionFirst.code).toBe(2)
+    expect(optionFirst.code, optionFirst.stderr).toBe(2)
     expect(optionFirst.stderr).toContain('the backend comes first')
   })
 
   it('lists the valid options when given an unknown one', async () => {
     const result = await runCli(['mount', 'hello', project, '--colour', 'red'], { cwd: project })
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toContain('fusekit: error: unknown option --colour; valid options: --greeting, --repeat, --shout, --start-delay, --stall-unmount, --token, --read-only')
     expect(result.stderr).toContain('(see fusekit mount hello --help)')
   })
 
   it('checks option values against the backend schema, by flag name', async () => {
     const notNumber = await runCli(['mount', 'hello', project, '--repeat', 'twice'], { cwd: project })
-    expect(notNumber.code).toBe(2)
+    expect(notNumber.code, notNumber.stderr).toBe(2)
     expect(notNumber.stderr).toBe('fusekit: error: --repeat expects an integer, got "twice"\n')
     const negative = await runCli(['mount', 'hello', project, '--repeat', '-3'], { cwd: project })
-    expect(negative.code).toBe(2)
+    expect(negative.code, negative.stderr).toBe(2)
     expect(negative.stderr).toMatch(/^fusekit: error: invalid options for backend hello: --repeat: Too small/)
     const missingValue = await runCli(['mount', 'hello', project, '--greeting'], { cwd: project })
-    expect(missingValue.code).toBe(2)
+    expect(missingValue.code, missingValue.stderr).toBe(2)
     expect(missingValue.stderr).toContain('--greeting needs a value')
   })
 
   it('checks mount option values', async () => {
     const result = await runCli(['mount', 'hello', project, '--attr-timeout', 'soon'], { cwd: project })
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toBe('fusekit: error: --attr-timeout expects a number of seconds, got "soon"\n')
     const raw = await runCli(['mount', 'hello', project, '-o', 'bad option'], { cwd: project })
-    expect(raw.code).toBe(2)
+    expect(raw.code, raw.stderr).toBe(2)
     expect(raw.stderr).toContain('"bad option" is not a FUSE option')
   })
 
   it('never prints a secret option, even when it is invalid', async () => {
     const result = await runCli(['mount', 'hello', project, '--token', 'abc123'], { cwd: project })
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toContain('--token: token *** is too short')
     expect(result.stderr).not.toContain('abc123')
   })
 
   it("generates a backend's help from its schema", async () => {
     const result = await runCli(['mount', 'hello', '--help'], { cwd: project })
-    expect(result.code).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
     const help = result.stdout
     expect(help).toContain('Usage: fusekit mount hello <mountpoint> [options]')
     expect(help).toContain('Serves one file, /hello, holding a greeting')
@@ -118,7 +118,7 @@ describe('fusekit usage', () => {
 
   it("lists the memory backend's --size option with its description", async () => {
     const result = await runCli(['mount', 'memory', '--help'])
-    expect(result.code).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toContain('Usage: fusekit mount memory <mountpoint> [options]')
     const size = result.stdout.split('\n').find((line) => line.trimStart().startsWith('--size '))
     expect(size).toBeDefined()
@@ -127,14 +127,14 @@ describe('fusekit usage', () => {
 
   it('rejects an invalid memory --size', async () => {
     const result = await runCli(['mount', 'memory', project, '--size', 'banana'])
-    expect(result.code).toBe(2)
+    expect(result.code, result.stderr).toBe(2)
     expect(result.stderr).toMatch(/^fusekit: error: .*--size/)
     expect(result.stderr.trim().split('\n')).toHaveLength(1)
   })
 
   it('lists installed backends with their versions', async () => {
     const result = await runCli(['backends'], { cwd: project })
-    expect(result.code).toBe(0)
+    expect(result.code, result.stderr).toBe(0)
     const lines = result.stdout.trim().split('\n')
     expect(lines.find((line) => line.startsWith('memory '))).toMatch(/^memory +0\.1\.0 +built-in +\S/)
     expect(lines.find((line) => line.startsWith('hello '))).toMatch(/^hello +1\.2\.3 +fusekit-backend-hello +A greeting backend for tests$/)

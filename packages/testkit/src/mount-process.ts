@@ -18,6 +18,8 @@ export interface MountProcess {
    * killed by a signal). Rejects when the process left its mount behind, after clearing it.
    */
   stop(signal?: NodeJS.Signals): Promise<number | null>
+  /** Waits for the process to end by itself (no signal sent), with the same checks as stop(). */
+  exited(): Promise<number | null>
   /** SIGKILL and wait: leaves a stale mount on purpose. */
   kill9(): Promise<void>
 }
@@ -26,7 +28,7 @@ export interface StartMountOptions {
   backend: string
   /** Backend and mount flags after the mountpoint. */
   args?: string[]
-  /** Defaults to a fresh directory under the system temp dir, removed by cleanupMounts(). */
+  /** Relative to `cwd`. Defaults to a fresh directory under the system temp dir, removed by cleanupMounts(). */
   mountpoint?: string
   cwd?: string
   env?: NodeJS.ProcessEnv
@@ -51,7 +53,7 @@ const createdDirs = new Set<string>()
 export async function startMount(options: StartMountOptions): Promise<MountProcess> {
   assertFuseAvailable()
   const timeoutMs = options.timeoutMs ?? 30_000
-  const dir = options.mountpoint ? resolve(options.mountpoint) : mkdtempSync(join(tmpdir(), 'fusekit-mnt-'))
+  const dir = options.mountpoint ? resolve(options.cwd ?? '.', options.mountpoint) : mkdtempSync(join(tmpdir(), 'fusekit-mnt-'))
   if (!options.mountpoint) createdDirs.add(dir)
   usedDirs.add(dir)
 
@@ -98,22 +100,26 @@ export async function startMount(options: StartMountOptions): Promise<MountProce
   }
 
   let killed = false
+  const finished = async (after: string): Promise<number | null> => {
+    const code = await withTimeout(exited, timeoutMs, () => {
+      child.kill('SIGKILL')
+      return new Error(`${describe()}: still running ${timeoutMs} ms after ${after}\n--- output ---\n${output}`)
+    })
+    if (!killed && (await mountedType(dir)) !== undefined) {
+      unmountQuietly(dir)
+      throw new Error(`${describe()} exited with code ${code} but left ${dir} mounted (cleared with fusermount -uz)\n--- output ---\n${output}`)
+    }
+    return code
+  }
   return {
     dir,
     pid: child.pid as number,
     output: () => output,
-    async stop(signal = 'SIGTERM') {
+    stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
-      const code = await withTimeout(exited, timeoutMs, () => {
-        child.kill('SIGKILL')
-        return new Error(`${describe()}: still running ${timeoutMs} ms after ${signal}\n--- output ---\n${output}`)
-      })
-      if (!killed && (await mountedType(dir)) !== undefined) {
-        unmountQuietly(dir)
-        throw new Error(`${describe()} exited with code ${code} but left ${dir} mounted (cleared with fusermount -uz)\n--- output ---\n${output}`)
-      }
-      return code
+      return finished(signal)
     },
+    exited: () => finished('waiting for it to exit'),
     async kill9() {
       killed = true
       child.kill('SIGKILL')
