@@ -9,9 +9,12 @@ export const memoryBackend = defineBackend({
   description: 'A POSIX filesystem held in RAM, like tmpfs; its contents go away at unmount',
   options: memoryOptions,
   mountDefaults: {
-    // Every change goes through the mount, so the kernel's own caches stay coherent: keep file
-    // pages across opens and cache lookups, attributes and failed lookups for a second.
-    kernelCache: true,
+    // Every change goes through the mount, so lookups, attributes and failed lookups can be
+    // cached for a second. File pages are kept across opens unless size or mtime changed
+    // (auto_cache), not unconditionally (kernel_cache): libfuse 2 gives each hard-link name its
+    // own kernel inode, and with kernel_cache a write through one name left the other's pages
+    // stale for good.
+    autoCache: true,
     attrTimeout: 1,
     entryTimeout: 1,
     negativeTimeout: 1,

@@ -1,5 +1,4 @@
 import { FsError, type ErrnoName, type Timespec } from '@fusekit/core'
-import { NO_SUCH_ENTRY } from './hot-errors.js'
 import { Directory, S_ISGID, type Inode, type RegularFile, type SpecialFile, type Symlink } from './inode.js'
 import type { InodeTable } from './inode-table.js'
 import { baseName, isTooLong } from './names.js'
@@ -128,7 +127,7 @@ export class FileTree {
   private entry(dir: Directory, name: string, path: string): Inode {
     const inode = dir.entries.get(name)
     if (inode !== undefined) return inode
-    throw isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${path}`) : NO_SUCH_ENTRY
+    throw isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${path}`) : new FsError('ENOENT')
   }
 
   /** The parent of `path`, after checking that its last component is free to be created. */

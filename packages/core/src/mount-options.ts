@@ -101,7 +101,9 @@ export function fuseOptionList(o: MountOptions): string[] {
   if (o.allowOther) list.push('allow_other')
   if (o.defaultPermissions) list.push('default_permissions')
   if (o.kernelCache) list.push('kernel_cache')
-  if (o.autoCache) list.push('auto_cache')
+  // Check size and mtime at every open, not once per attribute timeout: a change made through
+  // another name (hard link) or underneath must not leave stale pages.
+  if (o.autoCache) list.push('auto_cache', 'ac_attr_timeout=0')
   list.push(...o.fuseOptions)
   return list
 }

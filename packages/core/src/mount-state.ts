@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { FsError, mapErrno } from './errno.js'
@@ -44,10 +44,10 @@ export async function mountedType(mountpoint: string): Promise<string | undefine
 }
 
 /**
- * Checks that `mountpoint` can take a new mount: it exists, is a directory, and nothing
- * (live or stale) is mounted on it. Fails with an FsError that says what to do.
+ * Checks that `mountpoint` can take a new mount: it exists, is a directory, nothing (live or
+ * stale) is mounted on it, and it is empty unless `fuseOptions` holds `nonempty`. Fails with an FsError that says what to do.
  */
-export async function assertMountable(mountpoint: string): Promise<void> {
+export async function assertMountable(mountpoint: string, fuseOptions: readonly string[] = []): Promise<void> {
   const path = resolve(mountpoint)
   const state = await mountState(path)
   if (state === 'stale') {
@@ -63,6 +63,10 @@ export async function assertMountable(mountpoint: string): Promise<void> {
     throw fsError ?? error
   }
   if (!info.isDirectory()) throw new FsError('ENOTDIR', `mountpoint ${path} is not a directory`)
+  // libfuse refuses a non-empty mountpoint with a bare "fuse failed" unless told otherwise.
+  if (!fuseOptions.includes('nonempty') && (await readdir(path)).length > 0) {
+    throw new FsError('ENOTEMPTY', `mountpoint ${path} is not empty: the mount would hide its files (pass -o nonempty to mount over them)`)
+  }
 }
 
 /**

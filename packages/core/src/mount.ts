@@ -42,7 +42,7 @@ export async function mount(request: MountRequest): Promise<Mount> {
   const options = resolveMountOptions(backend.mountDefaults, { fsname: backend.name, subtype: backend.name }, request.mountOptions)
   const backendOptions = parseBackendOptions(backend, request.backendOptions)
   const logger = request.logger ?? createConsoleLogger({ level: options.debug ? 'debug' : 'info' })
-  await assertMountable(request.mountpoint)
+  await assertMountable(request.mountpoint, options.fuseOptions)
 
   const container = rootContainer.createChildContainer()
   container.register(MOUNT_OPTIONS, { useValue: options })

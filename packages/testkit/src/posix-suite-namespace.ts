@@ -1,4 +1,4 @@
-import { appendFile, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
+import { appendFile, link, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
@@ -93,6 +93,19 @@ export function registerNamespaceCases(suite: PosixSuiteContext): void {
       await expectErrno(link(c, join(dir, 'sub', 'c')), 'EEXIST')
       await expectErrno(link(join(dir, 'sub'), join(dir, 'dirlink')), 'EPERM')
       await expectErrno(link(join(dir, 'missing'), join(dir, 'x')), 'ENOENT')
+    })
+
+    it('shows a same-size overwrite through one hard link when the other is read again', async () => {
+      const dir = await suite.caseDir('hard link pages')
+      const [a, b] = [join(dir, 'a'), join(dir, 'b')]
+      await writeFile(a, 'aaaa')
+      await link(a, b)
+      expect(await readFile(b, 'utf8')).toBe('aaaa')
+      // Same size, so no size change invalidates b's cached pages: only mtime can.
+      const handle = await open(a, 'r+')
+      await handle.write('bbbb', 0)
+      await handle.close()
+      expect(await readFile(b, 'utf8')).toBe('bbbb')
     })
   } else {
     it('refuses hard links cleanly', async () => {
