@@ -1,0 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describePosixSuite } from '@fusekit/testkit'
+
+let source: string | undefined
+
+describePosixSuite('passthrough', {
+  backend: 'passthrough',
+  args: async () => {
+    source = await mkdtemp(join(tmpdir(), 'fusekit-passthrough-source-'))
+    return ['--source', source]
+  },
+  teardown: async () => {
+    if (source) await rm(source, { recursive: true, force: true })
+  },
+})
