@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { expect, it } from 'vitest'
 import type { PosixSuiteContext } from './posix-suite.js'
-import { eventually, expectErrno, run, seededRandom, sha256 } from './posix-suite-tools.js'
+import { eventually, expectErrno, expectSameBytes, run, seededRandom, sha256 } from './posix-suite-tools.js'
 
 const MiB = 1024 * 1024
 
@@ -58,7 +58,7 @@ export function registerDataCases(suite: PosixSuiteContext): void {
         const probeAt = random(model.length)
         const probe = Buffer.alloc(Math.min(64 * 1024, model.length - probeAt))
         await file.read(probe, 0, probe.length, probeAt)
-        expect(probe.equals(model.subarray(probeAt, probeAt + probe.length))).toBe(true)
+        expectSameBytes(probe, model.subarray(probeAt, probeAt + probe.length), `read at ${probeAt} after write ${i}`)
       }
       expect((await file.stat()).size).toBe(model.length)
     } finally {
@@ -66,9 +66,7 @@ export function registerDataCases(suite: PosixSuiteContext): void {
     }
 
     expect((await stat(path)).size).toBe(model.length)
-    const reread = await readFile(path)
-    expect(reread.length).toBe(model.length)
-    expect(reread.equals(model)).toBe(true)
+    expectSameBytes(await readFile(path), model, 'the whole file read again')
     expect(await sha256(path)).toBe(createHash('sha256').update(model).digest('hex'))
 
     // A hole far past the end reads as zeros, and st_size counts it.
@@ -78,7 +76,7 @@ export function registerDataCases(suite: PosixSuiteContext): void {
       const hole = Buffer.alloc(MiB, 0xff)
       const { bytesRead } = await far.read(hole, 0, hole.length, 32 * MiB)
       expect(bytesRead).toBe(MiB)
-      expect(hole.equals(Buffer.alloc(MiB))).toBe(true)
+      expectSameBytes(hole, Buffer.alloc(MiB), 'the hole at 32 MiB')
     } finally {
       await far.close()
     }
@@ -108,10 +106,9 @@ export function registerDataCases(suite: PosixSuiteContext): void {
       const concurrent = Array.from({ length: 50 }, (_, n) => [record('C', n), record('D', n)] as const)
       await Promise.all(concurrent.flatMap(([c, d]) => [first.write(c), second.write(d)]))
       const content = await readFile(path, 'utf8')
-      const ordered = written.join('')
-      expect(content.slice(0, ordered.length) === ordered, 'the in-turn records are intact and in order').toBe(true)
-      const rest = content.slice(ordered.length).split(/(?<=\n)/)
-      expect(rest.sort()).toEqual(concurrent.flat().sort())
+      const records = content.split(/(?<=\n)/).map(describeRecord)
+      expect(records.slice(0, written.length), 'the in-turn records, in order').toEqual(written.map(describeRecord))
+      expect(records.slice(written.length).sort()).toEqual(concurrent.flat().map(describeRecord).sort())
       expect((await stat(path)).size).toBe(Buffer.byteLength(content))
     } finally {
       await first.close()
@@ -131,29 +128,24 @@ export function registerDataCases(suite: PosixSuiteContext): void {
     try {
       await writer.truncate(1000)
       expect((await writer.stat()).size).toBe(1000)
-      expect((await reader.readFile()).equals(pattern.subarray(0, 1000))).toBe(true)
+      expectSameBytes(await reader.readFile(), pattern.subarray(0, 1000), 'after ftruncate to 1000')
 
       await writer.truncate(300_000)
       const grown = Buffer.alloc(300_000, 0xff)
       expect((await reader.read(grown, 0, grown.length, 0)).bytesRead).toBe(300_000)
-      expect(grown.subarray(0, 1000).equals(pattern.subarray(0, 1000))).toBe(true)
-      expect(grown.subarray(1000).equals(Buffer.alloc(299_000))).toBe(true)
+      expectSameBytes(grown, Buffer.concat([pattern.subarray(0, 1000), Buffer.alloc(299_000)]), 'after ftruncate to 300000')
 
       // truncate(path) while both descriptors are open.
       await truncate(path, 50)
       expect((await reader.stat()).size).toBe(50)
       await writer.write(Buffer.from('Z'), 0, 1, 100)
-      const afterWrite = await readFile(path)
-      expect(afterWrite.length).toBe(101)
-      expect(afterWrite.subarray(0, 50).equals(pattern.subarray(0, 50))).toBe(true)
-      expect(afterWrite.subarray(50, 100).equals(Buffer.alloc(50))).toBe(true)
-      expect(afterWrite[100]).toBe('Z'.charCodeAt(0))
+      expectSameBytes(await readFile(path), Buffer.concat([pattern.subarray(0, 50), Buffer.alloc(50), Buffer.from('Z')]), 'after truncate(path) and a write past the end')
 
       await run('truncate', ['-s', '2M', path])
       expect((await writer.stat()).size).toBe(2 * MiB)
       const tail = Buffer.alloc(2 * MiB - 101, 0xff)
       expect((await reader.read(tail, 0, tail.length, 101)).bytesRead).toBe(tail.length)
-      expect(tail.equals(Buffer.alloc(tail.length))).toBe(true)
+      expectSameBytes(tail, Buffer.alloc(tail.length), 'grown by truncate -s')
 
       // Opening with O_TRUNC empties it for the descriptors already open too.
       await (await open(path, 'w')).close()
@@ -191,6 +183,12 @@ export function registerDataCases(suite: PosixSuiteContext): void {
     await rmdir(dir)
     await expectErrno(stat(dir), 'ENOENT')
   })
+}
+
+/** A record as a short, comparable text: which one it is and whether it arrived whole. */
+function describeRecord(record: string): string {
+  const whole = /^([A-D]:\d+):x*\n$/.exec(record)
+  return whole ? `${whole[1]} (${record.length} bytes)` : `garbled: ${JSON.stringify(record.slice(0, 40))}`
 }
 
 async function hashByReads(path: string, chunkSize: number): Promise<string> {

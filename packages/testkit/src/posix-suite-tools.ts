@@ -55,6 +55,13 @@ export async function expectOneOfErrnos(operation: Promise<unknown>, codes: read
   expect(codes).toContain(error?.code)
 }
 
+/** Expects equal bytes; on a mismatch says where the first difference is rather than dumping both. */
+export function expectSameBytes(actual: Buffer, expected: Buffer, what: string): void {
+  if (actual.equals(expected)) return
+  expect(actual.length, `${what}: length`).toBe(expected.length)
+  expect(actual.findIndex((byte, i) => byte !== expected[i]), `${what}: offset of the first wrong byte`).toBe(-1)
+}
+
 export async function sha256(path: string): Promise<string> {
   const { stdout } = await run('sha256sum', ['--binary', path])
   return stdout.split(' ')[0] ?? ''
