@@ -80,7 +80,7 @@ describe('fusekit mount lifecycle', () => {
       child.kill('SIGTERM')
       expect(await exited, output).toBe(0)
       expect(output).toBe(
-        `fusekit info: starting slowly\nfusekit: mounted hello at ${dir}\nfusekit: SIGTERM: unmounting ${dir}\nfusekit: unmounted ${dir}\n`,
+        `fusekit info: starting slowly\nfusekit: mounted hello at ${dir}\nfusekit: SIGTERM: unmounting ${dir}\nfusekit info: hello released\nfusekit: unmounted ${dir}\n`,
       )
       expect(await mountEntry(dir)).toBeUndefined()
     } finally {
@@ -118,6 +118,7 @@ describe('fusekit mount lifecycle', () => {
     // The mount process notices within its watch interval and exits by itself.
     expect(await mount.exited(), mount.output()).toBe(0)
     expect(mount.output()).toContain(`fusekit: ${mount.dir} was unmounted from outside; exiting`)
+    expect(mount.output()).toContain('hello released')
   })
 
   it('refuses a mountpoint that is already mounted', async () => {

@@ -5,7 +5,7 @@ import type { FuseDriver } from './driver.js'
 import { FsError } from './errno.js'
 import { FuseNativeDriver } from './fuse-native/driver.js'
 import { createConsoleLogger, type Logger } from './logger.js'
-import { assertMountable } from './mount-state.js'
+import { assertMountable, mountState } from './mount-state.js'
 import { resolveMountOptions, type MountOptions } from './mount-options.js'
 import type { Operations } from './operations.js'
 import { RequestDispatcher } from './request-dispatcher.js'
@@ -72,7 +72,12 @@ export async function mount(request: MountRequest): Promise<Mount> {
     options,
     unmount: () =>
       (unmounting ??= (async () => {
-        await driverMount.unmount()
+        try {
+          await driverMount.unmount()
+        } catch (error) {
+          // Unmounted from outside (fusermount -u): only the backend is left to release.
+          if ((await mountState(request.mountpoint)) !== 'unmounted') throw error
+        }
         dispatcher.close()
         await ops.destroy?.()
         await container.dispose()

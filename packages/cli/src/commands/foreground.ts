@@ -35,8 +35,8 @@ export async function serveInForeground(start: () => Promise<Mount>, backendName
     clearInterval(watcher)
     if (reason === 'gone') {
       ctx.err(`fusekit: ${mount.mountpoint} was unmounted from outside; exiting`)
-      // The kernel side is gone already; this only releases the backend, so a failure is moot.
-      await mount.unmount().catch(() => undefined)
+      // The kernel side is gone already; this releases the backend.
+      await mount.unmount()
       return EXIT_OK
     }
     ctx.err(`fusekit: ${reason}: unmounting ${mount.mountpoint}`)

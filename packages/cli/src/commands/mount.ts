@@ -45,7 +45,7 @@ export async function mountCommand(args: readonly string[], ctx: CliContext): Pr
   const effective = validMountOptions(defaults, mountOptions)
 
   const mountpoint = resolve(ctx.cwd, target)
-  await assertMountable(mountpoint)
+  await assertMountable(mountpoint, effective.fuseOptions)
   checkFuseEnvironment()
   const logger = createConsoleLogger({ level: effective.debug ? 'debug' : 'info', secrets: ctx.secrets, write: ctx.err })
   return serveInForeground(() => mount({ backend: descriptor, mountpoint, backendOptions, mountOptions, logger }), descriptor.name, ctx)

@@ -21,9 +21,11 @@ const ERANGE = Errno.ERANGE
 
 /** Mounts through fuse-native (libfuse 2.9, multi-threaded loop). */
 export class FuseNativeDriver implements FuseDriver {
+  // Loaded up front so that a missing libfuse fails before any backend is created.
+  private readonly Fuse = fusekitFuse(loadFuseNative())
+
   async mount({ mountpoint, handler, options }: DriverMountRequest): Promise<DriverMount> {
-    const Fuse = fusekitFuse(loadFuseNative())
-    const fuse = new Fuse(mountpoint, nativeOps(handler), {
+    const fuse = new this.Fuse(mountpoint, nativeOps(handler), {
       // fusekit's dispatcher times requests out itself, without a timer per request.
       timeout: false,
       fusekitOptions: fuseOptionList(options),
