@@ -2,33 +2,62 @@ import { closeSync } from 'node:fs'
 import { FsError } from '@fusekit/core'
 import { sys } from './syscall.js'
 
+interface OpenFile {
+  fd: number
+  /** Calls on the thread pool that have not finished. */
+  busy: number
+  /** Set while release waits for them. */
+  whenIdle?: () => void
+}
+
 /**
  * File handles of open files: each maps to a real descriptor of the source file, so reads and
  * writes are positional calls on it, and an unlinked or renamed file stays reachable.
  * The handle is the descriptor plus one: unique while open, never 0 ("no handle").
  */
 export class OpenFiles {
-  private readonly fds = new Set<number>()
+  private readonly files = new Map<number, OpenFile>()
 
   add(fd: number): number {
-    this.fds.add(fd)
+    this.files.set(fd + 1, { fd, busy: 0 })
     return fd + 1
   }
 
+  /** The descriptor, for calls that finish before anything else runs (synchronous ones). */
   fd(fh: number): number {
-    const fd = fh - 1
-    if (!this.fds.has(fd)) throw new FsError('EBADF', `no open file with handle ${fh}`)
-    return fd
+    return this.get(fh).fd
   }
 
-  close(fh: number): void {
-    const fd = this.fd(fh)
-    this.fds.delete(fd)
-    sys(() => closeSync(fd))
+  /**
+   * Runs an asynchronous call on the descriptor. Release waits for it: a call still queued in the
+   * thread pool (behind a stuck disk, after its request timed out) must not find the descriptor
+   * number closed and reused by another file.
+   */
+  async use<T>(fh: number, call: (fd: number) => Promise<T>): Promise<T> {
+    const file = this.get(fh)
+    file.busy++
+    try {
+      return await call(file.fd)
+    } finally {
+      if (--file.busy === 0) file.whenIdle?.()
+    }
+  }
+
+  async close(fh: number): Promise<void> {
+    const file = this.get(fh)
+    this.files.delete(fh)
+    if (file.busy > 0) await new Promise<void>((resolve) => (file.whenIdle = resolve))
+    sys(() => closeSync(file.fd))
   }
 
   closeAll(): void {
-    for (const fd of this.fds) closeSync(fd)
-    this.fds.clear()
+    for (const { fd } of this.files.values()) closeSync(fd)
+    this.files.clear()
+  }
+
+  private get(fh: number): OpenFile {
+    const file = this.files.get(fh)
+    if (file === undefined) throw new FsError('EBADF', `no open file with handle ${fh}`)
+    return file
   }
 }

@@ -68,7 +68,10 @@ export class PassthroughOperations implements Operations {
   }
 
   async getattr(path: string): Promise<Stat> {
-    return toStat(this.source.withEntry(path, (entry) => sys(() => lstatSync(entry, BIGINT))), this.view)
+    // A failed lookup precedes every create: answer it without Node building a system error.
+    const stats = this.source.withEntry(path, (entry) => sys(() => lstatSync(entry, { bigint: true, throwIfNoEntry: false })))
+    if (stats === undefined) throw new FsError('ENOENT')
+    return toStat(stats, this.view)
   }
 
   async fgetattr(_path: string, fh: number): Promise<Stat> {
@@ -153,20 +156,20 @@ export class PassthroughOperations implements Operations {
   }
 
   async read(_path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
-    return readAt(this.files.fd(fh), buffer, position)
+    return this.files.use(fh, (fd) => readAt(fd, buffer, position))
   }
 
   async write(_path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
     this.assertWritable()
-    return writeAt(this.files.fd(fh), buffer, position)
+    return this.files.use(fh, (fd) => writeAt(fd, buffer, position))
   }
 
   async release(_path: string, fh: number): Promise<void> {
-    this.files.close(fh)
+    await this.files.close(fh)
   }
 
   async fsync(_path: string, datasync: boolean, fh: number): Promise<void> {
-    return syncFd(this.files.fd(fh), datasync)
+    return this.files.use(fh, (fd) => syncFd(fd, datasync))
   }
 
   async truncate(path: string, size: number): Promise<void> {

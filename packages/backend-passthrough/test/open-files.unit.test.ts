@@ -91,3 +91,19 @@ describe('open files keep a real descriptor', () => {
     expect(statSync(join(box.source, 'raced')).mode & 0o777).toBe(0o600)
   })
 })
+
+describe('release', () => {
+  it('waits for reads and writes still running on the descriptor before closing it', async () => {
+    const box = sandbox()
+    writeFileSync(join(box.source, 'file'), 'x'.repeat(1 << 20))
+    const ops = await passthrough(box)
+    const fh = await ops.open('/file', OpenFlags.O_RDWR)
+    const reads = Array.from({ length: 8 }, () => ops.read('/file', fh, Buffer.alloc(1 << 20), 0))
+    const write = ops.write('/file', fh, Buffer.from('y'), 0)
+    const released = ops.release('/file', fh)
+    expect(await Promise.all(reads)).toEqual(Array(8).fill(1 << 20))
+    expect(await write).toBe(1)
+    await released
+    await expectFsError(ops.read('/file', fh, Buffer.alloc(1), 0), 'EBADF')
+  })
+})
