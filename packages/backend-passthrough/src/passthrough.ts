@@ -59,8 +59,11 @@ export class PassthroughOperations implements Operations {
   private readonly readOnly: boolean
   private readonly processUmask: number
 
-  constructor(settings: PassthroughSettings) {
-    ;({ source: this.source, view: this.view, readOnly: this.readOnly, processUmask: this.processUmask } = settings)
+  constructor({ source, view, readOnly, processUmask }: PassthroughSettings) {
+    this.source = source
+    this.view = view
+    this.readOnly = readOnly
+    this.processUmask = processUmask
   }
 
   async destroy(): Promise<void> {

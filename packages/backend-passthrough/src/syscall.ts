@@ -1,5 +1,5 @@
 import { fdatasync, fsync, read, write } from 'node:fs'
-import { FsError, mapErrno } from '@fusekit/core'
+import { mapErrno } from '@fusekit/core'
 
 /** Turns a Node.js system error into the FsError carrying its errno; other errors pass unchanged. */
 export function toFsError(error: unknown): unknown {
@@ -39,9 +39,4 @@ export function syncFd(fd: number, dataOnly: boolean): Promise<void> {
   return new Promise((resolve, reject) =>
     (dataOnly ? fdatasync : fsync)(fd, (error) => (error ? reject(toFsError(error)) : resolve())),
   )
-}
-
-/** The errno of an FsError, or undefined for anything else. */
-export function errnoCode(error: unknown): string | undefined {
-  return error instanceof FsError ? error.code : undefined
 }
