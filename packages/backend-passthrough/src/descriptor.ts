@@ -11,16 +11,12 @@ export const passthroughBackend = defineBackend({
   name: 'passthrough',
   description: 'Mirror a directory (like bindfs), with optional owner and permission mapping',
   options: passthroughOptions,
-  // The source can change underneath: keep pages only while size and mtime stay the same, and
-  // let direct changes show within a second.
+  // The source can change underneath: keep file pages only while size and mtime stay the same
+  // (checked at every open), and let direct changes show within the one-second attribute timeout.
   mountDefaults: { autoCache: true, attrTimeout: 1, entryTimeout: 1 },
-  create({ options, mountpoint, mountOptions, logger }) {
-    const root = checkSource(options.source, mountpoint)
-    const source = new SourceRoot(root, (path, resolvedTo) =>
-      logger.warn(`refused ${path}: it resolves to ${resolvedTo}, outside the source (a symlink swapped in by another process?)`),
-    )
+  create({ options, mountpoint, mountOptions }) {
     return new PassthroughOperations({
-      source,
+      source: new SourceRoot(checkSource(options.source, mountpoint)),
       view: { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 },
       readOnly: mountOptions.readOnly,
       processUmask: currentUmask(),

@@ -49,8 +49,8 @@ export interface PassthroughSettings {
 
 /**
  * The passthrough backend's operations: each maps to the same call on the source, with the real
- * errno. No call follows a symlink at the final component (l* calls, O_NOFOLLOW), and each one
- * reaches its object through a directory pinned under the root (see SourceRoot).
+ * errno. No call follows a symlink (l* calls, O_NOFOLLOW, and paths walked by SourceRoot), so
+ * nothing outside the source is ever reached.
  */
 export class PassthroughOperations implements Operations {
   private readonly files = new OpenFiles()
@@ -68,6 +68,7 @@ export class PassthroughOperations implements Operations {
 
   async destroy(): Promise<void> {
     this.files.closeAll()
+    this.source.close()
   }
 
   async getattr(path: string): Promise<Stat> {

@@ -1,6 +1,6 @@
-import { chmodSync, closeSync, constants, openSync, readlinkSync } from 'node:fs'
+import { chmodSync, closeSync, constants, openSync } from 'node:fs'
 import { FsError } from '@fusekit/core'
-import { sys, toFsError } from './syscall.js'
+import { sys } from './syscall.js'
 
 // Linux's O_PATH (the same on x86_64 and aarch64); Node's fs.constants does not export it.
 const O_PATH = 0o10000000
@@ -10,61 +10,55 @@ const PIN_DIRECTORY = PIN_OBJECT | constants.O_DIRECTORY
 // A request path is absolute, without empty, "." or ".." segments, without a trailing slash.
 const UNSAFE_PATH = /\/\/|\/\.\.?(?:\/|$)|\/$|\0/
 
-/** Reported when a pinned object turns out to lie outside the source (a symlink was swapped in). */
-export type EscapeListener = (requestPath: string, resolvedTo: string) => void
-
 /**
  * The source directory and the one way to reach things in it.
  *
- * Node has no *at() calls, so pinning stands in for them: a path is opened with O_PATH|O_NOFOLLOW
- * (no data access, no side effects, a final symlink is opened as itself), the kernel is asked
- * where that descriptor really is (/proc/self/fd/N), and only if it lies under the root does the
- * operation go ahead - through /proc/self/fd/N, which names that very inode, so a symlink swapped
- * in after the check cannot redirect it.
+ * Node has no *at() calls; /proc/self/fd/N/<name> stands in for them: it looks `name` up in the
+ * directory that descriptor N holds, whatever has happened to paths since. A request path is
+ * walked one component at a time from a descriptor of the root, each directory opened with
+ * O_PATH|O_NOFOLLOW|O_DIRECTORY (no data access, no side effects, and a symlink is refused, not
+ * followed), so no symlink is ever followed: not one another process swaps in between the
+ * kernel's lookup and the operation, not one that points into this very mount (which would make
+ * the backend wait on itself).
  */
 export class SourceRoot {
-  private readonly prefix: string
+  private readonly rootFd: number
 
-  constructor(
-    /** The real path of the source (no symlinks in it). */
-    readonly root: string,
-    private readonly onEscape: EscapeListener,
-  ) {
-    this.prefix = root.endsWith('/') ? root : root + '/'
+  /** `root` is the real path of the source; it is held open from here on, whatever renames it. */
+  constructor(root: string) {
+    this.rootFd = sys(() => openSync(root, PIN_DIRECTORY))
   }
 
-  /** The source path of a request path; refuses anything but a plain absolute path. */
-  resolve(path: string): string {
-    if (path === '/') return this.root
-    if (path[0] !== '/' || UNSAFE_PATH.test(path)) {
-      throw new FsError('EACCES', `refusing ${JSON.stringify(path)}: not a plain absolute path inside the source`)
-    }
-    return this.root + path
+  /** Releases the root descriptor; the SourceRoot is unusable afterwards. */
+  close(): void {
+    closeSync(this.rootFd)
   }
 
   /**
-   * Runs `use` with a path that reaches the object at `path` itself: a symlink as the link, never
-   * its target; nothing outside the root. The path stays valid until `use` (or its Promise) ends.
-   */
-  withObject<T>(path: string, use: (pinned: string) => T): T {
-    const fd = this.pin(path, this.resolve(path), PIN_OBJECT)
-    return closingAfter(fd, () => use(procPath(fd)))
-  }
-
-  /**
-   * Runs `use` with `<pinned parent directory>/<name>` for `path`: the name is looked up inside a
-   * directory known to lie under the root, so calls that do not follow a final symlink (lstat,
-   * unlink, mkdir, open with O_NOFOLLOW, ...) act exactly there. The root itself is reached as
-   * "<pinned root>/.", on which every creating or removing call fails as it should.
-   * `dirFd` is the pinned parent (an O_PATH descriptor) for handing to a child process.
+   * Runs `use` with `<pinned parent directory>/<name>` for `path`: calls that do not follow a
+   * final symlink (lstat, unlink, mkdir, open with O_NOFOLLOW, ...) act exactly there. The root
+   * itself is reached as "<root>/.", on which every creating or removing call fails as it should.
+   * `dirFd` is the parent (an O_PATH descriptor), for handing to a child process. Everything
+   * stays valid until `use` (or the Promise it returns) ends.
    */
   withEntry<T>(path: string, use: (entry: string, dirFd: number, name: string) => T): T {
-    this.resolve(path)
-    const cut = path.lastIndexOf('/')
-    const parent = path === '/' ? '/' : path.slice(0, cut) || '/'
-    const name = path === '/' ? '.' : path.slice(cut + 1)
-    const fd = this.pin(parent, this.resolve(parent), PIN_DIRECTORY)
-    return closingAfter(fd, () => use(`${procPath(fd)}/${name}`, fd, name))
+    const names = components(path)
+    const name = names.pop() ?? '.'
+    const dirFd = this.walk(names)
+    const run = () => use(`${procPath(dirFd)}/${name}`, dirFd, name)
+    return dirFd === this.rootFd ? run() : closingAfter(dirFd, run)
+  }
+
+  /**
+   * Runs `use` with a path that reaches the object at `path` itself, a symlink as the link: calls
+   * that follow symlinks (chmod, chown, utimes, truncate) act on that very inode through it.
+   */
+  withObject<T>(path: string, use: (pinned: string) => T): T {
+    if (path === '/') return use(procPath(this.rootFd))
+    return this.withEntry(path, (entry) => {
+      const fd = sys(() => openSync(entry, PIN_OBJECT))
+      return closingAfter(fd, () => use(procPath(fd)))
+    })
   }
 
   /** withEntry for two paths at once (rename, link). */
@@ -72,22 +66,28 @@ export class SourceRoot {
     return this.withEntry(first, (a) => this.withEntry(second, (b) => use(a, b)))
   }
 
-  private pin(requestPath: string, source: string, flags: number): number {
-    const fd = sys(() => openSync(source, flags))
-    let real: string
-    try {
-      real = readlinkSync(procPath(fd))
-    } catch (error) {
-      closeSync(fd)
-      throw toFsError(error)
-    }
-    if (real !== this.root && !real.startsWith(this.prefix)) {
-      closeSync(fd)
-      this.onEscape(requestPath, real)
-      throw new FsError('EACCES', `${requestPath} resolves outside the source`)
+  /** Opens the directory at `names` below the root, following no symlink on the way. */
+  private walk(names: readonly string[]): number {
+    let fd = this.rootFd
+    for (const name of names) {
+      const parent = fd
+      try {
+        fd = sys(() => openSync(`${procPath(parent)}/${name}`, PIN_DIRECTORY))
+      } finally {
+        if (parent !== this.rootFd) closeSync(parent)
+      }
     }
     return fd
   }
+}
+
+/** The names along a request path ("/a/b" → ["a", "b"], "/" → []); refuses anything but a plain absolute path. */
+function components(path: string): string[] {
+  if (path === '/') return []
+  if (path[0] !== '/' || UNSAFE_PATH.test(path)) {
+    throw new FsError('EACCES', `refusing ${JSON.stringify(path)}: not a plain absolute path inside the source`)
+  }
+  return path.slice(1).split('/')
 }
 
 function procPath(fd: number): string {

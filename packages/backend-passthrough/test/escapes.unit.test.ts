@@ -66,10 +66,8 @@ describe('no request path reaches outside the source', () => {
     swapInSymlink(box.source, box.outside)
     const before = statSync(box.target)
     for (const [name, attempt] of attemptsBelow(ops, '/dir')) {
-      // The parent is opened without following it (ENOTDIR: a symlink is no directory); where the
-      // object itself is opened, the check of where it really is refuses it (EACCES).
-      const error = await attempt().then(() => undefined, (e: unknown) => e)
-      expect(error, name).toMatchObject({ code: expect.stringMatching(/^(ENOTDIR|EACCES)$/) })
+      // Directories are opened without following them: a symlink is no directory.
+      await expect(attempt(), name).rejects.toMatchObject({ code: 'ENOTDIR' })
     }
     expectOutsideUntouched(box, before, ['target'])
   })
@@ -86,12 +84,11 @@ describe('no request path reaches outside the source', () => {
     const before = statSync(box.target)
     const innerBefore = statSync(join(box.outside, 'inner/target'))
     for (const [name, attempt] of attemptsBelow(ops, '/dir/inner')) {
-      await expect(attempt(), name).rejects.toMatchObject({ code: 'EACCES' })
+      await expect(attempt(), name).rejects.toMatchObject({ code: 'ENOTDIR' })
     }
     expectOutsideUntouched(box, before, ['inner', 'target'])
     expect(readdirSync(join(box.outside, 'inner'))).toEqual(['target'])
     expect(statSync(join(box.outside, 'inner/target')).mtimeMs).toBe(innerBefore.mtimeMs)
-    expect(box.warnings.some((w) => w.includes('/dir/inner') && w.includes('outside the source'))).toBe(true)
   })
 
   it('follows nothing through a symlinked directory that stays inside the source, either', async () => {

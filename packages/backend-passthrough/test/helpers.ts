@@ -14,11 +14,14 @@ export interface Sandbox {
   /** A file outside the source that escape attempts aim at. */
   target: string
   mountpoint: string
-  warnings: string[]
 }
 
+const silentLogger: Logger = { level: 'error', debug() {}, info() {}, warn() {}, error() {} }
+
 const sandboxes: string[] = []
-afterEach(() => {
+const opened: PassthroughOperations[] = []
+afterEach(async () => {
+  for (const ops of opened.splice(0)) await ops.destroy()
   for (const base of sandboxes.splice(0)) rmSync(base, { recursive: true, force: true })
 })
 
@@ -31,26 +34,20 @@ export function sandbox(): Sandbox {
   for (const dir of [source, outside, mountpoint]) mkdirSync(dir)
   const target = join(outside, 'target')
   writeFileSync(target, 'outside data\n', { mode: 0o644 })
-  return { base, source, outside, target, mountpoint, warnings: [] }
+  return { base, source, outside, target, mountpoint }
 }
 
 /** The backend's operations over `box.source`, made the way a mount makes them. */
 export async function passthrough(box: Sandbox, options: Record<string, unknown> = {}, readOnly = false): Promise<PassthroughOperations> {
-  const logger: Logger = {
-    level: 'warn',
-    debug() {},
-    info() {},
-    warn: (message) => box.warnings.push(message),
-    error: (message) => box.warnings.push(message),
-  }
-  const ops = await passthroughBackend.create({
+  const ops = (await passthroughBackend.create({
     options: parseBackendOptions(passthroughBackend, { source: box.source, ...options }),
     mountpoint: box.mountpoint,
     mountOptions: resolveMountOptions(passthroughBackend.mountDefaults, { readOnly }),
-    logger,
+    logger: silentLogger,
     container: undefined as never, // the backend does not use it
-  })
-  return ops as PassthroughOperations
+  })) as PassthroughOperations
+  opened.push(ops)
+  return ops
 }
 
 /** Asserts that `promise` rejects with an FsError carrying `code` (and its errno). */

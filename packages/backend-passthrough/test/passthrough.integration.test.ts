@@ -155,6 +155,20 @@ describe('passthrough mount', () => {
     expect((await run('realpath', [join(l.mnt, 'dots/../..')])).stdout.trim()).toBe(join(l.base, 'deep'))
   })
 
+  it('keeps answering when a directory is swapped for a symlink into the mount itself', async () => {
+    await mkdir(join(l.source, 'loop'))
+    await writeFile(join(l.source, 'loop/file'), 'x')
+    // The kernel now caches /loop as a directory for the entry timeout (1 s) ...
+    await stat(join(l.mnt, 'loop/file'))
+    // ... while /loop becomes a symlink to the mountpoint: following it, the backend would send a
+    // request to itself and wait for its own answer forever.
+    await rename(join(l.source, 'loop'), join(l.source, 'loop.real'))
+    await symlink(l.mnt, join(l.source, 'loop'))
+    const result = await runFailing('timeout', ['-s', 'KILL', '10', 'chmod', '600', join(l.mnt, 'loop/file')])
+    expect(result.code, 'chmod must fail at once, not hang (killed by timeout: code 137)').toBe(1)
+    expect(await readFile(join(l.mnt, 'loop.real/file'), 'utf8')).toBe('x')
+  })
+
   it('does not write outside the source while a directory is swapped for a symlink underneath (best effort)', async () => {
     await mkdir(join(l.source, 'swap'))
     await writeFile(join(l.source, 'swap/target'), 'inside\n')
