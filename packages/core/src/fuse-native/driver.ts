@@ -49,6 +49,8 @@ function nativeOps(handler: RequestHandler): Record<string, unknown> {
     (errno, value) => (errno ? cb(-errno) : cb(0, encode(value as never)))
   const count = (cb: NativeCallback): Reply<unknown> => (errno, n) => cb(errno ? -errno : (n as number))
 
+  // fuse-native is untyped and each operation's callback has its own shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const define: Partial<Record<RequestName, (...args: any[]) => void>> = {
     // getattr, fgetattr, readdir, utimens, getxattr and listxattr are answered in FusekitFuse.
     getattr: () => {},
