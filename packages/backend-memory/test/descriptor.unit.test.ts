@@ -36,9 +36,9 @@ describe('the memory backend descriptor', () => {
     expect((error as FsError).message).toMatch(/"huge" is not understood/)
   })
 
-  it('mounts with the kernel page cache kept across opens, one-second caches and kernel permission checks', () => {
+  it('mounts with pages kept across opens unless size or mtime changed, one-second caches and kernel permission checks', () => {
     const options = resolveMountOptions(memory.mountDefaults)
     expect(options).toMatchObject({ kernelCache: false, autoCache: true, attrTimeout: 1, entryTimeout: 1, negativeTimeout: 1, defaultPermissions: true })
-    expect(fuseOptionList(options)).toEqual(expect.arrayContaining(['kernel_cache', 'default_permissions', 'negative_timeout=1']))
+    expect(fuseOptionList(options)).toEqual(expect.arrayContaining(['auto_cache', 'ac_attr_timeout=0', 'default_permissions', 'negative_timeout=1']))
   })
 })
