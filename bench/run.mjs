@@ -2,6 +2,7 @@
 // fusekit benchmarks (not tests): each backend side by side with bindfs and a non-FUSE baseline,
 // in one run. As root: node bench/run.mjs memory|passthrough|all [options]; see bench/README.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
@@ -71,6 +72,7 @@ preflight(suites)
 installCleanupHandlers()
 const info = environment()
 console.log(headerLines(info).join('\n'))
+if (os.loadavg()[0] > 0.5) console.log(`warning: the machine is busy (load ${os.loadavg()[0].toFixed(2)}): figures will be noisy`)
 for (const suite of suites) {
   try {
     await runSuite(suite)

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { onCleanup } from './cleanup.mjs'
-import { hasExited, hasMountsUnder, isMounted, sleepSync } from './system.mjs'
+import { capture, hasExited, hasMountsUnder, isMounted, sleepSync } from './system.mjs'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 export const cliBin = join(repoRoot, 'packages/cli/dist/bin.js')
@@ -39,6 +39,17 @@ export function mountBindfs(source, dir, { fuseOptions = [], flags = [] } = {}) 
   execFileSync('bindfs', args, { stdio: ['ignore', 'ignore', 'pipe'] })
   const unmount = onCleanup(`bindfs at ${dir}`, () => fuseUnmount(dir))
   return { command: `bindfs ${args.join(' ')}`, unmount }
+}
+
+/**
+ * How to name a workspace backend to `fusekit mount`: its short name when the CLI lists it
+ * (built in, or installed as a package), else the path of its package directory.
+ */
+export function backendSpec(name) {
+  const listed = capture(process.execPath, [cliBin, 'backends'])
+    .split('\n')
+    .some((line) => line.split(/\s+/)[0] === name)
+  return listed ? name : join(repoRoot, 'packages', `backend-${name}`)
 }
 
 /**

@@ -96,13 +96,15 @@ export function machineInfo() {
     kernel: `${os.type()} ${os.release()}`,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     node: process.version,
+    'load average': os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    nice: String(os.getPriority()),
   }
 }
 
 /** The filesystem type and device a path lives on, as findmnt reports it. */
 export function filesystemOf(path) {
   try {
-    return capture('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '-T', path]).replace(/\s+/, ' on ')
+    return capture('findmnt', ['-n', '--first-only', '-o', 'FSTYPE,SOURCE', '-T', path]).replace(/\s+/, ' on ')
   } catch {
     return 'unknown'
   }

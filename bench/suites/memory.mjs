@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fusekitDefaults } from '../lib/fuse-options.mjs'
-import { mountBindfs, mountFusekit, mountTmpfs, scratchDir } from '../lib/mounts.mjs'
+import { backendSpec, mountBindfs, mountFusekit, mountTmpfs, scratchDir } from '../lib/mounts.mjs'
 import { sequential, smallFiles } from '../lib/phases.mjs'
 
 export const memorySuite = {
@@ -24,7 +24,7 @@ export const memorySuite = {
     }
 
     const memoryDir = dir('memory')
-    const memory = await mountFusekit('memory', memoryDir, ['--size', capacity, ...settings.fusekitArgs])
+    const memory = await mountFusekit(backendSpec('memory'), memoryDir, ['--size', capacity, ...settings.fusekitArgs])
     const storage = dir('bindfs-storage')
     const storageTmpfs = mountTmpfs(storage, capacity)
     const bindfsDir = dir('bindfs')

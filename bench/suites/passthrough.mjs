@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs'
 import os from 'node:os'
 import { join, relative } from 'node:path'
 import { fusekitDefaults } from '../lib/fuse-options.mjs'
-import { mountBindfs, mountFusekit, scratchDir } from '../lib/mounts.mjs'
+import { backendSpec, mountBindfs, mountFusekit, scratchDir } from '../lib/mounts.mjs'
 import { randomReads, sequential, tree } from '../lib/phases.mjs'
 import { filesystemOf } from '../lib/system.mjs'
 
@@ -29,7 +29,7 @@ export const passthroughSuite = {
     mkdirSync(bindfsDir)
     for (const name of ['passthrough', 'bindfs', 'direct']) mkdirSync(join(source, name))
 
-    const passthrough = await mountFusekit('passthrough', passthroughDir, ['--source', source, ...settings.fusekitArgs])
+    const passthrough = await mountFusekit(backendSpec('passthrough'), passthroughDir, ['--source', source, ...settings.fusekitArgs])
     const bindfs = mountBindfs(source, bindfsDir, { fuseOptions: [...fuseOptions, ...settings.bindfsOptions], flags: settings.bindfsFlags })
 
     const target = (name, mountpoint, fuse, commands, log) => {
