@@ -6,7 +6,7 @@ export interface MountFlag extends FlagSpec {
   key: keyof MountOptions
 }
 
-type Kind = 'switch' | 'seconds' | 'bytes' | 'text'
+type Kind = 'switch' | 'seconds' | 'milliseconds' | 'bytes' | 'text'
 
 const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; description: string }> = [
   { key: 'readOnly', name: 'read-only', kind: 'switch', description: 'Mount read-only' },
@@ -21,6 +21,7 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'kernelCache', name: 'kernel-cache', kind: 'switch', description: 'Keep file pages cached across opens (only when nothing changes the data underneath)' },
   { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
   { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072)' },
+  { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'Milliseconds the event loop keeps polling after a request (0: sleep at once)' },
 ]
 
 /** The mount flags every backend accepts, with the defaults that apply to it. */
@@ -30,7 +31,7 @@ export function mountFlags(defaults: MountOptions): MountFlag[] {
     name,
     description,
     takesValue: kind !== 'switch',
-    convert: kind === 'seconds' || kind === 'bytes' ? number(kind) : undefined,
+    convert: kind === 'seconds' || kind === 'milliseconds' || kind === 'bytes' ? number(kind) : undefined,
     label: kind === 'text' ? 'name' : kind,
     defaultValue: String(defaults[key]),
   }))
@@ -60,10 +61,10 @@ export function mountOptionsFrom(values: ReadonlyMap<string, unknown>, flags: re
   return options as Partial<MountOptions>
 }
 
-function number(kind: 'seconds' | 'bytes'): (raw: string) => number {
+function number(kind: 'seconds' | 'milliseconds' | 'bytes'): (raw: string) => number {
   return (raw) => {
     const value = parseNumber(raw)
-    if (value === undefined) throw new Error(kind === 'seconds' ? 'expects a number of seconds' : 'expects a number of bytes')
+    if (value === undefined) throw new Error(`expects a number of ${kind}`)
     return value
   }
 }
