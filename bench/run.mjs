@@ -27,7 +27,7 @@ const USAGE = `usage: node bench/run.mjs memory|passthrough|all [options]   (as 
   --bindfs-multithreaded run bindfs with --multithreaded (it is single-threaded by default)
   --out FILE             where to write the JSON results (bench/results/<suite>-<time>.json)`
 
-const { values: flags, positionals } = parseArgs({
+const { values: flags, positionals } = parseCommandLine({
   allowPositionals: true,
   options: {
     runs: { type: 'string', default: '3' },
@@ -69,6 +69,10 @@ const settings = {
 const suites = which === 'all' ? Object.values(SUITES) : [SUITES[which]]
 
 preflight(suites)
+const groupsOf = new Map(suites.map((suite) => [suite, suite.groups(settings)]))
+const groupKeys = [...groupsOf.values()].flat().map((group) => group.key)
+const unknownKeys = settings.only?.filter((key) => !groupKeys.includes(key)) ?? []
+if (unknownKeys.length > 0) fail(`--only: no phase group ${unknownKeys.join(', ')} in this run; choose from ${groupKeys.join(', ')}`, 2)
 installCleanupHandlers()
 const info = environment()
 console.log(headerLines(info).join('\n'))
@@ -82,7 +86,7 @@ for (const suite of suites) {
 }
 
 async function runSuite(suite) {
-  const groups = suite.groups(settings).filter((g) => !settings.only || settings.only.includes(g.key))
+  const groups = groupsOf.get(suite).filter((g) => !settings.only || settings.only.includes(g.key))
   console.log(`\n=== ${suite.name} suite: ${settings.runs} run(s) per phase, median reported ===`)
   const { targets, fuseOptions, notes = [] } = await suite.mount(settings)
   console.log(`fusekit ${suite.subject} FUSE options (also given to bindfs): ${fuseOptions.join(',')}`)
@@ -157,6 +161,14 @@ function environment() {
     bindfs: `${version('bindfs', ['--version'])} over ${libfuseOf(version('sh', ['-c', 'command -v bindfs']))}${settings.bindfsFlags.length ? ', --multithreaded' : ', single-threaded (its default)'}`,
     fio: version('fio', ['--version']),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`,
+  }
+}
+
+function parseCommandLine(config) {
+  try {
+    return parseArgs(config)
+  } catch (error) {
+    fail(`${error.message}\n\n${USAGE}`, 2)
   }
 }
 
