@@ -80,6 +80,9 @@ if (os.loadavg()[0] > 0.5) console.log(`warning: the machine is busy (load ${os.
 for (const suite of suites) {
   try {
     await runSuite(suite)
+  } catch (error) {
+    cleanupAll()
+    fail(`bench: the ${suite.name} suite failed: ${error.message}`, 1)
   } finally {
     cleanupAll()
   }
