@@ -1,14 +1,15 @@
 import {
   accessSync,
   chmodSync,
-  chownSync,
   closeSync,
   constants,
   fchmodSync,
   fstatSync,
   ftruncateSync,
+  lchownSync,
   linkSync,
   lstatSync,
+  lutimesSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -20,7 +21,6 @@ import {
   statfsSync,
   symlinkSync,
   unlinkSync,
-  utimesSync,
   writeSync,
 } from 'node:fs'
 import { FsError, OpenFlags, type DirEntry, type Operations, type Stat, type StatVfs, type Timespec } from '@fusekit/core'
@@ -107,7 +107,7 @@ export class PassthroughOperations implements Operations {
   }
 
   async readdir(path: string): Promise<DirEntry[]> {
-    return this.source.withObject(path, (dir) => {
+    return this.source.withDirectory(path, (dir) => {
       const names = sys(() => readdirSync(dir))
       // stat, not lstat: the pinned path is a /proc magic link, stat reaches the directory it names.
       const self = sys(() => statSync(dir, BIGINT))
@@ -131,7 +131,7 @@ export class PassthroughOperations implements Operations {
   }
 
   async fsyncdir(path: string, datasync: boolean): Promise<void> {
-    const fd = this.source.withObject(path, (dir) => sys(() => openSync(dir, O_RDONLY | O_DIRECTORY)))
+    const fd = this.source.withDirectory(path, (dir) => sys(() => openSync(dir, O_RDONLY | O_DIRECTORY)))
     try {
       await syncFd(fd, datasync)
     } finally {
@@ -206,17 +206,16 @@ export class PassthroughOperations implements Operations {
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
     this.assertWritable()
-    // Through the pinned descriptor chown acts on a symlink itself, as lchown does.
-    this.source.withObject(path, (pinned) => sys(() => chownSync(pinned, uid, gid)))
+    this.source.withEntry(path, (entry) => sys(() => lchownSync(entry, uid, gid)))
   }
 
   async utimens(path: string, atime: Timespec | undefined, mtime: Timespec | undefined): Promise<void> {
     this.assertWritable()
-    this.source.withObject(path, (pinned) => {
-      // utimes(2) through Node sets both times: an omitted one keeps its current value.
-      const current = atime && mtime ? undefined : sys(() => statSync(pinned, BIGINT))
+    this.source.withEntry(path, (entry) => {
+      // lutimes(2) through Node sets both times: an omitted one keeps its current value.
+      const current = atime && mtime ? undefined : sys(() => lstatSync(entry, BIGINT))
       const seconds = (t: Timespec | undefined, ns: bigint | undefined) => toSeconds(t ?? timespecFromNs(ns!))
-      sys(() => utimesSync(pinned, seconds(atime, current?.atimeNs), seconds(mtime, current?.mtimeNs)))
+      sys(() => lutimesSync(entry, seconds(atime, current?.atimeNs), seconds(mtime, current?.mtimeNs)))
     })
   }
 

@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, constants, openSync } from 'node:fs'
 import { FsError } from '@fusekit/core'
+import { PinnedDirectories, procPath, type Pinned } from './pinned-directories.js'
 import { sys } from './syscall.js'
 
 // Linux's O_PATH (the same on x86_64 and aarch64); Node's fs.constants does not export it.
@@ -19,18 +20,22 @@ const UNSAFE_PATH = /\/\/|\/\.\.?(?:\/|$)|\/$|\0/
  * O_PATH|O_NOFOLLOW|O_DIRECTORY (no data access, no side effects, and a symlink is refused, not
  * followed), so no symlink is ever followed: not one another process swaps in between the
  * kernel's lookup and the operation, not one that points into this very mount (which would make
- * the backend wait on itself).
+ * the backend wait on itself). Directories opened on the way are kept a short while, and reused
+ * only where the kernel confirms they still are (see PinnedDirectories).
  */
 export class SourceRoot {
   private readonly rootFd: number
+  private readonly directories: PinnedDirectories
 
   /** `root` is the real path of the source; it is held open from here on, whatever renames it. */
   constructor(root: string) {
     this.rootFd = sys(() => openSync(root, PIN_DIRECTORY))
+    this.directories = new PinnedDirectories(this.rootFd)
   }
 
-  /** Releases the root descriptor; the SourceRoot is unusable afterwards. */
+  /** Releases the descriptors; the SourceRoot is unusable afterwards. */
   close(): void {
+    this.directories.clear()
     closeSync(this.rootFd)
   }
 
@@ -44,14 +49,14 @@ export class SourceRoot {
   withEntry<T>(path: string, use: (entry: string, dirFd: number, name: string) => T): T {
     const names = components(path)
     const name = names.pop() ?? '.'
-    const dirFd = this.walk(names)
-    const run = () => use(`${procPath(dirFd)}/${name}`, dirFd, name)
-    return dirFd === this.rootFd ? run() : closingAfter(dirFd, run)
+    const dir = this.walk(names)
+    if (dir === undefined) return use(`${procPath(this.rootFd)}/${name}`, this.rootFd, name)
+    return finallyAfter(() => this.directories.giveBack(dir), () => use(`${procPath(dir.fd)}/${name}`, dir.fd, name))
   }
 
   /**
    * Runs `use` with a path that reaches the object at `path` itself, a symlink as the link: calls
-   * that follow symlinks (chmod, chown, utimes, truncate) act on that very inode through it.
+   * that follow symlinks and have no l* form in Node (chmod, access, statfs) act on that very inode.
    */
   withObject<T>(path: string, use: (pinned: string) => T): T {
     if (path === '/') return use(procPath(this.rootFd))
@@ -61,23 +66,43 @@ export class SourceRoot {
     })
   }
 
+  /** Runs `use` with a path that reaches the directory at `path` itself (ENOTDIR if it is none). */
+  withDirectory<T>(path: string, use: (dir: string) => T): T {
+    const dir = this.walk(components(path))
+    if (dir === undefined) return use(procPath(this.rootFd))
+    return finallyAfter(() => this.directories.giveBack(dir), () => use(procPath(dir.fd)))
+  }
+
   /** withEntry for two paths at once (rename, link). */
   withEntries<T>(first: string, second: string, use: (a: string, b: string) => T): T {
     return this.withEntry(first, (a) => this.withEntry(second, (b) => use(a, b)))
   }
 
-  /** Opens the directory at `names` below the root, following no symlink on the way. */
-  private walk(names: readonly string[]): number {
-    let fd = this.rootFd
-    for (const name of names) {
-      const parent = fd
+  /**
+   * The directory at `names` below the root (undefined for the root itself), borrowed: from the
+   * deepest directory on the way that is cached and still in place, each further one is opened
+   * without following a symlink.
+   */
+  private walk(names: readonly string[]): Pinned | undefined {
+    if (names.length === 0) return undefined
+    let key = names.join('/')
+    let depth = names.length
+    let dir: Pinned | undefined
+    while ((dir = this.directories.borrow(key)) === undefined && --depth > 0) key = key.slice(0, key.lastIndexOf('/'))
+    for (; depth < names.length; depth++) {
+      const parentFd = dir?.fd ?? this.rootFd
+      key = depth === 0 ? names[0]! : `${key}/${names[depth]}`
       try {
-        fd = sys(() => openSync(`${procPath(parent)}/${name}`, PIN_DIRECTORY))
-      } finally {
-        if (parent !== this.rootFd) closeSync(parent)
+        const fd = sys(() => openSync(`${procPath(parentFd)}/${names[depth]}`, PIN_DIRECTORY))
+        const child = this.directories.add(key, fd)
+        if (dir) this.directories.giveBack(dir)
+        dir = child
+      } catch (error) {
+        if (dir) this.directories.giveBack(dir)
+        throw error
       }
     }
-    return fd
+    return dir
   }
 }
 
@@ -90,21 +115,22 @@ function components(path: string): string[] {
   return path.slice(1).split('/')
 }
 
-function procPath(fd: number): string {
-  return `/proc/self/fd/${fd}`
-}
-
 /** Runs `use`, then closes `fd` - after the Promise settles when `use` returns one. */
 function closingAfter<T>(fd: number, use: () => T): T {
+  return finallyAfter(() => closeSync(fd), use)
+}
+
+/** Runs `use`, then `done` - after the Promise settles when `use` returns one. */
+function finallyAfter<T>(done: () => void, use: () => T): T {
   let result: T
   try {
     result = use()
   } catch (error) {
-    closeSync(fd)
+    done()
     throw error
   }
-  if (result instanceof Promise) return result.finally(() => closeSync(fd)) as T
-  closeSync(fd)
+  if (result instanceof Promise) return result.finally(done) as T
+  done()
   return result
 }
 

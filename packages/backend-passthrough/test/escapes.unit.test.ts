@@ -101,4 +101,57 @@ describe('no request path reaches outside the source', () => {
     await expectFsError(ops.getattr('/alias/file'), 'ENOTDIR')
     expect((await ops.getattr('/real/file')).size).toBe(1)
   })
+
+  describe('directories reached by earlier requests are reached again by name', () => {
+    it('acts on nothing in a directory moved out of the source after it was used', async () => {
+      const box = sandbox()
+      mkdirSync(join(box.source, 'dir/inner'), { recursive: true })
+      writeFileSync(join(box.source, 'dir/inner/target'), 'inside\n')
+      writeFileSync(join(box.source, 'kept'), 'inside')
+      const ops = await passthrough(box)
+      expect((await ops.getattr('/dir/inner/target')).size).toBe(7)
+      // Moved directly in the source, not through the mount: the backend is not told.
+      renameSync(join(box.source, 'dir'), join(box.outside, 'moved'))
+      const movedBefore = statSync(join(box.outside, 'moved/inner/target'))
+      for (const [name, attempt] of [...attemptsBelow(ops, '/dir/inner'), ...attemptsBelow(ops, '/dir')]) {
+        await expect(attempt(), name).rejects.toMatchObject({ code: 'ENOENT' })
+      }
+      expect(readdirSync(box.outside).sort()).toEqual(['moved', 'target'])
+      expect(readdirSync(join(box.outside, 'moved/inner'))).toEqual(['target'])
+      const movedAfter = statSync(join(box.outside, 'moved/inner/target'))
+      expect([movedAfter.mode, movedAfter.mtimeMs, movedAfter.size]).toEqual([movedBefore.mode, movedBefore.mtimeMs, movedBefore.size])
+    })
+
+    it('reaches the directory that has the name now, not the one renamed away', async () => {
+      const box = sandbox()
+      mkdirSync(join(box.source, 'dir/inner'), { recursive: true })
+      writeFileSync(join(box.source, 'dir/inner/file'), 'old')
+      const ops = await passthrough(box)
+      expect((await ops.getattr('/dir/inner/file')).size).toBe(3)
+      renameSync(join(box.source, 'dir'), join(box.source, 'old'))
+      mkdirSync(join(box.source, 'dir/inner'), { recursive: true })
+      writeFileSync(join(box.source, 'dir/inner/file'), 'new!!')
+      expect((await ops.getattr('/dir/inner/file')).size).toBe(5)
+      await ops.release('/dir/inner/created', await ops.create('/dir/inner/created', 0o644))
+      expect(readdirSync(join(box.source, 'dir/inner')).sort()).toEqual(['created', 'file'])
+      expect(readdirSync(join(box.source, 'old/inner'))).toEqual(['file'])
+    })
+
+    it('keeps following the source root when it is renamed, and nothing now at its old path', async () => {
+      const box = sandbox()
+      mkdirSync(join(box.source, 'dir/inner'), { recursive: true })
+      mkdirSync(join(box.source, 'other'))
+      const ops = await passthrough(box)
+      await expectFsError(ops.getattr('/dir/inner/file'), 'ENOENT')
+      const renamed = join(box.base, 'renamed')
+      renameSync(box.source, renamed)
+      // The directory used above, moved to where it was before the root moved: out of the source.
+      mkdirSync(box.source)
+      renameSync(join(renamed, 'dir'), join(box.source, 'dir'))
+      await expectFsError(ops.create('/dir/inner/file', 0o644), 'ENOENT')
+      expect(readdirSync(join(box.source, 'dir/inner'))).toEqual([])
+      await ops.release('/other/file', await ops.create('/other/file', 0o644))
+      expect(readdirSync(join(renamed, 'other'))).toEqual(['file'])
+    })
+  })
 })
