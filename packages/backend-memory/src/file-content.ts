@@ -1,5 +1,6 @@
 import { FsError } from '@fusekit/core'
 import type { Capacity } from './capacity.js'
+import type { ChunkPool } from './chunk-pool.js'
 
 /** Files are stored in chunks of this size, each allocated only when written to. */
 export const CHUNK_SIZE = 64 * 1024
@@ -15,13 +16,18 @@ const roundToPage = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE
  * 64 KiB range and grows (doubling, in whole pages) as writes reach further into it; a missing
  * chunk, or the part of a range past its chunk's end, is a hole that reads as zeros. Every
  * allocated byte that is not file data is zero, so holes and truncated tails need no bookkeeping.
+ * Whole chunks come from the mount's pool, partial ones (small files' first pages) are Buffers
+ * of their own: a chunk is pooled exactly when it is CHUNK_SIZE long.
  */
 export class FileContent {
   private readonly chunks = new Map<number, Buffer>()
   private length = 0
   private allocatedBytes = 0
 
-  constructor(private readonly capacity: Capacity) {}
+  constructor(
+    private readonly capacity: Capacity,
+    private readonly pool: ChunkPool,
+  ) {}
 
   get size(): number {
     return this.length
@@ -75,7 +81,7 @@ export class FileContent {
       const count = Math.min(CHUNK_SIZE - within, end - pos)
       let chunk = this.chunks.get(index)
       if (chunk === undefined || chunk.length < within + count) {
-        chunk = resized(chunk, targetLength(chunk?.length ?? 0, within + count, generous), within, within + count)
+        chunk = this.resized(chunk, chunk?.length ?? 0, targetLength(chunk?.length ?? 0, within + count, generous), within, within + count)
         this.chunks.set(index, chunk)
       }
       source.copy(chunk, within, pos - position, pos - position + count)
@@ -93,6 +99,7 @@ export class FileContent {
 
   /** Frees all storage. */
   release(): void {
+    for (const chunk of this.chunks.values()) this.free(chunk)
     this.chunks.clear()
     this.capacity.release(this.allocatedBytes)
     this.allocatedBytes = 0
@@ -118,6 +125,7 @@ export class FileContent {
       const chunk = this.chunks.get(index)
       if (chunk === undefined) return
       this.chunks.delete(index)
+      this.free(chunk)
       freed += chunk.length
     }
     // Visit whichever is fewer: the chunk indices cut off, or the chunks that exist.
@@ -133,7 +141,7 @@ export class FileContent {
     if (tail !== undefined && tail.length > within) {
       const length = roundToPage(within)
       if (length < tail.length) {
-        this.chunks.set(kept - 1, resized(tail.subarray(0, within), length, within, within))
+        this.chunks.set(kept - 1, this.resized(tail, within, length, within, within))
         freed += tail.length - length
       } else {
         tail.fill(0, within)
@@ -142,6 +150,25 @@ export class FileContent {
     this.capacity.release(freed)
     this.allocatedBytes -= freed
   }
+
+  /**
+   * A new chunk of `length` bytes holding the first `keep` bytes of `old` (which it frees), with
+   * zeros everywhere but [writeStart, writeEnd), which the caller fills at once (no point zeroing
+   * what is overwritten next). Zeroing also wipes what a reused chunk held for another file.
+   */
+  private resized(old: Buffer | undefined, keep: number, length: number, writeStart: number, writeEnd: number): Buffer {
+    const next = length === CHUNK_SIZE ? this.pool.take() : Buffer.allocUnsafeSlow(length)
+    const kept = old === undefined ? 0 : old.copy(next, 0, 0, Math.min(keep, length))
+    if (writeStart > kept) next.fill(0, kept, writeStart)
+    const zeroFrom = Math.max(kept, writeEnd)
+    if (zeroFrom < length) next.fill(0, zeroFrom)
+    if (old !== undefined) this.free(old)
+    return next
+  }
+
+  private free(chunk: Buffer): void {
+    if (chunk.length === CHUNK_SIZE) this.pool.give(chunk)
+  }
 }
 
 function targetLength(current: number, needed: number, generous: boolean): number {
@@ -149,15 +176,3 @@ function targetLength(current: number, needed: number, generous: boolean): numbe
   return generous && current > 0 ? Math.min(CHUNK_SIZE, Math.max(exact, current * 2)) : exact
 }
 
-/**
- * A new chunk of `length` bytes holding `old`, with zeros everywhere but [writeStart, writeEnd),
- * which the caller fills at once (no point zeroing what is overwritten next).
- */
-function resized(old: Buffer | undefined, length: number, writeStart: number, writeEnd: number): Buffer {
-  const next = Buffer.allocUnsafeSlow(length)
-  const kept = old === undefined ? 0 : old.copy(next, 0, 0, Math.min(old.length, length))
-  if (writeStart > kept) next.fill(0, kept, writeStart)
-  const zeroFrom = Math.max(kept, writeEnd)
-  if (zeroFrom < length) next.fill(0, zeroFrom)
-  return next
-}

@@ -1,6 +1,7 @@
 import { FsError, type Timespec } from '@fusekit/core'
 import type { Capacity } from './capacity.js'
-import { FileContent } from './file-content.js'
+import { ChunkPool } from './chunk-pool.js'
+import { CHUNK_SIZE, FileContent } from './file-content.js'
 import { Directory, RegularFile, SpecialFile, Symlink, type Inode } from './inode.js'
 
 export const ROOT_INO = 1
@@ -14,6 +15,8 @@ const MAX_INO = 0xffff_ffff
 export class InodeTable {
   private readonly inUse = new Set<number>()
   private next = ROOT_INO
+  /** File data of the whole mount. */
+  private readonly chunks = new ChunkPool(CHUNK_SIZE)
 
   constructor(
     private readonly capacity: Capacity,
@@ -26,7 +29,7 @@ export class InodeTable {
   }
 
   file(mode: number, uid: number, gid: number, now: Timespec): RegularFile {
-    return new RegularFile(this.allocate(), mode, uid, gid, now, new FileContent(this.capacity))
+    return new RegularFile(this.allocate(), mode, uid, gid, now, new FileContent(this.capacity, this.chunks))
   }
 
   directory(mode: number, uid: number, gid: number, now: Timespec, parent?: Directory): Directory {

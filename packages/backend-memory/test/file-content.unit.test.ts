@@ -1,12 +1,13 @@
 import '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { Capacity } from '../src/capacity.js'
+import { ChunkPool } from '../src/chunk-pool.js'
 import { CHUNK_SIZE, FileContent, MAX_FILE_SIZE, PAGE_SIZE } from '../src/file-content.js'
 import { expectFsError, MiB } from './unit-helpers.js'
 
 function content(capacity = 64 * MiB) {
   const cap = new Capacity(capacity)
-  return { cap, file: new FileContent(cap) }
+  return { cap, file: new FileContent(cap, new ChunkPool(CHUNK_SIZE)) }
 }
 
 function readAt(file: FileContent, position: number, length: number): Buffer {
