@@ -8,6 +8,7 @@ export { defaultMountOptions, resolveMountOptions, fuseOptionList, type MountOpt
 export { createConsoleLogger, type Logger, type LogLevel, type ConsoleLoggerOptions } from './logger.js'
 export type { FuseDriver, DriverMount, DriverMountRequest, RequestHandler, Reply } from './driver.js'
 export { FuseNativeDriver } from './fuse-native/driver.js'
+export { LowLevelDriver } from './lowlevel/lowlevel-driver.js'
 export { RequestDispatcher } from './request-dispatcher.js'
 export { mount, parseBackendOptions, type Mount, type MountRequest } from './mount.js'
 export { mountState, mountedType, assertMountable, forceUnmount, type MountState } from './mount-state.js'

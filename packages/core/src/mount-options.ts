@@ -31,6 +31,11 @@ export interface MountOptions {
   debug: boolean
   /** Raw FUSE options passed as they are (`-o name[=value]`). */
   fuseOptions: string[]
+  /**
+   * How requests reach the backend: 'fuse-native' (libfuse 2 worker threads) or 'lowlevel'
+   * (fusekit reads /dev/fuse on the JS thread; needs root; ignores raw fuseOptions).
+   */
+  driver: 'fuse-native' | 'lowlevel'
 }
 
 export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
@@ -49,6 +54,7 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   hotLoopMs: 2,
   debug: false,
   fuseOptions: [],
+  driver: 'fuse-native',
 })
 
 const MAX_OPTION_STRING = 1000 // fuse-native copies the option string into a 1024-byte buffer
@@ -71,8 +77,11 @@ function validate(o: MountOptions): void {
   for (const key of ['attrTimeout', 'entryTimeout', 'negativeTimeout', 'opTimeout', 'hotLoopMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw invalid(`${key} must be a number >= 0, got ${o[key]}`)
   }
-  if (!Number.isInteger(o.maxWrite) || o.maxWrite < 4096 || o.maxWrite > 131072) {
-    throw invalid(`maxWrite must be an integer from 4096 to 131072, got ${o.maxWrite}`)
+  if (o.driver !== 'fuse-native' && o.driver !== 'lowlevel') throw invalid(`driver must be fuse-native or lowlevel, got "${String(o.driver)}"`)
+  // libfuse 2 caps writes at 128 KiB; the kernel takes up to 1 MiB (max_pages) from the low-level driver.
+  const maxWrite = o.driver === 'lowlevel' ? 1048576 : 131072
+  if (!Number.isInteger(o.maxWrite) || o.maxWrite < 4096 || o.maxWrite > maxWrite) {
+    throw invalid(`maxWrite must be an integer from 4096 to ${maxWrite}, got ${o.maxWrite}`)
   }
   for (const name of ['fsname', 'subtype'] as const) {
     if (!/^[\w.@:/+-]+$/.test(o[name])) throw invalid(`${name} may hold only letters, digits and . _ @ : / + -, got "${o[name]}"`)

@@ -4,6 +4,7 @@ import type { BackendDescriptor } from './backend.js'
 import type { FuseDriver } from './driver.js'
 import { FsError } from './errno.js'
 import { FuseNativeDriver } from './fuse-native/driver.js'
+import { LowLevelDriver } from './lowlevel/lowlevel-driver.js'
 import { createConsoleLogger, type Logger } from './logger.js'
 import { assertMountable, mountState } from './mount-state.js'
 import { resolveMountOptions, type MountOptions } from './mount-options.js'
@@ -18,7 +19,7 @@ export interface MountRequest {
   backendOptions?: unknown
   mountOptions?: Partial<MountOptions>
   logger?: Logger
-  /** Defaults to fuse-native. */
+  /** Defaults to the one mountOptions.driver names. */
   driver?: FuseDriver
 }
 
@@ -49,7 +50,7 @@ export async function mount(request: MountRequest): Promise<Mount> {
   container.register(MOUNTPOINT, { useValue: request.mountpoint })
   container.register(BACKEND_OPTIONS, { useValue: backendOptions })
   container.register(LOGGER, { useValue: logger })
-  container.register(FUSE_DRIVER, { useValue: request.driver ?? new FuseNativeDriver() })
+  container.register(FUSE_DRIVER, { useValue: request.driver ?? (options.driver === 'lowlevel' ? new LowLevelDriver() : new FuseNativeDriver()) })
 
   const ops: Operations = await backend.create({ options: backendOptions, mountpoint: request.mountpoint, mountOptions: options, logger, container })
   if (typeof ops?.getattr !== 'function') throw new TypeError(`backend ${backend.name}: create() must return Operations with getattr`)

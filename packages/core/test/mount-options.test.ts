@@ -10,6 +10,11 @@ describe('resolveMountOptions', () => {
     expect(o.maxWrite).toBe(131072)
   })
 
+  it('defaults to the fuse-native driver; the low-level driver takes writes up to 1 MiB', () => {
+    expect(resolveMountOptions().driver).toBe('fuse-native')
+    expect(resolveMountOptions({ driver: 'lowlevel', maxWrite: 1 << 20 }).maxWrite).toBe(1 << 20)
+  })
+
   it('ignores undefined values in a layer', () => {
     expect(resolveMountOptions({ attrTimeout: undefined }).attrTimeout).toBe(1)
   })
@@ -20,6 +25,8 @@ describe('resolveMountOptions', () => {
     [{ fsname: 'a,b' }, /fsname may hold only/],
     [{ kernelCache: true, autoCache: true }, /exclude each other/],
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
+    [{ driver: 'libfuse3' as never }, /driver must be fuse-native or lowlevel/],
+    [{ driver: 'lowlevel' as const, maxWrite: 2 << 20 }, /maxWrite must be an integer from 4096 to 1048576/],
   ])('refuses %j with EINVAL', (layer, message) => {
     const error = (() => { try { resolveMountOptions(layer) } catch (e) { return e } })()
     expect(error).toBeInstanceOf(FsError)

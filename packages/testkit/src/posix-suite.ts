@@ -24,11 +24,14 @@ export interface PosixCapabilities {
 
 export interface PosixSuiteSetup extends SuiteMountSetup {
   capabilities?: Partial<PosixCapabilities>
+  /** How finely the mount keeps file times: fuse-native carries milliseconds (the default). */
+  timePrecision?: 'millisecond' | 'nanosecond'
 }
 
 /** What the case groups get: the mount's capabilities and a private directory per test. */
 export interface PosixSuiteContext {
   readonly capabilities: PosixCapabilities
+  readonly timePrecision: 'millisecond' | 'nanosecond'
   /** A new, empty directory inside the mount for one test. */
   caseDir(name: string): Promise<string>
 }
@@ -45,6 +48,7 @@ export function describePosixSuite(name: string, setup: PosixSuiteSetup): void {
     const usedNames = new Set<string>()
     const context: PosixSuiteContext = {
       capabilities: { ...allCapabilities, ...setup.capabilities },
+      timePrecision: setup.timePrecision ?? 'millisecond',
       async caseDir(caseName) {
         const slug = caseName.replace(/[^\w-]+/g, '-')
         if (usedNames.has(slug)) throw new Error(`two cases share the directory name ${slug}`)

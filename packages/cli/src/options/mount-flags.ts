@@ -21,6 +21,7 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'kernelCache', name: 'kernel-cache', kind: 'switch', description: 'Keep file pages cached across opens (only when nothing changes the data underneath)' },
   { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
   { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072)' },
+  { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: fuse-native (libfuse 2) or lowlevel (/dev/fuse read on the JS thread; needs root)' },
   { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'Milliseconds the event loop keeps polling after a request (0: sleep at once)' },
 ]
 

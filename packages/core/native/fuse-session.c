@@ -1,0 +1,239 @@
+// The kernel side of a FUSE session for the low-level driver: mounting /dev/fuse and reading
+// requests on Node's own thread (uv_poll), so a request costs one wake-up. The protocol itself
+// is decoded and answered in JavaScript (src/lowlevel/).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define CHECK(call)                                                                 \
+  do {                                                                              \
+    if ((call) != napi_ok) {                                                        \
+      napi_throw_error(env, NULL, "fuse-session: N-API call failed: " #call);       \
+      return NULL;                                                                  \
+    }                                                                               \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, int err, const char *what) {
+  char message[512];
+  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
+  napi_value msg, code, number, error;
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
+  // Shaped like Node's system errors, so that mapErrno understands it.
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code);
+  napi_create_int32(env, -err, &number);
+  napi_create_error(env, NULL, msg, &error);
+  napi_set_named_property(env, error, "code", code);
+  napi_set_named_property(env, error, "errno", number);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static int get_string(napi_env env, napi_value value, char *out, size_t size) {
+  size_t length;
+  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return -1;
+  return length < size - 1 ? 0 : -1;
+}
+
+// mount(mountpoint, source, type, data, readOnly) -> fd. `data` gets "fd=N," prepended.
+static napi_value session_mount(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char mountpoint[4096], source[256], type[256], data[1024], options[1100];
+  bool read_only = false;
+  if (argc < 5 || get_string(env, argv[0], mountpoint, sizeof mountpoint) || get_string(env, argv[1], source, sizeof source) ||
+      get_string(env, argv[2], type, sizeof type) || get_string(env, argv[3], data, sizeof data) ||
+      napi_get_value_bool(env, argv[4], &read_only) != napi_ok) {
+    napi_throw_type_error(env, NULL, "mount(mountpoint, source, type, data, readOnly): bad arguments");
+    return NULL;
+  }
+  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "open /dev/fuse");
+  snprintf(options, sizeof options, "fd=%d,%s", fd, data);
+  unsigned long flags = MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
+  if (mount(source, mountpoint, type, flags, options) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, err == EPERM ? "mount (the low-level driver needs root for now)" : "mount");
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, fd, &result));
+  return result;
+}
+
+// unmount(mountpoint): lazy, like fusermount -uz.
+static napi_value session_unmount(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char mountpoint[4096];
+  if (argc < 1 || get_string(env, argv[0], mountpoint, sizeof mountpoint)) {
+    napi_throw_type_error(env, NULL, "unmount(mountpoint): bad arguments");
+    return NULL;
+  }
+  if (umount2(mountpoint, MNT_DETACH) != 0) return throw_errno(env, errno, "umount");
+  return NULL;
+}
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  napi_ref resource;
+  napi_async_context context;
+  int fd;
+  int stopped;
+  int closed;   // uv is done with the handle
+  int orphaned; // JS dropped its handle object
+  size_t size;
+  char *buffer;
+} session_t;
+
+static void on_closed(uv_handle_t *handle) {
+  session_t *s = (session_t *)handle->data;
+  free(s->buffer);
+  s->buffer = NULL;
+  s->closed = 1;
+  if (s->orphaned) free(s);
+}
+
+static void on_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  session_t *s = (session_t *)data;
+  if (s->closed) free(s);
+  else s->orphaned = 1;
+}
+
+static void session_stop(session_t *s) {
+  if (s->stopped) return;
+  s->stopped = 1;
+  uv_poll_stop(&s->poll);
+  napi_delete_reference(s->env, s->callback);
+  napi_delete_reference(s->env, s->resource);
+  napi_async_destroy(s->env, s->context);
+  uv_close((uv_handle_t *)&s->poll, on_closed);
+}
+
+static void call_js(session_t *s, napi_value callback, napi_value global, napi_value arg) {
+  napi_value result;
+  if (napi_call_function(s->env, global, callback, 1, &arg, &result) == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(s->env, &error);
+    napi_fatal_exception(s->env, error);
+  }
+}
+
+// Reads every request that is ready; one callback per request with a copy of it, and one
+// callback with null when the kernel ended the session (unmounted).
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)status;
+  (void)events;
+  session_t *s = (session_t *)handle->data;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  napi_callback_scope callback_scope;
+  napi_value callback, resource, global;
+  napi_open_handle_scope(env, &scope);
+  napi_get_reference_value(env, s->callback, &callback);
+  napi_get_reference_value(env, s->resource, &resource);
+  napi_get_global(env, &global);
+  // A callback scope drains microtasks (Promise continuations) once the batch is done.
+  napi_open_callback_scope(env, resource, s->context, &callback_scope);
+  while (!s->stopped) {
+    ssize_t n = read(s->fd, s->buffer, s->size);
+    if (n < 0) {
+      if (errno == EINTR || errno == ENOENT) continue; // ENOENT: the request was interrupted
+      if (errno == EAGAIN) break;
+      napi_value end;
+      napi_create_int32(env, errno, &end);
+      session_stop(s);
+      call_js(s, callback, global, end);
+      break;
+    }
+    napi_value request;
+    void *data;
+    if (napi_create_buffer_copy(env, (size_t)n, s->buffer, &data, &request) != napi_ok) break;
+    call_js(s, callback, global, request);
+  }
+  napi_close_callback_scope(env, callback_scope);
+  napi_close_handle_scope(env, scope);
+}
+
+// poll(fd, bufferSize, callback(request: Buffer | errno)) -> handle
+static napi_value session_poll(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, size;
+  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &size) != napi_ok ||
+      size < 8192) {
+    napi_throw_type_error(env, NULL, "poll(fd, bufferSize, callback): bad arguments");
+    return NULL;
+  }
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
+  session_t *s = calloc(1, sizeof *s);
+  if (!s) return throw_errno(env, ENOMEM, "poll");
+  s->buffer = malloc((size_t)size);
+  if (!s->buffer) {
+    free(s);
+    return throw_errno(env, ENOMEM, "poll");
+  }
+  s->env = env;
+  s->fd = fd;
+  s->size = (size_t)size;
+  napi_value resource, name, handle;
+  CHECK(napi_create_object(env, &resource));
+  CHECK(napi_create_string_utf8(env, "fusekit:fuse-session", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_async_init(env, resource, name, &s->context));
+  CHECK(napi_create_reference(env, argv[2], 1, &s->callback));
+  CHECK(napi_create_reference(env, resource, 1, &s->resource));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  int err = uv_poll_init(loop, &s->poll, fd);
+  if (err) {
+    napi_delete_reference(env, s->callback);
+    napi_delete_reference(env, s->resource);
+    napi_async_destroy(env, s->context);
+    free(s->buffer);
+    free(s);
+    return throw_errno(env, -err, "uv_poll_init");
+  }
+  s->poll.data = s;
+  uv_poll_start(&s->poll, UV_READABLE, on_readable);
+  CHECK(napi_create_external(env, s, on_finalize, NULL, &handle));
+  return handle;
+}
+
+// stop(handle): stops reading (the fd stays open: the caller closes it).
+static napi_value session_stop_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *s;
+  CHECK(napi_get_value_external(env, argv[0], &s));
+  session_stop((session_t *)s);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"mount", NULL, session_mount, NULL, NULL, NULL, napi_default_method, NULL},
+      {"unmount", NULL, session_unmount, NULL, NULL, NULL, napi_default_method, NULL},
+      {"poll", NULL, session_poll, NULL, NULL, NULL, napi_default_method, NULL},
+      {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(fuse_session, init)

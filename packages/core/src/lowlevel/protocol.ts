@@ -1,0 +1,239 @@
+import type { Stat, StatVfs, Timespec } from '../types.js'
+
+/** The FUSE kernel protocol (linux/fuse.h), the parts the low-level driver speaks. */
+export const FUSE_KERNEL_VERSION = 7
+/** 7.31 has everything used here (max_pages, rename2) and no extension headers. */
+export const FUSE_KERNEL_MINOR_VERSION = 31
+
+export const Opcode = {
+  LOOKUP: 1,
+  FORGET: 2,
+  GETATTR: 3,
+  SETATTR: 4,
+  READLINK: 5,
+  SYMLINK: 6,
+  MKNOD: 8,
+  MKDIR: 9,
+  UNLINK: 10,
+  RMDIR: 11,
+  RENAME: 12,
+  LINK: 13,
+  OPEN: 14,
+  READ: 15,
+  WRITE: 16,
+  STATFS: 17,
+  RELEASE: 18,
+  FSYNC: 20,
+  SETXATTR: 21,
+  GETXATTR: 22,
+  LISTXATTR: 23,
+  REMOVEXATTR: 24,
+  FLUSH: 25,
+  INIT: 26,
+  OPENDIR: 27,
+  READDIR: 28,
+  RELEASEDIR: 29,
+  FSYNCDIR: 30,
+  ACCESS: 34,
+  CREATE: 35,
+  INTERRUPT: 36,
+  DESTROY: 38,
+  BATCH_FORGET: 42,
+  RENAME2: 45,
+} as const
+
+/** INIT flags. */
+export const InitFlag = {
+  ASYNC_READ: 1 << 0,
+  ATOMIC_O_TRUNC: 1 << 3,
+  BIG_WRITES: 1 << 5,
+  DONT_MASK: 1 << 6,
+  AUTO_INVAL_DATA: 1 << 12,
+  MAX_PAGES: 1 << 22,
+} as const
+
+/** SETATTR valid bits. */
+export const Fattr = {
+  MODE: 1 << 0,
+  UID: 1 << 1,
+  GID: 1 << 2,
+  SIZE: 1 << 3,
+  ATIME: 1 << 4,
+  MTIME: 1 << 5,
+  FH: 1 << 6,
+  ATIME_NOW: 1 << 7,
+  MTIME_NOW: 1 << 8,
+} as const
+
+export const FOPEN_KEEP_CACHE = 1 << 1
+export const FUSE_GETATTR_FH = 1
+export const FUSE_FSYNC_FDATASYNC = 1
+/** readdir's ino when the backend gave no stat. */
+export const FUSE_UNKNOWN_INO = 0xffff_ffff
+
+export const IN_HEADER_SIZE = 40
+export const OUT_HEADER_SIZE = 16
+const ATTR_SIZE = 88
+export const ENTRY_OUT_SIZE = 40 + ATTR_SIZE
+export const ATTR_OUT_SIZE = 16 + ATTR_SIZE
+export const OPEN_OUT_SIZE = 16
+export const INIT_OUT_SIZE = 64
+export const STATFS_OUT_SIZE = 80
+const DIRENT_HEADER_SIZE = 24
+
+const TWO_32 = 0x1_0000_0000
+
+export function readU64(buf: Buffer, offset: number): number {
+  return buf.readUInt32LE(offset) + buf.readUInt32LE(offset + 4) * TWO_32
+}
+
+export function writeU64(buf: Buffer, offset: number, value: number): void {
+  const low = value % TWO_32
+  buf.writeUInt32LE(low, offset)
+  buf.writeUInt32LE((value - low) / TWO_32, offset + 4)
+}
+
+/** The fixed header of every request. */
+export interface RequestHeader {
+  length: number
+  opcode: number
+  unique: number
+  nodeid: number
+  uid: number
+  gid: number
+  pid: number
+}
+
+export function decodeHeader(buf: Buffer): RequestHeader {
+  return {
+    length: buf.readUInt32LE(0),
+    opcode: buf.readUInt32LE(4),
+    unique: readU64(buf, 8),
+    nodeid: readU64(buf, 16),
+    uid: buf.readUInt32LE(24),
+    gid: buf.readUInt32LE(28),
+    pid: buf.readUInt32LE(32),
+  }
+}
+
+/** A reply buffer: the out header followed by `bodySize` bytes; errno < 0 or 0. */
+export function replyBuffer(unique: number, bodySize: number, error = 0): Buffer {
+  const buf = Buffer.allocUnsafe(OUT_HEADER_SIZE + bodySize)
+  buf.writeUInt32LE(OUT_HEADER_SIZE + bodySize, 0)
+  buf.writeInt32LE(error, 4)
+  writeU64(buf, 8, unique)
+  return buf
+}
+
+/** Fixes the length of a reply whose body came out shorter than allocated. */
+export function truncateReply(buf: Buffer, bodySize: number): Buffer {
+  buf.writeUInt32LE(OUT_HEADER_SIZE + bodySize, 0)
+  return buf.subarray(0, OUT_HEADER_SIZE + bodySize)
+}
+
+/** Reads a NUL-terminated name at `offset`; returns it and the offset after the NUL. */
+export function readName(buf: Buffer, offset: number): [string, number] {
+  let end = buf.indexOf(0, offset)
+  if (end < 0) end = buf.length
+  return [buf.toString('utf8', offset, end), end + 1]
+}
+
+/** Whole seconds and nanoseconds of a timeout given in seconds. */
+export function splitSeconds(seconds: number): [number, number] {
+  const whole = Math.floor(seconds)
+  return [whole, Math.round((seconds - whole) * 1e9)]
+}
+
+function writeTime(buf: Buffer, secOffset: number, nsecOffset: number, t: Timespec): void {
+  // Times before 1970 are negative seconds: two's complement in the u64 field.
+  if (t.sec < 0) buf.writeBigInt64LE(BigInt(t.sec), secOffset)
+  else writeU64(buf, secOffset, t.sec)
+  buf.writeUInt32LE(t.nsec, nsecOffset)
+}
+
+export function encodeAttr(buf: Buffer, offset: number, st: Stat): void {
+  writeU64(buf, offset, st.ino)
+  writeU64(buf, offset + 8, st.size)
+  writeU64(buf, offset + 16, st.blocks)
+  writeTime(buf, offset + 24, offset + 48, st.atime)
+  writeTime(buf, offset + 32, offset + 52, st.mtime)
+  writeTime(buf, offset + 40, offset + 56, st.ctime)
+  buf.writeUInt32LE(st.mode, offset + 60)
+  buf.writeUInt32LE(st.nlink, offset + 64)
+  buf.writeUInt32LE(st.uid, offset + 68)
+  buf.writeUInt32LE(st.gid, offset + 72)
+  buf.writeUInt32LE(st.rdev, offset + 76)
+  buf.writeUInt32LE(st.blksize, offset + 80)
+  buf.writeUInt32LE(0, offset + 84)
+}
+
+/** fuse_entry_out; nodeid 0 is a cached negative lookup. */
+export function encodeEntry(buf: Buffer, offset: number, nodeid: number, st: Stat | undefined, entryTimeout: number, attrTimeout: number): void {
+  const [entrySec, entryNsec] = splitSeconds(entryTimeout)
+  const [attrSec, attrNsec] = splitSeconds(attrTimeout)
+  writeU64(buf, offset, nodeid)
+  writeU64(buf, offset + 8, 0) // generation: node ids are never reused
+  writeU64(buf, offset + 16, entrySec)
+  writeU64(buf, offset + 24, attrSec)
+  buf.writeUInt32LE(entryNsec, offset + 32)
+  buf.writeUInt32LE(attrNsec, offset + 36)
+  if (st) encodeAttr(buf, offset + 40, st)
+  else buf.fill(0, offset + 40, offset + ENTRY_OUT_SIZE)
+}
+
+export function encodeAttrOut(buf: Buffer, offset: number, st: Stat, attrTimeout: number): void {
+  const [sec, nsec] = splitSeconds(attrTimeout)
+  writeU64(buf, offset, sec)
+  buf.writeUInt32LE(nsec, offset + 8)
+  buf.writeUInt32LE(0, offset + 12)
+  encodeAttr(buf, offset + 16, st)
+}
+
+export function encodeOpenOut(buf: Buffer, offset: number, fh: number, openFlags: number): void {
+  writeU64(buf, offset, fh)
+  buf.writeUInt32LE(openFlags, offset + 8)
+  buf.writeUInt32LE(0, offset + 12)
+}
+
+export function encodeStatfs(buf: Buffer, offset: number, s: StatVfs): void {
+  writeU64(buf, offset, s.blocks)
+  writeU64(buf, offset + 8, s.bfree)
+  writeU64(buf, offset + 16, s.bavail)
+  writeU64(buf, offset + 24, s.files)
+  writeU64(buf, offset + 32, s.ffree)
+  buf.writeUInt32LE(s.bsize, offset + 40)
+  buf.writeUInt32LE(s.namemax, offset + 44)
+  buf.writeUInt32LE(s.frsize, offset + 48)
+  buf.fill(0, offset + 52, offset + STATFS_OUT_SIZE)
+}
+
+/** Size of one fuse_dirent with its name, padded to 8 bytes. */
+export function direntSize(nameBytes: number): number {
+  return (DIRENT_HEADER_SIZE + nameBytes + 7) & ~7
+}
+
+/** Writes one fuse_dirent; `next` is the offset the kernel passes to continue after it. */
+export function encodeDirent(buf: Buffer, offset: number, ino: number, next: number, type: number, name: Buffer): number {
+  const size = direntSize(name.length)
+  writeU64(buf, offset, ino)
+  writeU64(buf, offset + 8, next)
+  buf.writeUInt32LE(name.length, offset + 16)
+  buf.writeUInt32LE(type, offset + 20)
+  name.copy(buf, offset + DIRENT_HEADER_SIZE)
+  buf.fill(0, offset + DIRENT_HEADER_SIZE + name.length, offset + size)
+  return size
+}
+
+/** fuse_init_out for the kernel's INIT. */
+export function encodeInitOut(buf: Buffer, offset: number, init: { maxReadahead: number; flags: number; maxWrite: number; maxPages: number }): void {
+  buf.fill(0, offset, offset + INIT_OUT_SIZE)
+  buf.writeUInt32LE(FUSE_KERNEL_VERSION, offset)
+  buf.writeUInt32LE(FUSE_KERNEL_MINOR_VERSION, offset + 4)
+  buf.writeUInt32LE(init.maxReadahead, offset + 8)
+  buf.writeUInt32LE(init.flags, offset + 12)
+  buf.writeUInt16LE(16, offset + 16) // max_background
+  buf.writeUInt16LE(12, offset + 18) // congestion_threshold
+  buf.writeUInt32LE(init.maxWrite, offset + 20)
+  buf.writeUInt32LE(1, offset + 24) // time_gran: nanoseconds
+  buf.writeUInt16LE(init.maxPages, offset + 28)
+}

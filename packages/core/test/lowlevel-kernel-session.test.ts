@@ -1,0 +1,123 @@
+import 'reflect-metadata'
+import { describe, expect, it } from 'vitest'
+import { Errno, FsError } from '../src/errno.js'
+import { KernelSession } from '../src/lowlevel/kernel-session.js'
+import { ROOT_ID } from '../src/lowlevel/node-table.js'
+import { Fattr, Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
+import { resolveMountOptions } from '../src/mount-options.js'
+import type { Operations } from '../src/operations.js'
+import { RequestDispatcher } from '../src/request-dispatcher.js'
+import type { Stat, Timespec } from '../src/types.js'
+
+const fileStat: Stat = {
+  ino: 2 ** 40, mode: 0o100644, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 3, blksize: 4096, blocks: 1,
+  atime: { sec: 1, nsec: 2 }, mtime: { sec: 3, nsec: 4 }, ctime: { sec: 5, nsec: 6 },
+}
+
+let unique = 0
+/** A request: header, then `body` (numbers are u32, bigints u64, strings NUL-terminated). */
+function request(opcode: number, nodeid: number, ...body: Array<number | bigint | string>): Buffer {
+  const parts = body.map((part) => {
+    if (typeof part === 'string') return Buffer.from(part + '\0')
+    const b = Buffer.alloc(typeof part === 'bigint' ? 8 : 4)
+    if (typeof part === 'bigint') b.writeBigUInt64LE(part)
+    else b.writeUInt32LE(part)
+    return b
+  })
+  const header = Buffer.alloc(40)
+  const req = Buffer.concat([header, ...parts])
+  req.writeUInt32LE(req.length, 0)
+  req.writeUInt32LE(opcode, 4)
+  writeU64(req, 8, ++unique)
+  writeU64(req, 16, nodeid)
+  return req
+}
+
+function session(ops: Partial<Operations>, options = {}) {
+  const replies: Buffer[] = []
+  const full = { getattr: async () => { throw new FsError('ENOENT') }, ...ops } as Operations
+  const logger = { level: 'error' as const, debug() {}, info() {}, warn() {}, error() {} }
+  const opts = resolveMountOptions({ hotLoopMs: 0, opTimeout: 0, ...options })
+  const s = new KernelSession((r) => void replies.push(r), new RequestDispatcher(full, logger, opts), opts)
+  const ask = async (req: Buffer) => {
+    const before = replies.length
+    s.handle(req)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(replies.length).toBe(before + 1)
+    const reply = replies[replies.length - 1] as Buffer
+    expect(readU64(reply, 8)).toBe(readU64(req, 8))
+    return { errno: Math.abs(reply.readInt32LE(4)), body: reply.subarray(16) }
+  }
+  return { s, ask, replies }
+}
+
+describe('KernelSession', () => {
+  it('answers LOOKUP with a new node id and the backend inode number; ENOENT as an error or a cached negative entry', async () => {
+    const { ask } = session({ getattr: async (path) => { if (path === '/f') return fileStat; throw new FsError('ENOENT') } })
+    const found = await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))
+    expect(found.errno).toBe(0)
+    expect(readU64(found.body, 0)).toBeGreaterThan(ROOT_ID)
+    expect(readU64(found.body, 40)).toBe(2 ** 40)
+    expect((await ask(request(Opcode.LOOKUP, ROOT_ID, 'nope'))).errno).toBe(Errno.ENOENT)
+
+    const negative = session({}, { negativeTimeout: 3 })
+    const cached = await negative.ask(request(Opcode.LOOKUP, ROOT_ID, 'nope'))
+    expect([cached.errno, readU64(cached.body, 0), readU64(cached.body, 16)]).toEqual([0, 0, 3])
+  })
+
+  it('passes SETATTR times: NOW resolved, an unset one as undefined', async () => {
+    const calls: Array<[Timespec | undefined, Timespec | undefined]> = []
+    const { ask } = session({ getattr: async () => fileStat, utimens: async (_p, a, m) => void calls.push([a, m]) })
+    const body = (valid: number) => [valid, 0, 0n, 0n, 0n, 10n, 20n, 0n, 11, 21, 0, 0, 0, 0, 0, 0] as const
+    const before = Date.now()
+    expect((await ask(request(Opcode.SETATTR, ROOT_ID, ...body(Fattr.ATIME | Fattr.ATIME_NOW | Fattr.MTIME)))).errno).toBe(0)
+    expect((await ask(request(Opcode.SETATTR, ROOT_ID, ...body(Fattr.MTIME)))).errno).toBe(0)
+    const [[nowA, m1], [a2, m2]] = calls as [[Timespec, Timespec], [undefined, Timespec]]
+    expect(nowA.sec * 1000 + nowA.nsec / 1e6).toBeGreaterThanOrEqual(before - 1)
+    expect([m1, a2, m2]).toEqual([{ sec: 20, nsec: 21 }, undefined, { sec: 20, nsec: 21 }])
+  })
+
+  it('serves READDIR by offset from one listing per open directory', async () => {
+    let listings = 0
+    const names = Array.from({ length: 50 }, (_, i) => `entry-${i}`)
+    const { ask } = session({ getattr: async () => fileStat, readdir: async () => (listings++, names.map((name) => ({ name, stat: fileStat }))) })
+    const open = await ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))
+    const fh = BigInt(readU64(open.body, 0))
+    const seen: string[] = []
+    let offset = 0n
+    for (;;) {
+      const { body } = await ask(request(Opcode.READDIR, ROOT_ID, fh, offset, 200, 0, 0n, 0, 0))
+      if (body.length === 0) break
+      for (let at = 0; at < body.length; ) {
+        const length = body.readUInt32LE(at + 16)
+        seen.push(body.toString('utf8', at + 24, at + 24 + length))
+        expect(body.readUInt32LE(at + 20)).toBe(8) // DT_REG
+        offset = body.readBigUInt64LE(at + 8)
+        at += (24 + length + 7) & ~7
+      }
+    }
+    expect(seen).toEqual(names)
+    expect(listings).toBe(1)
+  })
+
+  it('answers xattr size queries exactly and a short buffer with ERANGE', async () => {
+    const { ask } = session({ getattr: async () => fileStat, getxattr: async () => Buffer.from('value'), listxattr: async () => ['user.a', 'user.b'] })
+    const size = await ask(request(Opcode.GETXATTR, ROOT_ID, 0, 0, 'user.a'))
+    expect([size.errno, size.body.readUInt32LE(0)]).toEqual([0, 5])
+    expect((await ask(request(Opcode.GETXATTR, ROOT_ID, 4, 0, 'user.a'))).errno).toBe(Errno.ERANGE)
+    expect((await ask(request(Opcode.GETXATTR, ROOT_ID, 5, 0, 'user.a'))).body.toString()).toBe('value')
+    expect((await ask(request(Opcode.LISTXATTR, ROOT_ID, 0, 0))).body.readUInt32LE(0)).toBe(14)
+  })
+
+  it('refuses RENAME2 flags, unknown opcodes and xattrs a backend lacks; FORGET gets no reply', async () => {
+    const { ask, s, replies } = session({ rename: async () => {} })
+    expect((await ask(request(Opcode.RENAME2, ROOT_ID, BigInt(ROOT_ID), 1, 0, 'a', 'b'))).errno).toBe(Errno.EINVAL)
+    expect((await ask(request(Opcode.RENAME2, ROOT_ID, BigInt(ROOT_ID), 0, 0, 'a', 'b'))).errno).toBe(0)
+    expect((await ask(request(99, ROOT_ID))).errno).toBe(Errno.ENOSYS)
+    expect((await ask(request(Opcode.GETXATTR, ROOT_ID, 0, 0, 'user.a'))).errno).toBe(Errno.EOPNOTSUPP)
+    const count = replies.length
+    s.handle(request(Opcode.FORGET, 5, 1n))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(replies.length).toBe(count)
+  })
+})

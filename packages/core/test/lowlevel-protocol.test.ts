@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import {
+  ENTRY_OUT_SIZE,
+  OUT_HEADER_SIZE,
+  decodeHeader,
+  direntSize,
+  encodeAttr,
+  encodeDirent,
+  encodeEntry,
+  readName,
+  readU64,
+  replyBuffer,
+  splitSeconds,
+  truncateReply,
+  writeU64,
+} from '../src/lowlevel/protocol.js'
+import type { Stat } from '../src/types.js'
+
+const stat: Stat = {
+  ino: 2 ** 40 + 7, mode: 0o100644, nlink: 3, uid: 1000, gid: 100, rdev: 5, size: 2 ** 40 + 5, blksize: 4096, blocks: 9,
+  atime: { sec: 1_600_000_000, nsec: 123_456_789 }, mtime: { sec: -2, nsec: 5 }, ctime: { sec: 2 ** 33, nsec: 999_999_999 },
+}
+
+describe('FUSE protocol encoding', () => {
+  it('round-trips 64-bit numbers beyond 32 bits', () => {
+    const buf = Buffer.alloc(8)
+    writeU64(buf, 0, 2 ** 52 + 3)
+    expect(buf.readBigUInt64LE(0)).toBe(2n ** 52n + 3n)
+    expect(readU64(buf, 0)).toBe(2 ** 52 + 3)
+  })
+
+  it('lays out fuse_attr with 64-bit ino and size and nanosecond times, before 1970 too', () => {
+    const buf = Buffer.alloc(88)
+    encodeAttr(buf, 0, stat)
+    expect(buf.readBigUInt64LE(0)).toBe(2n ** 40n + 7n)
+    expect(buf.readBigUInt64LE(8)).toBe(2n ** 40n + 5n)
+    expect(buf.readBigUInt64LE(16)).toBe(9n)
+    expect(buf.readBigUInt64LE(24)).toBe(1_600_000_000n)
+    expect(buf.readBigInt64LE(32)).toBe(-2n)
+    expect(buf.readBigUInt64LE(40)).toBe(2n ** 33n)
+    expect([buf.readUInt32LE(48), buf.readUInt32LE(52), buf.readUInt32LE(56)]).toEqual([123_456_789, 5, 999_999_999])
+    expect([60, 64, 68, 72, 76, 80].map((at) => buf.readUInt32LE(at))).toEqual([0o100644, 3, 1000, 100, 5, 4096])
+  })
+
+  it('splits timeouts into seconds and nanoseconds in fuse_entry_out', () => {
+    expect(splitSeconds(1.5)).toEqual([1, 500_000_000])
+    const buf = Buffer.alloc(ENTRY_OUT_SIZE)
+    encodeEntry(buf, 0, 12, stat, 2.25, 0)
+    expect([readU64(buf, 0), readU64(buf, 16), readU64(buf, 24), buf.readUInt32LE(32), buf.readUInt32LE(36)]).toEqual([12, 2, 0, 250_000_000, 0])
+    expect(readU64(buf, 40)).toBe(stat.ino)
+  })
+
+  it('encodes a negative entry as node id 0 with zeroed attributes', () => {
+    const buf = Buffer.alloc(ENTRY_OUT_SIZE, 0xff)
+    encodeEntry(buf, 0, 0, undefined, 1, 0)
+    expect(readU64(buf, 0)).toBe(0)
+    expect(buf.subarray(40).every((b) => b === 0)).toBe(true)
+  })
+
+  it('pads directory entries to 8 bytes', () => {
+    expect([direntSize(1), direntSize(8), direntSize(9)]).toEqual([32, 32, 40])
+    const buf = Buffer.alloc(40, 0xff)
+    expect(encodeDirent(buf, 0, 5, 3, 4, Buffer.from('abcdefghi'))).toBe(40)
+    expect([readU64(buf, 0), readU64(buf, 8), buf.readUInt32LE(16), buf.readUInt32LE(20)]).toEqual([5, 3, 9, 4])
+    expect(buf.toString('utf8', 24, 33)).toBe('abcdefghi')
+    expect(buf.subarray(33).every((b) => b === 0)).toBe(true)
+  })
+
+  it('reads the request header and NUL-terminated names', () => {
+    const req = Buffer.alloc(48)
+    req.writeUInt32LE(48, 0)
+    req.writeUInt32LE(1, 4)
+    writeU64(req, 8, 2 ** 33 + 1)
+    writeU64(req, 16, 7)
+    req.writeUInt32LE(1000, 24)
+    req.write('ab\0cd\0', 40)
+    expect(decodeHeader(req)).toMatchObject({ length: 48, opcode: 1, unique: 2 ** 33 + 1, nodeid: 7, uid: 1000 })
+    const [first, next] = readName(req, 40)
+    expect([first, readName(req, next)[0]]).toEqual(['ab', 'cd'])
+  })
+
+  it('writes the out header and shortens a reply to what was filled', () => {
+    const reply = replyBuffer(9, 100, -2)
+    expect([reply.readUInt32LE(0), reply.readInt32LE(4), readU64(reply, 8)]).toEqual([116, -2, 9])
+    const short = truncateReply(reply, 10)
+    expect([short.length, short.readUInt32LE(0)]).toEqual([OUT_HEADER_SIZE + 10, 26])
+  })
+})
