@@ -90,6 +90,9 @@ function validate(o: MountOptions): void {
   for (const raw of o.fuseOptions) {
     if (!/^[\w.-]+(=[^,\s]*)?$/.test(raw)) throw invalid(`"${raw}" is not a FUSE option (name or name=value)`)
   }
+  // The low-level driver is not libfuse: it would silently ignore libfuse's options.
+  const ignored = o.driver === 'lowlevel' ? o.fuseOptions.filter((raw) => raw !== 'nonempty') : []
+  if (ignored.length > 0) throw invalid(`the lowlevel driver takes no raw FUSE options (got ${ignored.join(',')}); use the mount flags`)
   if (fuseOptionList(o).join(',').length > MAX_OPTION_STRING) throw invalid('the FUSE option string is too long')
 }
 

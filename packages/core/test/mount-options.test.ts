@@ -27,6 +27,7 @@ describe('resolveMountOptions', () => {
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
     [{ driver: 'libfuse3' as never }, /driver must be fuse-native or lowlevel/],
     [{ driver: 'lowlevel' as const, maxWrite: 2 << 20 }, /maxWrite must be an integer from 4096 to 1048576/],
+    [{ driver: 'lowlevel' as const, fuseOptions: ['nonempty', 'splice_read'] }, /lowlevel driver takes no raw FUSE options \(got splice_read\)/],
   ])('refuses %j with EINVAL', (layer, message) => {
     const error = (() => { try { resolveMountOptions(layer) } catch (e) { return e } })()
     expect(error).toBeInstanceOf(FsError)

@@ -30,6 +30,7 @@ import {
   readU64,
   replyBuffer,
   truncateReply,
+  writeU64,
 } from './protocol.js'
 
 /** A request failed with this errno (thrown inside the session, answered to the kernel). */
@@ -44,6 +45,7 @@ interface DirHandle {
 
 const NO_STATFS: StatVfs = { bsize: 512, frsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, favail: 0, fsid: 0, flag: 0, namemax: 255 }
 const UNCHANGED_ID = 0xffff_ffff
+const SPARE_READ_BUFFERS = 8
 
 /**
  * Decodes FUSE requests, runs them through the RequestHandler and encodes the replies. One
@@ -57,12 +59,17 @@ export class KernelSession {
   /** Open file handles per node: an unlinked file is still reached through one of them. */
   private readonly openHandles = new Map<number, number[]>()
   private nextDirHandle = 1
+  private readonly readCapacity: number
+  private readonly spareReadBuffers: Buffer[] = []
+  private readonly readBuffers = new WeakSet<ArrayBufferLike>()
 
   constructor(
     private readonly send: (reply: Buffer) => void,
     private readonly handler: RequestHandler,
     private readonly options: MountOptions,
-  ) {}
+  ) {
+    this.readCapacity = OUT + Math.max(options.maxWrite, 131072)
+  }
 
   handle(req: Buffer): void {
     const opcode = req.readUInt32LE(4)
@@ -71,7 +78,13 @@ export class KernelSession {
     if (opcode === Opcode.BATCH_FORGET) return this.batchForget(req)
     if (opcode === Opcode.INTERRUPT) return // requests are short; the kernel gets their answer
     this.run(opcode, req).then(
-      (reply) => this.send(reply ?? replyBuffer(unique, 0)),
+      (reply) => {
+        this.send(reply ?? replyBuffer(unique, 0))
+        // Sent synchronously: a read's buffer can serve the next read (fewer ArrayBuffers for the GC).
+        if (reply && this.readBuffers.has(reply.buffer) && this.spareReadBuffers.length < SPARE_READ_BUFFERS) {
+          this.spareReadBuffers.push(Buffer.from(reply.buffer))
+        }
+      },
       (error: unknown) => this.send(replyBuffer(unique, 0, -(error instanceof Refusal ? error.errno : Errno.EIO))),
     )
   }
@@ -172,7 +185,7 @@ export class KernelSession {
       }
       case Opcode.READ: {
         const size = req.readUInt32LE(IN + 16)
-        const reply = replyBuffer(unique, size)
+        const reply = this.readReply(unique, size)
         const count = await this.ask('read', [this.path(nodeid), readU64(req, IN), reply.subarray(OUT), readU64(req, IN + 8)])
         return truncateReply(reply, Math.min(count, size))
       }
@@ -354,6 +367,21 @@ export class KernelSession {
   /** A handle for a request that came without one: only an unlinked node needs it (fstat). */
   private handleOf(nodeid: number): number | undefined {
     return this.nodes.isDetached(nodeid) ? this.openHandles.get(nodeid)?.[0] : undefined
+  }
+
+  /** A reply buffer for a READ, from the spares when it fits (a backend's late result after ETIMEDOUT never comes back here). */
+  private readReply(unique: number, size: number): Buffer {
+    if (size + OUT > this.readCapacity) return replyBuffer(unique, size)
+    let spare = this.spareReadBuffers.pop()
+    if (!spare) {
+      spare = Buffer.allocUnsafeSlow(this.readCapacity)
+      this.readBuffers.add(spare.buffer)
+    }
+    const buf = spare.subarray(0, OUT + size)
+    buf.writeUInt32LE(OUT + size, 0)
+    buf.writeInt32LE(0, 4)
+    writeU64(buf, 8, unique)
+    return buf
   }
 
   private entry(unique: number, parent: number, name: string, stat: Stat): Buffer {
