@@ -44,7 +44,12 @@ export class LowLevelDriver implements FuseDriver {
     try {
       fd = this.addon.mount(path, options.fsname, `fuse.${options.subtype}`, data.join(','), options.readOnly)
     } catch (error) {
-      throw withErrno(error)
+      const failure = withErrno(error)
+      // It mounts with mount(2) itself; there is no fusermount path for ordinary users yet.
+      if (failure instanceof FsError && (failure.code === 'EACCES' || failure.code === 'EPERM') && process.getuid?.() !== 0) {
+        throw new FsError(failure.errno, 'the lowlevel driver needs root (it mounts without fusermount): run as root or use --driver fuse-native', { cause: error })
+      }
+      throw failure
     }
     let open = true
     const send = (reply: Buffer) => {
