@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { expectErrno, run, runCli, runFailing, startMount, type MountProcess } from '@fusekit/testkit'
+import { eventually, expectErrno, run, runCli, runFailing, startMount, type MountProcess } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 /**
@@ -39,18 +39,6 @@ async function snapshot(path: string): Promise<string> {
   return JSON.stringify({ content: await readFile(path, 'utf8'), mode: st.mode, uid: st.uid, gid: st.gid, mtime: st.mtimeMs, ctime: st.ctimeMs, size: st.size, xattrs })
 }
 
-async function eventually(check: () => Promise<void>, timeoutMs = 2500): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-  }
-}
-
 describe('passthrough mount', () => {
   let l: Layout
   let mount: MountProcess
@@ -71,20 +59,20 @@ describe('passthrough mount', () => {
   it('shows changes made directly in the source within the attribute timeout', async () => {
     await mkdir(join(l.source, 'direct'))
     await writeFile(join(l.source, 'direct/file'), 'first version')
-    await eventually(async () => expect(await readFile(join(l.mnt, 'direct/file'), 'utf8')).toBe('first version'))
+    await eventually(async () => expect(await readFile(join(l.mnt, 'direct/file'), 'utf8')).toBe('first version'), 2500)
 
     // Same size, new content and mtime: auto_cache drops the cached pages.
     await new Promise((resolve) => setTimeout(resolve, 20))
     await writeFile(join(l.source, 'direct/file'), 'second version')
-    await eventually(async () => expect(await readFile(join(l.mnt, 'direct/file'), 'utf8')).toBe('second version'))
+    await eventually(async () => expect(await readFile(join(l.mnt, 'direct/file'), 'utf8')).toBe('second version'), 2500)
 
     await writeFile(join(l.source, 'direct/file'), 'grown to a longer third version')
-    await eventually(async () => expect(await readFile(join(l.mnt, 'direct/file'), 'utf8')).toBe('grown to a longer third version'))
+    await eventually(async () => expect(await readFile(join(l.mnt, 'direct/file'), 'utf8')).toBe('grown to a longer third version'), 2500)
 
     await rename(join(l.source, 'direct/file'), join(l.source, 'direct/renamed'))
-    await eventually(async () => expect((await readdir(join(l.mnt, 'direct'))).sort()).toEqual(['renamed']))
+    await eventually(async () => expect((await readdir(join(l.mnt, 'direct'))).sort()).toEqual(['renamed']), 2500)
     await rm(join(l.source, 'direct/renamed'))
-    await eventually(() => expectErrno(stat(join(l.mnt, 'direct/renamed')), 'ENOENT'))
+    await eventually(() => expectErrno(stat(join(l.mnt, 'direct/renamed')), 'ENOENT'), 2500)
   })
 
   it('puts what is created through the mount into the source, owned by the mounting user, with the mode asked for', async () => {

@@ -3,4 +3,4 @@ export { cliPath, runCli, type CliResult, type RunCliOptions } from './cli-proce
 export { assertFuseAvailable } from './fuse-available.js'
 export { describePosixSuite, type PosixCapabilities, type PosixSuiteSetup } from './posix-suite.js'
 export { useMount, type SuiteMountSetup } from './posix-suite-mount.js'
-export { expectErrno, run, runFailing, sha256, type CommandResult, type FailedCommand } from './posix-suite-tools.js'
+export { eventually, expectErrno, run, runFailing, sha256, type CommandResult, type FailedCommand } from './posix-suite-tools.js'
