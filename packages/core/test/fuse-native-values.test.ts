@@ -43,7 +43,7 @@ describe('resolveTimes', () => {
   it('turns two "now or omit" markers into now', () => {
     const before = Date.now()
     const [a, m] = resolveTimes(UTIME_SENTINEL_MS, UTIME_SENTINEL_MS)
-    expect(Timespec.toMillis(a!)).toBeGreaterThanOrEqual(before)
+    expect(Timespec.toMillis(a!)).toBeGreaterThanOrEqual(before - 5)
     expect(m).toEqual(a)
   })
   it('leaves a time marked beside a real one unchanged', () => {
