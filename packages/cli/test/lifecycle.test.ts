@@ -3,7 +3,7 @@ import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { cliPath, runCli, startMount } from '@fusekit/testkit'
+import { cliPath, eventually, runCli, startMount } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeHelloPackage } from './fixtures/hello-package.js'
 import { mountEntry } from './fixtures/mount-table.js'
@@ -19,19 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(project, { recursive: true, force: true })
 })
-
-/** Retries an assertion until it passes or 10 s went by. */
-async function eventually(check: () => unknown): Promise<void> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    try {
-      return void (await check())
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-}
 
 const hello = (args: string[] = [], mountpoint?: string) => startMount({ backend: 'hello', args, cwd: project, mountpoint })
 
@@ -61,9 +48,9 @@ describe('fusekit mount lifecycle', () => {
   it('exits at once on a second signal while unmounting', async () => {
     const mount = await hello(['--stall-unmount'])
     process.kill(mount.pid, 'SIGTERM')
-    await eventually(() => expect(mount.output()).toContain(`fusekit: SIGTERM: unmounting ${mount.dir}`))
+    await eventually(() => expect(mount.output()).toContain(`fusekit: SIGTERM: unmounting ${mount.dir}`), 10_000)
     // The kernel side is detached before the backend is released; only the backend hangs.
-    await eventually(async () => expect(await mountEntry(mount.dir)).toBeUndefined())
+    await eventually(async () => expect(await mountEntry(mount.dir)).toBeUndefined(), 10_000)
     expect(await mount.stop('SIGINT'), mount.output()).toBe(1)
     expect(mount.output()).toContain('fusekit: SIGINT again: exiting without a clean unmount')
   })
@@ -76,7 +63,7 @@ describe('fusekit mount lifecycle', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
     try {
       // The backend is being created: the mount has begun but is not up yet.
-      await eventually(() => expect(output).toContain('starting slowly'))
+      await eventually(() => expect(output).toContain('starting slowly'), 10_000)
       child.kill('SIGTERM')
       expect(await exited, output).toBe(0)
       expect(output).toBe(

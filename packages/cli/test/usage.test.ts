@@ -16,6 +16,13 @@ afterAll(async () => {
   await rm(project, { recursive: true, force: true })
 })
 
+/** Runs the CLI, expects the usage-error exit code 2, and gives its stderr. */
+async function usageError(args: string[], options?: Parameters<typeof runCli>[1]): Promise<string> {
+  const result = await runCli(args, options)
+  expect(result.code, result.stderr).toBe(2)
+  return result.stderr
+}
+
 describe('fusekit usage', () => {
   it('prints usage with --help and exits 0', async () => {
     const result = await runCli(['--help'])
@@ -27,9 +34,8 @@ describe('fusekit usage', () => {
   })
 
   it('prints usage on stderr and exits 2 without a command', async () => {
-    const result = await runCli([])
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toContain('Usage: fusekit <command>')
+    const stderr = await usageError([])
+    expect(stderr).toContain('Usage: fusekit <command>')
   })
 
   it('prints the CLI and core versions', async () => {
@@ -39,68 +45,55 @@ describe('fusekit usage', () => {
   })
 
   it('rejects an unknown command with exit 2', async () => {
-    const result = await runCli(['mnt', 'memory'])
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toBe('fusekit: error: unknown command "mnt"; commands: mount, unmount, backends (see fusekit --help)\n')
+    const stderr = await usageError(['mnt', 'memory'])
+    expect(stderr).toBe('fusekit: error: unknown command "mnt"; commands: mount, unmount, backends (see fusekit --help)\n')
   })
 
   it('names the available backends when the backend is unknown', async () => {
-    const result = await runCli(['mount', 'nosuch', project], { cwd: project })
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toMatch(/^fusekit: error: unknown backend "nosuch": package fusekit-backend-nosuch is not installed/)
-    expect(result.stderr).toMatch(/available backends: .*\bmemory\b/)
-    expect(result.stderr).toMatch(/available backends: .*\bhello\b/)
-    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    const stderr = await usageError(['mount', 'nosuch', project], { cwd: project })
+    expect(stderr).toMatch(/^fusekit: error: unknown backend "nosuch": package fusekit-backend-nosuch is not installed/)
+    expect(stderr).toMatch(/available backends: .*\bmemory\b/)
+    expect(stderr).toMatch(/available backends: .*\bhello\b/)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
   })
 
   it('asks for the backend and the mountpoint', async () => {
-    const noBackend = await runCli(['mount'])
-    expect(noBackend.code, noBackend.stderr).toBe(2)
-    expect(noBackend.stderr).toContain('fusekit: error: missing backend')
-    const noMountpoint = await runCli(['mount', 'hello'], { cwd: project })
-    expect(noMountpoint.code, noMountpoint.stderr).toBe(2)
-    expect(noMountpoint.stderr).toContain('fusekit: error: missing mountpoint (usage: fusekit mount hello <mountpoint> [options])')
-    const optionFirst = await runCli(['mount', '--debug', 'hello', project], { cwd: project })
-    expect(optionFirst.code, optionFirst.stderr).toBe(2)
-    expect(optionFirst.stderr).toContain('the backend comes first')
+    const noBackend = await usageError(['mount'])
+    expect(noBackend).toContain('fusekit: error: missing backend')
+    const noMountpoint = await usageError(['mount', 'hello'], { cwd: project })
+    expect(noMountpoint).toContain('fusekit: error: missing mountpoint (usage: fusekit mount hello <mountpoint> [options])')
+    const optionFirst = await usageError(['mount', '--debug', 'hello', project], { cwd: project })
+    expect(optionFirst).toContain('the backend comes first')
   })
 
   it('lists the valid options when given an unknown one', async () => {
-    const result = await runCli(['mount', 'hello', project, '--colour', 'red'], { cwd: project })
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toContain('fusekit: error: unknown option --colour; valid options: --greeting, --repeat, --shout, --start-delay, --stall-unmount, --token, --read-only')
-    expect(result.stderr).toContain('(see fusekit mount hello --help)')
+    const stderr = await usageError(['mount', 'hello', project, '--colour', 'red'], { cwd: project })
+    expect(stderr).toContain('fusekit: error: unknown option --colour; valid options: --greeting, --repeat, --shout, --start-delay, --stall-unmount, --token, --read-only')
+    expect(stderr).toContain('(see fusekit mount hello --help)')
   })
 
   it('checks option values against the backend schema, by flag name', async () => {
-    const notNumber = await runCli(['mount', 'hello', project, '--repeat', 'twice'], { cwd: project })
-    expect(notNumber.code, notNumber.stderr).toBe(2)
-    expect(notNumber.stderr).toBe('fusekit: error: --repeat expects an integer, got "twice"\n')
-    const negative = await runCli(['mount', 'hello', project, '--repeat', '-3'], { cwd: project })
-    expect(negative.code, negative.stderr).toBe(2)
-    expect(negative.stderr).toMatch(/^fusekit: error: invalid options for backend hello: --repeat: Too small/)
-    const missingValue = await runCli(['mount', 'hello', project, '--greeting'], { cwd: project })
-    expect(missingValue.code, missingValue.stderr).toBe(2)
-    expect(missingValue.stderr).toContain('--greeting needs a value')
+    const notNumber = await usageError(['mount', 'hello', project, '--repeat', 'twice'], { cwd: project })
+    expect(notNumber).toBe('fusekit: error: --repeat expects an integer, got "twice"\n')
+    const negative = await usageError(['mount', 'hello', project, '--repeat', '-3'], { cwd: project })
+    expect(negative).toMatch(/^fusekit: error: invalid options for backend hello: --repeat: Too small/)
+    const missingValue = await usageError(['mount', 'hello', project, '--greeting'], { cwd: project })
+    expect(missingValue).toContain('--greeting needs a value')
   })
 
   it('checks mount option values', async () => {
-    const result = await runCli(['mount', 'hello', project, '--attr-timeout', 'soon'], { cwd: project })
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toBe('fusekit: error: --attr-timeout expects a number of seconds, got "soon"\n')
-    const hot = await runCli(['mount', 'hello', project, '--hot-loop-ms', '-1'], { cwd: project })
-    expect(hot.code, hot.stderr).toBe(2)
-    expect(hot.stderr).toContain('hotLoopMs must be a number >= 0, got -1')
-    const raw = await runCli(['mount', 'hello', project, '-o', 'bad option'], { cwd: project })
-    expect(raw.code, raw.stderr).toBe(2)
-    expect(raw.stderr).toContain('"bad option" is not a FUSE option')
+    const stderr = await usageError(['mount', 'hello', project, '--attr-timeout', 'soon'], { cwd: project })
+    expect(stderr).toBe('fusekit: error: --attr-timeout expects a number of seconds, got "soon"\n')
+    const hot = await usageError(['mount', 'hello', project, '--hot-loop-ms', '-1'], { cwd: project })
+    expect(hot).toContain('hotLoopMs must be a number >= 0, got -1')
+    const raw = await usageError(['mount', 'hello', project, '-o', 'bad option'], { cwd: project })
+    expect(raw).toContain('"bad option" is not a FUSE option')
   })
 
   it('never prints a secret option, even when it is invalid', async () => {
-    const result = await runCli(['mount', 'hello', project, '--token', 'abc123'], { cwd: project })
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toContain('--token: token *** is too short')
-    expect(result.stderr).not.toContain('abc123')
+    const stderr = await usageError(['mount', 'hello', project, '--token', 'abc123'], { cwd: project })
+    expect(stderr).toContain('--token: token *** is too short')
+    expect(stderr).not.toContain('abc123')
   })
 
   it("generates a backend's help from its schema", async () => {
@@ -129,10 +122,9 @@ describe('fusekit usage', () => {
   })
 
   it('rejects an invalid memory --size', async () => {
-    const result = await runCli(['mount', 'memory', project, '--size', 'banana'])
-    expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toMatch(/^fusekit: error: .*--size/)
-    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    const stderr = await usageError(['mount', 'memory', project, '--size', 'banana'])
+    expect(stderr).toMatch(/^fusekit: error: .*--size/)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
   })
 
   it('lists installed backends with their versions', async () => {

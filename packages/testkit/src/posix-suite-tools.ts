@@ -88,7 +88,7 @@ export async function freshStat(path: string): Promise<FreshStat> {
 }
 
 /** Retries an assertion until it holds or the time is up (for work the kernel finishes after close). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 5000): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
