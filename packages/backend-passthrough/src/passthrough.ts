@@ -1,44 +1,20 @@
-import {
-  accessSync,
-  chmodSync,
-  closeSync,
-  constants,
-  fchmodSync,
-  fstatSync,
-  ftruncateSync,
-  lchownSync,
-  linkSync,
-  lstatSync,
-  lutimesSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  readlinkSync,
-  renameSync,
-  rmdirSync,
-  statSync,
-  statfsSync,
-  symlinkSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs'
-import { FsError, OpenFlags, type DirEntry, type Operations, type Stat, type StatVfs, type Timespec } from '@fusekit/core'
+import { accessSync, chmodSync, closeSync, constants, fchmodSync, ftruncateSync, readSync, statfsSync, writeSync } from 'node:fs'
+import { FileType, FsError, OpenFlags, type DirEntry, type Operations, type Stat, type StatVfs, type Timespec } from '@fusekit/core'
 import { OpenFiles } from './open-files.js'
-import { chmodEntry, type SourceRoot } from './source-root.js'
-import { makeNode } from './special-files.js'
-import { timespecFromNs, toStat, type StatView } from './stat.js'
+import { calls, check, AT_REMOVEDIR } from './source-calls.js'
+import { procPath, type SourceRoot } from './source-root.js'
+import { statAt, type StatView } from './stat.js'
 import { syncFd, sys } from './syscall.js'
 import { xattrs } from './xattr.js'
 
 const PERMISSIONS = 0o7777
-const BIGINT = { bigint: true } as const
-const { O_CREAT, O_EXCL, O_RDWR, O_WRONLY, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_RDONLY, O_DIRECTORY } = constants
+const { O_CREAT, O_EXCL, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOCTTY, O_RDONLY, O_DIRECTORY } = constants
 // O_CREAT/O_EXCL are the kernel's business before open arrives; O_DIRECT would demand aligned
 // buffers the binding does not give. O_NONBLOCK keeps a FIFO or device swapped in for a regular
 // file from blocking the mount (regular files ignore it).
 const OPEN_DROPPED = O_CREAT | O_EXCL | O_NOCTTY | OpenFlags.O_DIRECT
-const OPEN_ADDED = O_NOFOLLOW | O_NONBLOCK
+/** The nanoseconds utimensAt reads as "leave this time as it is" (UTIME_OMIT). */
+const OMIT = -1
 
 export interface PassthroughSettings {
   source: SourceRoot
@@ -74,15 +50,16 @@ export class PassthroughOperations implements Operations {
   }
 
   async getattr(path: string): Promise<Stat> {
-    // A failed lookup precedes every create: answer it without Node building a system error.
-    const stats = this.source.withEntry(path, (entry) => sys(() => lstatSync(entry, { bigint: true, throwIfNoEntry: false })))
-    if (stats === undefined) throw new FsError('ENOENT')
-    return toStat(stats, this.view)
+    const stat = this.source.withEntry(path, (dir, name) => statAt(dir, name, this.view))
+    // A failed lookup precedes every create: answered without building an error on the way.
+    if (stat === undefined) throw new FsError('ENOENT')
+    return stat
   }
 
   async fgetattr(_path: string, fh: number): Promise<Stat> {
-    const fd = this.files.fd(fh)
-    return toStat(sys(() => fstatSync(fd, BIGINT)), this.view)
+    const stat = statAt(this.files.fd(fh), '', this.view)
+    if (stat === undefined) throw new FsError('ENOENT')
+    return stat
   }
 
   async access(path: string, mode: number): Promise<void> {
@@ -108,30 +85,22 @@ export class PassthroughOperations implements Operations {
 
   async readdir(path: string): Promise<DirEntry[]> {
     return this.source.withDirectory(path, (dir) => {
-      const names = sys(() => readdirSync(dir))
-      // stat, not lstat: the pinned path is a /proc magic link, stat reaches the directory it names.
-      const self = sys(() => statSync(dir, BIGINT))
+      // Names with getdents' inode numbers and types: all `ls` and `find` need, no stat per entry.
+      const [names, inos, types] = check(calls.readDirectory(dir))
+      const self = statAt(dir, '', this.view)
       // The root's ".." lies outside the source: show the root itself there.
-      const parent = path === '/' ? self : sys(() => lstatSync(`${dir}/..`, BIGINT))
+      const parent = path === '/' ? self : statAt(dir, '..', this.view)
       const entries: DirEntry[] = [
-        { name: '.', stat: toStat(self, this.view) },
-        { name: '..', stat: toStat(parent, this.view) },
+        { name: '.', ino: self?.ino, type: self && self.mode & FileType.S_IFMT },
+        { name: '..', ino: parent?.ino, type: parent && parent.mode & FileType.S_IFMT },
       ]
-      for (const name of names) {
-        try {
-          entries.push({ name, stat: toStat(lstatSync(`${dir}/${name}`, BIGINT), this.view) })
-        } catch (error) {
-          // Gone since the listing: leave it out. Not stat-able (no search permission): list it
-          // without stats, which the wiring then drops for every entry, as the kernel needs all or none.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') entries.push({ name })
-        }
-      }
+      for (let i = 0; i < names.length; i++) entries.push({ name: names[i]!, ino: inos[i]!, type: types[i]! << 12 })
       return entries
     })
   }
 
   async fsyncdir(path: string, datasync: boolean): Promise<void> {
-    const fd = this.source.withDirectory(path, (dir) => sys(() => openSync(dir, O_RDONLY | O_DIRECTORY)))
+    const fd = this.source.open(path, O_RDONLY | O_DIRECTORY)
     try {
       await syncFd(fd, datasync)
     } finally {
@@ -141,23 +110,20 @@ export class PassthroughOperations implements Operations {
 
   async open(path: string, flags: number): Promise<number> {
     if ((flags & OpenFlags.O_ACCMODE) !== O_RDONLY || flags & OpenFlags.O_TRUNC) this.assertWritable()
-    const fd = this.source.withEntry(path, (entry) => sys(() => openSync(entry, (flags & ~OPEN_DROPPED) | OPEN_ADDED)))
-    return this.files.add(fd)
+    return this.files.add(this.source.open(path, (flags & ~OPEN_DROPPED) | O_NONBLOCK))
   }
 
   async create(path: string, mode: number): Promise<number> {
     this.assertWritable()
-    const fd = this.source.withEntry(path, (entry) => {
-      try {
-        const created = sys(() => openSync(entry, O_CREAT | O_EXCL | O_RDWR | OPEN_ADDED, mode & PERMISSIONS))
-        if (mode & this.processUmask) sys(() => fchmodSync(created, mode & PERMISSIONS))
-        return created
-      } catch (error) {
-        // Created by someone else since the kernel's lookup: open it, as O_CREAT without O_EXCL does.
-        if ((error as FsError).code !== 'EEXIST') throw error
-        return sys(() => openSync(entry, O_RDWR | OPEN_ADDED))
-      }
-    })
+    let fd: number
+    try {
+      fd = this.source.open(path, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, mode & PERMISSIONS)
+      if (mode & this.processUmask) sys(() => fchmodSync(fd, mode & PERMISSIONS))
+    } catch (error) {
+      // Created by someone else since the kernel's lookup: open it, as O_CREAT without O_EXCL does.
+      if ((error as FsError).code !== 'EEXIST') throw error
+      fd = this.source.open(path, O_RDWR | O_NONBLOCK)
+    }
     return this.files.add(fd)
   }
 
@@ -184,7 +150,7 @@ export class PassthroughOperations implements Operations {
   async truncate(path: string, size: number): Promise<void> {
     this.assertWritable()
     // truncate(2) would follow a final symlink: open the object itself (ELOOP for a link).
-    const fd = this.source.withEntry(path, (entry) => sys(() => openSync(entry, O_WRONLY | OPEN_ADDED)))
+    const fd = this.source.open(path, O_WRONLY | O_NONBLOCK)
     try {
       sys(() => ftruncateSync(fd, size))
     } finally {
@@ -200,95 +166,98 @@ export class PassthroughOperations implements Operations {
 
   async chmod(path: string, mode: number): Promise<void> {
     this.assertWritable()
-    // Through the pinned descriptor a symlink is not followed: Linux answers EOPNOTSUPP for it.
-    this.source.withObject(path, (pinned) => sys(() => chmodSync(pinned, mode & PERMISSIONS)))
+    this.setMode(path, mode)
   }
 
   async chown(path: string, uid: number, gid: number): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => sys(() => lchownSync(entry, uid, gid)))
+    this.source.withEntry(path, (dir, name) => check(calls.chownAt(dir, name, uid, gid)))
   }
 
   async utimens(path: string, atime: Timespec | undefined, mtime: Timespec | undefined): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => {
-      // lutimes(2) through Node sets both times: an omitted one keeps its current value.
-      const current = atime && mtime ? undefined : sys(() => lstatSync(entry, BIGINT))
-      const seconds = (t: Timespec | undefined, ns: bigint | undefined) => toSeconds(t ?? timespecFromNs(ns!))
-      sys(() => lutimesSync(entry, seconds(atime, current?.atimeNs), seconds(mtime, current?.mtimeNs)))
-    })
+    this.source.withEntry(path, (dir, name) =>
+      check(calls.utimensAt(dir, name, atime?.sec ?? 0, atime?.nsec ?? OMIT, mtime?.sec ?? 0, mtime?.nsec ?? OMIT)),
+    )
   }
 
   async mknod(path: string, mode: number, rdev: number): Promise<void> {
     this.assertWritable()
-    await this.source.withEntry(path, (entry, dirFd, name) => makeNode(entry, dirFd, name, mode, rdev))
+    // A mode without a type makes a regular file, as mknod(2) does.
+    const typed = mode & FileType.S_IFMT ? mode : mode | FileType.S_IFREG
+    this.make(path, typed, (rdev >>> 8) & 0xfff, (rdev & 0xff) | ((rdev >>> 12) & 0xfff00))
   }
 
   async mkdir(path: string, mode: number): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => {
-      sys(() => mkdirSync(entry, mode & PERMISSIONS))
-      if (mode & this.processUmask) chmodEntry(entry, mode & PERMISSIONS)
-    })
+    this.make(path, FileType.S_IFDIR | (mode & PERMISSIONS), 0, 0)
   }
 
   async rmdir(path: string): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => sys(() => rmdirSync(entry)))
+    this.source.withEntry(path, (dir, name) => check(calls.unlinkAt(dir, name, AT_REMOVEDIR)))
   }
 
   async unlink(path: string): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => sys(() => unlinkSync(entry)))
+    this.source.withEntry(path, (dir, name) => check(calls.unlinkAt(dir, name, 0)))
   }
 
   async rename(from: string, to: string): Promise<void> {
     this.assertWritable()
-    this.source.withEntries(from, to, (a, b) => sys(() => renameSync(a, b)))
+    this.source.withEntries(from, to, (dirA, nameA, dirB, nameB) => check(calls.renameAt(dirA, nameA, dirB, nameB, 0)))
   }
 
   async link(existing: string, newPath: string): Promise<void> {
     this.assertWritable()
-    // link(2) does not follow a symlink at `existing`: the new name links the symlink itself.
-    this.source.withEntries(existing, newPath, (a, b) => sys(() => linkSync(a, b)))
+    // linkat without AT_SYMLINK_FOLLOW: a symlink at `existing` is linked itself.
+    this.source.withEntries(existing, newPath, (dirA, nameA, dirB, nameB) => check(calls.linkAt(dirA, nameA, dirB, nameB)))
   }
 
   async symlink(target: string, linkPath: string): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(linkPath, (entry) => sys(() => symlinkSync(target, entry)))
+    this.source.withEntry(linkPath, (dir, name) => check(calls.symlinkAt(target, dir, name)))
   }
 
   async readlink(path: string): Promise<string> {
-    return this.source.withEntry(path, (entry) => sys(() => readlinkSync(entry)))
+    return this.source.withEntry(path, (dir, name) => check(calls.readlinkAt(dir, name)))
   }
 
   async setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => xattrs.set(entry, name, value, flags))
+    this.withEntryPath(path, (entry) => xattrs.set(entry, name, value, flags))
   }
 
   async getxattr(path: string, name: string): Promise<Buffer> {
-    return this.source.withEntry(path, (entry) => xattrs.get(entry, name))
+    return this.withEntryPath(path, (entry) => xattrs.get(entry, name))
   }
 
   async listxattr(path: string): Promise<string[]> {
-    return this.source.withEntry(path, (entry) => xattrs.list(entry))
+    return this.withEntryPath(path, (entry) => xattrs.list(entry))
   }
 
   async removexattr(path: string, name: string): Promise<void> {
     this.assertWritable()
-    this.source.withEntry(path, (entry) => xattrs.remove(entry, name))
+    this.withEntryPath(path, (entry) => xattrs.remove(entry, name))
+  }
+
+  /** mknodat/mkdirat with exactly `mode`: they apply this process's umask on top of the caller's. */
+  private make(path: string, mode: number, major: number, minor: number): void {
+    this.source.withEntry(path, (dir, name) => check(calls.mknodAt(dir, name, mode, major, minor)))
+    if (mode & this.processUmask) this.setMode(path, mode)
+  }
+
+  /** chmod of the object itself: through its O_PATH descriptor a symlink is not followed (Linux answers EOPNOTSUPP). */
+  private setMode(path: string, mode: number): void {
+    this.source.withObject(path, (pinned) => sys(() => chmodSync(pinned, mode & PERMISSIONS)))
+  }
+
+  /** A path to the entry for calls taking one (the l*xattr calls): its directory's /proc/self/fd link and its name. */
+  private withEntryPath<T>(path: string, use: (entry: string) => T): T {
+    return this.source.withEntry(path, (dir, name) => use(`${procPath(dir)}/${name}`))
   }
 
   private assertWritable(): void {
     if (this.readOnly) throw new FsError('EROFS', 'the mount is read-only')
   }
-}
-
-/**
- * Seconds as the double Node's utimes takes. libuv cuts the fraction down to whole microseconds,
- * and 0.678 s is 0.677999... as a double: half a microsecond more makes the cut land right.
- */
-function toSeconds(t: Timespec): number {
-  return t.sec + (t.nsec + 500) / 1e9
 }

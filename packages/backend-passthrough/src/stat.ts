@@ -1,5 +1,5 @@
-import type { BigIntStats } from 'node:fs'
-import type { Stat, Timespec } from '@fusekit/core'
+import { Errno, type Stat } from '@fusekit/core'
+import { calls, check } from './source-calls.js'
 
 /** How files are shown: optional forced owner and group, and permission bits masked off. */
 export interface StatView {
@@ -9,33 +9,30 @@ export interface StatView {
   umask: number
 }
 
-const NS_PER_SEC = 1_000_000_000n
+// One buffer for every stat: the calls are synchronous and their results copied out at once.
+const fields = new Float64Array(15)
 
-/** The Stat the mount shows for a source object's lstat/fstat. */
-export function toStat(s: BigIntStats, view: StatView): Stat {
+/**
+ * The Stat the mount shows for `name` in the directory `dirFd` (the link itself for a symlink;
+ * "" for dirFd's own object), or undefined when there is no such entry.
+ */
+export function statAt(dirFd: number, name: string, view: StatView): Stat | undefined {
+  const result = calls.statAt(dirFd, name, fields)
+  if (result === -Errno.ENOENT) return undefined
+  check(result)
+  const f = fields
   return {
-    ino: Number(s.ino),
-    mode: Number(s.mode) & ~view.umask,
-    nlink: Number(s.nlink),
-    uid: view.uid ?? Number(s.uid),
-    gid: view.gid ?? Number(s.gid),
-    rdev: Number(s.rdev),
-    size: Number(s.size),
-    blksize: Number(s.blksize),
-    blocks: Number(s.blocks),
-    atime: timespecFromNs(s.atimeNs),
-    mtime: timespecFromNs(s.mtimeNs),
-    ctime: timespecFromNs(s.ctimeNs),
+    ino: f[0]!,
+    mode: f[1]! & ~view.umask,
+    nlink: f[2]!,
+    uid: view.uid ?? f[3]!,
+    gid: view.gid ?? f[4]!,
+    rdev: f[5]!,
+    size: f[6]!,
+    blksize: f[7]!,
+    blocks: f[8]!,
+    atime: { sec: f[9]!, nsec: f[10]! },
+    mtime: { sec: f[11]!, nsec: f[12]! },
+    ctime: { sec: f[13]!, nsec: f[14]! },
   }
-}
-
-export function timespecFromNs(ns: bigint): Timespec {
-  let sec = ns / NS_PER_SEC
-  let nsec = ns % NS_PER_SEC
-  // Before 1970 the remainder is negative; a timespec's nanoseconds never are.
-  if (nsec < 0n) {
-    sec -= 1n
-    nsec += NS_PER_SEC
-  }
-  return { sec: Number(sec), nsec: Number(nsec) }
 }

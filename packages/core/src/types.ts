@@ -59,10 +59,22 @@ export interface StatVfs {
   namemax: number
 }
 
-/** One directory entry; a stat lets the wiring skip a getattr where the binding can use it. */
+/**
+ * One directory entry. Give its inode number and type (the S_IFMT bits of a mode), as getdents
+ * does, so that `ls` and `find` tell directories from files without a getattr per entry; a full
+ * `stat` serves for both.
+ */
 export interface DirEntry {
   name: string
+  ino?: number
+  type?: number
   stat?: Stat
+}
+
+/** What a listing shows of an entry: its inode number and type, 0 where the backend gave none. */
+export function entryIdentity(entry: DirEntry): { ino: number; type: number } {
+  const { stat } = entry
+  return stat ? { ino: stat.ino, type: stat.mode & constants.S_IFMT } : { ino: entry.ino ?? 0, type: entry.type ?? 0 }
 }
 
 /** Open flags as the kernel passes them to open (Linux values). */

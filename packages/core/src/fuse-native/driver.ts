@@ -3,9 +3,9 @@ import { Errno } from '../errno.js'
 import type { DriverMount, DriverMountRequest, FuseDriver, Reply, RequestHandler } from '../driver.js'
 import { fuseOptionList } from '../mount-options.js'
 import type { RequestName } from '../operations.js'
-import type { DirEntry, Stat, StatVfs } from '../types.js'
+import { entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
 import { loadFuseNative, type FuseNativeClass, type NativeCallback } from './load.js'
-import { encodeStat, resolveTimes, toNativeStatVfs } from './values.js'
+import { encodeIdentity, encodeStat, resolveTimes, toNativeStatVfs } from './values.js'
 
 type Signal = (errno: number, ...values: unknown[]) => void
 type NativeHandler = (nativeLocals: Buffer, opCode: number, ...args: unknown[]) => unknown
@@ -147,8 +147,10 @@ function fusekitFuse(Fuse: FuseNativeClass): FuseNativeClass {
         if (errno) return signal(-errno)
         const list = entries ?? []
         const names = list.map((e) => e.name)
-        // The C side uses the stats only when every entry has one.
-        const stats = list.every((e) => e.stat) ? list.map((e) => encodeStat(e.stat as Stat)) : []
+        // The C side uses the stats only when every entry has one, and libfuse 2 reads only the
+        // inode number and type from them.
+        const identities = list.map(entryIdentity)
+        const stats = identities.every((e) => e.type !== 0) ? identities.map(encodeIdentity) : []
         signal(0, names, stats)
       })
     }

@@ -28,6 +28,14 @@ export function encodeStat(st: Stat): Uint32Array {
   return ints
 }
 
+/** A stat carrying only what libfuse 2 reads from a listing's entries: inode number and type. */
+export function encodeIdentity({ ino, type }: { ino: number; type: number }): Uint32Array {
+  const ints = new Uint32Array(18)
+  ints[0] = type
+  ints[7] = foldIno(ino)
+  return ints
+}
+
 function setDouble(ints: Uint32Array, index: number, value: number): void {
   const low = value % TWO_32
   ints[index] = low

@@ -2,7 +2,7 @@ import type { RequestHandler } from '../driver.js'
 import { Errno } from '../errno.js'
 import type { MountOptions } from '../mount-options.js'
 import type { RequestArgs, RequestName, RequestResult } from '../operations.js'
-import { Timespec, type DirEntry, type Stat, type StatVfs } from '../types.js'
+import { Timespec, entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
 import { NodeTable } from './node-table.js'
 import {
   ATTR_OUT_SIZE,
@@ -320,11 +320,10 @@ export class KernelSession {
     // Listed once per open (and again on rewind), then served by offset: entry i has offset i + 1.
     if (offset === 0 || !dir.entries) {
       const entries: DirEntry[] = await this.ask('readdir', [this.path(nodeid), dir.fh])
-      dir.entries = entries.map((e) => ({
-        name: Buffer.from(e.name),
-        ino: e.stat ? e.stat.ino : FUSE_UNKNOWN_INO,
-        type: e.stat ? (e.stat.mode >>> 12) & 0xf : 0,
-      }))
+      dir.entries = entries.map((e) => {
+        const { ino, type } = entryIdentity(e)
+        return { name: Buffer.from(e.name), ino: ino || FUSE_UNKNOWN_INO, type: type >>> 12 }
+      })
     }
     const reply = replyBuffer(unique, size)
     let used = 0
