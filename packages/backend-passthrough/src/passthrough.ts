@@ -83,9 +83,9 @@ export class PassthroughOperations implements Operations {
     }
   }
 
-  async readdir(path: string): Promise<DirEntry[]> {
+  async readdir(path: string, _fh = 0, withStats = false): Promise<DirEntry[]> {
     return this.source.withDirectory(path, (dir) => {
-      // Names with getdents' inode numbers and types: all `ls` and `find` need, no stat per entry.
+      // Names with getdents' inode numbers and types: all `ls` and `find` need without a stat.
       const [names, inos, types] = check(calls.readDirectory(dir))
       const self = statAt(dir, '', this.view)
       // The root's ".." lies outside the source: show the root itself there.
@@ -94,7 +94,22 @@ export class PassthroughOperations implements Operations {
         { name: '.', ino: self?.ino, type: self && self.mode & FileType.S_IFMT },
         { name: '..', ino: parent?.ino, type: parent && parent.mode & FileType.S_IFMT },
       ]
-      for (let i = 0; i < names.length; i++) entries.push({ name: names[i]!, ino: inos[i]!, type: types[i]! << 12 })
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!
+        if (!withStats) {
+          entries.push({ name, ino: inos[i]!, type: types[i]! << 12 })
+          continue
+        }
+        // Gone since the listing: left out. Not stat-able: listed with what getdents gave.
+        let stat: Stat | undefined
+        try {
+          stat = statAt(dir, name, this.view)
+          if (stat === undefined) continue
+        } catch {
+          stat = undefined
+        }
+        entries.push({ name, ino: inos[i]!, type: types[i]! << 12, stat })
+      }
       return entries
     })
   }

@@ -105,6 +105,20 @@ describe('metadata passes through', () => {
     expect(root.filter((e) => e.name === '.' || e.name === '..').map((e) => e.ino)).toEqual([rootIno, rootIno])
   })
 
+  it('readdir gives full stats when the driver asks for them, never for . and ..', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir/sub'), { recursive: true })
+    writeFileSync(join(box.source, 'dir/file'), 'xyz')
+    symlinkSync('file', join(box.source, 'dir/link'))
+    const ops = await passthrough(box, { uid: 1234 })
+    const entries = await ops.readdir('/dir', 0, true)
+    for (const { name, stat } of entries.filter((e) => e.name !== '.' && e.name !== '..')) {
+      const real = lstatSync(join(box.source, 'dir', name))
+      expect(stat, name).toMatchObject({ ino: real.ino, mode: real.mode, size: real.size, uid: 1234 })
+    }
+    expect(entries.filter((e) => e.stat === undefined).map((e) => e.name)).toEqual(['.', '..'])
+  })
+
   it('statfs reports the source filesystem', async () => {
     const box = sandbox()
     const ops = await passthrough(box)

@@ -25,7 +25,11 @@ export interface Operations {
   statfs?(path: string): Promise<StatVfs>
 
   opendir?(path: string, flags: number): Promise<number | void>
-  readdir?(path: string, fh: number): Promise<DirEntry[]>
+  /**
+   * Lists a directory. `withStats`: the driver can hand full stats to the kernel (READDIRPLUS),
+   * sparing a lookup per entry afterwards; give `stat` for each entry then, where it is cheap.
+   */
+  readdir?(path: string, fh: number, withStats: boolean): Promise<DirEntry[]>
   releasedir?(path: string, fh: number): Promise<void>
   fsyncdir?(path: string, datasync: boolean, fh: number): Promise<void>
 

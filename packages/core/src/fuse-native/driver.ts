@@ -143,7 +143,7 @@ function fusekitFuse(Fuse: FuseNativeClass): FuseNativeClass {
     }
 
     _op_readdir(signal: Signal, path: string): void {
-      this.handler.dispatch('readdir', [path, 0], (errno, entries?: DirEntry[]) => {
+      this.handler.dispatch('readdir', [path, 0, false], (errno, entries?: DirEntry[]) => {
         if (errno) return signal(-errno)
         const list = entries ?? []
         const names = list.map((e) => e.name)

@@ -19,6 +19,7 @@ import {
   OUT_HEADER_SIZE as OUT,
   Opcode,
   STATFS_OUT_SIZE,
+  direntPlusSize,
   direntSize,
   encodeAttrOut,
   encodeDirent,
@@ -38,9 +39,18 @@ class Refusal {
   constructor(readonly errno: number) {}
 }
 
+interface ListedEntry {
+  name: string
+  bytes: Buffer
+  ino: number
+  type: number
+  /** Full attributes, for READDIRPLUS; never for "." and "..", which the kernel does not look up. */
+  stat?: Stat
+}
+
 interface DirHandle {
   fh: number
-  entries?: Array<{ name: Buffer; ino: number; type: number }>
+  entries?: ListedEntry[]
 }
 
 const NO_STATFS: StatVfs = { bsize: 512, frsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, favail: 0, fsid: 0, flag: 0, namemax: 255 }
@@ -259,7 +269,8 @@ export class KernelSession {
         return reply
       }
       case Opcode.READDIR:
-        return this.readdir(unique, nodeid, req)
+      case Opcode.READDIRPLUS:
+        return this.readdir(unique, nodeid, req, opcode === Opcode.READDIRPLUS)
       case Opcode.RELEASEDIR: {
         const dir = this.dirs.get(readU64(req, IN))
         this.dirs.delete(readU64(req, IN))
@@ -279,7 +290,7 @@ export class KernelSession {
     if (major < 7) throw new Refusal(Errno.EPROTO)
     const offered = req.readUInt32LE(IN + 12)
     const maxPages = Math.ceil(this.options.maxWrite / 4096)
-    const wanted = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
+    const wanted = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
     const reply = replyBuffer(unique, INIT_OUT_SIZE)
     encodeInitOut(reply, OUT, { maxReadahead: req.readUInt32LE(IN + 8), flags: offered & wanted, maxWrite: this.options.maxWrite, maxPages })
     return reply
@@ -312,25 +323,34 @@ export class KernelSession {
     return this.attr(unique, await this.stat(path, fh))
   }
 
-  private async readdir(unique: number, nodeid: number, req: Buffer): Promise<Buffer> {
+  private async readdir(unique: number, nodeid: number, req: Buffer, plus: boolean): Promise<Buffer> {
     const dir = this.dirs.get(readU64(req, IN))
     if (!dir) throw new Refusal(Errno.EBADF)
     const offset = readU64(req, IN + 8)
     const size = req.readUInt32LE(IN + 16)
     // Listed once per open (and again on rewind), then served by offset: entry i has offset i + 1.
     if (offset === 0 || !dir.entries) {
-      const entries: DirEntry[] = await this.ask('readdir', [this.path(nodeid), dir.fh])
+      const entries: DirEntry[] = await this.ask('readdir', [this.path(nodeid), dir.fh, plus])
       dir.entries = entries.map((e) => {
         const { ino, type } = entryIdentity(e)
-        return { name: Buffer.from(e.name), ino: ino || FUSE_UNKNOWN_INO, type: type >>> 12 }
+        const dots = e.name === '.' || e.name === '..'
+        return { name: e.name, bytes: Buffer.from(e.name), ino: ino || FUSE_UNKNOWN_INO, type: type >>> 12, stat: dots ? undefined : e.stat }
       })
     }
     const reply = replyBuffer(unique, size)
     let used = 0
     for (let i = offset; i < dir.entries.length; i++) {
-      const entry = dir.entries[i] as { name: Buffer; ino: number; type: number }
-      if (used + direntSize(entry.name.length) > size) break
-      used += encodeDirent(reply, OUT + used, entry.ino, i + 1, entry.type, entry.name)
+      const entry = dir.entries[i] as ListedEntry
+      const length = plus ? direntPlusSize(entry.bytes.length) : direntSize(entry.bytes.length)
+      if (used + length > size) break
+      if (plus) {
+        // The kernel keeps every entry with a node id as looked up (and forgets it later); node id
+        // 0 gives it the name alone.
+        const id = entry.stat ? this.nodes.lookup(nodeid, entry.name) : 0
+        encodeEntry(reply, OUT + used, id, entry.stat, this.options.entryTimeout, this.options.attrTimeout)
+        used += ENTRY_OUT_SIZE
+      }
+      used += encodeDirent(reply, OUT + used, entry.ino, i + 1, entry.type, entry.bytes)
     }
     return truncateReply(reply, used)
   }

@@ -39,6 +39,7 @@ export const Opcode = {
   INTERRUPT: 36,
   DESTROY: 38,
   BATCH_FORGET: 42,
+  READDIRPLUS: 44,
   RENAME2: 45,
 } as const
 
@@ -49,6 +50,8 @@ export const InitFlag = {
   BIG_WRITES: 1 << 5,
   DONT_MASK: 1 << 6,
   AUTO_INVAL_DATA: 1 << 12,
+  DO_READDIRPLUS: 1 << 13,
+  READDIRPLUS_AUTO: 1 << 14,
   MAX_PAGES: 1 << 22,
 } as const
 
@@ -210,6 +213,11 @@ export function encodeStatfs(buf: Buffer, offset: number, s: StatVfs): void {
 /** Size of one fuse_dirent with its name, padded to 8 bytes. */
 export function direntSize(nameBytes: number): number {
   return (DIRENT_HEADER_SIZE + nameBytes + 7) & ~7
+}
+
+/** Size of one fuse_direntplus: an entry_out, then the dirent. */
+export function direntPlusSize(nameBytes: number): number {
+  return ENTRY_OUT_SIZE + direntSize(nameBytes)
 }
 
 /** Writes one fuse_dirent; `next` is the offset the kernel passes to continue after it. */
