@@ -100,6 +100,33 @@ describe('KernelSession', () => {
     expect(listings).toBe(1)
   })
 
+  it('answers READDIRPLUS with an entry per name that has stats, counted as a lookup the kernel later forgets', async () => {
+    const asked: boolean[] = []
+    const entries = [{ name: '.', stat: fileStat }, { name: 'a', stat: fileStat }, { name: 'b', ino: 7, type: 0o040000 }]
+    const { ask, s } = session({ getattr: async () => fileStat, readdir: async (_p, _fh, withStats) => (asked.push(withStats), entries) })
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))).body, 0))
+    const { body } = await ask(request(Opcode.READDIRPLUS, ROOT_ID, fh, 0n, 4096, 0, 0n, 0, 0))
+    const seen: Array<[string, number, number]> = []
+    for (let at = 0; at < body.length; ) {
+      const length = body.readUInt32LE(at + 128 + 16)
+      seen.push([body.toString('utf8', at + 152, at + 152 + length), readU64(body, at), readU64(body, at + 128)])
+      at += 128 + ((24 + length + 7) & ~7)
+    }
+    const [dot, a, b] = seen as Array<[string, number, number]>
+    // "." and a name without stats get node id 0: the kernel takes the name alone.
+    expect([dot[1], b[1], b[2]]).toEqual([0, 0, 7])
+    expect(a[1]).toBeGreaterThan(ROOT_ID)
+    expect(a[2]).toBe(2 ** 40)
+    expect(asked).toEqual([true])
+    // The listing's lookup keeps the node after the LOOKUP's is forgotten; forgetting both drops it.
+    const lookedUp = await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))
+    expect(readU64(lookedUp.body, 0)).toBe(a[1])
+    s.handle(request(Opcode.FORGET, a[1], 1n))
+    expect(readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))).body, 0)).toBe(a[1])
+    s.handle(request(Opcode.FORGET, a[1], 2n))
+    expect(readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))).body, 0)).not.toBe(a[1])
+  })
+
   it('answers xattr size queries exactly and a short buffer with ERANGE', async () => {
     const { ask } = session({ getattr: async () => fileStat, getxattr: async () => Buffer.from('value'), listxattr: async () => ['user.a', 'user.b'] })
     const size = await ask(request(Opcode.GETXATTR, ROOT_ID, 0, 0, 'user.a'))
