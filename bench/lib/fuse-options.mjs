@@ -11,7 +11,7 @@ const NAMING = /^(fsname|subtype)=/
 export async function fusekitDefaults(backendPackage) {
   const core = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href)
   const backend = (await import(pathToFileURL(join(repoRoot, backendPackage, 'dist/index.js')).href)).default
-  const options = core.resolveMountOptions(backend.mountDefaults, { fsname: backend.name, subtype: backend.name })
+  const options = core.backendMountOptions(backend)
   return {
     options,
     /** The -o list libfuse gets, minus the naming options. */

@@ -13,7 +13,10 @@ export const passthroughBackend = defineBackend({
   options: passthroughOptions,
   // The source can change underneath: keep file pages only while size and mtime stay the same
   // (checked at every open), and let direct changes show within the one-second attribute timeout.
-  mountDefaults: { autoCache: true, attrTimeout: 1, entryTimeout: 1 },
+  // The source checks permissions itself, for the user who mounted (the only one let in unless
+  // --allow-other, which turns the kernel's checks back on): no GETATTR of the directory before
+  // every unlink and create.
+  mountDefaults: { autoCache: true, attrTimeout: 1, entryTimeout: 1, defaultPermissions: false },
   create({ options, mountpoint, mountOptions }) {
     return new PassthroughOperations({
       source: new SourceRoot(checkSource(options.source, mountpoint)),

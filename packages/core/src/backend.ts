@@ -1,7 +1,7 @@
 import type { DependencyContainer } from 'tsyringe'
 import type { z } from 'zod'
 import type { Logger } from './logger.js'
-import type { MountOptions } from './mount-options.js'
+import { resolveMountOptions, type MountOptions } from './mount-options.js'
 import type { Operations } from './operations.js'
 
 /** The plugin API version this core implements; a descriptor declaring another is refused. */
@@ -50,4 +50,14 @@ export function isBackendDescriptor(value: unknown): value is BackendDescriptor 
   if (typeof value !== 'object' || value === null) return false
   const v = value as Partial<BackendDescriptor>
   return typeof v.name === 'string' && typeof v.create === 'function' && typeof v.apiVersion === 'number' && v.options !== undefined
+}
+
+/**
+ * The mount options a backend runs with: the core's defaults, the backend's, then the ones chosen.
+ * Letting other users in turns the kernel's permission checks on unless chosen otherwise: without
+ * them every user would act with the rights of the one who mounted.
+ */
+export function backendMountOptions(backend: Pick<BackendDescriptor<z.ZodType>, 'name' | 'mountDefaults'>, chosen: Partial<MountOptions> = {}): MountOptions {
+  const names = { fsname: backend.name, subtype: backend.name }
+  return resolveMountOptions(backend.mountDefaults, names, chosen.allowOther ? { defaultPermissions: true } : undefined, chosen)
 }

@@ -1,13 +1,13 @@
 import { container as rootContainer } from 'tsyringe'
 import { z } from 'zod'
-import type { BackendDescriptor } from './backend.js'
+import { backendMountOptions, type BackendDescriptor } from './backend.js'
 import type { FuseDriver } from './driver.js'
 import { FsError } from './errno.js'
 import { FuseNativeDriver } from './fuse-native/driver.js'
 import { LowLevelDriver } from './lowlevel/lowlevel-driver.js'
 import { createConsoleLogger, type Logger } from './logger.js'
 import { assertMountable, mountState } from './mount-state.js'
-import { resolveMountOptions, type MountOptions } from './mount-options.js'
+import type { MountOptions } from './mount-options.js'
 import type { Operations } from './operations.js'
 import { RequestDispatcher } from './request-dispatcher.js'
 import { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS } from './tokens.js'
@@ -40,7 +40,7 @@ export function parseBackendOptions<S extends z.ZodType>(backend: BackendDescrip
 /** Mounts a backend: one child container per mount, owning the backend and the FUSE session. */
 export async function mount(request: MountRequest): Promise<Mount> {
   const { backend } = request
-  const options = resolveMountOptions(backend.mountDefaults, { fsname: backend.name, subtype: backend.name }, request.mountOptions)
+  const options = backendMountOptions(backend, request.mountOptions)
   const backendOptions = parseBackendOptions(backend, request.backendOptions)
   const logger = request.logger ?? createConsoleLogger({ level: options.debug ? 'debug' : 'info' })
   await assertMountable(request.mountpoint, options.fuseOptions)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { backendMountOptions } from '../src/backend.js'
 import { FsError } from '../src/errno.js'
 import { fuseOptionList, resolveMountOptions } from '../src/mount-options.js'
 
@@ -56,5 +57,19 @@ describe('fuseOptionList', () => {
 
   it('keeps the mount private unless allowOther is set', () => {
     expect(fuseOptionList(resolveMountOptions())).not.toContain('allow_other')
+  })
+})
+
+describe('backendMountOptions', () => {
+  const backend = { name: 'mirror', mountDefaults: { defaultPermissions: false, attrTimeout: 5 } }
+
+  it("layers the backend's defaults over the core's, and the chosen options over both", () => {
+    expect(backendMountOptions(backend)).toMatchObject({ fsname: 'mirror', subtype: 'mirror', defaultPermissions: false, attrTimeout: 5 })
+    expect(backendMountOptions(backend, { attrTimeout: 2 }).attrTimeout).toBe(2)
+  })
+
+  it('turns the kernel permission checks on with allowOther, unless they were turned off explicitly', () => {
+    expect(backendMountOptions(backend, { allowOther: true }).defaultPermissions).toBe(true)
+    expect(backendMountOptions(backend, { allowOther: true, defaultPermissions: false }).defaultPermissions).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { assertMountable, createConsoleLogger, FsError, mount, resolveMountOptions, type MountOptions } from '@fusekit/core'
+import { assertMountable, backendMountOptions, createConsoleLogger, FsError, mount, resolveMountOptions, type BackendDescriptor, type MountOptions } from '@fusekit/core'
 import { resolveBackend } from '../backends/resolve.js'
 import type { CliContext } from '../context.js'
 import { EXIT_OK, UsageError } from '../errors.js'
@@ -23,7 +23,7 @@ export async function mountCommand(args: readonly string[], ctx: CliContext): Pr
 
   const backend = await resolveBackend(spec, ctx.cwd)
   const { descriptor } = backend
-  const defaults = resolveMountOptions(descriptor.mountDefaults, { fsname: descriptor.name, subtype: descriptor.name })
+  const defaults = backendMountOptions(descriptor)
   const ownFlags = backendFlags(descriptor)
   const commonFlags = mountFlags(defaults)
   // A backend option named like a mount flag (passthrough's --read-only) takes the flag; the value goes to both.
@@ -42,7 +42,7 @@ export async function mountCommand(args: readonly string[], ctx: CliContext): Pr
   const backendOptions = backendOptionsFrom(parsed.values, ownFlags)
   validateBackendOptions(descriptor, backendOptions, ownFlags)
   const mountOptions = mountOptionsFrom(parsed.values, commonFlags)
-  const effective = validMountOptions(defaults, mountOptions)
+  const effective = validMountOptions(descriptor, mountOptions)
 
   const mountpoint = resolve(ctx.cwd, target)
   await assertMountable(mountpoint, effective.fuseOptions)
@@ -51,9 +51,9 @@ export async function mountCommand(args: readonly string[], ctx: CliContext): Pr
   return serveInForeground(() => mount({ backend: descriptor, mountpoint, backendOptions, mountOptions, logger }), descriptor.name, ctx)
 }
 
-function validMountOptions(defaults: MountOptions, chosen: Partial<MountOptions>): MountOptions {
+function validMountOptions(descriptor: BackendDescriptor, chosen: Partial<MountOptions>): MountOptions {
   try {
-    return resolveMountOptions(defaults, chosen)
+    return backendMountOptions(descriptor, chosen)
   } catch (error) {
     if (error instanceof FsError) throw new UsageError(error.message.replace(/^EINVAL: /, ''))
     throw error

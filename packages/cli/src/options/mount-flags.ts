@@ -11,7 +11,7 @@ type Kind = 'switch' | 'seconds' | 'milliseconds' | 'bytes' | 'text'
 const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; description: string }> = [
   { key: 'readOnly', name: 'read-only', kind: 'switch', description: 'Mount read-only' },
   { key: 'allowOther', name: 'allow-other', kind: 'switch', description: 'Let other users use the mount (root, or user_allow_other in /etc/fuse.conf)' },
-  { key: 'defaultPermissions', name: 'default-permissions', kind: 'switch', description: 'Let the kernel check permissions from the mode bits' },
+  { key: 'defaultPermissions', name: 'default-permissions', kind: 'switch', description: 'Let the kernel check permissions from the mode bits (always on with --allow-other unless turned off)' },
   { key: 'debug', name: 'debug', kind: 'switch', description: 'Log every operation with its result and latency' },
   { key: 'fsname', name: 'fsname', kind: 'text', description: 'Source name shown in /proc/mounts and df' },
   { key: 'attrTimeout', name: 'attr-timeout', kind: 'seconds', description: 'Seconds the kernel may cache attributes' },
