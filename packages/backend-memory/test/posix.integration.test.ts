@@ -1,3 +1,3 @@
 import { describePosixSuite } from '@fusekit/testkit'
 
-describePosixSuite('memory', { backend: 'memory' })
+describePosixSuite('memory (fuse-native driver)', { backend: 'memory', args: () => ['--driver', 'fuse-native'] })

@@ -1,17 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { describePosixSuite } from '@fusekit/testkit'
+import { describePassthroughSuite } from './posix-suite.js'
 
-let source: string | undefined
-
-describePosixSuite('passthrough', {
-  backend: 'passthrough',
-  args: async () => {
-    source = await mkdtemp(join(tmpdir(), 'fusekit-passthrough-source-'))
-    return ['--source', source]
-  },
-  teardown: async () => {
-    if (source) await rm(source, { recursive: true, force: true })
-  },
-})
+describePassthroughSuite('fuse-native')

@@ -38,11 +38,11 @@ describe('fusekit mount: what the machine lacks', () => {
     expect(result.stderr).toBe('fusekit: error: fusermount is missing: install it with apt-get install -y fuse\n')
   })
 
-  it('says to install libfuse2 when the library cannot be loaded', async () => {
+  it('says to install libfuse2 when the fuse-native driver cannot load the library', async () => {
     // In a private mount namespace, the library is replaced by an empty file.
     const library = await libfusePath()
     const script = `mount --bind /dev/null "$1" && shift && exec "$@"`
-    const result = await run('unshare', ['--mount', '--map-root-user', 'sh', '-c', script, 'sh', library, process.execPath, cliPath(), 'mount', 'hello', mountpoint], {
+    const result = await run('unshare', ['--mount', '--map-root-user', 'sh', '-c', script, 'sh', library, process.execPath, cliPath(), 'mount', 'hello', mountpoint, '--driver', 'fuse-native'], {
       cwd: project,
     }).then(
       () => ({ code: 0, stderr: '' }),

@@ -32,10 +32,11 @@ export interface MountOptions {
   /** Raw FUSE options passed as they are (`-o name[=value]`). */
   fuseOptions: string[]
   /**
-   * How requests reach the backend: 'fuse-native' (libfuse 2 worker threads) or 'lowlevel'
-   * (fusekit reads /dev/fuse on the JS thread; needs root; ignores raw fuseOptions).
+   * How requests reach the backend: 'lowlevel' (fusekit speaks the FUSE protocol on /dev/fuse on
+   * the JS thread; needs root; takes no raw fuseOptions), 'fuse-native' (libfuse 2 worker
+   * threads), or 'auto', resolved to lowlevel for root without raw fuseOptions, else fuse-native.
    */
-  driver: 'fuse-native' | 'lowlevel'
+  driver: 'auto' | 'fuse-native' | 'lowlevel'
 }
 
 export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
@@ -54,7 +55,7 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   hotLoopMs: 2,
   debug: false,
   fuseOptions: [],
-  driver: 'fuse-native',
+  driver: 'auto',
 })
 
 const MAX_OPTION_STRING = 1000 // fuse-native copies the option string into a 1024-byte buffer
@@ -68,8 +69,19 @@ export function resolveMountOptions(...layers: Array<Partial<MountOptions> | und
       if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value
     }
   }
+  if (options.driver === 'auto') options.driver = autoDriver(options)
   validate(options)
   return options
+}
+
+/**
+ * The low-level driver answers in one wake-up instead of libfuse's two thread hand-offs, with
+ * nanosecond times and READDIRPLUS; it mounts with mount(2), so it needs root, and it is not
+ * libfuse, so raw libfuse options need fuse-native.
+ */
+function autoDriver(o: MountOptions): MountOptions['driver'] {
+  const root = process.geteuid?.() === 0
+  return root && o.fuseOptions.every((raw) => raw === 'nonempty') ? 'lowlevel' : 'fuse-native'
 }
 
 function validate(o: MountOptions): void {
@@ -77,7 +89,7 @@ function validate(o: MountOptions): void {
   for (const key of ['attrTimeout', 'entryTimeout', 'negativeTimeout', 'opTimeout', 'hotLoopMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw invalid(`${key} must be a number >= 0, got ${o[key]}`)
   }
-  if (o.driver !== 'fuse-native' && o.driver !== 'lowlevel') throw invalid(`driver must be fuse-native or lowlevel, got "${String(o.driver)}"`)
+  if (o.driver !== 'fuse-native' && o.driver !== 'lowlevel') throw invalid(`driver must be auto, fuse-native or lowlevel, got "${String(o.driver)}"`)
   // libfuse 2 caps writes at 128 KiB; the kernel takes up to 1 MiB (max_pages) from the low-level driver.
   const maxWrite = o.driver === 'lowlevel' ? 1048576 : 131072
   if (!Number.isInteger(o.maxWrite) || o.maxWrite < 4096 || o.maxWrite > maxWrite) {

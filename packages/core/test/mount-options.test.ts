@@ -11,9 +11,17 @@ describe('resolveMountOptions', () => {
     expect(o.maxWrite).toBe(131072)
   })
 
-  it('defaults to the fuse-native driver; the low-level driver takes writes up to 1 MiB', () => {
-    expect(resolveMountOptions().driver).toBe('fuse-native')
+  it('resolves the auto driver to lowlevel for root without raw options, else fuse-native', () => {
+    const root = process.geteuid?.() === 0
+    expect(resolveMountOptions().driver).toBe(root ? 'lowlevel' : 'fuse-native')
+    expect(resolveMountOptions({ fuseOptions: ['nonempty'] }).driver).toBe(root ? 'lowlevel' : 'fuse-native')
+    expect(resolveMountOptions({ fuseOptions: ['noatime'] }).driver).toBe('fuse-native')
+    expect(resolveMountOptions({ driver: 'fuse-native' }).driver).toBe('fuse-native')
+  })
+
+  it('takes writes up to 1 MiB with the low-level driver, 128 KiB with fuse-native', () => {
     expect(resolveMountOptions({ driver: 'lowlevel', maxWrite: 1 << 20 }).maxWrite).toBe(1 << 20)
+    expect(() => resolveMountOptions({ driver: 'fuse-native', maxWrite: 1 << 20 })).toThrow(/maxWrite must be an integer from 4096 to 131072/)
   })
 
   it('ignores undefined values in a layer', () => {
@@ -22,11 +30,10 @@ describe('resolveMountOptions', () => {
 
   it.each([
     [{ attrTimeout: -1 }, /attrTimeout must be a number >= 0/],
-    [{ maxWrite: 1 << 20 }, /maxWrite must be an integer from 4096 to 131072/],
     [{ fsname: 'a,b' }, /fsname may hold only/],
     [{ kernelCache: true, autoCache: true }, /exclude each other/],
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
-    [{ driver: 'libfuse3' as never }, /driver must be fuse-native or lowlevel/],
+    [{ driver: 'libfuse3' as never }, /driver must be auto, fuse-native or lowlevel/],
     [{ driver: 'lowlevel' as const, maxWrite: 2 << 20 }, /maxWrite must be an integer from 4096 to 1048576/],
     [{ driver: 'lowlevel' as const, fuseOptions: ['nonempty', 'splice_read'] }, /lowlevel driver takes no raw FUSE options \(got splice_read\)/],
   ])('refuses %j with EINVAL', (layer, message) => {

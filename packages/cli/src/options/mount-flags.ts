@@ -21,7 +21,7 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'kernelCache', name: 'kernel-cache', kind: 'switch', description: 'Keep file pages cached across opens (only when nothing changes the data underneath)' },
   { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
   { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072)' },
-  { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: fuse-native (libfuse 2) or lowlevel (/dev/fuse read on the JS thread; needs root)' },
+  { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: lowlevel (fusekit reads /dev/fuse itself; needs root), fuse-native (libfuse 2), or auto: lowlevel for root unless -o is given' },
   { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'Milliseconds the event loop keeps polling after a request (0: sleep at once)' },
 ]
 
@@ -34,7 +34,8 @@ export function mountFlags(defaults: MountOptions): MountFlag[] {
     takesValue: kind !== 'switch',
     convert: kind === 'seconds' || kind === 'milliseconds' || kind === 'bytes' ? number(kind) : undefined,
     label: kind === 'text' ? 'name' : kind,
-    defaultValue: String(defaults[key]),
+    // 'auto' is resolved with the defaults: say what it chose here.
+    defaultValue: key === 'driver' ? `auto (${defaults.driver} here)` : String(defaults[key]),
   }))
   flags.push({
     key: 'fuseOptions',
