@@ -112,7 +112,7 @@ describe('KernelSession', () => {
       seen.push([body.toString('utf8', at + 152, at + 152 + length), readU64(body, at), readU64(body, at + 128)])
       at += 128 + ((24 + length + 7) & ~7)
     }
-    const [dot, a, b] = seen as Array<[string, number, number]>
+    const [dot, a, b] = seen as [[string, number, number], [string, number, number], [string, number, number]]
     // "." and a name without stats get node id 0: the kernel takes the name alone.
     expect([dot[1], b[1], b[2]]).toEqual([0, 0, 7])
     expect(a[1]).toBeGreaterThan(ROOT_ID)
