@@ -154,6 +154,11 @@ export class PassthroughOperations implements Operations {
     return sys(() => writeSync(fd, buffer, 0, buffer.length, position))
   }
 
+  /** Reads and writes are positional I/O on this descriptor: the kernel may do them itself. */
+  backingFd(fh: number): number {
+    return this.files.fd(fh)
+  }
+
   async release(_path: string, fh: number): Promise<void> {
     await this.files.close(fh)
   }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fuse.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <unistd.h>
 #include <uv.h>
@@ -225,12 +227,53 @@ static napi_value session_stop_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+#ifndef FUSE_DEV_IOC_BACKING_OPEN
+// Linux 6.9's UAPI, for system headers older than that (the kernel answers ENOTTY if it lacks it).
+struct fuse_backing_map {
+  int32_t fd;
+  uint32_t flags;
+  uint64_t padding;
+};
+#define FUSE_DEV_IOC_BACKING_OPEN _IOW(FUSE_DEV_IOC_MAGIC, 1, struct fuse_backing_map)
+#define FUSE_DEV_IOC_BACKING_CLOSE _IOW(FUSE_DEV_IOC_MAGIC, 2, uint32_t)
+#endif
+
+// backingOpen(devFd, fd) -> id | -errno: registers a real file for FUSE passthrough (Linux 6.9+;
+// needs CAP_SYS_ADMIN). backingClose(devFd, id) drops the registration.
+static napi_value backing_call(napi_env env, napi_callback_info info, int open) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t dev, value;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &dev) != napi_ok || napi_get_value_int32(env, argv[1], &value) != napi_ok) {
+    napi_throw_type_error(env, NULL, "backingOpen/backingClose(devFd, value): bad arguments");
+    return NULL;
+  }
+  int rc;
+  if (open) {
+    struct fuse_backing_map map = {.fd = value};
+    rc = ioctl(dev, FUSE_DEV_IOC_BACKING_OPEN, &map);
+  } else {
+    uint32_t id = (uint32_t)value;
+    rc = ioctl(dev, FUSE_DEV_IOC_BACKING_CLOSE, &id);
+  }
+  if (rc < 0) rc = -errno;
+  napi_value result;
+  CHECK(napi_create_int32(env, rc, &result));
+  return result;
+}
+
+static napi_value backing_open(napi_env env, napi_callback_info info) { return backing_call(env, info, 1); }
+static napi_value backing_close(napi_env env, napi_callback_info info) { return backing_call(env, info, 0); }
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, session_mount, NULL, NULL, NULL, napi_default_method, NULL},
       {"unmount", NULL, session_unmount, NULL, NULL, NULL, napi_default_method, NULL},
       {"poll", NULL, session_poll, NULL, NULL, NULL, napi_default_method, NULL},
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
+      {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

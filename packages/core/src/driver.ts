@@ -8,6 +8,8 @@ export type Reply<T> = (errno: number, value?: T) => void
 export interface RequestHandler {
   implements(name: RequestName): boolean
   dispatch<K extends RequestName>(name: K, args: RequestArgs<K>, reply: Reply<RequestResult<K>>): void
+  /** The backend's real descriptor behind an open handle (Operations.backingFd), if any. */
+  backingFd(fh: number): number | undefined
 }
 
 export interface DriverMountRequest {

@@ -68,10 +68,18 @@ export interface Operations {
   getxattr?(path: string, name: string): Promise<Buffer>
   listxattr?(path: string): Promise<string[]>
   removexattr?(path: string, name: string): Promise<void>
+
+  /**
+   * The real file descriptor behind an open handle, if reads and writes of the handle are plain
+   * positional I/O on it. A driver that can (the lowlevel driver as root, Linux 6.9+) hands it to
+   * the kernel, which then reads and writes it directly (FUSE passthrough): read and write
+   * requests for that handle never reach the backend. Called right after open/create.
+   */
+  backingFd?(fh: number): number | undefined
 }
 
-/** Operations that answer kernel requests (init and destroy are lifecycle hooks). */
-export type RequestName = Exclude<keyof Operations, 'init' | 'destroy'>
+/** Operations that answer kernel requests (init and destroy are lifecycle hooks, backingFd a query). */
+export type RequestName = Exclude<keyof Operations, 'init' | 'destroy' | 'backingFd'>
 
 export type RequestArgs<K extends RequestName> = Parameters<NonNullable<Operations[K]>>
 export type RequestResult<K extends RequestName> = Awaited<ReturnType<NonNullable<Operations[K]>>>

@@ -68,6 +68,17 @@ export class RequestDispatcher implements RequestHandler {
     }
   }
 
+  backingFd(fh: number): number | undefined {
+    try {
+      const fd = this.ops.backingFd?.(fh)
+      return Number.isInteger(fd) && (fd as number) >= 0 ? fd : undefined
+    } catch (error) {
+      // Only an optimization: the handle keeps working through read and write.
+      this.logger.error(`backingFd ${fh} failed unexpectedly (reads and writes go through the backend): ${describe(error)}`)
+      return undefined
+    }
+  }
+
   /** Answers every request still in flight (the mount is going away). */
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper)

@@ -1,6 +1,7 @@
 import 'reflect-metadata'
 import { describe, expect, it } from 'vitest'
 import { Errno, FsError } from '../src/errno.js'
+import type { BackingRegistry } from '../src/lowlevel/backing-files.js'
 import { KernelSession } from '../src/lowlevel/kernel-session.js'
 import { ROOT_ID } from '../src/lowlevel/node-table.js'
 import { Fattr, Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
@@ -33,12 +34,12 @@ function request(opcode: number, nodeid: number, ...body: Array<number | bigint 
   return req
 }
 
-function session(ops: Partial<Operations>, options = {}) {
+function session(ops: Partial<Operations>, options = {}, backing?: BackingRegistry) {
   const replies: Buffer[] = []
   const full = { getattr: async () => { throw new FsError('ENOENT') }, ...ops } as Operations
   const logger = { level: 'error' as const, debug() {}, info() {}, warn() {}, error() {} }
   const opts = resolveMountOptions({ hotLoopMs: 0, opTimeout: 0, ...options })
-  const s = new KernelSession((r) => void replies.push(r), new RequestDispatcher(full, logger, opts), opts)
+  const s = new KernelSession((r) => void replies.push(r), new RequestDispatcher(full, logger, opts), opts, backing)
   const ask = async (req: Buffer) => {
     const before = replies.length
     s.handle(req)
@@ -125,6 +126,36 @@ describe('KernelSession', () => {
     expect(readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))).body, 0)).toBe(a[1])
     s.handle(request(Opcode.FORGET, a[1], 2n))
     expect(readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))).body, 0)).not.toBe(a[1])
+  })
+
+  it('hands the kernel the backing file of a node once for all its handles, when INIT agreed on passthrough', async () => {
+    const registered: number[] = []
+    const closed: number[] = []
+    const registry: BackingRegistry = { open: (fd) => (registered.push(fd), 40 + registered.length), close: (id) => void closed.push(id) }
+    let nextFh = 1
+    const ops = { getattr: async () => fileStat, open: async () => nextFh++, backingFd: (fh: number) => 100 + fh }
+    const { ask } = session(ops, {}, registry)
+    const INIT_EXT = 1 << 30
+    const init = await ask(request(Opcode.INIT, 0, 7, 40, 65536, INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
+    expect([init.body.readUInt32LE(12) & INIT_EXT, init.body.readUInt32LE(32), init.body.readUInt32LE(36)]).toEqual([INIT_EXT, 1 << 5, 1])
+    const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
+    const opens = [await ask(request(Opcode.OPEN, node, 0, 0)), await ask(request(Opcode.OPEN, node, 2, 0))]
+    // FOPEN_PASSTHROUGH and the same backing id for both handles, registered once.
+    expect(opens.map(({ body }) => [body.readUInt32LE(8), body.readInt32LE(12)])).toEqual([[1 << 7, 41], [1 << 7, 41]])
+    expect(registered).toEqual([101])
+    await ask(request(Opcode.RELEASE, node, 1n, 0, 0, 0n))
+    expect(closed).toEqual([])
+    await ask(request(Opcode.RELEASE, node, 2n, 0, 0, 0n))
+    expect(closed).toEqual([41])
+  })
+
+  it('opens files the ordinary way when the kernel did not agree on passthrough', async () => {
+    const registry: BackingRegistry = { open: () => 1, close: () => {} }
+    const { ask } = session({ getattr: async () => fileStat, open: async () => 5, backingFd: () => 3 }, {}, registry)
+    await ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
+    const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
+    const { body } = await ask(request(Opcode.OPEN, node, 0, 0))
+    expect([body.readUInt32LE(8) & (1 << 7), body.readInt32LE(12)]).toEqual([0, 0])
   })
 
   it('answers xattr size queries exactly and a short buffer with ERANGE', async () => {

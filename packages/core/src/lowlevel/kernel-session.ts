@@ -3,11 +3,13 @@ import { Errno } from '../errno.js'
 import type { MountOptions } from '../mount-options.js'
 import type { RequestArgs, RequestName, RequestResult } from '../operations.js'
 import { Timespec, entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
+import { BackingFiles, type BackingRegistry } from './backing-files.js'
 import { NodeTable } from './node-table.js'
 import {
   ATTR_OUT_SIZE,
   ENTRY_OUT_SIZE,
   FOPEN_KEEP_CACHE,
+  FOPEN_PASSTHROUGH,
   FUSE_FSYNC_FDATASYNC,
   FUSE_GETATTR_FH,
   FUSE_UNKNOWN_INO,
@@ -15,6 +17,7 @@ import {
   IN_HEADER_SIZE as IN,
   INIT_OUT_SIZE,
   InitFlag,
+  InitFlag2,
   OPEN_OUT_SIZE,
   OUT_HEADER_SIZE as OUT,
   Opcode,
@@ -73,11 +76,15 @@ export class KernelSession {
   private readonly spareReadBuffers: Buffer[] = []
   private readonly readBuffers = new WeakSet<ArrayBufferLike>()
 
+  private readonly backing: BackingFiles
+
   constructor(
     private readonly send: (reply: Buffer) => void,
     private readonly handler: RequestHandler,
     private readonly options: MountOptions,
+    backingRegistry?: BackingRegistry,
   ) {
+    this.backing = new BackingFiles(backingRegistry, handler)
     this.readCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 
@@ -217,6 +224,7 @@ export class KernelSession {
       case Opcode.RELEASE: {
         const fh = readU64(req, IN)
         this.closed(nodeid, fh)
+        this.backing.detach(nodeid)
         return this.optional('release', [this.path(nodeid), fh])
       }
       case Opcode.FLUSH:
@@ -256,7 +264,8 @@ export class KernelSession {
         encodeEntry(reply, OUT, id, stat, this.options.entryTimeout, this.options.attrTimeout)
         if (this.options.autoCache) this.openedVersion.set(id, version(stat))
         this.opening(id, fh)
-        encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, fh, this.options.kernelCache ? FOPEN_KEEP_CACHE : 0)
+        const backingId = this.backing.attach(id, fh)
+        encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, fh, this.openFlags(backingId), backingId)
         return reply
       }
       case Opcode.OPENDIR: {
@@ -289,10 +298,19 @@ export class KernelSession {
     const major = req.readUInt32LE(IN)
     if (major < 7) throw new Refusal(Errno.EPROTO)
     const offered = req.readUInt32LE(IN + 12)
+    const offered2 = offered & InitFlag.INIT_EXT && req.length >= IN + 20 ? req.readUInt32LE(IN + 16) : 0
     const maxPages = Math.ceil(this.options.maxWrite / 4096)
-    const wanted = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
+    let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
+    let flags2 = 0
+    if (this.backing.available && offered2 & InitFlag2.PASSTHROUGH) {
+      flags |= InitFlag.INIT_EXT
+      flags2 = InitFlag2.PASSTHROUGH
+      this.backing.enable()
+    }
     const reply = replyBuffer(unique, INIT_OUT_SIZE)
-    encodeInitOut(reply, OUT, { maxReadahead: req.readUInt32LE(IN + 8), flags: offered & wanted, maxWrite: this.options.maxWrite, maxPages })
+    // Stack depth 1: backing files on ordinary filesystems, not on another stacking one.
+    const maxStackDepth = flags2 ? 1 : 0
+    encodeInitOut(reply, OUT, { maxReadahead: req.readUInt32LE(IN + 8), flags: offered & flags, flags2, maxWrite: this.options.maxWrite, maxPages, maxStackDepth })
     return reply
   }
 
@@ -356,8 +374,10 @@ export class KernelSession {
   }
 
   private async opened(unique: number, nodeid: number, path: string, fh: number): Promise<Buffer> {
-    let flags = this.options.kernelCache ? FOPEN_KEEP_CACHE : 0
-    if (this.options.autoCache) {
+    const backingId = this.backing.attach(nodeid, fh)
+    let flags = this.openFlags(backingId)
+    // A passthrough file's pages are the backing file's own: nothing of ours to keep or drop.
+    if (this.options.autoCache && backingId === undefined) {
       // Keep the pages only when size and mtime are what they were at the last open.
       const current = version(await this.stat(path, fh))
       if (this.openedVersion.get(nodeid) === current) flags |= FOPEN_KEEP_CACHE
@@ -365,8 +385,14 @@ export class KernelSession {
     }
     this.opening(nodeid, fh)
     const reply = replyBuffer(unique, OPEN_OUT_SIZE)
-    encodeOpenOut(reply, OUT, fh, flags)
+    encodeOpenOut(reply, OUT, fh, flags, backingId)
     return reply
+  }
+
+  /** A handle's open flags: the kernel's own I/O on the backing file, or our page-cache policy. */
+  private openFlags(backingId: number | undefined): number {
+    if (backingId !== undefined) return FOPEN_PASSTHROUGH
+    return this.options.kernelCache ? FOPEN_KEEP_CACHE : 0
   }
 
   private opening(nodeid: number, fh: number): void {

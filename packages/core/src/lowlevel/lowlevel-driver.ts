@@ -2,7 +2,7 @@ import { closeSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import type { DriverMount, DriverMountRequest, FuseDriver } from '../driver.js'
-import { FsError, mapErrno } from '../errno.js'
+import { Errno, FsError, mapErrno } from '../errno.js'
 import { KernelSession } from './kernel-session.js'
 
 /** The native half (native/fuse-session.c), built by the package's build into dist/. */
@@ -11,6 +11,9 @@ interface FuseSessionAddon {
   unmount(mountpoint: string): void
   poll(fd: number, bufferSize: number, onRequest: (request: Buffer | number) => void): object
   stop(handle: object): void
+  /** FUSE passthrough's backing files; a negative errno on failure. */
+  backingOpen(devFd: number, fd: number): number
+  backingClose(devFd: number, id: number): number
 }
 
 // Resolved from the package root, so that it works from src/ (tests) and dist/ alike.
@@ -61,7 +64,11 @@ export class LowLevelDriver implements FuseDriver {
         // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for this reply.
       }
     }
-    const session = new KernelSession(send, handler, options)
+    const backingFiles = {
+      open: (file: number) => (open ? this.addon.backingOpen(fd, file) : -Errno.ENOTCONN),
+      close: (id: number) => void (open && this.addon.backingClose(fd, id)),
+    }
+    const session = new KernelSession(send, handler, options, backingFiles)
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return

@@ -53,6 +53,13 @@ export const InitFlag = {
   DO_READDIRPLUS: 1 << 13,
   READDIRPLUS_AUTO: 1 << 14,
   MAX_PAGES: 1 << 22,
+  /** flags2 follows in fuse_init_in and fuse_init_out. */
+  INIT_EXT: 1 << 30,
+} as const
+
+/** INIT flags2 (bits 32 and up of the flags). */
+export const InitFlag2 = {
+  PASSTHROUGH: 1 << 5,
 } as const
 
 /** SETATTR valid bits. */
@@ -69,6 +76,8 @@ export const Fattr = {
 } as const
 
 export const FOPEN_KEEP_CACHE = 1 << 1
+/** The kernel reads and writes the backing file given with the open reply itself. */
+export const FOPEN_PASSTHROUGH = 1 << 7
 export const FUSE_GETATTR_FH = 1
 export const FUSE_FSYNC_FDATASYNC = 1
 /** readdir's ino when the backend gave no stat. */
@@ -192,10 +201,10 @@ export function encodeAttrOut(buf: Buffer, offset: number, st: Stat, attrTimeout
   encodeAttr(buf, offset + 16, st)
 }
 
-export function encodeOpenOut(buf: Buffer, offset: number, fh: number, openFlags: number): void {
+export function encodeOpenOut(buf: Buffer, offset: number, fh: number, openFlags: number, backingId = 0): void {
   writeU64(buf, offset, fh)
   buf.writeUInt32LE(openFlags, offset + 8)
-  buf.writeUInt32LE(0, offset + 12)
+  buf.writeInt32LE(backingId, offset + 12)
 }
 
 export function encodeStatfs(buf: Buffer, offset: number, s: StatVfs): void {
@@ -233,7 +242,17 @@ export function encodeDirent(buf: Buffer, offset: number, ino: number, next: num
 }
 
 /** fuse_init_out for the kernel's INIT. */
-export function encodeInitOut(buf: Buffer, offset: number, init: { maxReadahead: number; flags: number; maxWrite: number; maxPages: number }): void {
+export interface InitOut {
+  maxReadahead: number
+  flags: number
+  flags2: number
+  maxWrite: number
+  maxPages: number
+  /** How deep filesystems may stack under this one (FUSE passthrough's backing files). */
+  maxStackDepth: number
+}
+
+export function encodeInitOut(buf: Buffer, offset: number, init: InitOut): void {
   buf.fill(0, offset, offset + INIT_OUT_SIZE)
   buf.writeUInt32LE(FUSE_KERNEL_VERSION, offset)
   buf.writeUInt32LE(FUSE_KERNEL_MINOR_VERSION, offset + 4)
@@ -244,4 +263,6 @@ export function encodeInitOut(buf: Buffer, offset: number, init: { maxReadahead:
   buf.writeUInt32LE(init.maxWrite, offset + 20)
   buf.writeUInt32LE(1, offset + 24) // time_gran: nanoseconds
   buf.writeUInt16LE(init.maxPages, offset + 28)
+  buf.writeUInt32LE(init.flags2, offset + 32)
+  buf.writeUInt32LE(init.maxStackDepth, offset + 36)
 }
