@@ -145,8 +145,16 @@ describe('KernelSession', () => {
     expect(registered).toEqual([101])
     await ask(request(Opcode.RELEASE, node, 1n, 0, 0, 0n))
     expect(closed).toEqual([])
+    // O_DIRECT joins a node open for passthrough (the kernel takes nothing else), ...
+    const O_DIRECT = 0o40000
+    const joined = await ask(request(Opcode.OPEN, node, O_DIRECT, 0))
+    expect([joined.body.readUInt32LE(8), joined.body.readInt32LE(12)]).toEqual([1 << 7, 41])
+    await ask(request(Opcode.RELEASE, node, 3n, 0, 0, 0n))
     await ask(request(Opcode.RELEASE, node, 2n, 0, 0, 0n))
     expect(closed).toEqual([41])
+    // ... and otherwise goes to the backend, read for read (FOPEN_DIRECT_IO).
+    const direct = await ask(request(Opcode.OPEN, node, O_DIRECT, 0))
+    expect([direct.body.readUInt32LE(8), direct.body.readInt32LE(12), registered.length]).toEqual([1, 0, 1])
   })
 
   it('opens files the ordinary way when the kernel did not agree on passthrough', async () => {

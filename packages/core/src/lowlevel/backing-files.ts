@@ -34,14 +34,18 @@ export class BackingFiles {
     this.enabled = true
   }
 
-  /** The backing id for a handle just opened on `nodeid`, or undefined when its I/O goes through the backend. */
-  attach(nodeid: number, fh: number): number | undefined {
+  /**
+   * The backing id for a handle just opened on `nodeid`, or undefined when its I/O goes through
+   * the backend. An O_DIRECT handle (`direct`) goes through the backend too, unless the node is
+   * open for passthrough already: the kernel takes no other kind of handle then (EINVAL).
+   */
+  attach(nodeid: number, fh: number, direct = false): number | undefined {
     const shared = this.byNode.get(nodeid)
     if (shared) {
       shared.handles++
       return shared.id
     }
-    if (!this.enabled || this.registry === undefined) return undefined
+    if (direct || !this.enabled || this.registry === undefined) return undefined
     const fd = this.handler.backingFd(fh)
     if (fd === undefined) return undefined
     const id = this.registry.open(fd)

@@ -2,12 +2,13 @@ import type { RequestHandler } from '../driver.js'
 import { Errno } from '../errno.js'
 import type { MountOptions } from '../mount-options.js'
 import type { RequestArgs, RequestName, RequestResult } from '../operations.js'
-import { Timespec, entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
+import { OpenFlags, Timespec, entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
 import { BackingFiles, type BackingRegistry } from './backing-files.js'
 import { NodeTable } from './node-table.js'
 import {
   ATTR_OUT_SIZE,
   ENTRY_OUT_SIZE,
+  FOPEN_DIRECT_IO,
   FOPEN_KEEP_CACHE,
   FOPEN_PASSTHROUGH,
   FUSE_FSYNC_FDATASYNC,
@@ -198,7 +199,7 @@ export class KernelSession {
       case Opcode.OPEN: {
         const path = this.path(nodeid)
         const fh = this.handler.implements('open') ? ((await this.ask('open', [path, req.readUInt32LE(IN)])) ?? 0) : 0
-        return this.opened(unique, nodeid, path, fh)
+        return this.opened(unique, nodeid, path, fh, req.readUInt32LE(IN))
       }
       case Opcode.READ: {
         const size = req.readUInt32LE(IN + 16)
@@ -264,8 +265,9 @@ export class KernelSession {
         encodeEntry(reply, OUT, id, stat, this.options.entryTimeout, this.options.attrTimeout)
         if (this.options.autoCache) this.openedVersion.set(id, version(stat))
         this.opening(id, fh)
-        const backingId = this.backing.attach(id, fh)
-        encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, fh, this.openFlags(backingId), backingId)
+        const direct = (req.readUInt32LE(IN) & OpenFlags.O_DIRECT) !== 0
+        const backingId = this.backing.attach(id, fh, direct)
+        encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, fh, this.openFlags(backingId, direct), backingId)
         return reply
       }
       case Opcode.OPENDIR: {
@@ -373,9 +375,10 @@ export class KernelSession {
     return truncateReply(reply, used)
   }
 
-  private async opened(unique: number, nodeid: number, path: string, fh: number): Promise<Buffer> {
-    const backingId = this.backing.attach(nodeid, fh)
-    let flags = this.openFlags(backingId)
+  private async opened(unique: number, nodeid: number, path: string, fh: number, openFlags: number): Promise<Buffer> {
+    const direct = (openFlags & OpenFlags.O_DIRECT) !== 0
+    const backingId = this.backing.attach(nodeid, fh, direct)
+    let flags = this.openFlags(backingId, direct)
     // A passthrough file's pages are the backing file's own: nothing of ours to keep or drop.
     if (this.options.autoCache && backingId === undefined) {
       // Keep the pages only when size and mtime are what they were at the last open.
@@ -389,9 +392,14 @@ export class KernelSession {
     return reply
   }
 
-  /** A handle's open flags: the kernel's own I/O on the backing file, or our page-cache policy. */
-  private openFlags(backingId: number | undefined): number {
+  /**
+   * A handle's open flags: the kernel's own I/O on the backing file; or, for O_DIRECT, every read
+   * and write sent to the backend (which serves them from the source's page cache, as bindfs does);
+   * or our page-cache policy.
+   */
+  private openFlags(backingId: number | undefined, direct: boolean): number {
     if (backingId !== undefined) return FOPEN_PASSTHROUGH
+    if (direct) return FOPEN_DIRECT_IO
     return this.options.kernelCache ? FOPEN_KEEP_CACHE : 0
   }
 

@@ -75,6 +75,8 @@ export const Fattr = {
   MTIME_NOW: 1 << 8,
 } as const
 
+/** Reads and writes bypass the page cache and reach the filesystem as they are. */
+export const FOPEN_DIRECT_IO = 1 << 0
 export const FOPEN_KEEP_CACHE = 1 << 1
 /** The kernel reads and writes the backing file given with the open reply itself. */
 export const FOPEN_PASSTHROUGH = 1 << 7
