@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
 import { cliBin, repoRoot } from './lib/mounts.mjs'
@@ -11,6 +12,8 @@ import { Samples, headerLines, phaseLines, summaryMarkdown } from './lib/report.
 import { capture, commandExists, machineInfo } from './lib/system.mjs'
 import { memorySuite } from './suites/memory.mjs'
 import { passthroughSuite } from './suites/passthrough.mjs'
+
+const core = await import(pathToFileURL(join(repoRoot, 'packages/core/dist/index.js')).href)
 
 const SUITES = { memory: memorySuite, passthrough: passthroughSuite }
 const USAGE = `usage: node bench/run.mjs memory|passthrough|all [options]   (as root)
@@ -160,11 +163,17 @@ function environment() {
   const machine = machineInfo()
   return {
     ...machine,
-    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (fuse-native over ${libfuseOf(fuseNative)})`,
+    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (${driverOf(settings.fusekitArgs)} driver; fuse-native over ${libfuseOf(fuseNative)})`,
     bindfs: `${version('bindfs', ['--version'])} over ${libfuseOf(version('sh', ['-c', 'command -v bindfs']))}${settings.bindfsFlags.length ? ', --multithreaded' : ', single-threaded (its default)'}`,
     fio: version('fio', ['--version']),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`,
   }
+}
+
+/** The driver the fusekit mounts use: the one given with --fusekit-arg, else what auto picks here. */
+function driverOf(fusekitArgs) {
+  const driver = fusekitArgs.join(' ').match(/--driver[= ](\S+)/)?.[1] ?? 'auto'
+  return core.resolveMountOptions({ driver }).driver
 }
 
 function parseCommandLine(config) {
