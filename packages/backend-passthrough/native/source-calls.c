@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #define PATH_BYTES 4096
@@ -270,6 +271,78 @@ static napi_value read_directory(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// Extended attributes of `name` in dirFd, through /proc/self/fd/<dirFd>/<name> with the l*xattr
+// calls: the directory's link is followed (to the directory itself), the final name never is.
+static int entry_path(napi_env env, napi_value dir_value, napi_value name_value, char *out) {
+  int64_t dir;
+  char name[PATH_BYTES];
+  if (get_int(env, dir_value, &dir)) return -EINVAL;
+  int bad = get_path(env, name_value, name);
+  if (bad) return bad;
+  int length = snprintf(out, PATH_BYTES, "/proc/self/fd/%lld/%s", (long long)dir, name);
+  return length < PATH_BYTES ? 0 : -ENAMETOOLONG;
+}
+
+// getxattrAt(dirFd, name, attribute) -> Buffer | -errno
+// listxattrAt(dirFd, name) -> Buffer of NUL-terminated names | -errno
+static napi_value read_xattr(napi_env env, napi_value *argv, int list) {
+  char path[PATH_BYTES], attribute[PATH_BYTES] = "";
+  int bad = entry_path(env, argv[0], argv[1], path);
+  if (!bad && !list) bad = get_path(env, argv[2], attribute);
+  if (bad) return number(env, bad);
+  // The value can grow between asking its size and reading it: ask again then.
+  for (int attempt = 0; attempt < 8; attempt++) {
+    ssize_t size = list ? llistxattr(path, NULL, 0) : lgetxattr(path, attribute, NULL, 0);
+    if (size < 0) return number(env, -errno);
+    napi_value result;
+    void *data;
+    if (napi_create_buffer(env, size > 0 ? (size_t)size : 0, &data, &result) != napi_ok) return NULL;
+    if (size == 0) return result;
+    ssize_t got = list ? llistxattr(path, data, (size_t)size) : lgetxattr(path, attribute, data, (size_t)size);
+    if (got >= 0) {
+      if (got == size) return result;
+      napi_value sliced;
+      void *sliced_data;
+      if (napi_create_buffer_copy(env, (size_t)got, data, &sliced_data, &sliced) != napi_ok) return NULL;
+      return sliced;
+    }
+    if (errno != ERANGE) return number(env, -errno);
+  }
+  return number(env, -ERANGE);
+}
+
+static napi_value getxattr_at(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  return read_xattr(env, argv, 0);
+}
+
+static napi_value listxattr_at(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  return read_xattr(env, argv, 1);
+}
+
+// setxattrAt(dirFd, name, attribute, value: Buffer, flags) -> 0 | -errno (XATTR_CREATE/REPLACE: atomic)
+static napi_value setxattr_at(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  char path[PATH_BYTES], attribute[PATH_BYTES];
+  void *value;
+  size_t size;
+  int64_t flags;
+  if (napi_get_buffer_info(env, argv[3], &value, &size) != napi_ok || get_int(env, argv[4], &flags)) return bad_arguments(env);
+  int bad = entry_path(env, argv[0], argv[1], path);
+  if (!bad) bad = get_path(env, argv[2], attribute);
+  return bad ? number(env, bad) : outcome(env, lsetxattr(path, attribute, value, size, (int)flags));
+}
+
+// removexattrAt(dirFd, name, attribute) -> 0 | -errno
+static napi_value removexattr_at(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  char path[PATH_BYTES], attribute[PATH_BYTES];
+  int bad = entry_path(env, argv[0], argv[1], path);
+  if (!bad) bad = get_path(env, argv[2], attribute);
+  return bad ? number(env, bad) : outcome(env, lremovexattr(path, attribute));
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"openBeneath", NULL, open_beneath, NULL, NULL, NULL, napi_default_method, NULL},
@@ -283,6 +356,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"chownAt", NULL, chown_at, NULL, NULL, NULL, napi_default_method, NULL},
       {"utimensAt", NULL, utimens_at, NULL, NULL, NULL, napi_default_method, NULL},
       {"readDirectory", NULL, read_directory, NULL, NULL, NULL, napi_default_method, NULL},
+      {"getxattrAt", NULL, getxattr_at, NULL, NULL, NULL, napi_default_method, NULL},
+      {"listxattrAt", NULL, listxattr_at, NULL, NULL, NULL, napi_default_method, NULL},
+      {"setxattrAt", NULL, setxattr_at, NULL, NULL, NULL, napi_default_method, NULL},
+      {"removexattrAt", NULL, removexattr_at, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -2,7 +2,7 @@ import { accessSync, chmodSync, closeSync, constants, fchmodSync, ftruncateSync,
 import { FileType, FsError, OpenFlags, type DirEntry, type Operations, type Stat, type StatVfs, type Timespec } from '@fusekit/core'
 import { OpenFiles } from './open-files.js'
 import { calls, check, AT_REMOVEDIR } from './source-calls.js'
-import { procPath, type SourceRoot } from './source-root.js'
+import type { SourceRoot } from './source-root.js'
 import { statAt, type StatView } from './stat.js'
 import { syncFd, sys } from './syscall.js'
 import { xattrs } from './xattr.js'
@@ -245,20 +245,20 @@ export class PassthroughOperations implements Operations {
 
   async setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
     this.assertWritable()
-    this.withEntryPath(path, (entry) => xattrs.set(entry, name, value, flags))
+    this.source.withEntry(path, (dir, entry) => xattrs.set(dir, entry, name, value, flags))
   }
 
   async getxattr(path: string, name: string): Promise<Buffer> {
-    return this.withEntryPath(path, (entry) => xattrs.get(entry, name))
+    return this.source.withEntry(path, (dir, entry) => xattrs.get(dir, entry, name))
   }
 
   async listxattr(path: string): Promise<string[]> {
-    return this.withEntryPath(path, (entry) => xattrs.list(entry))
+    return this.source.withEntry(path, (dir, entry) => xattrs.list(dir, entry))
   }
 
   async removexattr(path: string, name: string): Promise<void> {
     this.assertWritable()
-    this.withEntryPath(path, (entry) => xattrs.remove(entry, name))
+    this.source.withEntry(path, (dir, entry) => xattrs.remove(dir, entry, name))
   }
 
   /** mknodat/mkdirat with exactly `mode`: they apply this process's umask on top of the caller's. */
@@ -270,11 +270,6 @@ export class PassthroughOperations implements Operations {
   /** chmod of the object itself: through its O_PATH descriptor a symlink is not followed (Linux answers EOPNOTSUPP). */
   private setMode(path: string, mode: number): void {
     this.source.withObject(path, (pinned) => sys(() => chmodSync(pinned, mode & PERMISSIONS)))
-  }
-
-  /** A path to the entry for calls taking one (the l*xattr calls): its directory's /proc/self/fd link and its name. */
-  private withEntryPath<T>(path: string, use: (entry: string) => T): T {
-    return this.source.withEntry(path, (dir, name) => use(`${procPath(dir)}/${name}`))
   }
 
   private assertWritable(): void {

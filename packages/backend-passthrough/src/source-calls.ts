@@ -14,6 +14,11 @@ interface SourceCalls {
   chownAt(dirFd: number, name: string, uid: number, gid: number): number
   utimensAt(dirFd: number, name: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): number
   readDirectory(dirFd: number): [names: string[], inos: Float64Array, types: Uint8Array] | number
+  getxattrAt(dirFd: number, name: string, attribute: string): Buffer | number
+  /** The names, each ended by a NUL. */
+  listxattrAt(dirFd: number, name: string): Buffer | number
+  setxattrAt(dirFd: number, name: string, attribute: string, value: Buffer, flags: number): number
+  removexattrAt(dirFd: number, name: string, attribute: string): number
 }
 
 export const calls = createRequire(import.meta.url)('../dist/source-calls.node') as SourceCalls

@@ -100,6 +100,6 @@ function relative(path: string): string {
   return path.slice(1)
 }
 
-export function procPath(fd: number): string {
+function procPath(fd: number): string {
   return `/proc/self/fd/${fd}`
 }

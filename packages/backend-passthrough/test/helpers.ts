@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -76,4 +77,10 @@ export async function readThrough(ops: PassthroughOperations, path: string): Pro
   const count = await ops.read(path, fh, buffer, 0)
   await ops.release(path, fh)
   return buffer.subarray(0, count).toString()
+}
+
+/** The extended attribute names of `path` itself (a symlink as the link), read with getfattr. */
+export function xattrNames(path: string): string[] {
+  const out = execFileSync('getfattr', ['--absolute-names', '--no-dereference', '-m', '-', path], { encoding: 'utf8' })
+  return out.split('\n').filter((line) => line !== '' && !line.startsWith('# file:'))
 }
