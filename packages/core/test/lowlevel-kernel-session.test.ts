@@ -166,6 +166,32 @@ describe('KernelSession', () => {
     expect([body.readUInt32LE(8) & (1 << 7), body.readInt32LE(12)]).toEqual([0, 0])
   })
 
+  it('opens directories with no message when the backend has no opendir and the kernel allows it', async () => {
+    const NO_OPENDIR_SUPPORT = 1 << 24
+    const names = Array.from({ length: 30 }, (_, i) => `entry-${i}`)
+    let listings = 0
+    const readdir = async () => (listings++, names.map((name) => ({ name, ino: 9, type: 0o100000 })))
+    const { ask } = session({ getattr: async () => fileStat, readdir })
+    await ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
+    expect((await ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))).errno).toBe(Errno.ENOSYS)
+    // The kernel then reads with handle 0: the listing is kept per node, from offset 0 to the end.
+    const seen: string[] = []
+    for (let offset = 0n; ; ) {
+      const { errno, body } = await ask(request(Opcode.READDIR, ROOT_ID, 0n, offset, 200, 0, 0n, 0, 0))
+      expect(errno).toBe(0)
+      if (body.length === 0) break
+      for (let at = 0; at < body.length; at += (24 + body.readUInt32LE(at + 16) + 7) & ~7) {
+        seen.push(body.toString('utf8', at + 24, at + 24 + body.readUInt32LE(at + 16)))
+        offset = body.readBigUInt64LE(at + 8)
+      }
+    }
+    expect([seen, listings]).toEqual([names, 1])
+
+    const withOpendir = session({ getattr: async () => fileStat, readdir, opendir: async () => 7 })
+    await withOpendir.ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
+    expect((await withOpendir.ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))).errno).toBe(0)
+  })
+
   it('answers xattr size queries exactly and a short buffer with ERANGE', async () => {
     const { ask } = session({ getattr: async () => fileStat, getxattr: async () => Buffer.from('value'), listxattr: async () => ['user.a', 'user.b'] })
     const size = await ask(request(Opcode.GETXATTR, ROOT_ID, 0, 0, 'user.a'))

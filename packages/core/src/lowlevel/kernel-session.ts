@@ -68,6 +68,13 @@ const SPARE_READ_BUFFERS = 8
 export class KernelSession {
   private readonly nodes = new NodeTable()
   private readonly dirs = new Map<number, DirHandle>()
+  /**
+   * Without opendir in the backend and with a kernel that allows it, directories are opened with
+   * no message (two requests fewer per listing): listings are then kept per node, from a read at
+   * offset 0 to the read that finds the end.
+   */
+  private zeroMessageOpendir = false
+  private readonly nodeListings = new Map<number, DirHandle>()
   /** With autoCache: size and mtime of each node at its last open, to keep its pages if unchanged. */
   private readonly openedVersion = new Map<number, string>()
   /** Open file handles per node: an unlinked file is still reached through one of them. */
@@ -113,7 +120,9 @@ export class KernelSession {
   }
 
   private forget(nodeid: number, count: number): void {
-    if (this.nodes.forget(nodeid, count)) this.openedVersion.delete(nodeid)
+    if (!this.nodes.forget(nodeid, count)) return
+    this.openedVersion.delete(nodeid)
+    this.nodeListings.delete(nodeid)
   }
 
   /** The reply body for one request; undefined for an empty success. */
@@ -271,6 +280,7 @@ export class KernelSession {
         return reply
       }
       case Opcode.OPENDIR: {
+        if (this.zeroMessageOpendir) throw new Refusal(Errno.ENOSYS)
         const path = this.path(nodeid)
         const fh = this.handler.implements('opendir') ? ((await this.ask('opendir', [path, req.readUInt32LE(IN)])) ?? 0) : 0
         const handle = this.nextDirHandle++
@@ -304,6 +314,8 @@ export class KernelSession {
     const maxPages = Math.ceil(this.options.maxWrite / 4096)
     let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
     let flags2 = 0
+    const opendirNeeded = this.handler.implements('opendir') || this.handler.implements('releasedir')
+    this.zeroMessageOpendir = (offered & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
     if (this.backing.available && offered2 & InitFlag2.PASSTHROUGH) {
       flags |= InitFlag.INIT_EXT
       flags2 = InitFlag2.PASSTHROUGH
@@ -344,7 +356,7 @@ export class KernelSession {
   }
 
   private async readdir(unique: number, nodeid: number, req: Buffer, plus: boolean): Promise<Buffer> {
-    const dir = this.dirs.get(readU64(req, IN))
+    const dir = this.zeroMessageOpendir ? this.nodeListing(nodeid) : this.dirs.get(readU64(req, IN))
     if (!dir) throw new Refusal(Errno.EBADF)
     const offset = readU64(req, IN + 8)
     const size = req.readUInt32LE(IN + 16)
@@ -372,7 +384,14 @@ export class KernelSession {
       }
       used += encodeDirent(reply, OUT + used, entry.ino, i + 1, entry.type, entry.bytes)
     }
+    if (used === 0 && this.zeroMessageOpendir) this.nodeListings.delete(nodeid)
     return truncateReply(reply, used)
+  }
+
+  private nodeListing(nodeid: number): DirHandle {
+    let listing = this.nodeListings.get(nodeid)
+    if (!listing) this.nodeListings.set(nodeid, (listing = { fh: 0 }))
+    return listing
   }
 
   private async opened(unique: number, nodeid: number, path: string, fh: number, openFlags: number): Promise<Buffer> {

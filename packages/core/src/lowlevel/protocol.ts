@@ -53,6 +53,8 @@ export const InitFlag = {
   DO_READDIRPLUS: 1 << 13,
   READDIRPLUS_AUTO: 1 << 14,
   MAX_PAGES: 1 << 22,
+  /** The kernel takes ENOSYS for OPENDIR as "no need", and sends no more OPENDIR or RELEASEDIR. */
+  NO_OPENDIR_SUPPORT: 1 << 24,
   /** flags2 follows in fuse_init_in and fuse_init_out. */
   INIT_EXT: 1 << 30,
 } as const
