@@ -59,7 +59,7 @@ interface DirHandle {
 
 const NO_STATFS: StatVfs = { bsize: 512, frsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, favail: 0, fsid: 0, flag: 0, namemax: 255 }
 const UNCHANGED_ID = 0xffff_ffff
-const SPARE_READ_BUFFERS = 8
+const SPARE_REPLY_BUFFERS = 8
 
 /**
  * Decodes FUSE requests, runs them through the RequestHandler and encodes the replies. One
@@ -80,9 +80,9 @@ export class KernelSession {
   /** Open file handles per node: an unlinked file is still reached through one of them. */
   private readonly openHandles = new Map<number, number[]>()
   private nextDirHandle = 1
-  private readonly readCapacity: number
-  private readonly spareReadBuffers: Buffer[] = []
-  private readonly readBuffers = new WeakSet<ArrayBufferLike>()
+  private readonly pooledCapacity: number
+  private readonly spareReplyBuffers: Buffer[] = []
+  private readonly pooledBuffers = new WeakSet<ArrayBufferLike>()
 
   private readonly backing: BackingFiles
 
@@ -93,7 +93,7 @@ export class KernelSession {
     backingRegistry?: BackingRegistry,
   ) {
     this.backing = new BackingFiles(backingRegistry, handler)
-    this.readCapacity = OUT + Math.max(options.maxWrite, 131072)
+    this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 
   handle(req: Buffer): void {
@@ -105,9 +105,9 @@ export class KernelSession {
     this.run(opcode, req).then(
       (reply) => {
         this.send(reply ?? replyBuffer(unique, 0))
-        // Sent synchronously: a read's buffer can serve the next read (fewer ArrayBuffers for the GC).
-        if (reply && this.readBuffers.has(reply.buffer) && this.spareReadBuffers.length < SPARE_READ_BUFFERS) {
-          this.spareReadBuffers.push(Buffer.from(reply.buffer))
+        // Sent synchronously: a pooled buffer can serve the next large reply.
+        if (reply && this.pooledBuffers.has(reply.buffer) && this.spareReplyBuffers.length < SPARE_REPLY_BUFFERS) {
+          this.spareReplyBuffers.push(Buffer.from(reply.buffer))
         }
       },
       (error: unknown) => this.send(replyBuffer(unique, 0, -(error instanceof Refusal ? error.errno : Errno.EIO))),
@@ -212,7 +212,7 @@ export class KernelSession {
       }
       case Opcode.READ: {
         const size = req.readUInt32LE(IN + 16)
-        const reply = this.readReply(unique, size)
+        const reply = this.pooledReply(unique, size)
         const count = await this.ask('read', [this.path(nodeid), readU64(req, IN), reply.subarray(OUT), readU64(req, IN + 8)])
         return truncateReply(reply, Math.min(count, size))
       }
@@ -369,7 +369,7 @@ export class KernelSession {
         return { name: e.name, bytes: Buffer.from(e.name), ino: ino || FUSE_UNKNOWN_INO, type: type >>> 12, stat: dots ? undefined : e.stat }
       })
     }
-    const reply = replyBuffer(unique, size)
+    const reply = this.pooledReply(unique, size)
     let used = 0
     for (let i = offset; i < dir.entries.length; i++) {
       const entry = dir.entries[i] as ListedEntry
@@ -441,13 +441,16 @@ export class KernelSession {
     return this.nodes.isDetached(nodeid) ? this.openHandles.get(nodeid)?.[0] : undefined
   }
 
-  /** A reply buffer for a READ, from the spares when it fits (a backend's late result after ETIMEDOUT never comes back here). */
-  private readReply(unique: number, size: number): Buffer {
-    if (size + OUT > this.readCapacity) return replyBuffer(unique, size)
-    let spare = this.spareReadBuffers.pop()
+  /**
+   * A reply buffer for a large body (READ, READDIR), from the spares when it fits: fewer
+   * ArrayBuffers for the GC. A backend's late result after ETIMEDOUT never comes back here.
+   */
+  private pooledReply(unique: number, size: number): Buffer {
+    if (size + OUT > this.pooledCapacity) return replyBuffer(unique, size)
+    let spare = this.spareReplyBuffers.pop()
     if (!spare) {
-      spare = Buffer.allocUnsafeSlow(this.readCapacity)
-      this.readBuffers.add(spare.buffer)
+      spare = Buffer.allocUnsafeSlow(this.pooledCapacity)
+      this.pooledBuffers.add(spare.buffer)
     }
     const buf = spare.subarray(0, OUT + size)
     buf.writeUInt32LE(OUT + size, 0)
