@@ -63,8 +63,11 @@ static napi_value open_beneath(napi_env env, napi_callback_info info) {
   if (get_int(env, argv[0], &root) || get_int(env, argv[2], &flags) || get_int(env, argv[3], &mode)) return bad_arguments(env);
   int bad = get_path(env, argv[1], path);
   if (bad) return number(env, bad);
+  // openat2 refuses bits open(2) ignores, such as the kernel's __FMODE_EXEC in an exec's open.
+  const int64_t valid = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | FASYNC |
+                        O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
   struct open_how how = {
-      .flags = (uint64_t)flags | O_CLOEXEC,
+      .flags = (uint64_t)(flags & valid) | O_CLOEXEC,
       .mode = (flags & (O_CREAT | O_TMPFILE)) ? (uint64_t)mode : 0,
       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
   };

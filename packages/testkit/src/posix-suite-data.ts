@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdtemp, open, readdir, readFile, rm, rmdir, stat, truncate, unlink, writeFile } from 'node:fs/promises'
+import { chmod, copyFile, mkdtemp, open, readdir, readFile, rm, rmdir, stat, truncate, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -155,6 +155,18 @@ export function registerDataCases(suite: PosixSuiteContext): void {
       await writer.close()
       await reader.close()
     }
+  })
+
+  it('runs a program and a script stored on it', async () => {
+    const dir = await suite.caseDir('exec')
+    // The kernel opens a file it executes with a flag of its own (__FMODE_EXEC) and maps it.
+    const program = join(dir, 'echo')
+    await copyFile('/bin/echo', program)
+    await chmod(program, 0o755)
+    expect((await run(program, ['from a program'])).stdout).toBe('from a program\n')
+    const script = join(dir, 'script.sh')
+    await writeFile(script, '#!/bin/sh\necho "from a script: $1"\n', { mode: 0o755 })
+    expect((await run(script, ['ok'])).stdout).toBe('from a script: ok\n')
   })
 
   it('keeps an unlinked file readable and writable until it is closed', async () => {
