@@ -2,8 +2,9 @@ import type { RequestHandler } from '../driver.js'
 import { Errno } from '../errno.js'
 import type { MountOptions } from '../mount-options.js'
 import type { RequestArgs, RequestName, RequestResult } from '../operations.js'
-import { OpenFlags, Timespec, entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
+import { OpenFlags, Timespec, type Stat, type StatVfs } from '../types.js'
 import { BackingFiles, type BackingRegistry } from './backing-files.js'
+import { DirectoryListings, listed, type ListedEntry } from './directory-listings.js'
 import { NodeTable } from './node-table.js'
 import {
   ATTR_OUT_SIZE,
@@ -13,7 +14,6 @@ import {
   FOPEN_PASSTHROUGH,
   FUSE_FSYNC_FDATASYNC,
   FUSE_GETATTR_FH,
-  FUSE_UNKNOWN_INO,
   Fattr,
   IN_HEADER_SIZE as IN,
   INIT_OUT_SIZE,
@@ -43,20 +43,6 @@ class Refusal {
   constructor(readonly errno: number) {}
 }
 
-interface ListedEntry {
-  name: string
-  bytes: Buffer
-  ino: number
-  type: number
-  /** Full attributes, for READDIRPLUS; never for "." and "..", which the kernel does not look up. */
-  stat?: Stat
-}
-
-interface DirHandle {
-  fh: number
-  entries?: ListedEntry[]
-}
-
 const NO_STATFS: StatVfs = { bsize: 512, frsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, favail: 0, fsid: 0, flag: 0, namemax: 255 }
 const UNCHANGED_ID = 0xffff_ffff
 const SPARE_REPLY_BUFFERS = 8
@@ -67,19 +53,11 @@ const SPARE_REPLY_BUFFERS = 8
  */
 export class KernelSession {
   private readonly nodes = new NodeTable()
-  private readonly dirs = new Map<number, DirHandle>()
-  /**
-   * Without opendir in the backend and with a kernel that allows it, directories are opened with
-   * no message (two requests fewer per listing): listings are then kept per node, from a read at
-   * offset 0 to the read that finds the end.
-   */
-  private zeroMessageOpendir = false
-  private readonly nodeListings = new Map<number, DirHandle>()
+  private readonly listings = new DirectoryListings()
   /** With autoCache: size and mtime of each node at its last open, to keep its pages if unchanged. */
   private readonly openedVersion = new Map<number, string>()
   /** Open file handles per node: an unlinked file is still reached through one of them. */
   private readonly openHandles = new Map<number, number[]>()
-  private nextDirHandle = 1
   private readonly pooledCapacity: number
   private readonly spareReplyBuffers: Buffer[] = []
   private readonly pooledBuffers = new WeakSet<ArrayBufferLike>()
@@ -122,7 +100,7 @@ export class KernelSession {
   private forget(nodeid: number, count: number): void {
     if (!this.nodes.forget(nodeid, count)) return
     this.openedVersion.delete(nodeid)
-    this.nodeListings.delete(nodeid)
+    this.listings.finished(nodeid)
   }
 
   /** The reply body for one request; undefined for an empty success. */
@@ -280,25 +258,22 @@ export class KernelSession {
         return reply
       }
       case Opcode.OPENDIR: {
-        if (this.zeroMessageOpendir) throw new Refusal(Errno.ENOSYS)
+        if (this.listings.zeroMessageOpen) throw new Refusal(Errno.ENOSYS) // from now on the kernel does not ask
         const path = this.path(nodeid)
         const fh = this.handler.implements('opendir') ? ((await this.ask('opendir', [path, req.readUInt32LE(IN)])) ?? 0) : 0
-        const handle = this.nextDirHandle++
-        this.dirs.set(handle, { fh })
         const reply = replyBuffer(unique, OPEN_OUT_SIZE)
-        encodeOpenOut(reply, OUT, handle, 0)
+        encodeOpenOut(reply, OUT, this.listings.open(fh), 0)
         return reply
       }
       case Opcode.READDIR:
       case Opcode.READDIRPLUS:
         return this.readdir(unique, nodeid, req, opcode === Opcode.READDIRPLUS)
       case Opcode.RELEASEDIR: {
-        const dir = this.dirs.get(readU64(req, IN))
-        this.dirs.delete(readU64(req, IN))
+        const dir = this.listings.release(readU64(req, IN))
         return this.optional('releasedir', [this.path(nodeid), dir?.fh ?? 0])
       }
       case Opcode.FSYNCDIR: {
-        const dir = this.dirs.get(readU64(req, IN))
+        const dir = this.listings.get(readU64(req, IN))
         return this.optional('fsyncdir', [this.path(nodeid), (req.readUInt32LE(IN + 8) & FUSE_FSYNC_FDATASYNC) !== 0, dir?.fh ?? 0])
       }
       default:
@@ -315,7 +290,7 @@ export class KernelSession {
     let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
     let flags2 = 0
     const opendirNeeded = this.handler.implements('opendir') || this.handler.implements('releasedir')
-    this.zeroMessageOpendir = (offered & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
+    this.listings.zeroMessageOpen = (offered & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
     if (this.backing.available && offered2 & InitFlag2.PASSTHROUGH) {
       flags |= InitFlag.INIT_EXT
       flags2 = InitFlag2.PASSTHROUGH
@@ -356,18 +331,13 @@ export class KernelSession {
   }
 
   private async readdir(unique: number, nodeid: number, req: Buffer, plus: boolean): Promise<Buffer> {
-    const dir = this.zeroMessageOpendir ? this.nodeListing(nodeid) : this.dirs.get(readU64(req, IN))
+    const dir = this.listings.reading(nodeid, readU64(req, IN))
     if (!dir) throw new Refusal(Errno.EBADF)
     const offset = readU64(req, IN + 8)
     const size = req.readUInt32LE(IN + 16)
     // Listed once per open (and again on rewind), then served by offset: entry i has offset i + 1.
     if (offset === 0 || !dir.entries) {
-      const entries: DirEntry[] = await this.ask('readdir', [this.path(nodeid), dir.fh, plus])
-      dir.entries = entries.map((e) => {
-        const { ino, type } = entryIdentity(e)
-        const dots = e.name === '.' || e.name === '..'
-        return { name: e.name, bytes: Buffer.from(e.name), ino: ino || FUSE_UNKNOWN_INO, type: type >>> 12, stat: dots ? undefined : e.stat }
-      })
+      dir.entries = listed(await this.ask('readdir', [this.path(nodeid), dir.fh, plus]))
     }
     const reply = this.pooledReply(unique, size)
     let used = 0
@@ -384,14 +354,8 @@ export class KernelSession {
       }
       used += encodeDirent(reply, OUT + used, entry.ino, i + 1, entry.type, entry.bytes)
     }
-    if (used === 0 && this.zeroMessageOpendir) this.nodeListings.delete(nodeid)
+    if (used === 0) this.listings.finished(nodeid)
     return truncateReply(reply, used)
-  }
-
-  private nodeListing(nodeid: number): DirHandle {
-    let listing = this.nodeListings.get(nodeid)
-    if (!listing) this.nodeListings.set(nodeid, (listing = { fh: 0 }))
-    return listing
   }
 
   private async opened(unique: number, nodeid: number, path: string, fh: number, openFlags: number): Promise<Buffer> {
