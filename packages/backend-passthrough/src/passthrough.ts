@@ -27,8 +27,8 @@ export interface PassthroughSettings {
 
 /**
  * The passthrough backend's operations: each maps to the same call on the source, with the real
- * errno. No call follows a symlink (l* calls, O_NOFOLLOW, and paths walked by SourceRoot), so
- * nothing outside the source is ever reached.
+ * errno. No call follows a symlink (paths resolved by SourceRoot, then *at calls that do not
+ * follow a final link, O_NOFOLLOW), so nothing outside the source is ever reached.
  */
 export class PassthroughOperations implements Operations {
   private readonly files = new OpenFiles()
@@ -63,11 +63,11 @@ export class PassthroughOperations implements Operations {
   }
 
   async access(path: string, mode: number): Promise<void> {
-    this.source.withObject(path, (pinned) => sys(() => accessSync(pinned, mode)))
+    this.source.withObject(path, (object) => sys(() => accessSync(object, mode)))
   }
 
   async statfs(path: string): Promise<StatVfs> {
-    const s = this.source.withObject(path, (pinned) => sys(() => statfsSync(pinned)))
+    const s = this.source.withObject(path, (object) => sys(() => statfsSync(object)))
     return {
       bsize: s.bsize,
       frsize: s.bsize,
@@ -269,7 +269,7 @@ export class PassthroughOperations implements Operations {
 
   /** chmod of the object itself: through its O_PATH descriptor a symlink is not followed (Linux answers EOPNOTSUPP). */
   private setMode(path: string, mode: number): void {
-    this.source.withObject(path, (pinned) => sys(() => chmodSync(pinned, mode & PERMISSIONS)))
+    this.source.withObject(path, (object) => sys(() => chmodSync(object, mode & PERMISSIONS)))
   }
 
   private assertWritable(): void {

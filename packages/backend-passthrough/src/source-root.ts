@@ -71,7 +71,7 @@ export class SourceRoot {
    * Runs `use` with /proc/self/fd/N for the object at `path` itself, a symlink as the link: calls
    * that follow symlinks and have no *at form in Node (chmod, access, statfs) act on that very inode.
    */
-  withObject<T>(path: string, use: (pinned: string) => T): T {
+  withObject<T>(path: string, use: (object: string) => T): T {
     return this.withOpen(relative(path), O_PATH | O_NOFOLLOW, (fd) => use(procPath(fd)))
   }
 

@@ -144,7 +144,7 @@ describe('metadata passes through', () => {
     expect((await ops.getxattr('/', 'user.root')).toString()).toBe('r')
   })
 
-  it('access checks through the pinned object', async () => {
+  it('access checks the object itself', async () => {
     const box = sandbox()
     writeFileSync(join(box.source, 'file'), 'x')
     const ops = await passthrough(box)
