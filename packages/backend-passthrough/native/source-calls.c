@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -55,14 +54,29 @@ static int get_path(napi_env env, napi_value value, char *out) {
   return length < PATH_BYTES - 1 ? 0 : -ENAMETOOLONG;
 }
 
+// Reads the (dirFd, name) pair most calls start with: 0, a negative errno for the name
+// (ENAMETOOLONG), or 1 when dirFd is no number (a TypeError is pending then).
+static int get_entry(napi_env env, const napi_value *argv, int64_t *dir, char *name) {
+  if (get_int(env, argv[0], dir)) {
+    bad_arguments(env);
+    return 1;
+  }
+  return get_path(env, argv[1], name);
+}
+
+// What a call answers when get_entry failed: nothing (the TypeError) or the negative errno.
+static napi_value refused(napi_env env, int bad) {
+  return bad > 0 ? NULL : number(env, bad);
+}
+
 // openBeneath(rootFd, path, flags, mode) -> fd | -errno
 static napi_value open_beneath(napi_env env, napi_callback_info info) {
   ARGS(4);
   int64_t root, flags, mode;
   char path[PATH_BYTES];
-  if (get_int(env, argv[0], &root) || get_int(env, argv[2], &flags) || get_int(env, argv[3], &mode)) return bad_arguments(env);
-  int bad = get_path(env, argv[1], path);
-  if (bad) return number(env, bad);
+  int bad = get_entry(env, argv, &root, path);
+  if (bad) return refused(env, bad);
+  if (get_int(env, argv[2], &flags) || get_int(env, argv[3], &mode)) return bad_arguments(env);
   // openat2 refuses bits open(2) ignores, such as the kernel's __FMODE_EXEC in an exec's open.
   const int64_t valid = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | FASYNC |
                         O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
@@ -79,15 +93,14 @@ static napi_value stat_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t dir;
   char name[PATH_BYTES];
+  int bad = get_entry(env, argv, &dir, name);
+  if (bad) return refused(env, bad);
   double *out;
   size_t length;
   napi_typedarray_type type;
-  if (get_int(env, argv[0], &dir) ||
-      napi_get_typedarray_info(env, argv[2], &type, &length, (void **)&out, NULL, NULL) != napi_ok ||
-      type != napi_float64_array || length < STAT_FIELDS)
+  if (napi_get_typedarray_info(env, argv[2], &type, &length, (void **)&out, NULL, NULL) != napi_ok || type != napi_float64_array ||
+      length < STAT_FIELDS)
     return bad_arguments(env);
-  int bad = get_path(env, argv[1], name);
-  if (bad) return number(env, bad);
   struct stat s;
   if (fstatat((int)dir, name, &s, AT_SYMLINK_NOFOLLOW | (name[0] ? 0 : AT_EMPTY_PATH)) != 0) return number(env, -errno);
   double fields[STAT_FIELDS] = {
@@ -103,32 +116,23 @@ static napi_value unlink_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t dir, flags;
   char name[PATH_BYTES];
-  if (get_int(env, argv[0], &dir) || get_int(env, argv[2], &flags)) return bad_arguments(env);
-  int bad = get_path(env, argv[1], name);
-  return bad ? number(env, bad) : outcome(env, unlinkat((int)dir, name, (int)flags));
+  int bad = get_entry(env, argv, &dir, name);
+  if (bad) return refused(env, bad);
+  if (get_int(env, argv[2], &flags)) return bad_arguments(env);
+  return outcome(env, unlinkat((int)dir, name, (int)flags));
 }
 
-// mknodAt(dirFd, name, mode, major, minor) -> 0 | -errno; also makes directories (S_IFDIR).
+// mknodAt(dirFd, name, mode, rdev) -> 0 | -errno; also makes directories (S_IFDIR). rdev is the
+// kernel's 32-bit encoding, the one FUSE passes and mknod(2) takes.
 static napi_value mknod_at(napi_env env, napi_callback_info info) {
-  ARGS(5);
-  int64_t dir, mode, major_, minor_;
+  ARGS(4);
+  int64_t dir, mode, rdev;
   char name[PATH_BYTES];
-  if (get_int(env, argv[0], &dir) || get_int(env, argv[2], &mode) || get_int(env, argv[3], &major_) || get_int(env, argv[4], &minor_))
-    return bad_arguments(env);
-  int bad = get_path(env, argv[1], name);
-  if (bad) return number(env, bad);
+  int bad = get_entry(env, argv, &dir, name);
+  if (bad) return refused(env, bad);
+  if (get_int(env, argv[2], &mode) || get_int(env, argv[3], &rdev)) return bad_arguments(env);
   if ((mode & S_IFMT) == S_IFDIR) return outcome(env, mkdirat((int)dir, name, (mode_t)mode & 07777));
-  return outcome(env, mknodat((int)dir, name, (mode_t)mode, makedev((unsigned)major_, (unsigned)minor_)));
-}
-
-// Reads fromDir, fromName, toDir, toName from argv; 0 or -errno (bad arguments: thrown, 1).
-static int two_names(napi_env env, napi_value *argv, int64_t *from_dir, char *from, int64_t *to_dir, char *to) {
-  if (get_int(env, argv[0], from_dir) || get_int(env, argv[2], to_dir)) {
-    bad_arguments(env);
-    return 1;
-  }
-  int bad = get_path(env, argv[1], from);
-  return bad ? bad : get_path(env, argv[3], to);
+  return outcome(env, mknodat((int)dir, name, (mode_t)mode, (dev_t)rdev));
 }
 
 // renameAt(fromDir, fromName, toDir, toName, flags) -> 0 | -errno (renameat2 flags)
@@ -136,9 +140,10 @@ static napi_value rename_at(napi_env env, napi_callback_info info) {
   ARGS(5);
   int64_t from_dir, to_dir, flags;
   char from[PATH_BYTES], to[PATH_BYTES];
+  int bad = get_entry(env, argv, &from_dir, from);
+  if (!bad) bad = get_entry(env, argv + 2, &to_dir, to);
+  if (bad) return refused(env, bad);
   if (get_int(env, argv[4], &flags)) return bad_arguments(env);
-  int bad = two_names(env, argv, &from_dir, from, &to_dir, to);
-  if (bad) return bad > 0 ? NULL : number(env, bad);
   return outcome(env, renameat2((int)from_dir, from, (int)to_dir, to, (unsigned)flags));
 }
 
@@ -147,9 +152,9 @@ static napi_value link_at(napi_env env, napi_callback_info info) {
   ARGS(4);
   int64_t from_dir, to_dir;
   char from[PATH_BYTES], to[PATH_BYTES];
-  int bad = two_names(env, argv, &from_dir, from, &to_dir, to);
-  if (bad) return bad > 0 ? NULL : number(env, bad);
-  return outcome(env, linkat((int)from_dir, from, (int)to_dir, to, 0));
+  int bad = get_entry(env, argv, &from_dir, from);
+  if (!bad) bad = get_entry(env, argv + 2, &to_dir, to);
+  return bad ? refused(env, bad) : outcome(env, linkat((int)from_dir, from, (int)to_dir, to, 0));
 }
 
 // symlinkAt(target, dirFd, name) -> 0 | -errno
@@ -157,10 +162,9 @@ static napi_value symlink_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t dir;
   char target[PATH_BYTES], name[PATH_BYTES];
-  if (get_int(env, argv[1], &dir)) return bad_arguments(env);
-  int bad = get_path(env, argv[0], target);
-  if (!bad) bad = get_path(env, argv[2], name);
-  return bad ? number(env, bad) : outcome(env, symlinkat(target, (int)dir, name));
+  int bad = get_entry(env, argv + 1, &dir, name);
+  if (!bad) bad = get_path(env, argv[0], target);
+  return bad ? refused(env, bad) : outcome(env, symlinkat(target, (int)dir, name));
 }
 
 // readlinkAt(dirFd, name) -> string | -errno
@@ -168,9 +172,8 @@ static napi_value readlink_at(napi_env env, napi_callback_info info) {
   ARGS(2);
   int64_t dir;
   char name[PATH_BYTES], target[PATH_BYTES];
-  if (get_int(env, argv[0], &dir)) return bad_arguments(env);
-  int bad = get_path(env, argv[1], name);
-  if (bad) return number(env, bad);
+  int bad = get_entry(env, argv, &dir, name);
+  if (bad) return refused(env, bad);
   ssize_t length = readlinkat((int)dir, name, target, sizeof target);
   if (length < 0) return number(env, -errno);
   if ((size_t)length == sizeof target) return number(env, -ENAMETOOLONG);
@@ -184,9 +187,9 @@ static napi_value chown_at(napi_env env, napi_callback_info info) {
   ARGS(4);
   int64_t dir, uid, gid;
   char name[PATH_BYTES];
-  if (get_int(env, argv[0], &dir) || get_int(env, argv[2], &uid) || get_int(env, argv[3], &gid)) return bad_arguments(env);
-  int bad = get_path(env, argv[1], name);
-  if (bad) return number(env, bad);
+  int bad = get_entry(env, argv, &dir, name);
+  if (bad) return refused(env, bad);
+  if (get_int(env, argv[2], &uid) || get_int(env, argv[3], &gid)) return bad_arguments(env);
   return outcome(env, fchownat((int)dir, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW));
 }
 
@@ -196,11 +199,10 @@ static napi_value utimens_at(napi_env env, napi_callback_info info) {
   ARGS(6);
   int64_t dir, v[4];
   char name[PATH_BYTES];
-  if (get_int(env, argv[0], &dir)) return bad_arguments(env);
+  int bad = get_entry(env, argv, &dir, name);
+  if (bad) return refused(env, bad);
   for (int i = 0; i < 4; i++)
     if (get_int(env, argv[2 + i], &v[i])) return bad_arguments(env);
-  int bad = get_path(env, argv[1], name);
-  if (bad) return number(env, bad);
   struct timespec times[2] = {
       {.tv_sec = v[0], .tv_nsec = v[1] < 0 ? UTIME_OMIT : v[1]},
       {.tv_sec = v[2], .tv_nsec = v[3] < 0 ? UTIME_OMIT : v[3]},
@@ -276,11 +278,11 @@ static napi_value read_directory(napi_env env, napi_callback_info info) {
 
 // Extended attributes of `name` in dirFd, through /proc/self/fd/<dirFd>/<name> with the l*xattr
 // calls: the directory's link is followed (to the directory itself), the final name never is.
-static int entry_path(napi_env env, napi_value dir_value, napi_value name_value, char *out) {
+// Returns what get_entry does.
+static int entry_path(napi_env env, const napi_value *argv, char *out) {
   int64_t dir;
   char name[PATH_BYTES];
-  if (get_int(env, dir_value, &dir)) return -EINVAL;
-  int bad = get_path(env, name_value, name);
+  int bad = get_entry(env, argv, &dir, name);
   if (bad) return bad;
   int length = snprintf(out, PATH_BYTES, "/proc/self/fd/%lld/%s", (long long)dir, name);
   return length < PATH_BYTES ? 0 : -ENAMETOOLONG;
@@ -290,9 +292,9 @@ static int entry_path(napi_env env, napi_value dir_value, napi_value name_value,
 // listxattrAt(dirFd, name) -> Buffer of NUL-terminated names | -errno
 static napi_value read_xattr(napi_env env, napi_value *argv, int list) {
   char path[PATH_BYTES], attribute[PATH_BYTES] = "";
-  int bad = entry_path(env, argv[0], argv[1], path);
+  int bad = entry_path(env, argv, path);
   if (!bad && !list) bad = get_path(env, argv[2], attribute);
-  if (bad) return number(env, bad);
+  if (bad) return refused(env, bad);
   // The value can grow between asking its size and reading it: ask again then.
   for (int attempt = 0; attempt < 8; attempt++) {
     ssize_t size = list ? llistxattr(path, NULL, 0) : lgetxattr(path, attribute, NULL, 0);
@@ -332,18 +334,18 @@ static napi_value setxattr_at(napi_env env, napi_callback_info info) {
   size_t size;
   int64_t flags;
   if (napi_get_buffer_info(env, argv[3], &value, &size) != napi_ok || get_int(env, argv[4], &flags)) return bad_arguments(env);
-  int bad = entry_path(env, argv[0], argv[1], path);
+  int bad = entry_path(env, argv, path);
   if (!bad) bad = get_path(env, argv[2], attribute);
-  return bad ? number(env, bad) : outcome(env, lsetxattr(path, attribute, value, size, (int)flags));
+  return bad ? refused(env, bad) : outcome(env, lsetxattr(path, attribute, value, size, (int)flags));
 }
 
 // removexattrAt(dirFd, name, attribute) -> 0 | -errno
 static napi_value removexattr_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   char path[PATH_BYTES], attribute[PATH_BYTES];
-  int bad = entry_path(env, argv[0], argv[1], path);
+  int bad = entry_path(env, argv, path);
   if (!bad) bad = get_path(env, argv[2], attribute);
-  return bad ? number(env, bad) : outcome(env, lremovexattr(path, attribute));
+  return bad ? refused(env, bad) : outcome(env, lremovexattr(path, attribute));
 }
 
 static napi_value init(napi_env env, napi_value exports) {

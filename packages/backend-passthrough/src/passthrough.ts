@@ -205,12 +205,12 @@ export class PassthroughOperations implements Operations {
     this.assertWritable()
     // A mode without a type makes a regular file, as mknod(2) does.
     const typed = mode & FileType.S_IFMT ? mode : mode | FileType.S_IFREG
-    this.make(path, typed, (rdev >>> 8) & 0xfff, (rdev & 0xff) | ((rdev >>> 12) & 0xfff00))
+    this.make(path, typed, rdev)
   }
 
   async mkdir(path: string, mode: number): Promise<void> {
     this.assertWritable()
-    this.make(path, FileType.S_IFDIR | (mode & PERMISSIONS), 0, 0)
+    this.make(path, FileType.S_IFDIR | (mode & PERMISSIONS), 0)
   }
 
   async rmdir(path: string): Promise<void> {
@@ -262,8 +262,8 @@ export class PassthroughOperations implements Operations {
   }
 
   /** mknodat/mkdirat with exactly `mode`: they apply this process's umask on top of the caller's. */
-  private make(path: string, mode: number, major: number, minor: number): void {
-    this.source.withEntry(path, (dir, name) => check(calls.mknodAt(dir, name, mode, major, minor)))
+  private make(path: string, mode: number, rdev: number): void {
+    this.source.withEntry(path, (dir, name) => check(calls.mknodAt(dir, name, mode, rdev)))
     if (mode & this.processUmask) this.setMode(path, mode)
   }
 

@@ -6,7 +6,8 @@ interface SourceCalls {
   openBeneath(rootFd: number, path: string, flags: number, mode: number): number
   statAt(dirFd: number, name: string, out: Float64Array): number
   unlinkAt(dirFd: number, name: string, flags: number): number
-  mknodAt(dirFd: number, name: string, mode: number, major: number, minor: number): number
+  /** `rdev` in the kernel's 32-bit encoding, as FUSE passes it. */
+  mknodAt(dirFd: number, name: string, mode: number, rdev: number): number
   renameAt(fromDir: number, fromName: string, toDir: number, toName: string, flags: number): number
   linkAt(fromDir: number, fromName: string, toDir: number, toName: string): number
   symlinkAt(target: string, dirFd: number, name: string): number
