@@ -251,10 +251,8 @@ export class KernelSession {
         const id = this.nodes.lookup(nodeid, name)
         encodeEntry(reply, OUT, id, stat, this.options.entryTimeout, this.options.attrTimeout)
         if (this.options.autoCache) this.openedVersion.set(id, version(stat))
-        this.opening(id, fh)
-        const direct = (req.readUInt32LE(IN) & OpenFlags.O_DIRECT) !== 0
-        const backingId = this.backing.attach(id, fh, direct)
-        encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, fh, this.openFlags(backingId, direct), backingId)
+        const { flags, backingId } = this.openedHandle(id, fh, req.readUInt32LE(IN))
+        encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, fh, flags, backingId)
         return reply
       }
       case Opcode.OPENDIR: {
@@ -358,32 +356,31 @@ export class KernelSession {
     return truncateReply(reply, used)
   }
 
-  private async opened(unique: number, nodeid: number, path: string, fh: number, openFlags: number): Promise<Buffer> {
-    const direct = (openFlags & OpenFlags.O_DIRECT) !== 0
-    const backingId = this.backing.attach(nodeid, fh, direct)
-    let flags = this.openFlags(backingId, direct)
+  private async opened(unique: number, nodeid: number, path: string, fh: number, requestFlags: number): Promise<Buffer> {
+    const opened = this.openedHandle(nodeid, fh, requestFlags)
     // A passthrough file's pages are the backing file's own: nothing of ours to keep or drop.
-    if (this.options.autoCache && backingId === undefined) {
+    if (this.options.autoCache && opened.backingId === undefined) {
       // Keep the pages only when size and mtime are what they were at the last open.
       const current = version(await this.stat(path, fh))
-      if (this.openedVersion.get(nodeid) === current) flags |= FOPEN_KEEP_CACHE
+      if (this.openedVersion.get(nodeid) === current) opened.flags |= FOPEN_KEEP_CACHE
       this.openedVersion.set(nodeid, current)
     }
-    this.opening(nodeid, fh)
     const reply = replyBuffer(unique, OPEN_OUT_SIZE)
-    encodeOpenOut(reply, OUT, fh, flags, backingId)
+    encodeOpenOut(reply, OUT, fh, opened.flags, opened.backingId)
     return reply
   }
 
   /**
-   * A handle's open flags: the kernel's own I/O on the backing file; or, for O_DIRECT, every read
-   * and write sent to the backend (which serves them from the source's page cache, as bindfs does);
-   * or our page-cache policy.
+   * Registers a handle just opened or created, with its open flags: the kernel's own I/O on the
+   * backing file (FUSE passthrough); or, for O_DIRECT, every read and write sent to the backend
+   * (which serves them from the source's page cache, as bindfs does); or our page-cache policy.
    */
-  private openFlags(backingId: number | undefined, direct: boolean): number {
-    if (backingId !== undefined) return FOPEN_PASSTHROUGH
-    if (direct) return FOPEN_DIRECT_IO
-    return this.options.kernelCache ? FOPEN_KEEP_CACHE : 0
+  private openedHandle(nodeid: number, fh: number, requestFlags: number): { flags: number; backingId: number | undefined } {
+    this.opening(nodeid, fh)
+    const direct = (requestFlags & OpenFlags.O_DIRECT) !== 0
+    const backingId = this.backing.attach(nodeid, fh, direct)
+    if (backingId !== undefined) return { flags: FOPEN_PASSTHROUGH, backingId }
+    return { flags: direct ? FOPEN_DIRECT_IO : this.options.kernelCache ? FOPEN_KEEP_CACHE : 0, backingId }
   }
 
   private opening(nodeid: number, fh: number): void {

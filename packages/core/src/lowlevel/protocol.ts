@@ -46,10 +46,7 @@ export const Opcode = {
 /** INIT flags. */
 export const InitFlag = {
   ASYNC_READ: 1 << 0,
-  ATOMIC_O_TRUNC: 1 << 3,
   BIG_WRITES: 1 << 5,
-  DONT_MASK: 1 << 6,
-  AUTO_INVAL_DATA: 1 << 12,
   DO_READDIRPLUS: 1 << 13,
   READDIRPLUS_AUTO: 1 << 14,
   MAX_PAGES: 1 << 22,
