@@ -81,7 +81,12 @@ export function resolveMountOptions(...layers: Array<Partial<MountOptions> | und
  */
 function autoDriver(o: MountOptions): MountOptions['driver'] {
   const root = process.geteuid?.() === 0
-  return root && o.fuseOptions.every((raw) => raw === 'nonempty') ? 'lowlevel' : 'fuse-native'
+  return root && libfuseOnly(o.fuseOptions).length === 0 ? 'lowlevel' : 'fuse-native'
+}
+
+/** The raw options only libfuse understands: the low-level driver takes `nonempty` alone. */
+function libfuseOnly(fuseOptions: readonly string[]): string[] {
+  return fuseOptions.filter((raw) => raw !== 'nonempty')
 }
 
 function validate(o: MountOptions): void {
@@ -103,7 +108,7 @@ function validate(o: MountOptions): void {
     if (!/^[\w.-]+(=[^,\s]*)?$/.test(raw)) throw invalid(`"${raw}" is not a FUSE option (name or name=value)`)
   }
   // The low-level driver is not libfuse: it would silently ignore libfuse's options.
-  const ignored = o.driver === 'lowlevel' ? o.fuseOptions.filter((raw) => raw !== 'nonempty') : []
+  const ignored = o.driver === 'lowlevel' ? libfuseOnly(o.fuseOptions) : []
   if (ignored.length > 0) throw invalid(`the lowlevel driver takes no raw FUSE options (got ${ignored.join(',')}); use the mount flags`)
   if (fuseOptionList(o).join(',').length > MAX_OPTION_STRING) throw invalid('the FUSE option string is too long')
 }
