@@ -95,20 +95,17 @@ export class PassthroughOperations implements Operations {
         { name: '..', ino: parent?.ino, type: parent && parent.mode & FileType.S_IFMT },
       ]
       for (let i = 0; i < names.length; i++) {
-        const name = names[i]!
-        if (!withStats) {
-          entries.push({ name, ino: inos[i]!, type: types[i]! << 12 })
-          continue
+        const entry: DirEntry = { name: names[i]!, ino: inos[i]!, type: types[i]! << 12 }
+        if (withStats) {
+          // Gone since the listing: left out. Not stat-able: listed with what getdents gave.
+          try {
+            entry.stat = statAt(dir, entry.name, this.view)
+            if (entry.stat === undefined) continue
+          } catch {
+            // keep the entry without stats
+          }
         }
-        // Gone since the listing: left out. Not stat-able: listed with what getdents gave.
-        let stat: Stat | undefined
-        try {
-          stat = statAt(dir, name, this.view)
-          if (stat === undefined) continue
-        } catch {
-          stat = undefined
-        }
-        entries.push({ name, ino: inos[i]!, type: types[i]! << 12, stat })
+        entries.push(entry)
       }
       return entries
     })
