@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // fusekit benchmarks (not tests): each backend side by side with bindfs and a non-FUSE baseline,
 // in one run. As root: node bench/run.mjs memory|passthrough|all [options]; see bench/README.md.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -163,7 +163,7 @@ function environment() {
   const machine = machineInfo()
   return {
     ...machine,
-    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (${driverOf(settings.fusekitArgs)} driver; fuse-native over ${libfuseOf(fuseNative)})`,
+    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (${driverOf(settings.fusekitArgs)} driver, ${hotLoopOf(settings.fusekitArgs)}; fuse-native over ${libfuseOf(fuseNative)})`,
     bindfs: `${version('bindfs', ['--version'])} over ${libfuseOf(version('sh', ['-c', 'command -v bindfs']))}${settings.bindfsFlags.length ? ', --multithreaded' : ', single-threaded (its default)'}`,
     fio: version('fio', ['--version']),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`,
@@ -174,6 +174,20 @@ function environment() {
 function driverOf(fusekitArgs) {
   const driver = fusekitArgs.join(' ').match(/--driver[= ](\S+)/)?.[1] ?? 'auto'
   return core.resolveMountOptions({ driver }).driver
+}
+
+/** How the fusekit mounts keep wake-ups fast (core/src/hot-loop.ts): the window, and the way root gets. */
+function hotLoopOf(fusekitArgs) {
+  const given = fusekitArgs.join(' ').match(/--hot-loop-ms[= ](\S+)/)?.[1]
+  const ms = core.resolveMountOptions(given === undefined ? {} : { hotLoopMs: Number(given) }).hotLoopMs
+  if (ms <= 0) return 'hot loop off'
+  let way = 'CPU latency request'
+  try {
+    accessSync('/dev/cpu_dma_latency', constants.W_OK)
+  } catch {
+    way = 'event-loop polling'
+  }
+  return `hot loop ${ms} ms: ${way}`
 }
 
 function parseCommandLine(config) {

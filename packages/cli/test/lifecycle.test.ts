@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, readFile, readdir, rm, rmdir } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, readlink, rm, rmdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -19,6 +19,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(project, { recursive: true, force: true })
 })
+
+/** What a process has open, by path. */
+async function openFiles(pid: number): Promise<string[]> {
+  const fds = await readdir(`/proc/${pid}/fd`)
+  return Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')))
+}
 
 const hello = (args: string[] = [], mountpoint?: string) => startMount({ backend: 'hello', args, cwd: project, mountpoint })
 
@@ -133,6 +139,24 @@ describe('fusekit mount lifecycle', () => {
     expect(mount.output()).toMatch(/fusekit debug: getattr\("\/hello"\) -> \{mode: 0o100444, size: 6\} \[\d+ µs\]/)
     expect(mount.output()).toMatch(/fusekit debug: read\("\/hello", 0, <\d+ bytes>, 0\) -> 6 \[\d+ µs\]/)
     expect(mount.output()).toMatch(/fusekit debug: getattr\("\/missing"\) -> ENOENT \[\d+ µs\]/)
+  })
+
+  it('as root, keeps idle CPUs polling while requests flow (a 0 µs request on /dev/cpu_dma_latency)', async () => {
+    const mount = await hello(['--debug', '--hot-loop-ms', '5000'])
+    await readdir(mount.dir)
+    expect(mount.output()).toContain('fusekit debug: hot loop: cpu-latency, 5000 ms after each request')
+    expect(await openFiles(mount.pid)).toContain('/dev/cpu_dma_latency')
+    // The system's target is the smallest value any holder asks for; ours is 0.
+    expect((await readFile('/dev/cpu_dma_latency')).readInt32LE(0)).toBe(0)
+    expect(await mount.stop(), mount.output()).toBe(0)
+  })
+
+  it('with --hot-loop-ms 0, leaves the CPUs alone', async () => {
+    const mount = await hello(['--debug', '--hot-loop-ms', '0'])
+    await readdir(mount.dir)
+    expect(mount.output()).toContain('fusekit debug: hot loop: off, 0 ms after each request')
+    expect(await openFiles(mount.pid)).not.toContain('/dev/cpu_dma_latency')
+    expect(await mount.stop(), mount.output()).toBe(0)
   })
 
   it('masks secret option values in what the backend logs', async () => {

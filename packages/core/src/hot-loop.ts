@@ -1,26 +1,77 @@
+import { openCpuLatency, type CpuLatency } from './cpu-latency.js'
+
+/** How request wake-ups are kept cheap: see HotLoop. */
+export type HotLoopMode = 'cpu-latency' | 'event-loop' | 'off'
+
 /**
- * Keeps the event loop polling for a short while after each request.
+ * Keeps request wake-ups cheap for `windowMs` after each request, and costs nothing once the
+ * mount is idle.
  *
- * Each FUSE request wakes the JS thread through a uv_async handle; waking a sleeping loop costs
- * more than the request itself. While requests keep coming, a setImmediate chain makes libuv
- * poll with a zero timeout, so the next request is picked up at once. After `windowMs` without
- * a request the chain stops and the loop sleeps again: no CPU is spent while the mount is idle.
+ * Every request wakes two threads: ours, to serve it, and the caller's, to take the reply. Waking
+ * a CPU that went to sleep costs more than the request itself (tens of µs on a VM whose idle
+ * vCPUs halt). While requests keep coming:
+ * - as root, a CPU latency request (see openCpuLatency) makes idle CPUs poll instead of
+ *   sleeping: both wake-ups get cheap, and the kernel stays free to run us on the caller's CPU;
+ * - otherwise the event loop polls itself: a setImmediate chain makes libuv poll with a zero
+ *   timeout. That spares our wake-up only, and keeps one CPU busy.
  */
 export class HotLoop {
   private lastRequest = 0
-  private spinning = false
-  private readonly spin = () => {
-    if (performance.now() - this.lastRequest < this.windowMs) setImmediate(this.spin)
-    else this.spinning = false
+  private active = false
+  private cpuLatency: CpuLatency | undefined
+
+  constructor(
+    private readonly windowMs: number,
+    openLatency: () => CpuLatency | undefined = openCpuLatency,
+  ) {
+    this.cpuLatency = windowMs > 0 ? openLatency() : undefined
   }
 
-  constructor(private readonly windowMs: number) {}
+  get mode(): HotLoopMode {
+    return this.windowMs <= 0 ? 'off' : this.cpuLatency ? 'cpu-latency' : 'event-loop'
+  }
 
   touch(): void {
     if (this.windowMs <= 0) return
     this.lastRequest = performance.now()
-    if (this.spinning) return
-    this.spinning = true
-    setImmediate(this.spin)
+    if (this.active) return
+    this.active = true
+    if (this.cpuLatency && this.switchLatency('hold')) setTimeout(this.cool, this.windowMs).unref()
+    else setImmediate(this.spin)
+  }
+
+  close(): void {
+    this.cpuLatency?.close()
+  }
+
+  private idleFor(): number {
+    return performance.now() - this.lastRequest
+  }
+
+  private readonly spin = () => {
+    if (this.idleFor() < this.windowMs) setImmediate(this.spin)
+    else this.active = false
+  }
+
+  private readonly cool = () => {
+    const idle = this.idleFor()
+    if (idle < this.windowMs) {
+      setTimeout(this.cool, this.windowMs - idle).unref()
+      return
+    }
+    this.active = false
+    this.switchLatency('release')
+  }
+
+  /** False if the device refused (it never should): the event loop polls from then on. */
+  private switchLatency(to: 'hold' | 'release'): boolean {
+    try {
+      this.cpuLatency?.[to]()
+      return true
+    } catch {
+      this.cpuLatency?.close()
+      this.cpuLatency = undefined
+      return false
+    }
   }
 }

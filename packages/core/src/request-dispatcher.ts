@@ -35,6 +35,7 @@ export class RequestDispatcher implements RequestHandler {
     @inject(MOUNT_OPTIONS) private readonly options: MountOptions,
   ) {
     this.hotLoop = new HotLoop(options.hotLoopMs)
+    logger.debug(`hot loop: ${this.hotLoop.mode}, ${options.hotLoopMs} ms after each request`)
     this.timeoutMs = options.opTimeout * 1000
     if (this.timeoutMs > 0) {
       // One sweep for all requests rather than a timer per request: timers are not free.
@@ -82,6 +83,7 @@ export class RequestDispatcher implements RequestHandler {
   /** Answers every request still in flight (the mount is going away). */
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper)
+    this.hotLoop.close()
     for (const [id, entry] of this.pending) {
       this.pending.delete(id)
       this.safeReply(entry.reply, Errno.ENOTCONN)

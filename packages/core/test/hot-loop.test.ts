@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, expect, it, vi } from 'vitest'
+import type { CpuLatency } from '../src/cpu-latency.js'
+import { HotLoop } from '../src/hot-loop.js'
+
+/** A CPU latency request that records what it is asked (the real one is a root-only device). */
+function recordingLatency(failOn?: 'hold' | 'release') {
+  const calls: string[] = []
+  const record = (call: string) => () => {
+    calls.push(call)
+    if (call === failOn) throw new Error(`${call} refused`)
+  }
+  const latency: CpuLatency = { hold: record('hold'), release: record('release'), close: record('close') }
+  return { calls, latency }
+}
+
+describe('HotLoop', () => {
+  it('holds the CPU latency request once per burst and releases it after the window without requests', async () => {
+    const { calls, latency } = recordingLatency()
+    const loop = new HotLoop(30, () => latency)
+    expect(loop.mode).toBe('cpu-latency')
+    for (let i = 0; i < 5; i++) {
+      loop.touch()
+      await sleep(10)
+    }
+    expect(calls).toEqual(['hold'])
+    await sleep(80)
+    expect(calls).toEqual(['hold', 'release'])
+    loop.touch()
+    expect(calls).toEqual(['hold', 'release', 'hold'])
+    loop.close()
+    expect(calls.at(-1)).toBe('close')
+  })
+
+  it('polls the event loop when no CPU latency request can be made, and stops after the window', async () => {
+    const immediate = vi.spyOn(globalThis, 'setImmediate')
+    try {
+      const loop = new HotLoop(30, () => undefined)
+      expect(loop.mode).toBe('event-loop')
+      loop.touch()
+      await sleep(15)
+      const during = immediate.mock.calls.length
+      await sleep(60)
+      const after = immediate.mock.calls.length
+      await sleep(30)
+      expect(during).toBeGreaterThan(10)
+      expect(after).toBeGreaterThan(during)
+      expect(immediate.mock.calls.length).toBe(after)
+    } finally {
+      immediate.mockRestore()
+    }
+  })
+
+  it('does nothing with a window of 0 and never opens the device', () => {
+    let opened = false
+    const loop = new HotLoop(0, () => {
+      opened = true
+      return recordingLatency().latency
+    })
+    loop.touch()
+    expect(loop.mode).toBe('off')
+    expect(opened).toBe(false)
+  })
+
+  it('falls back to polling the event loop when the device refuses a hold', () => {
+    const { calls, latency } = recordingLatency('hold')
+    const loop = new HotLoop(30, () => latency)
+    loop.touch()
+    expect(calls).toEqual(['hold', 'close'])
+    expect(loop.mode).toBe('event-loop')
+  })
+})
