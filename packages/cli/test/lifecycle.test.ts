@@ -151,13 +151,15 @@ describe('fusekit mount lifecycle', () => {
     expect(await mount.stop(), mount.output()).toBe(0)
   })
 
-  it('with --hot-loop-ms 0, leaves the CPUs alone', async () => {
-    const mount = await hello(['--debug', '--hot-loop-ms', '0'])
-    await readdir(mount.dir)
-    expect(mount.output()).toContain('fusekit debug: hot loop: off, 0 ms after each request')
-    expect(await openFiles(mount.pid)).not.toContain('/dev/cpu_dma_latency')
-    expect(await mount.stop(), mount.output()).toBe(0)
-  })
+  for (const [args, mode] of [[['--hot-loop-ms', '0'], 'off, 0 ms'], [['--hot-loop', 'event-loop'], 'event-loop, 2 ms']] as const) {
+    it(`with ${args.join(' ')}, makes no CPU latency request`, async () => {
+      const mount = await hello(['--debug', ...args])
+      await readdir(mount.dir)
+      expect(mount.output()).toContain(`fusekit debug: hot loop: ${mode} after each request`)
+      expect(await openFiles(mount.pid)).not.toContain('/dev/cpu_dma_latency')
+      expect(await mount.stop(), mount.output()).toBe(0)
+    })
+  }
 
   it('masks secret option values in what the backend logs', async () => {
     const mount = await hello(['--token', 'tok-0123456789'])

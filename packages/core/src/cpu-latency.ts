@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { FsError, mapErrno } from './errno.js'
 
 /** The kernel's PM QoS interface: while a descriptor holds a value, idle CPUs wake within it. */
 const DEVICE = '/dev/cpu_dma_latency'
@@ -26,15 +27,15 @@ export interface CpuLatency {
  * instead of halting, so waking the thread that serves a request (or the one waiting for its
  * reply) costs a reschedule rather than a CPU's wake-up from sleep. The request belongs to the
  * descriptor: it ends when the descriptor is closed, also when the process dies.
- * Undefined when the device cannot be opened (it needs root).
+ * Throws an FsError when the device cannot be opened (it needs root).
  */
-export function openCpuLatency(): CpuLatency | undefined {
+export function openCpuLatency(): CpuLatency {
   let fd: number
   try {
     fd = openSync(DEVICE, 'w')
-    writeSync(fd, RELAX)
-  } catch {
-    return undefined
+  } catch (error) {
+    const errno = mapErrno(error)?.errno ?? 'EIO'
+    throw new FsError(errno, `cannot open ${DEVICE} for writing (a CPU latency request needs root): ${(error as Error).message}`, { cause: error })
   }
   // Once closed, the number may name another file: nothing is written to it any more.
   let open = true

@@ -1,5 +1,7 @@
 import { openCpuLatency, type CpuLatency } from './cpu-latency.js'
 
+import type { MountOptions } from './mount-options.js'
+
 /** How request wake-ups are kept cheap: see HotLoop. */
 export type HotLoopMode = 'cpu-latency' | 'event-loop' | 'off'
 
@@ -10,10 +12,12 @@ export type HotLoopMode = 'cpu-latency' | 'event-loop' | 'off'
  * Every request wakes two threads: ours, to serve it, and the caller's, to take the reply. Waking
  * a CPU that went to sleep costs more than the request itself (tens of µs on a VM whose idle
  * vCPUs halt). While requests keep coming:
- * - as root, a CPU latency request (see openCpuLatency) makes idle CPUs poll instead of
- *   sleeping: both wake-ups get cheap, and the kernel stays free to run us on the caller's CPU;
- * - otherwise the event loop polls itself: a setImmediate chain makes libuv poll with a zero
- *   timeout. That spares our wake-up only, and keeps one CPU busy.
+ * - 'cpu-latency' (root): a CPU latency request (see openCpuLatency) makes idle CPUs poll
+ *   instead of sleeping: both wake-ups get cheap, and the kernel stays free to run us on the
+ *   caller's CPU. Every idle CPU of the machine polls while requests flow.
+ * - 'event-loop': a setImmediate chain makes libuv poll with a zero timeout. That spares our
+ *   wake-up only, and keeps one CPU busy.
+ * 'auto' takes the first where it is allowed.
  */
 export class HotLoop {
   private lastRequest = 0
@@ -22,9 +26,15 @@ export class HotLoop {
 
   constructor(
     private readonly windowMs: number,
-    openLatency: () => CpuLatency | undefined = openCpuLatency,
+    way: MountOptions['hotLoop'] = 'auto',
+    openLatency: () => CpuLatency = openCpuLatency,
   ) {
-    this.cpuLatency = windowMs > 0 ? openLatency() : undefined
+    if (windowMs <= 0 || way === 'event-loop') return
+    try {
+      this.cpuLatency = openLatency()
+    } catch (error) {
+      if (way === 'cpu-latency') throw error // asked for by name: say why not
+    }
   }
 
   get mode(): HotLoopMode {

@@ -25,8 +25,13 @@ export interface MountOptions {
   maxWrite: number
   /** Seconds an operation may take before the kernel gets ETIMEDOUT; 0 disables the limit. */
   opTimeout: number
-  /** Milliseconds the event loop keeps polling after a request, to answer the next one fast. */
+  /** Milliseconds after a request during which wake-ups are kept fast (0: never). */
   hotLoopMs: number
+  /**
+   * How (see HotLoop): 'cpu-latency' (idle CPUs poll; needs root), 'event-loop' (the JS thread
+   * polls), or 'auto': cpu-latency where it is allowed, else event-loop.
+   */
+  hotLoop: 'auto' | 'cpu-latency' | 'event-loop'
   /** Log every operation with its result and latency. */
   debug: boolean
   /** Raw FUSE options passed as they are (`-o name[=value]`). */
@@ -53,6 +58,7 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   maxWrite: 131072,
   opTimeout: 30,
   hotLoopMs: 2,
+  hotLoop: 'auto',
   debug: false,
   fuseOptions: [],
   driver: 'auto',
@@ -94,6 +100,7 @@ function validate(o: MountOptions): void {
   for (const key of ['attrTimeout', 'entryTimeout', 'negativeTimeout', 'opTimeout', 'hotLoopMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw invalid(`${key} must be a number >= 0, got ${o[key]}`)
   }
+  if (!['auto', 'cpu-latency', 'event-loop'].includes(o.hotLoop)) throw invalid(`hotLoop must be auto, cpu-latency or event-loop, got "${String(o.hotLoop)}"`)
   if (o.driver !== 'fuse-native' && o.driver !== 'lowlevel') throw invalid(`driver must be auto, fuse-native or lowlevel, got "${String(o.driver)}"`)
   // libfuse 2 caps writes at 128 KiB; the kernel takes up to 1 MiB (max_pages) from the low-level driver.
   const maxWrite = o.driver === 'lowlevel' ? 1048576 : 131072

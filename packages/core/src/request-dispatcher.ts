@@ -34,7 +34,7 @@ export class RequestDispatcher implements RequestHandler {
     @inject(LOGGER) private readonly logger: Logger,
     @inject(MOUNT_OPTIONS) private readonly options: MountOptions,
   ) {
-    this.hotLoop = new HotLoop(options.hotLoopMs)
+    this.hotLoop = new HotLoop(options.hotLoopMs, options.hotLoop)
     logger.debug(`hot loop: ${this.hotLoop.mode}, ${options.hotLoopMs} ms after each request`)
     this.timeoutMs = options.opTimeout * 1000
     if (this.timeoutMs > 0) {

@@ -1,7 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
 import type { CpuLatency } from '../src/cpu-latency.js'
+import { Errno, FsError } from '../src/errno.js'
 import { HotLoop } from '../src/hot-loop.js'
+
+const noDevice = () => {
+  throw new FsError('EACCES', 'cannot open /dev/cpu_dma_latency for writing')
+}
 
 /** A CPU latency request that records what it is asked (the real one is a root-only device). */
 function recordingLatency(failOn?: 'hold' | 'release') {
@@ -17,7 +22,7 @@ function recordingLatency(failOn?: 'hold' | 'release') {
 describe('HotLoop', () => {
   it('holds the CPU latency request once per burst and releases it after the window without requests', async () => {
     const { calls, latency } = recordingLatency()
-    const loop = new HotLoop(30, () => latency)
+    const loop = new HotLoop(30, 'auto', () => latency)
     expect(loop.mode).toBe('cpu-latency')
     for (let i = 0; i < 5; i++) {
       loop.touch()
@@ -35,7 +40,7 @@ describe('HotLoop', () => {
   it('polls the event loop when no CPU latency request can be made, and stops after the window', async () => {
     const immediate = vi.spyOn(globalThis, 'setImmediate')
     try {
-      const loop = new HotLoop(30, () => undefined)
+      const loop = new HotLoop(30, 'auto', noDevice)
       expect(loop.mode).toBe('event-loop')
       loop.touch()
       await sleep(15)
@@ -53,7 +58,7 @@ describe('HotLoop', () => {
 
   it('does nothing with a window of 0 and never opens the device', () => {
     let opened = false
-    const loop = new HotLoop(0, () => {
+    const loop = new HotLoop(0, 'auto', () => {
       opened = true
       return recordingLatency().latency
     })
@@ -62,9 +67,23 @@ describe('HotLoop', () => {
     expect(opened).toBe(false)
   })
 
+  it('polls the event loop without opening the device when told to', () => {
+    let opened = false
+    const loop = new HotLoop(30, 'event-loop', () => {
+      opened = true
+      return recordingLatency().latency
+    })
+    expect(loop.mode).toBe('event-loop')
+    expect(opened).toBe(false)
+  })
+
+  it('fails with the reason when a CPU latency request is asked for by name and cannot be made', () => {
+    expect(() => new HotLoop(30, 'cpu-latency', noDevice)).toThrow(expect.objectContaining({ errno: Errno.EACCES, message: expect.stringContaining('/dev/cpu_dma_latency') }))
+  })
+
   it('falls back to polling the event loop when the device refuses a hold', () => {
     const { calls, latency } = recordingLatency('hold')
-    const loop = new HotLoop(30, () => latency)
+    const loop = new HotLoop(30, 'auto', () => latency)
     loop.touch()
     expect(calls).toEqual(['hold', 'close'])
     expect(loop.mode).toBe('event-loop')

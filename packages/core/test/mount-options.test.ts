@@ -34,6 +34,7 @@ describe('resolveMountOptions', () => {
     [{ kernelCache: true, autoCache: true }, /exclude each other/],
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
     [{ driver: 'libfuse3' as never }, /driver must be auto, fuse-native or lowlevel/],
+    [{ hotLoop: 'spin' as never }, /hotLoop must be auto, cpu-latency or event-loop, got "spin"/],
     [{ driver: 'lowlevel' as const, maxWrite: 2 << 20 }, /maxWrite must be an integer from 4096 to 1048576/],
     [{ driver: 'lowlevel' as const, fuseOptions: ['nonempty', 'splice_read'] }, /lowlevel driver takes no raw FUSE options \(got splice_read\)/],
   ])('refuses %j with EINVAL', (layer, message) => {

@@ -22,7 +22,8 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
   { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072 with fuse-native, to 1048576 with lowlevel)' },
   { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: lowlevel (fusekit reads /dev/fuse itself; needs root), fuse-native (libfuse 2), or auto: lowlevel for root unless -o is given' },
-  { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'Milliseconds after a request during which wake-ups are kept fast: as root, idle CPUs poll (a CPU latency request); otherwise the event loop polls (0: off)' },
+  { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'Milliseconds after a request during which wake-ups are kept fast (0: off)' },
+  { key: 'hotLoop', name: 'hot-loop', kind: 'text', description: 'How: cpu-latency (idle CPUs poll while requests flow; needs root), event-loop (the mount process polls), or auto: cpu-latency where allowed' },
 ]
 
 /** The mount flags every backend accepts, with the defaults that apply to it. */
