@@ -181,12 +181,14 @@ function hotLoopOf(fusekitArgs) {
   const given = fusekitArgs.join(' ').match(/--hot-loop-ms[= ](\S+)/)?.[1]
   const ms = core.resolveMountOptions(given === undefined ? {} : { hotLoopMs: Number(given) }).hotLoopMs
   if (ms <= 0) return 'hot loop off'
-  let way = 'CPU latency request'
+  const chosen = fusekitArgs.join(' ').match(/--hot-loop[= ](auto|cpu-latency|event-loop)\b/)?.[1] ?? 'auto'
+  let allowed = true
   try {
     accessSync('/dev/cpu_dma_latency', constants.W_OK)
   } catch {
-    way = 'event-loop polling'
+    allowed = false
   }
+  const way = chosen === 'event-loop' || (chosen === 'auto' && !allowed) ? 'event-loop polling' : 'CPU latency request'
   return `hot loop ${ms} ms: ${way}`
 }
 
