@@ -10,9 +10,7 @@
 #include <string.h>
 #include <linux/fuse.h>
 #include <sys/ioctl.h>
-#include <sched.h>
 #include <sys/mount.h>
-#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -136,46 +134,6 @@ static void call_js(session_t *s, napi_value callback, napi_value global, napi_v
   }
 }
 
-
-static int follow_enabled = -1;
-static int64_t follow_last;
-static int64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-// The CPU a task last ran on: field 39 of /proc/<tid>/stat.
-static int task_cpu(uint32_t tid) {
-  char path[64], text[1024];
-  snprintf(path, sizeof path, "/proc/%u/stat", tid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  ssize_t n = read(fd, text, sizeof text - 1);
-  close(fd);
-  if (n <= 0) return -1;
-  text[n] = 0;
-  char *p = strrchr(text, ')');
-  if (!p) return -1;
-  int field = 2;
-  for (p++; *p && field < 39; p++) if (*p == ' ') field++;
-  return field == 39 ? atoi(p) : -1;
-}
-static void follow(const char *request) {
-  if (follow_enabled < 0) follow_enabled = getenv("FUSEKIT_FOLLOW") != NULL;
-  if (!follow_enabled) return;
-  const struct fuse_in_header *h = (const void *)request;
-  if (!h->pid) return;
-  int64_t now = now_ns();
-  if (now - follow_last < 1000000) return;
-  follow_last = now;
-  int cpu = task_cpu(h->pid);
-  if (cpu < 0 || cpu == sched_getcpu()) return;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
-
 // Reads every request that is ready; one callback per request with a copy of it, and one
 // callback with null when the kernel ended the session (unmounted).
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -203,7 +161,6 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       call_js(s, callback, global, end);
       break;
     }
-    follow(s->buffer);
     napi_value request;
     void *data;
     if (napi_create_buffer_copy(env, (size_t)n, s->buffer, &data, &request) != napi_ok) break;
