@@ -57,12 +57,14 @@ export async function mount(request: MountRequest): Promise<Mount> {
   container.register(OPERATIONS, { useValue: ops })
   await ops.init?.()
 
-  const dispatcher = container.resolve(RequestDispatcher)
+  let dispatcher: RequestDispatcher | undefined
   let driverMount
   try {
+    dispatcher = container.resolve(RequestDispatcher)
+    logger.debug(`hot loop: ${dispatcher.hotLoopMode}, ${options.hotLoopMs} ms after each request`)
     driverMount = await container.resolve(FUSE_DRIVER).mount({ mountpoint: request.mountpoint, handler: dispatcher, options })
   } catch (error) {
-    dispatcher.close()
+    dispatcher?.close()
     await ops.destroy?.()
     throw error instanceof FsError ? error : new FsError('EIO', `mounting ${request.mountpoint} failed: ${(error as Error).message}`, { cause: error })
   }

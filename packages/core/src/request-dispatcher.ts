@@ -1,7 +1,7 @@
 import { inject, injectable } from 'tsyringe'
 import { Errno, FsError, errnoName } from './errno.js'
 import type { Reply, RequestHandler } from './driver.js'
-import { HotLoop } from './hot-loop.js'
+import { HotLoop, type HotLoopMode } from './hot-loop.js'
 import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
 import type { Operations, RequestArgs, RequestName, RequestResult } from './operations.js'
@@ -35,13 +35,17 @@ export class RequestDispatcher implements RequestHandler {
     @inject(MOUNT_OPTIONS) private readonly options: MountOptions,
   ) {
     this.hotLoop = new HotLoop(options.hotLoopMs, options.hotLoop)
-    logger.debug(`hot loop: ${this.hotLoop.mode}, ${options.hotLoopMs} ms after each request`)
     this.timeoutMs = options.opTimeout * 1000
     if (this.timeoutMs > 0) {
       // One sweep for all requests rather than a timer per request: timers are not free.
       this.sweeper = setInterval(() => this.expire(), Math.min(1000, this.timeoutMs / 4))
       this.sweeper.unref()
     }
+  }
+
+  /** How wake-ups are kept fast after a request (see HotLoop). */
+  get hotLoopMode(): HotLoopMode {
+    return this.hotLoop.mode
   }
 
   implements(name: RequestName): boolean {
