@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds a Node-API addon from one C file: build-addon.sh <source.c> <output.node>
+# Builds a Node-API addon from C files: build-addon.sh <output.node> <source.c>...
 # Headers come from the running Node's installation (/usr/include/node for Debian's nodejs).
 set -eu
 headers="$(node -p "require('node:path').resolve(process.execPath, '../../include/node')")"
@@ -8,4 +8,6 @@ if [ ! -f "$headers/node_api.h" ]; then
   exit 1
 fi
 command -v gcc >/dev/null || { echo "build-addon: gcc is missing: apt-get install gcc" >&2; exit 1; }
-exec gcc -O2 -Wall -shared -fPIC -I"$headers" -o "$2" "$1"
+output="$1"
+shift
+exec gcc -O2 -Wall -shared -fPIC -I"$headers" -o "$output" "$@"

@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { release, tmpdir } from 'node:os'
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { constants, release, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { startMount, type MountProcess } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
 
 /** Whether this kernel lets a FUSE server hand it backing files (CONFIG_FUSE_PASSTHROUGH, Linux 6.9+). */
 function kernelHasPassthrough(): boolean {
@@ -45,5 +49,52 @@ describe('passthrough mount with the lowlevel driver: reads and writes', () => {
     expect(trace).toMatch(/debug: create\("\/big"/)
     const backendIo = /debug: (read|write)\("\/big"/.test(trace)
     expect(backendIo, trace.slice(-2000)).toBe(!kernelHasPassthrough())
+  })
+})
+
+describe('passthrough mount with the lowlevel driver: O_DIRECT', () => {
+  let base: string
+  let mount: MountProcess
+
+  beforeAll(async () => {
+    base = await mkdtemp(join(tmpdir(), 'fusekit-passthrough-direct-'))
+    // No --debug: with it every read and write goes through the backend, for the trace.
+    mount = await startMount({ backend: 'passthrough', args: ['--source', base, '--driver', 'lowlevel'] })
+  })
+
+  afterAll(async () => {
+    try {
+      if (mount) expect(await mount.stop(), mount.output()).toBe(0)
+    } finally {
+      await rm(base, { recursive: true, force: true })
+    }
+  })
+
+  it('reads and writes the source file at the offsets asked, short at the end, never from a stale cache', async () => {
+    const data = randomBytes(1024 * 1024)
+    await writeFile(join(base, 'input'), data)
+    await run('dd', [`if=${join(base, 'input')}`, `of=${join(mount.dir, 'direct')}`, 'oflag=direct', 'bs=64k', 'status=none'])
+    expect((await readFile(join(base, 'direct'))).equals(data)).toBe(true)
+
+    // Changed underneath: an O_DIRECT read sees it at once.
+    const patch = randomBytes(4096)
+    const source = await open(join(base, 'direct'), 'r+')
+    await source.write(patch, 0, 4096, 8192)
+    await source.close()
+    const { stdout } = await run('dd', [`if=${join(mount.dir, 'direct')}`, 'iflag=direct', 'bs=4096', 'skip=2', 'count=1', 'status=none'], { encoding: 'buffer' })
+    expect(Buffer.from(stdout).equals(patch)).toBe(true)
+
+    const probe = [
+      'import mmap, os, sys',
+      'fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT)',
+      'buf = mmap.mmap(-1, 65536)',
+      'print(os.preadv(fd, [buf], 1024 * 1024 - 4096), os.preadv(fd, [buf], 4 * 1024 * 1024))',
+      'try:',
+      '    os.pwrite(fd, bytes(4096), 0)',
+      'except OSError as e:',
+      '    print(e.errno)',
+    ].join('\n')
+    const { stdout: answers } = await run('python3', ['-c', probe, join(mount.dir, 'direct')])
+    expect(answers.split('\n')).toEqual(['4096 0', String(constants.errno.EBADF), ''])
   })
 })

@@ -1,7 +1,9 @@
 // The kernel side of a FUSE session for the low-level driver: mounting /dev/fuse and reading
 // requests on Node's own thread (uv_poll), so a request costs one wake-up. The protocol itself
-// is decoded and answered in JavaScript (src/lowlevel/).
+// is decoded and answered in JavaScript (src/lowlevel/), except reads and writes on handles
+// with a real descriptor behind them (descriptor-io.c).
 #define _GNU_SOURCE
+#include "descriptor-io.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -89,6 +91,7 @@ typedef struct {
   uv_poll_t poll;
   napi_env env;
   napi_ref callback;
+  napi_ref served; // told after a batch in which requests were answered here
   napi_ref resource;
   napi_async_context context;
   int fd;
@@ -97,12 +100,18 @@ typedef struct {
   int orphaned; // JS dropped its handle object
   size_t size;
   char *buffer;
+  descriptor_table_t *descriptors; // created with the first handle served here
+  char *reply;                     // `size` bytes, for the answers of descriptor-io
 } session_t;
 
 static void on_closed(uv_handle_t *handle) {
   session_t *s = (session_t *)handle->data;
   free(s->buffer);
   s->buffer = NULL;
+  free(s->reply);
+  s->reply = NULL;
+  descriptor_table_free(s->descriptors);
+  s->descriptors = NULL;
   s->closed = 1;
   if (s->orphaned) free(s);
 }
@@ -120,22 +129,24 @@ static void session_stop(session_t *s) {
   s->stopped = 1;
   uv_poll_stop(&s->poll);
   napi_delete_reference(s->env, s->callback);
+  napi_delete_reference(s->env, s->served);
   napi_delete_reference(s->env, s->resource);
   napi_async_destroy(s->env, s->context);
   uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
-static void call_js(session_t *s, napi_value callback, napi_value global, napi_value arg) {
+static void call_js(session_t *s, napi_value callback, napi_value global, size_t argc, napi_value arg) {
   napi_value result;
-  if (napi_call_function(s->env, global, callback, 1, &arg, &result) == napi_pending_exception) {
+  if (napi_call_function(s->env, global, callback, argc, &arg, &result) == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(s->env, &error);
     napi_fatal_exception(s->env, error);
   }
 }
 
-// Reads every request that is ready; one callback per request with a copy of it, and one
-// callback with null when the kernel ended the session (unmounted).
+// Reads every request that is ready; one callback per request with a copy of it (but those
+// descriptor-io answers, which get one `served` callback per batch), and one callback with an
+// errno when the kernel ended the session (unmounted).
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)status;
   (void)events;
@@ -150,6 +161,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   napi_get_global(env, &global);
   // A callback scope drains microtasks (Promise continuations) once the batch is done.
   napi_open_callback_scope(env, resource, s->context, &callback_scope);
+  int served = 0;
   while (!s->stopped) {
     ssize_t n = read(s->fd, s->buffer, s->size);
     if (n < 0) {
@@ -158,27 +170,36 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       napi_value end;
       napi_create_int32(env, errno, &end);
       session_stop(s);
-      call_js(s, callback, global, end);
+      call_js(s, callback, global, 1, end);
       break;
+    }
+    if (s->descriptors && descriptor_io_serve(s->descriptors, s->fd, s->buffer, (size_t)n, s->reply, s->size)) {
+      served++;
+      continue;
     }
     napi_value request;
     void *data;
     if (napi_create_buffer_copy(env, (size_t)n, s->buffer, &data, &request) != napi_ok) break;
-    call_js(s, callback, global, request);
+    call_js(s, callback, global, 1, request);
+  }
+  if (served && !s->stopped) {
+    napi_value on_served;
+    napi_get_reference_value(env, s->served, &on_served);
+    call_js(s, on_served, global, 0, NULL);
   }
   napi_close_callback_scope(env, callback_scope);
   napi_close_handle_scope(env, scope);
 }
 
-// poll(fd, bufferSize, callback(request: Buffer | errno)) -> handle
+// poll(fd, bufferSize, callback(request: Buffer | errno), served()) -> handle
 static napi_value session_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd, size;
-  if (argc < 3 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &size) != napi_ok ||
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &size) != napi_ok ||
       size < 8192) {
-    napi_throw_type_error(env, NULL, "poll(fd, bufferSize, callback): bad arguments");
+    napi_throw_type_error(env, NULL, "poll(fd, bufferSize, callback, served): bad arguments");
     return NULL;
   }
   int flags = fcntl(fd, F_GETFL);
@@ -198,12 +219,14 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
   CHECK(napi_create_string_utf8(env, "fusekit:fuse-session", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_async_init(env, resource, name, &s->context));
   CHECK(napi_create_reference(env, argv[2], 1, &s->callback));
+  CHECK(napi_create_reference(env, argv[3], 1, &s->served));
   CHECK(napi_create_reference(env, resource, 1, &s->resource));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   int err = uv_poll_init(loop, &s->poll, fd);
   if (err) {
     napi_delete_reference(env, s->callback);
+    napi_delete_reference(env, s->served);
     napi_delete_reference(env, s->resource);
     napi_async_destroy(env, s->context);
     free(s->buffer);
@@ -226,6 +249,43 @@ static napi_value session_stop_js(napi_env env, napi_callback_info info) {
   session_stop((session_t *)s);
   return NULL;
 }
+
+// serveDescriptor(handle, fh, fd): from now on READ and WRITE of `fh` are pread/pwrite on `fd`,
+// answered here. forgetDescriptor(handle, fh) ends it (before `fd` is closed).
+static napi_value descriptor_call(napi_env env, napi_callback_info info, int serve) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  int64_t fh;
+  int32_t fd = -1;
+  if (argc < 2u + serve || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &fh) != napi_ok ||
+      (serve && napi_get_value_int32(env, argv[2], &fd) != napi_ok)) {
+    napi_throw_type_error(env, NULL, "serveDescriptor(handle, fh, fd) / forgetDescriptor(handle, fh): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped) return NULL;
+  if (!serve) {
+    if (s->descriptors) descriptor_table_remove(s->descriptors, (uint64_t)fh);
+    return NULL;
+  }
+  if (!s->descriptors) {
+    s->reply = malloc(s->size);
+    s->descriptors = s->reply ? descriptor_table_new() : NULL;
+    if (!s->descriptors) {
+      free(s->reply);
+      s->reply = NULL;
+      return throw_errno(env, ENOMEM, "serveDescriptor");
+    }
+  }
+  int err = descriptor_table_put(s->descriptors, (uint64_t)fh, fd);
+  if (err) return throw_errno(env, -err, "serveDescriptor");
+  return NULL;
+}
+
+static napi_value serve_descriptor(napi_env env, napi_callback_info info) { return descriptor_call(env, info, 1); }
+static napi_value forget_descriptor(napi_env env, napi_callback_info info) { return descriptor_call(env, info, 0); }
 
 #ifndef FUSE_DEV_IOC_BACKING_OPEN
 // Linux 6.9's UAPI, for system headers older than that (the kernel answers ENOTTY if it lacks it).
@@ -274,6 +334,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
+      {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
+      {"forgetDescriptor", NULL, forget_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

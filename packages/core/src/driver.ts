@@ -10,6 +10,8 @@ export interface RequestHandler {
   dispatch<K extends RequestName>(name: K, args: RequestArgs<K>, reply: Reply<RequestResult<K>>): void
   /** The backend's real descriptor behind an open handle (Operations.backingFd), if any. */
   backingFd(fh: number): number | undefined
+  /** The driver answered requests itself from such descriptors: they count as activity. */
+  servedElsewhere(): void
 }
 
 export interface DriverMountRequest {

@@ -73,6 +73,10 @@ export class RequestDispatcher implements RequestHandler {
     }
   }
 
+  servedElsewhere(): void {
+    this.hotLoop.touch()
+  }
+
   backingFd(fh: number): number | undefined {
     try {
       const fd = this.ops.backingFd?.(fh)

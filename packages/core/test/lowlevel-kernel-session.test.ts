@@ -1,7 +1,7 @@
 import 'reflect-metadata'
 import { describe, expect, it } from 'vitest'
 import { Errno, FsError } from '../src/errno.js'
-import type { BackingRegistry } from '../src/lowlevel/backing-files.js'
+import type { BackingRegistry, DescriptorIo } from '../src/lowlevel/backing-files.js'
 import { KernelSession } from '../src/lowlevel/kernel-session.js'
 import { ROOT_ID } from '../src/lowlevel/node-table.js'
 import { Fattr, Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
@@ -34,12 +34,12 @@ function request(opcode: number, nodeid: number, ...body: Array<number | bigint 
   return req
 }
 
-function session(ops: Partial<Operations>, options = {}, backing?: BackingRegistry) {
+function session(ops: Partial<Operations>, options = {}, kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {}) {
   const replies: Buffer[] = []
   const full = { getattr: async () => { throw new FsError('ENOENT') }, ...ops } as Operations
   const logger = { level: 'error' as const, debug() {}, info() {}, warn() {}, error() {} }
   const opts = resolveMountOptions({ hotLoopMs: 0, opTimeout: 0, ...options })
-  const s = new KernelSession((r) => void replies.push(r), new RequestDispatcher(full, logger, opts), opts, backing)
+  const s = new KernelSession((r) => void replies.push(r), new RequestDispatcher(full, logger, opts), opts, kernelFiles)
   const ask = async (req: Buffer) => {
     const before = replies.length
     s.handle(req)
@@ -134,7 +134,7 @@ describe('KernelSession', () => {
     const registry: BackingRegistry = { open: (fd) => (registered.push(fd), 40 + registered.length), close: (id) => void closed.push(id) }
     let nextFh = 1
     const ops = { getattr: async () => fileStat, open: async () => nextFh++, backingFd: (fh: number) => 100 + fh }
-    const { ask } = session(ops, {}, registry)
+    const { ask } = session(ops, {}, { backing: registry })
     const INIT_EXT = 1 << 30
     const init = await ask(request(Opcode.INIT, 0, 7, 40, 65536, INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
     expect([init.body.readUInt32LE(12) & INIT_EXT, init.body.readUInt32LE(32), init.body.readUInt32LE(36)]).toEqual([INIT_EXT, 1 << 5, 1])
@@ -159,11 +159,50 @@ describe('KernelSession', () => {
 
   it('opens files the ordinary way when the kernel did not agree on passthrough', async () => {
     const registry: BackingRegistry = { open: () => 1, close: () => {} }
-    const { ask } = session({ getattr: async () => fileStat, open: async () => 5, backingFd: () => 3 }, {}, registry)
+    const { ask } = session({ getattr: async () => fileStat, open: async () => 5, backingFd: () => 3 }, {}, { backing: registry })
     await ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
     const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
     const { body } = await ask(request(Opcode.OPEN, node, 0, 0))
     expect([body.readUInt32LE(8) & (1 << 7), body.readInt32LE(12)]).toEqual([0, 0])
+  })
+
+  it('has the addon answer reads and writes of handles with a descriptor that are not passed through, until just before release', async () => {
+    const events: string[] = []
+    const descriptors: DescriptorIo = { serve: (fh, fd) => void events.push(`serve ${fh} ${fd}`), forget: (fh) => void events.push(`forget ${fh}`) }
+    const registry: BackingRegistry = { open: () => 41, close: () => {} }
+    let nextFh = 1
+    const ops = {
+      getattr: async () => fileStat,
+      open: async () => nextFh++,
+      release: async (_path: string, fh: number) => void events.push(`release ${fh}`),
+      backingFd: (fh: number) => 100 + fh,
+    }
+    const O_DIRECT = 0o40000
+    const INIT_EXT = 1 << 30
+    const { ask } = session(ops, {}, { backing: registry, descriptors })
+    await ask(request(Opcode.INIT, 0, 7, 40, 65536, INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
+    const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
+    // O_DIRECT: FOPEN_DIRECT_IO and no backing file (the kernel would do direct I/O on the source).
+    const direct = await ask(request(Opcode.OPEN, node, O_DIRECT, 0))
+    expect([direct.body.readUInt32LE(8), direct.body.readInt32LE(12)]).toEqual([1, 0])
+    await ask(request(Opcode.RELEASE, node, 1n, 0, 0, 0n))
+    expect(events).toEqual(['serve 1 101', 'forget 1', 'release 1'])
+
+    // Without passthrough (the kernel did not agree), every handle with a descriptor.
+    events.length = 0
+    const plain = session(ops, {}, { backing: registry, descriptors })
+    await plain.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
+    const other = readU64((await plain.ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
+    expect((await plain.ask(request(Opcode.OPEN, other, 0, 0))).body.readUInt32LE(8) & (1 << 7)).toBe(0)
+    expect(events).toEqual(['serve 2 102'])
+
+    // With --debug the backend sees every read and write, for the trace.
+    events.length = 0
+    const traced = session(ops, { debug: true }, { backing: registry, descriptors })
+    await traced.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
+    const third = readU64((await traced.ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
+    await traced.ask(request(Opcode.OPEN, third, O_DIRECT, 0))
+    expect(events).toEqual([])
   })
 
   it('opens directories with no message when the backend has no opendir and the kernel allows it', async () => {

@@ -8,20 +8,37 @@ export interface BackingRegistry {
   close(id: number): void
 }
 
+/** The addon's own reads and writes on a handle's descriptor (native/descriptor-io.c). */
+export interface DescriptorIo {
+  /** From now on READ and WRITE of `fh` are answered from `fd`, without the backend. */
+  serve(fh: number, fd: number): void
+  /** Ends it; called before the backend closes the descriptor. */
+  forget(fh: number): void
+}
+
+/** Who reads and writes a handle's descriptor. */
+type Served = 'kernel' | 'addon'
+
 /**
- * FUSE passthrough (Linux 6.9+): a handle with a real descriptor behind it is opened with that
- * file as its backing file, and the kernel reads and writes it itself, with no request to us.
- * The kernel takes one backing file per inode: every handle of a node shares the registration
- * made for the first, which lasts until the last is released (the opener looks the id up after
- * our reply, so it must outlive the reply).
+ * Handles with a real descriptor behind them (Operations.backingFd) are read and written without
+ * a round trip through JavaScript:
+ * - by the kernel itself (FUSE passthrough, Linux 6.9+): the handle is opened with that file as
+ *   its backing file. The kernel takes one backing file per inode: every handle of a node shares
+ *   the registration made for the first, which lasts until the last is released (the opener
+ *   looks the id up after our reply, so it must outlive the reply);
+ * - otherwise by the addon (`DescriptorIo`), with pread and pwrite on the descriptor: O_DIRECT
+ *   handles (the kernel would do direct I/O on the source, bypassing its page cache), and every
+ *   handle where passthrough is not available.
  */
 export class BackingFiles {
   private enabled = false
   private readonly byNode = new Map<number, { id: number; handles: number }>()
+  private readonly served = new Map<number, Served>()
 
   constructor(
-    private readonly registry: BackingRegistry | undefined,
     private readonly handler: RequestHandler,
+    private readonly registry: BackingRegistry | undefined,
+    private readonly descriptors: DescriptorIo | undefined,
   ) {}
 
   /** Whether to ask the kernel for passthrough at INIT. */
@@ -35,32 +52,44 @@ export class BackingFiles {
   }
 
   /**
-   * The backing id for a handle just opened on `nodeid`, or undefined when its I/O goes through
-   * the backend. An O_DIRECT handle (`direct`) goes through the backend too, unless the node is
-   * open for passthrough already: the kernel takes no other kind of handle then (EINVAL).
+   * The backing id for a handle just opened on `nodeid`, or undefined when the kernel sends its
+   * I/O to us. An O_DIRECT handle (`direct`) is not passed through unless the node is open for
+   * passthrough already: the kernel takes no other kind of handle then (EINVAL).
    */
   attach(nodeid: number, fh: number, direct = false): number | undefined {
     const shared = this.byNode.get(nodeid)
     if (shared) {
       shared.handles++
+      this.served.set(fh, 'kernel')
       return shared.id
     }
-    if (direct || !this.enabled || this.registry === undefined) return undefined
-    const fd = this.handler.backingFd(fh)
+    // 0 is "no handle" (a backend without open): nothing to tell two handles apart by.
+    const fd = fh === 0 || (this.registry === undefined && this.descriptors === undefined) ? undefined : this.handler.backingFd(fh)
     if (fd === undefined) return undefined
-    const id = this.registry.open(fd)
-    if (id < 0) {
+    if (!direct && this.enabled && this.registry) {
+      const id = this.registry.open(fd)
+      if (id >= 0) {
+        this.byNode.set(nodeid, { id, handles: 1 })
+        this.served.set(fh, 'kernel')
+        return id
+      }
       // EPERM: not privileged enough (CAP_SYS_ADMIN); it will not change for this mount. Other
       // failures (ELOOP: the file is on a stacked filesystem) concern that file only.
       if (id === -Errno.EPERM) this.enabled = false
-      return undefined
     }
-    this.byNode.set(nodeid, { id, handles: 1 })
-    return id
+    if (this.descriptors) {
+      this.descriptors.serve(fh, fd)
+      this.served.set(fh, 'addon')
+    }
+    return undefined
   }
 
-  /** A handle of `nodeid` was released: the registration goes with the node's last one. */
-  detach(nodeid: number): void {
+  /** Handle `fh` of `nodeid` is being released (before the backend closes its descriptor). */
+  detach(nodeid: number, fh: number): void {
+    const served = this.served.get(fh)
+    this.served.delete(fh)
+    if (served === 'addon') this.descriptors?.forget(fh)
+    if (served !== 'kernel') return
     const shared = this.byNode.get(nodeid)
     if (!shared || --shared.handles > 0) return
     this.byNode.delete(nodeid)

@@ -3,7 +3,7 @@ import { Errno } from '../errno.js'
 import type { MountOptions } from '../mount-options.js'
 import type { RequestArgs, RequestName, RequestResult } from '../operations.js'
 import { OpenFlags, Timespec, type Stat, type StatVfs } from '../types.js'
-import { BackingFiles, type BackingRegistry } from './backing-files.js'
+import { BackingFiles, type BackingRegistry, type DescriptorIo } from './backing-files.js'
 import { DirectoryListings, listed, type ListedEntry } from './directory-listings.js'
 import { NodeTable } from './node-table.js'
 import {
@@ -68,9 +68,10 @@ export class KernelSession {
     private readonly send: (reply: Buffer) => void,
     private readonly handler: RequestHandler,
     private readonly options: MountOptions,
-    backingRegistry?: BackingRegistry,
+    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {},
   ) {
-    this.backing = new BackingFiles(backingRegistry, handler)
+    // With --debug every read and write goes through the dispatcher, so that the trace shows it.
+    this.backing = new BackingFiles(handler, kernelFiles.backing, options.debug ? undefined : kernelFiles.descriptors)
     this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 
@@ -212,7 +213,7 @@ export class KernelSession {
       case Opcode.RELEASE: {
         const fh = readU64(req, IN)
         this.closed(nodeid, fh)
-        this.backing.detach(nodeid)
+        this.backing.detach(nodeid, fh)
         return this.optional('release', [this.path(nodeid), fh])
       }
       case Opcode.FLUSH:
@@ -372,8 +373,9 @@ export class KernelSession {
 
   /**
    * Registers a handle just opened or created, with its open flags: the kernel's own I/O on the
-   * backing file (FUSE passthrough); or, for O_DIRECT, every read and write sent to the backend
-   * (which serves them from the source's page cache, as bindfs does); or our page-cache policy.
+   * backing file (FUSE passthrough); or, for O_DIRECT, every read and write sent to us (answered
+   * from the source's page cache, as bindfs does: by the addon when the handle has a descriptor,
+   * else by the backend); or our page-cache policy.
    */
   private openedHandle(nodeid: number, fh: number, requestFlags: number): { flags: number; backingId: number | undefined } {
     this.opening(nodeid, fh)

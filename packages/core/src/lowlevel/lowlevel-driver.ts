@@ -9,8 +9,11 @@ import { KernelSession } from './kernel-session.js'
 interface FuseSessionAddon {
   mount(mountpoint: string, source: string, type: string, data: string, readOnly: boolean): number
   unmount(mountpoint: string): void
-  poll(fd: number, bufferSize: number, onRequest: (request: Buffer | number) => void): object
+  /** `onServed`: after a batch of requests in which serveDescriptor's handles were answered. */
+  poll(fd: number, bufferSize: number, onRequest: (request: Buffer | number) => void, onServed: () => void): object
   stop(handle: object): void
+  serveDescriptor(handle: object, fh: number, fd: number): void
+  forgetDescriptor(handle: object, fh: number): void
   /** FUSE passthrough's backing files; a negative errno on failure. */
   backingOpen(devFd: number, fd: number): number
   backingClose(devFd: number, id: number): number
@@ -64,11 +67,15 @@ export class LowLevelDriver implements FuseDriver {
         // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for this reply.
       }
     }
-    const backingFiles = {
+    const backing = {
       open: (file: number) => (open ? this.addon.backingOpen(fd, file) : -Errno.ENOTCONN),
       close: (id: number) => void (open && this.addon.backingClose(fd, id)),
     }
-    const session = new KernelSession(send, handler, options, backingFiles)
+    const descriptors = {
+      serve: (fh: number, file: number) => this.addon.serveDescriptor(poll, fh, file),
+      forget: (fh: number) => this.addon.forgetDescriptor(poll, fh),
+    }
+    const session = new KernelSession(send, handler, options, { backing, descriptors })
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return
@@ -77,7 +84,12 @@ export class LowLevelDriver implements FuseDriver {
       closeSync(fd)
     }
     // A number instead of a request: the kernel ended the session (ENODEV: unmounted).
-    const poll = this.addon.poll(fd, options.maxWrite + REQUEST_HEADROOM, (request) => (typeof request === 'number' ? close() : session.handle(request)))
+    const poll = this.addon.poll(
+      fd,
+      options.maxWrite + REQUEST_HEADROOM,
+      (request) => (typeof request === 'number' ? close() : session.handle(request)),
+      () => handler.servedElsewhere(),
+    )
     let unmounted: Promise<void> | undefined
     return {
       unmount: () =>
