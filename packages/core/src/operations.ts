@@ -71,9 +71,10 @@ export interface Operations {
 
   /**
    * The real file descriptor behind an open handle, if reads and writes of the handle are plain
-   * positional I/O on it. A driver that can (the lowlevel driver as root, Linux 6.9+) hands it to
-   * the kernel, which then reads and writes it directly (FUSE passthrough): read and write
-   * requests for that handle never reach the backend. Called right after open/create.
+   * positional I/O on it. The lowlevel driver then reads and writes it without the backend: it
+   * hands it to the kernel (FUSE passthrough, Linux 6.9+), or answers the handle's read and
+   * write requests itself with pread/pwrite on it (O_DIRECT handles, older kernels). Called
+   * right after open/create; the descriptor must stay open until the handle's release.
    */
   backingFd?(fh: number): number | undefined
 }
