@@ -97,4 +97,23 @@ describe('passthrough mount with the lowlevel driver: O_DIRECT', () => {
     const { stdout: answers } = await run('python3', ['-c', probe, join(mount.dir, 'direct')])
     expect(answers.split('\n')).toEqual(['4096 0', String(constants.errno.EBADF), ''])
   })
+
+  it('keeps every handle apart with hundreds open at once, opened and closed in any order', async () => {
+    const count = 300
+    await Promise.all(Array.from({ length: count }, (_, i) => writeFile(join(base, `many-${i}`), Buffer.alloc(4096, i % 251))))
+    // Open all, close every other one, open those again, then read each through its own handle.
+    const probe = [
+      'import mmap, os, sys',
+      'root, count = sys.argv[1], int(sys.argv[2])',
+      'path = lambda i: os.path.join(root, "many-%d" % i)',
+      'fds = {i: os.open(path(i), os.O_RDONLY | os.O_DIRECT) for i in range(count)}',
+      'for i in range(0, count, 2): os.close(fds.pop(i))',
+      'for i in range(0, count, 2): fds[i] = os.open(path(i), os.O_RDONLY | os.O_DIRECT)',
+      'buf = mmap.mmap(-1, 4096)',
+      'wrong = [i for i, fd in fds.items() if os.preadv(fd, [buf], 0) != 4096 or buf[:] != bytes([i % 251]) * 4096]',
+      'print(len(fds), wrong)',
+    ].join('\n')
+    const { stdout } = await run('python3', ['-c', probe, mount.dir, String(count)])
+    expect(stdout).toBe(`${count} []\n`)
+  })
 })

@@ -77,11 +77,18 @@ export class BackingFiles {
       // failures (ELOOP: the file is on a stacked filesystem) concern that file only.
       if (id === -Errno.EPERM) this.enabled = false
     }
-    if (this.descriptors) {
-      this.descriptors.serve(fh, fd)
-      this.served.set(fh, 'addon')
-    }
+    if (this.descriptors && this.serveHere(fh, fd)) this.served.set(fh, 'addon')
     return undefined
+  }
+
+  /** False when the addon cannot take the handle (out of memory): the backend serves it then. */
+  private serveHere(fh: number, fd: number): boolean {
+    try {
+      this.descriptors?.serve(fh, fd)
+      return true
+    } catch {
+      return false
+    }
   }
 
   /** Handle `fh` of `nodeid` is being released (before the backend closes its descriptor). */
