@@ -1,5 +1,4 @@
 import { openCpuLatency, type CpuLatency } from './cpu-latency.js'
-
 import type { MountOptions } from './mount-options.js'
 
 /** How request wake-ups are kept cheap: see HotLoop. */
