@@ -54,10 +54,13 @@ static int get_path(napi_env env, napi_value value, char *out) {
   return length < PATH_BYTES - 1 ? 0 : -ENAMETOOLONG;
 }
 
-// Reads the (dirFd, name) pair most calls start with: 0, a negative errno for the name
-// (ENAMETOOLONG), or 1 when dirFd is no number (a TypeError is pending then).
-static int get_entry(napi_env env, const napi_value *argv, int64_t *dir, char *name) {
-  if (get_int(env, argv[0], dir)) {
+// Reads the (dirFd, name) pair most calls start with, then the `count` integers after it into
+// `ints`: 0, a negative errno for the name (ENAMETOOLONG), or 1 when an argument that should be a
+// number is none (a TypeError is pending then).
+static int get_entry(napi_env env, const napi_value *argv, int64_t *dir, char *name, int64_t *ints, int count) {
+  int bad = get_int(env, argv[0], dir);
+  for (int i = 0; i < count && !bad; i++) bad = get_int(env, argv[2 + i], &ints[i]);
+  if (bad) {
     bad_arguments(env);
     return 1;
   }
@@ -72,11 +75,11 @@ static napi_value refused(napi_env env, int bad) {
 // openBeneath(rootFd, path, flags, mode) -> fd | -errno
 static napi_value open_beneath(napi_env env, napi_callback_info info) {
   ARGS(4);
-  int64_t root, flags, mode;
+  int64_t root, v[2];
   char path[PATH_BYTES];
-  int bad = get_entry(env, argv, &root, path);
+  int bad = get_entry(env, argv, &root, path, v, 2);
   if (bad) return refused(env, bad);
-  if (get_int(env, argv[2], &flags) || get_int(env, argv[3], &mode)) return bad_arguments(env);
+  const int64_t flags = v[0], mode = v[1];
   // openat2 refuses bits open(2) ignores, such as the kernel's __FMODE_EXEC in an exec's open.
   const int64_t valid = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | FASYNC |
                         O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC | O_PATH | O_TMPFILE;
@@ -93,7 +96,7 @@ static napi_value stat_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t dir;
   char name[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
+  int bad = get_entry(env, argv, &dir, name, NULL, 0);
   if (bad) return refused(env, bad);
   double *out;
   size_t length;
@@ -116,21 +119,19 @@ static napi_value unlink_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t dir, flags;
   char name[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
-  if (bad) return refused(env, bad);
-  if (get_int(env, argv[2], &flags)) return bad_arguments(env);
-  return outcome(env, unlinkat((int)dir, name, (int)flags));
+  int bad = get_entry(env, argv, &dir, name, &flags, 1);
+  return bad ? refused(env, bad) : outcome(env, unlinkat((int)dir, name, (int)flags));
 }
 
 // mknodAt(dirFd, name, mode, rdev) -> 0 | -errno; also makes directories (S_IFDIR). rdev is the
 // kernel's 32-bit encoding, the one FUSE passes and mknod(2) takes.
 static napi_value mknod_at(napi_env env, napi_callback_info info) {
   ARGS(4);
-  int64_t dir, mode, rdev;
+  int64_t dir, v[2];
   char name[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
+  int bad = get_entry(env, argv, &dir, name, v, 2);
   if (bad) return refused(env, bad);
-  if (get_int(env, argv[2], &mode) || get_int(env, argv[3], &rdev)) return bad_arguments(env);
+  const int64_t mode = v[0], rdev = v[1];
   if ((mode & S_IFMT) == S_IFDIR) return outcome(env, mkdirat((int)dir, name, (mode_t)mode & 07777));
   return outcome(env, mknodat((int)dir, name, (mode_t)mode, (dev_t)rdev));
 }
@@ -140,11 +141,9 @@ static napi_value rename_at(napi_env env, napi_callback_info info) {
   ARGS(5);
   int64_t from_dir, to_dir, flags;
   char from[PATH_BYTES], to[PATH_BYTES];
-  int bad = get_entry(env, argv, &from_dir, from);
-  if (!bad) bad = get_entry(env, argv + 2, &to_dir, to);
-  if (bad) return refused(env, bad);
-  if (get_int(env, argv[4], &flags)) return bad_arguments(env);
-  return outcome(env, renameat2((int)from_dir, from, (int)to_dir, to, (unsigned)flags));
+  int bad = get_entry(env, argv, &from_dir, from, NULL, 0);
+  if (!bad) bad = get_entry(env, argv + 2, &to_dir, to, &flags, 1);
+  return bad ? refused(env, bad) : outcome(env, renameat2((int)from_dir, from, (int)to_dir, to, (unsigned)flags));
 }
 
 // linkAt(fromDir, fromName, toDir, toName) -> 0 | -errno (a symlink is linked, not followed)
@@ -152,8 +151,8 @@ static napi_value link_at(napi_env env, napi_callback_info info) {
   ARGS(4);
   int64_t from_dir, to_dir;
   char from[PATH_BYTES], to[PATH_BYTES];
-  int bad = get_entry(env, argv, &from_dir, from);
-  if (!bad) bad = get_entry(env, argv + 2, &to_dir, to);
+  int bad = get_entry(env, argv, &from_dir, from, NULL, 0);
+  if (!bad) bad = get_entry(env, argv + 2, &to_dir, to, NULL, 0);
   return bad ? refused(env, bad) : outcome(env, linkat((int)from_dir, from, (int)to_dir, to, 0));
 }
 
@@ -162,7 +161,7 @@ static napi_value symlink_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int64_t dir;
   char target[PATH_BYTES], name[PATH_BYTES];
-  int bad = get_entry(env, argv + 1, &dir, name);
+  int bad = get_entry(env, argv + 1, &dir, name, NULL, 0);
   if (!bad) bad = get_path(env, argv[0], target);
   return bad ? refused(env, bad) : outcome(env, symlinkat(target, (int)dir, name));
 }
@@ -172,7 +171,7 @@ static napi_value readlink_at(napi_env env, napi_callback_info info) {
   ARGS(2);
   int64_t dir;
   char name[PATH_BYTES], target[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
+  int bad = get_entry(env, argv, &dir, name, NULL, 0);
   if (bad) return refused(env, bad);
   ssize_t length = readlinkat((int)dir, name, target, sizeof target);
   if (length < 0) return number(env, -errno);
@@ -185,12 +184,10 @@ static napi_value readlink_at(napi_env env, napi_callback_info info) {
 // chownAt(dirFd, name, uid, gid) -> 0 | -errno; -1 leaves one unchanged. A symlink itself changes.
 static napi_value chown_at(napi_env env, napi_callback_info info) {
   ARGS(4);
-  int64_t dir, uid, gid;
+  int64_t dir, id[2];
   char name[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
-  if (bad) return refused(env, bad);
-  if (get_int(env, argv[2], &uid) || get_int(env, argv[3], &gid)) return bad_arguments(env);
-  return outcome(env, fchownat((int)dir, name, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW));
+  int bad = get_entry(env, argv, &dir, name, id, 2);
+  return bad ? refused(env, bad) : outcome(env, fchownat((int)dir, name, (uid_t)id[0], (gid_t)id[1], AT_SYMLINK_NOFOLLOW));
 }
 
 // utimensAt(dirFd, name, atimeSec, atimeNsec, mtimeSec, mtimeNsec) -> 0 | -errno;
@@ -199,10 +196,8 @@ static napi_value utimens_at(napi_env env, napi_callback_info info) {
   ARGS(6);
   int64_t dir, v[4];
   char name[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
+  int bad = get_entry(env, argv, &dir, name, v, 4);
   if (bad) return refused(env, bad);
-  for (int i = 0; i < 4; i++)
-    if (get_int(env, argv[2 + i], &v[i])) return bad_arguments(env);
   struct timespec times[2] = {
       {.tv_sec = v[0], .tv_nsec = v[1] < 0 ? UTIME_OMIT : v[1]},
       {.tv_sec = v[2], .tv_nsec = v[3] < 0 ? UTIME_OMIT : v[3]},
@@ -282,7 +277,7 @@ static napi_value read_directory(napi_env env, napi_callback_info info) {
 static int entry_path(napi_env env, const napi_value *argv, char *out) {
   int64_t dir;
   char name[PATH_BYTES];
-  int bad = get_entry(env, argv, &dir, name);
+  int bad = get_entry(env, argv, &dir, name, NULL, 0);
   if (bad) return bad;
   int length = snprintf(out, PATH_BYTES, "/proc/self/fd/%lld/%s", (long long)dir, name);
   return length < PATH_BYTES ? 0 : -ENAMETOOLONG;
