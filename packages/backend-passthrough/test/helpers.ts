@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Errno, FsError, OpenFlags, parseBackendOptions, resolveMountOptions, type ErrnoName, type Logger } from '@fusekit/core'
+import type { SuiteMountSetup } from '@fusekit/testkit'
 import { afterEach, expect } from 'vitest'
 import { passthroughBackend } from '../src/index.js'
 import type { PassthroughOperations } from '../src/passthrough.js'
@@ -83,4 +85,26 @@ export async function readThrough(ops: PassthroughOperations, path: string): Pro
 export function xattrNames(path: string): string[] {
   const out = execFileSync('getfattr', ['--absolute-names', '--no-dereference', '-m', '-', path], { encoding: 'utf8' })
   return out.split('\n').filter((line) => line !== '' && !line.startsWith('# file:'))
+}
+
+/**
+ * useMount's setup for a passthrough mount over a fresh source directory, removed after the
+ * mount stopped; `source()` names that directory once the mount is up.
+ */
+export function sourceMountSetup(args: readonly string[]): SuiteMountSetup & { source: () => string } {
+  let source: string | undefined
+  return {
+    backend: 'passthrough',
+    args: async () => {
+      source = await mkdtemp(join(tmpdir(), 'fusekit-passthrough-source-'))
+      return ['--source', source, ...args]
+    },
+    teardown: async () => {
+      if (source) await rm(source, { recursive: true, force: true })
+    },
+    source: () => {
+      if (!source) throw new Error('the source is not made yet: the mount is not up')
+      return source
+    },
+  }
 }

@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
-import { constants, release, tmpdir } from 'node:os'
+import { open, readFile, writeFile } from 'node:fs/promises'
+import { constants, release } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
-import { startMount, type MountProcess } from '@fusekit/testkit'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { useMount } from '@fusekit/testkit'
+import { describe, expect, it } from 'vitest'
+import { sourceMountSetup } from './helpers.js'
 
 const run = promisify(execFile)
 
@@ -22,30 +23,17 @@ function kernelHasPassthrough(): boolean {
 }
 
 describe('passthrough mount with the lowlevel driver: reads and writes', () => {
-  let base: string
-  let mount: MountProcess
-
-  beforeAll(async () => {
-    base = await mkdtemp(join(tmpdir(), 'fusekit-passthrough-io-'))
-    mount = await startMount({ backend: 'passthrough', args: ['--source', base, '--driver', 'lowlevel', '--debug'] })
-  })
-
-  afterAll(async () => {
-    try {
-      if (mount) expect(await mount.stop(), mount.output()).toBe(0)
-    } finally {
-      await rm(base, { recursive: true, force: true })
-    }
-  })
+  const setup = sourceMountSetup(['--driver', 'lowlevel', '--debug'])
+  const mounted = useMount(setup)
 
   it('are done by the kernel on the source file itself where it can (FUSE passthrough), with the same data either way', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 17)
-    await writeFile(join(mount.dir, 'big'), data)
-    expect((await readFile(join(base, 'big'))).equals(data)).toBe(true)
-    await writeFile(join(base, 'big'), data.subarray(0, 1000))
-    expect((await readFile(join(mount.dir, 'big'))).equals(data.subarray(0, 1000))).toBe(true)
+    await writeFile(join(mounted().dir, 'big'), data)
+    expect((await readFile(join(setup.source(), 'big'))).equals(data)).toBe(true)
+    await writeFile(join(setup.source(), 'big'), data.subarray(0, 1000))
+    expect((await readFile(join(mounted().dir, 'big'))).equals(data.subarray(0, 1000))).toBe(true)
 
-    const trace = mount.output()
+    const trace = mounted().output()
     expect(trace).toMatch(/debug: create\("\/big"/)
     const backendIo = /debug: (read|write)\("\/big"/.test(trace)
     expect(backendIo, trace.slice(-2000)).toBe(!kernelHasPassthrough())
@@ -53,35 +41,22 @@ describe('passthrough mount with the lowlevel driver: reads and writes', () => {
 })
 
 describe('passthrough mount with the lowlevel driver: O_DIRECT', () => {
-  let base: string
-  let mount: MountProcess
-
-  beforeAll(async () => {
-    base = await mkdtemp(join(tmpdir(), 'fusekit-passthrough-direct-'))
-    // No --debug: with it every read and write goes through the backend, for the trace.
-    mount = await startMount({ backend: 'passthrough', args: ['--source', base, '--driver', 'lowlevel'] })
-  })
-
-  afterAll(async () => {
-    try {
-      if (mount) expect(await mount.stop(), mount.output()).toBe(0)
-    } finally {
-      await rm(base, { recursive: true, force: true })
-    }
-  })
+  // No --debug: with it every read and write goes through the backend, for the trace.
+  const setup = sourceMountSetup(['--driver', 'lowlevel'])
+  const mounted = useMount(setup)
 
   it('reads and writes the source file at the offsets asked, short at the end, never from a stale cache', async () => {
     const data = randomBytes(1024 * 1024)
-    await writeFile(join(base, 'input'), data)
-    await run('dd', [`if=${join(base, 'input')}`, `of=${join(mount.dir, 'direct')}`, 'oflag=direct', 'bs=64k', 'status=none'])
-    expect((await readFile(join(base, 'direct'))).equals(data)).toBe(true)
+    await writeFile(join(setup.source(), 'input'), data)
+    await run('dd', [`if=${join(setup.source(), 'input')}`, `of=${join(mounted().dir, 'direct')}`, 'oflag=direct', 'bs=64k', 'status=none'])
+    expect((await readFile(join(setup.source(), 'direct'))).equals(data)).toBe(true)
 
     // Changed underneath: an O_DIRECT read sees it at once.
     const patch = randomBytes(4096)
-    const source = await open(join(base, 'direct'), 'r+')
+    const source = await open(join(setup.source(), 'direct'), 'r+')
     await source.write(patch, 0, 4096, 8192)
     await source.close()
-    const { stdout } = await run('dd', [`if=${join(mount.dir, 'direct')}`, 'iflag=direct', 'bs=4096', 'skip=2', 'count=1', 'status=none'], { encoding: 'buffer' })
+    const { stdout } = await run('dd', [`if=${join(mounted().dir, 'direct')}`, 'iflag=direct', 'bs=4096', 'skip=2', 'count=1', 'status=none'], { encoding: 'buffer' })
     expect(Buffer.from(stdout).equals(patch)).toBe(true)
 
     const probe = [
@@ -94,13 +69,13 @@ describe('passthrough mount with the lowlevel driver: O_DIRECT', () => {
       'except OSError as e:',
       '    print(e.errno)',
     ].join('\n')
-    const { stdout: answers } = await run('python3', ['-c', probe, join(mount.dir, 'direct')])
+    const { stdout: answers } = await run('python3', ['-c', probe, join(mounted().dir, 'direct')])
     expect(answers.split('\n')).toEqual(['4096 0', String(constants.errno.EBADF), ''])
   })
 
   it('keeps every handle apart with hundreds open at once, opened and closed in any order', async () => {
     const count = 300
-    await Promise.all(Array.from({ length: count }, (_, i) => writeFile(join(base, `many-${i}`), Buffer.alloc(4096, i % 251))))
+    await Promise.all(Array.from({ length: count }, (_, i) => writeFile(join(setup.source(), `many-${i}`), Buffer.alloc(4096, i % 251))))
     // Open all, close every other one, open those again, then read each through its own handle.
     const probe = [
       'import mmap, os, sys',
@@ -113,7 +88,7 @@ describe('passthrough mount with the lowlevel driver: O_DIRECT', () => {
       'wrong = [i for i, fd in fds.items() if os.preadv(fd, [buf], 0) != 4096 or buf[:] != bytes([i % 251]) * 4096]',
       'print(len(fds), wrong)',
     ].join('\n')
-    const { stdout } = await run('python3', ['-c', probe, mount.dir, String(count)])
+    const { stdout } = await run('python3', ['-c', probe, mounted().dir, String(count)])
     expect(stdout).toBe(`${count} []\n`)
   })
 })
