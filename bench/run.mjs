@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // fusekit benchmarks (not tests): each backend side by side with bindfs and a non-FUSE baseline,
 // in one run. As root: node bench/run.mjs memory|passthrough|all [options]; see bench/README.md.
-import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -163,33 +163,23 @@ function environment() {
   const machine = machineInfo()
   return {
     ...machine,
-    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (${driverOf(settings.fusekitArgs)} driver, ${hotLoopOf(settings.fusekitArgs)}; fuse-native over ${libfuseOf(fuseNative)})`,
+    fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (${fusekitSetup(settings.fusekitArgs)}; fuse-native over ${libfuseOf(fuseNative)})`,
     bindfs: `${version('bindfs', ['--version'])} over ${libfuseOf(version('sh', ['-c', 'command -v bindfs']))}${settings.bindfsFlags.length ? ', --multithreaded' : ', single-threaded (its default)'}`,
     fio: version('fio', ['--version']),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`,
   }
 }
 
-/** The driver the fusekit mounts use: the one given with --fusekit-arg, else what auto picks here. */
-function driverOf(fusekitArgs) {
-  const driver = fusekitArgs.join(' ').match(/--driver[= ](\S+)/)?.[1] ?? 'auto'
-  return core.resolveMountOptions({ driver }).driver
-}
-
-/** How the fusekit mounts keep wake-ups fast (core/src/hot-loop.ts): the window, and the way root gets. */
-function hotLoopOf(fusekitArgs) {
-  const given = fusekitArgs.join(' ').match(/--hot-loop-ms[= ](\S+)/)?.[1]
-  const ms = core.resolveMountOptions(given === undefined ? {} : { hotLoopMs: Number(given) }).hotLoopMs
-  if (ms <= 0) return 'hot loop off'
-  const chosen = fusekitArgs.join(' ').match(/--hot-loop[= ](auto|cpu-latency|event-loop)\b/)?.[1] ?? 'auto'
-  let allowed = true
-  try {
-    accessSync('/dev/cpu_dma_latency', constants.W_OK)
-  } catch {
-    allowed = false
-  }
-  const way = chosen === 'event-loop' || (chosen === 'auto' && !allowed) ? 'event-loop polling' : 'CPU latency request'
-  return `hot loop ${ms} ms: ${way}`
+/**
+ * The driver and hot loop the fusekit mounts get: what --fusekit-arg chose, with core resolving
+ * the rest ('auto') as the mounts will.
+ */
+function fusekitSetup(fusekitArgs) {
+  const given = (flag) => fusekitArgs.join(' ').match(new RegExp(`--${flag}[= ](\\S+)`))?.[1]
+  const ms = given('hot-loop-ms')
+  const options = core.resolveMountOptions({ driver: given('driver'), hotLoop: given('hot-loop'), hotLoopMs: ms === undefined ? undefined : Number(ms) })
+  const way = { 'cpu-latency': 'CPU latency request', 'event-loop': 'event-loop polling' }[core.hotLoopMode(options)]
+  return `${options.driver} driver, ${way ? `hot loop ${options.hotLoopMs} ms: ${way}` : 'hot loop off'}`
 }
 
 function parseCommandLine(config) {

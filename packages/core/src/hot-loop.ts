@@ -84,3 +84,10 @@ export class HotLoop {
     }
   }
 }
+
+/** The way a mount with these options keeps wake-ups fast on this machine, as its HotLoop picks it. */
+export function hotLoopMode(options: Pick<MountOptions, 'hotLoopMs' | 'hotLoop'>): HotLoopMode {
+  const loop = new HotLoop(options.hotLoopMs, options.hotLoop)
+  loop.close()
+  return loop.mode
+}

@@ -10,6 +10,7 @@ export type { FuseDriver, DriverMount, DriverMountRequest, RequestHandler, Reply
 export { FuseNativeDriver } from './fuse-native/driver.js'
 export { LowLevelDriver } from './lowlevel/lowlevel-driver.js'
 export { RequestDispatcher } from './request-dispatcher.js'
+export { hotLoopMode, type HotLoopMode } from './hot-loop.js'
 export { mount, parseBackendOptions, type Mount, type MountRequest } from './mount.js'
 export { mountState, mountedType, assertMountable, forceUnmount, type MountState } from './mount-state.js'
 export { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS } from './tokens.js'

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
 import type { CpuLatency } from '../src/cpu-latency.js'
 import { Errno, FsError } from '../src/errno.js'
-import { HotLoop } from '../src/hot-loop.js'
+import { HotLoop, hotLoopMode } from '../src/hot-loop.js'
 
 const noDevice = () => {
   throw new FsError('EACCES', 'cannot open /dev/cpu_dma_latency for writing')
@@ -87,5 +87,10 @@ describe('HotLoop', () => {
     loop.touch()
     expect(calls).toEqual(['hold', 'close'])
     expect(loop.mode).toBe('event-loop')
+  })
+
+  it('tells which way mount options get, without keeping anything open', () => {
+    expect(hotLoopMode({ hotLoopMs: 0, hotLoop: 'auto' })).toBe('off')
+    expect(hotLoopMode({ hotLoopMs: 2, hotLoop: 'event-loop' })).toBe('event-loop')
   })
 })
