@@ -1,5 +1,8 @@
 import { FsError } from './errno.js'
 
+const DRIVERS = ['auto', 'fuse-native', 'lowlevel'] as const
+const HOT_LOOP_WAYS = ['auto', 'cpu-latency', 'event-loop'] as const
+
 /** How a filesystem is mounted. Every field has a default; backends may change the defaults. */
 export interface MountOptions {
   /** Shown as the source in /proc/mounts and `df`. */
@@ -31,7 +34,7 @@ export interface MountOptions {
    * How (see HotLoop): 'cpu-latency' (idle CPUs poll; needs root), 'event-loop' (the JS thread
    * polls), or 'auto': cpu-latency where it is allowed, else event-loop.
    */
-  hotLoop: 'auto' | 'cpu-latency' | 'event-loop'
+  hotLoop: (typeof HOT_LOOP_WAYS)[number]
   /** Log every operation with its result and latency. */
   debug: boolean
   /** Raw FUSE options passed as they are (`-o name[=value]`). */
@@ -41,7 +44,7 @@ export interface MountOptions {
    * the JS thread; needs root; takes no raw fuseOptions), 'fuse-native' (libfuse 2 worker
    * threads), or 'auto', resolved to lowlevel for root without raw fuseOptions, else fuse-native.
    */
-  driver: 'auto' | 'fuse-native' | 'lowlevel'
+  driver: (typeof DRIVERS)[number]
 }
 
 export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
@@ -100,8 +103,11 @@ function validate(o: MountOptions): void {
   for (const key of ['attrTimeout', 'entryTimeout', 'negativeTimeout', 'opTimeout', 'hotLoopMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw invalid(`${key} must be a number >= 0, got ${o[key]}`)
   }
-  if (!['auto', 'cpu-latency', 'event-loop'].includes(o.hotLoop)) throw invalid(`hotLoop must be auto, cpu-latency or event-loop, got "${String(o.hotLoop)}"`)
-  if (o.driver !== 'fuse-native' && o.driver !== 'lowlevel') throw invalid(`driver must be auto, fuse-native or lowlevel, got "${String(o.driver)}"`)
+  for (const [key, choices] of [['hotLoop', HOT_LOOP_WAYS], ['driver', DRIVERS]] as const) {
+    if (!(choices as readonly string[]).includes(o[key])) {
+      throw invalid(`${key} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${String(o[key])}"`)
+    }
+  }
   // libfuse 2 caps writes at 128 KiB; the kernel takes up to 1 MiB (max_pages) from the low-level driver.
   const maxWrite = o.driver === 'lowlevel' ? 1048576 : 131072
   if (!Number.isInteger(o.maxWrite) || o.maxWrite < 4096 || o.maxWrite > maxWrite) {
