@@ -2,10 +2,19 @@ import type { DependencyContainer } from 'tsyringe'
 import type { z } from 'zod'
 import type { Logger } from './logger.js'
 import { resolveMountOptions, type MountOptions } from './mount-options.js'
+import type { InodeOperations } from './inode-operations.js'
 import type { Operations } from './operations.js'
 
 /** The plugin API version this core implements; a descriptor declaring another is refused. */
-export const BACKEND_API_VERSION = 1
+export const BACKEND_API_VERSION = 2
+
+/** What changed since each older plugin API version, for the one-line refusal. */
+const CHANGES_SINCE: Readonly<Record<number, string>> = {
+  1: 'in version 2 every operation receives a request context first (uid, gid, pid, umask, signal), fgetattr and ftruncate are gone (getattr, truncate, chmod, chown and utimens take an optional handle), rename takes flags, and the descriptor names its layer ("path" or "inode")',
+}
+
+/** The layer a backend implements: paths (Operations) or inodes (InodeOperations). */
+export type BackendLayer = 'path' | 'inode'
 
 /** What a backend's factory is given for one mount. */
 export interface BackendContext<TOptions> {
@@ -18,8 +27,7 @@ export interface BackendContext<TOptions> {
   container: DependencyContainer
 }
 
-/** A backend plugin: what a backend package default-exports. */
-export interface BackendDescriptor<TSchema extends z.ZodType = z.ZodType> {
+interface DescriptorBase<TSchema extends z.ZodType> {
   apiVersion: typeof BACKEND_API_VERSION
   /** Lower-case name used on the command line: `fusekit mount <name>`. */
   name: string
@@ -30,19 +38,54 @@ export interface BackendDescriptor<TSchema extends z.ZodType = z.ZodType> {
   mountDefaults?: Partial<MountOptions>
   /** Option keys whose values are secret: masked in logs and never echoed. */
   secretOptions?: readonly string[]
+}
+
+/** A backend that deals in paths, like fuse-python or libfuse's fuse.h; the core keeps the node table. */
+export interface PathBackendDescriptor<TSchema extends z.ZodType = z.ZodType> extends DescriptorBase<TSchema> {
+  layer: 'path'
   create(context: BackendContext<z.output<TSchema>>): Operations | Promise<Operations>
 }
+
+/** A backend that deals in inodes, like python-llfuse or libfuse's fuse_lowlevel.h. */
+export interface InodeBackendDescriptor<TSchema extends z.ZodType = z.ZodType> extends DescriptorBase<TSchema> {
+  layer: 'inode'
+  create(context: BackendContext<z.output<TSchema>>): InodeOperations | Promise<InodeOperations>
+}
+
+/** A backend plugin: what a backend package default-exports. */
+export type BackendDescriptor<TSchema extends z.ZodType = z.ZodType> = PathBackendDescriptor<TSchema> | InodeBackendDescriptor<TSchema>
 
 const NAME = /^[a-z][a-z0-9-]*$/
 
 /** Declares a backend; checks the descriptor's shape so mistakes surface at load time. */
+export function defineBackend<TSchema extends z.ZodType>(descriptor: PathBackendDescriptor<TSchema>): PathBackendDescriptor<TSchema>
+export function defineBackend<TSchema extends z.ZodType>(descriptor: InodeBackendDescriptor<TSchema>): InodeBackendDescriptor<TSchema>
 export function defineBackend<TSchema extends z.ZodType>(descriptor: BackendDescriptor<TSchema>): BackendDescriptor<TSchema> {
-  if (descriptor.apiVersion !== BACKEND_API_VERSION) {
-    throw new TypeError(`backend ${descriptor.name}: apiVersion ${descriptor.apiVersion} is not supported (this core implements ${BACKEND_API_VERSION})`)
-  }
+  const problem = apiVersionProblem(descriptor)
+  if (problem) throw new TypeError(problem)
   if (!NAME.test(descriptor.name)) throw new TypeError(`backend name "${descriptor.name}" must match ${NAME}`)
+  if (descriptor.layer !== 'path' && descriptor.layer !== 'inode') {
+    throw new TypeError(`backend ${descriptor.name}: layer must be "path" or "inode", got ${JSON.stringify(descriptor.layer)}`)
+  }
   if (typeof descriptor.create !== 'function') throw new TypeError(`backend ${descriptor.name}: create must be a function`)
   return descriptor
+}
+
+/**
+ * Why a descriptor's plugin API version cannot be served, in one line that names both versions
+ * and what changed; undefined when it can.
+ */
+export function apiVersionProblem(descriptor: { name?: unknown; apiVersion?: unknown }): string | undefined {
+  const { apiVersion } = descriptor
+  if (apiVersion === BACKEND_API_VERSION) return undefined
+  const name = typeof descriptor.name === 'string' ? descriptor.name : '(unnamed)'
+  const changes = typeof apiVersion === 'number' ? CHANGES_SINCE[apiVersion] : undefined
+  const advice = changes
+    ? `: ${changes}; update the backend for @fusekit/core ${BACKEND_API_VERSION}`
+    : typeof apiVersion === 'number' && apiVersion > BACKEND_API_VERSION
+      ? ': it needs a newer fusekit; upgrade @fusekit/cli and @fusekit/core'
+      : ''
+  return `backend ${name} declares plugin API version ${String(apiVersion)}, this fusekit implements version ${BACKEND_API_VERSION}${advice}`
 }
 
 /** Whether a loaded module's default export looks like a backend descriptor. */
