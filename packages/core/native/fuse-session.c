@@ -4,6 +4,7 @@
 // with a real descriptor behind them (descriptor-io.c).
 #define _GNU_SOURCE
 #include "descriptor-io.h"
+#include "kernel-mount.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -330,6 +331,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mount", NULL, session_mount, NULL, NULL, NULL, napi_default_method, NULL},
       {"unmount", NULL, session_unmount, NULL, NULL, NULL, napi_default_method, NULL},
+      {"kernelMount", NULL, kernel_mount, NULL, NULL, NULL, napi_default_method, NULL},
+      {"fusermountMount", NULL, fusermount_mount, NULL, NULL, NULL, napi_default_method, NULL},
+      {"releaseHelper", NULL, release_helper, NULL, NULL, NULL, napi_default_method, NULL},
       {"poll", NULL, session_poll, NULL, NULL, NULL, napi_default_method, NULL},
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
