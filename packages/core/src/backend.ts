@@ -64,9 +64,8 @@ export function defineBackend<TSchema extends z.ZodType>(descriptor: BackendDesc
   const problem = apiVersionProblem(descriptor)
   if (problem) throw new TypeError(problem)
   if (!NAME.test(descriptor.name)) throw new TypeError(`backend name "${descriptor.name}" must match ${NAME}`)
-  if (descriptor.layer !== 'path' && descriptor.layer !== 'inode') {
-    throw new TypeError(`backend ${descriptor.name}: layer must be "path" or "inode", got ${JSON.stringify(descriptor.layer)}`)
-  }
+  const { layer } = descriptor as { layer: unknown }
+  if (layer !== 'path' && layer !== 'inode') throw new TypeError(`backend ${descriptor.name}: layer must be "path" or "inode", got ${JSON.stringify(layer)}`)
   if (typeof descriptor.create !== 'function') throw new TypeError(`backend ${descriptor.name}: create must be a function`)
   return descriptor
 }

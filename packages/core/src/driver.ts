@@ -1,23 +1,37 @@
+import type { InodeOperations, InodeRequestName } from './inode-operations.js'
+import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
-import type { RequestArgs, RequestName, RequestResult } from './operations.js'
+import type { Operations, RequestName } from './operations.js'
 
 /** Answers a request: errno 0 with the value, or a positive errno. Called exactly once. */
 export type Reply<T> = (errno: number, value?: T) => void
 
+type Method<Ops, K extends keyof Ops> = Extract<NonNullable<Ops[K]>, (...args: never[]) => unknown>
+export type ArgsOf<Ops, K extends keyof Ops> = Parameters<Method<Ops, K>>
+export type ResultOf<Ops, K extends keyof Ops> = Awaited<ReturnType<Method<Ops, K>>>
+
 /** What a driver sees of the backend: which requests exist and how to run one. */
-export interface RequestHandler {
-  implements(name: RequestName): boolean
-  dispatch<K extends RequestName>(name: K, args: RequestArgs<K>, reply: Reply<RequestResult<K>>): void
-  /** The backend's real descriptor behind an open handle (Operations.backingFd), if any. */
+export interface RequestHandler<Ops, Name extends keyof Ops> {
+  implements(name: Name): boolean
+  dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): void
+  /** The kernel dropped lookups of a node (inode layer only; no reply). */
+  forget(ino: number, nlookup: number): void
+  /** The backend's real descriptor behind an open handle (backingFd), if any. */
   backingFd(fh: number): number | undefined
   /** The driver answered requests itself from such descriptors: they count as activity. */
   servedElsewhere(): void
 }
 
-export interface DriverMountRequest {
+/** The inode layer as the low-level driver speaks it. */
+export type InodeHandler = RequestHandler<InodeOperations, InodeRequestName>
+/** The path layer as fuse-native speaks it. */
+export type PathHandler = RequestHandler<Operations, RequestName>
+
+export interface DriverMountRequest<Handler> {
   mountpoint: string
-  handler: RequestHandler
+  handler: Handler
   options: MountOptions
+  logger: Logger
 }
 
 export interface DriverMount {
@@ -25,7 +39,11 @@ export interface DriverMount {
   unmount(): Promise<void>
 }
 
-/** The binding between the kernel's FUSE protocol and a RequestHandler. */
-export interface FuseDriver {
-  mount(request: DriverMountRequest): Promise<DriverMount>
-}
+/**
+ * The binding between the kernel's FUSE protocol and a backend. A driver speaks one layer: the
+ * low-level driver the inode layer, fuse-native (libfuse 2's high-level API) the path layer;
+ * mount() puts a bridge between a backend and a driver of the other layer.
+ */
+export type FuseDriver =
+  | { readonly layer: 'inode'; mount(request: DriverMountRequest<InodeHandler>): Promise<DriverMount> }
+  | { readonly layer: 'path'; mount(request: DriverMountRequest<PathHandler>): Promise<DriverMount> }

@@ -6,7 +6,8 @@ export type HotLoopMode = 'cpu-latency' | 'event-loop' | 'off'
 
 /**
  * Keeps request wake-ups cheap for `windowMs` after each request, and costs nothing once the
- * mount is idle.
+ * mount is idle. Off unless asked for: a filesystem daemon does not change the machine's power
+ * policy by itself.
  *
  * Every request wakes two threads: ours, to serve it, and the caller's, to take the reply. Waking
  * a CPU that went to sleep costs more than the request itself (tens of µs on a VM whose idle
@@ -16,24 +17,20 @@ export type HotLoopMode = 'cpu-latency' | 'event-loop' | 'off'
  *   caller's CPU. Every idle CPU of the machine polls while requests flow.
  * - 'event-loop': a setImmediate chain makes libuv poll with a zero timeout. That spares our
  *   wake-up only, and keeps one CPU busy.
- * 'auto' takes the first where it is allowed.
  */
 export class HotLoop {
   private lastRequest = 0
   private active = false
   private cpuLatency: CpuLatency | undefined
+  private readonly windowMs: number
 
   constructor(
-    private readonly windowMs: number,
-    way: MountOptions['hotLoop'] = 'auto',
+    windowMs: number,
+    way: MountOptions['hotLoop'] = 'off',
     openLatency: () => CpuLatency = openCpuLatency,
   ) {
-    if (windowMs <= 0 || way === 'event-loop') return
-    try {
-      this.cpuLatency = openLatency()
-    } catch (error) {
-      if (way === 'cpu-latency') throw error // asked for by name: say why not
-    }
+    this.windowMs = way === 'off' ? 0 : windowMs
+    if (this.windowMs > 0 && way === 'cpu-latency') this.cpuLatency = openLatency() // asked for by name: a refusal says why
   }
 
   get mode(): HotLoopMode {
@@ -85,9 +82,7 @@ export class HotLoop {
   }
 }
 
-/** The way a mount with these options keeps wake-ups fast on this machine, as its HotLoop picks it. */
+/** The way a mount with these options keeps wake-ups fast ('off' unless one is chosen). */
 export function hotLoopMode(options: Pick<MountOptions, 'hotLoopMs' | 'hotLoop'>): HotLoopMode {
-  const loop = new HotLoop(options.hotLoopMs, options.hotLoop)
-  loop.close()
-  return loop.mode
+  return options.hotLoop === 'off' || options.hotLoopMs <= 0 ? 'off' : options.hotLoop
 }

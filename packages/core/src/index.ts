@@ -2,11 +2,38 @@ import 'reflect-metadata'
 
 export { Errno, FsError, errnoName, mapErrno, type ErrnoName } from './errno.js'
 export { Timespec, OpenFlags, XattrFlags, FileType, AccessMode, type Stat, type StatVfs, type DirEntry } from './types.js'
-export type { Operations, RequestName, RequestArgs, RequestResult } from './operations.js'
-export { BACKEND_API_VERSION, backendMountOptions, defineBackend, isBackendDescriptor, type BackendDescriptor, type BackendContext } from './backend.js'
+export { CallerContext, type RequestContext } from './request-context.js'
+export type { Operations, RequestName } from './operations.js'
+export {
+  ROOT_INO,
+  SetattrValid,
+  FallocateMode,
+  SeekWhence,
+  RenameFlags,
+  type InodeOperations,
+  type InodeRequestName,
+  type Entry,
+  type Created,
+  type SetattrRequest,
+  type InodeDirEntry,
+} from './inode-operations.js'
+export {
+  BACKEND_API_VERSION,
+  apiVersionProblem,
+  backendMountOptions,
+  defineBackend,
+  isBackendDescriptor,
+  type BackendDescriptor,
+  type BackendContext,
+  type BackendLayer,
+  type PathBackendDescriptor,
+  type InodeBackendDescriptor,
+} from './backend.js'
+export { bridgePathOperations } from './bridges/path-bridge.js'
+export { pathsOverInodes } from './bridges/inode-paths.js'
 export { defaultMountOptions, resolveMountOptions, fuseOptionList, type MountOptions } from './mount-options.js'
 export { createConsoleLogger, type Logger, type LogLevel, type ConsoleLoggerOptions } from './logger.js'
-export type { FuseDriver, DriverMount, DriverMountRequest, RequestHandler, Reply } from './driver.js'
+export type { FuseDriver, DriverMount, DriverMountRequest, RequestHandler, InodeHandler, PathHandler, Reply } from './driver.js'
 export { FuseNativeDriver } from './fuse-native/driver.js'
 export { LowLevelDriver } from './lowlevel/lowlevel-driver.js'
 export { RequestDispatcher } from './request-dispatcher.js'

@@ -1,7 +1,7 @@
 import { FsError } from './errno.js'
 
 const DRIVERS = ['auto', 'fuse-native', 'lowlevel'] as const
-const HOT_LOOP_WAYS = ['auto', 'cpu-latency', 'event-loop'] as const
+const HOT_LOOP_WAYS = ['off', 'cpu-latency', 'event-loop'] as const
 
 /** How a filesystem is mounted. Every field has a default; backends may change the defaults. */
 export interface MountOptions {
@@ -26,13 +26,17 @@ export interface MountOptions {
   autoCache: boolean
   /** Largest write request in bytes (libfuse 2 caps it at 128 KiB). */
   maxWrite: number
-  /** Seconds an operation may take before the kernel gets ETIMEDOUT; 0 disables the limit. */
+  /**
+   * Seconds an operation may take before the kernel gets ETIMEDOUT; 0 (the default): no limit.
+   * The reply is sent, but the operation's effect may still land afterwards.
+   */
   opTimeout: number
-  /** Milliseconds after a request during which wake-ups are kept fast (0: never). */
+  /** Milliseconds after a request during which wake-ups are kept fast, when hotLoop is on. */
   hotLoopMs: number
   /**
-   * How (see HotLoop): 'cpu-latency' (idle CPUs poll; needs root), 'event-loop' (the JS thread
-   * polls), or 'auto': cpu-latency where it is allowed, else event-loop.
+   * How wake-ups are kept fast while requests flow (see HotLoop): 'off' (the default),
+   * 'cpu-latency' (every idle CPU of the machine polls; needs root) or 'event-loop' (one CPU
+   * stays busy polling).
    */
   hotLoop: (typeof HOT_LOOP_WAYS)[number]
   /** Log every operation with its result and latency. */
@@ -47,6 +51,7 @@ export interface MountOptions {
   driver: (typeof DRIVERS)[number]
 }
 
+
 export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   fsname: 'fusekit',
   subtype: 'fusekit',
@@ -59,9 +64,9 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   kernelCache: false,
   autoCache: false,
   maxWrite: 131072,
-  opTimeout: 30,
+  opTimeout: 0,
   hotLoopMs: 2,
-  hotLoop: 'auto',
+  hotLoop: 'off',
   debug: false,
   fuseOptions: [],
   driver: 'auto',

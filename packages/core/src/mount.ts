@@ -1,14 +1,17 @@
 import { container as rootContainer } from 'tsyringe'
 import { z } from 'zod'
-import { backendMountOptions, type BackendDescriptor } from './backend.js'
-import type { FuseDriver } from './driver.js'
+import { apiVersionProblem, backendMountOptions, type BackendDescriptor } from './backend.js'
+import { bridgePathOperations } from './bridges/path-bridge.js'
+import { pathsOverInodes } from './bridges/inode-paths.js'
+import type { DriverMount, FuseDriver } from './driver.js'
 import { FsError } from './errno.js'
 import { FuseNativeDriver } from './fuse-native/driver.js'
+import type { InodeOperations, InodeRequestName } from './inode-operations.js'
 import { LowLevelDriver } from './lowlevel/lowlevel-driver.js'
 import { createConsoleLogger, type Logger } from './logger.js'
 import { assertMountable, mountState } from './mount-state.js'
 import type { MountOptions } from './mount-options.js'
-import type { Operations } from './operations.js'
+import type { Operations, RequestName } from './operations.js'
 import { RequestDispatcher } from './request-dispatcher.js'
 import { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS } from './tokens.js'
 
@@ -37,35 +40,50 @@ export function parseBackendOptions<S extends z.ZodType>(backend: BackendDescrip
   throw new FsError('EINVAL', `invalid options for backend ${backend.name}:\n${z.prettifyError(result.error)}`)
 }
 
-/** Mounts a backend: one child container per mount, owning the backend and the FUSE session. */
+/** What the driver is handed: a dispatcher over the backend's operations, bridged to the driver's layer. */
+interface Served {
+  dispatcher: Pick<RequestDispatcher<Operations, RequestName>, 'close' | 'hotLoopMode'>
+  start(): Promise<DriverMount>
+  init(): Promise<void>
+  destroy(): Promise<void>
+}
+
+/**
+ * Mounts a backend: one child container per mount, owning the backend and the FUSE session. A
+ * backend of one layer on a driver of the other gets a bridge in between (the path layer over
+ * the inode layer for the low-level driver, the reverse for fuse-native).
+ */
 export async function mount(request: MountRequest): Promise<Mount> {
   const { backend } = request
+  const versionProblem = apiVersionProblem(backend)
+  if (versionProblem) throw new FsError('EINVAL', versionProblem)
   const options = backendMountOptions(backend, request.mountOptions)
   const backendOptions = parseBackendOptions(backend, request.backendOptions)
   const logger = request.logger ?? createConsoleLogger({ level: options.debug ? 'debug' : 'info' })
   await assertMountable(request.mountpoint, options.fuseOptions)
 
   const container = rootContainer.createChildContainer()
+  const driver: FuseDriver = request.driver ?? (options.driver === 'lowlevel' ? new LowLevelDriver() : new FuseNativeDriver())
   container.register(MOUNT_OPTIONS, { useValue: options })
   container.register(MOUNTPOINT, { useValue: request.mountpoint })
   container.register(BACKEND_OPTIONS, { useValue: backendOptions })
   container.register(LOGGER, { useValue: logger })
-  container.register(FUSE_DRIVER, { useValue: request.driver ?? (options.driver === 'lowlevel' ? new LowLevelDriver() : new FuseNativeDriver()) })
+  container.register(FUSE_DRIVER, { useValue: driver })
 
-  const ops: Operations = await backend.create({ options: backendOptions, mountpoint: request.mountpoint, mountOptions: options, logger, container })
-  if (typeof ops?.getattr !== 'function') throw new TypeError(`backend ${backend.name}: create() must return Operations with getattr`)
+  const ops = await backend.create({ options: backendOptions, mountpoint: request.mountpoint, mountOptions: options, logger, container })
+  checkOperations(backend, ops)
   container.register(OPERATIONS, { useValue: ops })
-  await ops.init?.()
 
-  let dispatcher: RequestDispatcher | undefined
-  let driverMount
+  let served: Served | undefined
+  let driverMount: DriverMount
   try {
-    dispatcher = container.resolve(RequestDispatcher)
-    logger.debug(`hot loop: ${dispatcher.hotLoopMode}, ${options.hotLoopMs} ms after each request`)
-    driverMount = await container.resolve(FUSE_DRIVER).mount({ mountpoint: request.mountpoint, handler: dispatcher, options })
+    served = serve(backend, ops, driver, { mountpoint: request.mountpoint, options, logger })
+    await served.init()
+    logger.debug(`${backend.layer} backend on the ${driver.layer === 'inode' ? 'low-level' : 'fuse-native'} driver; hot loop: ${served.dispatcher.hotLoopMode}`)
+    driverMount = await served.start()
   } catch (error) {
-    dispatcher?.close()
-    await ops.destroy?.()
+    served?.dispatcher.close()
+    await (served ? served.destroy() : (ops as { destroy?: () => Promise<void> }).destroy?.())
     throw error instanceof FsError ? error : new FsError('EIO', `mounting ${request.mountpoint} failed: ${(error as Error).message}`, { cause: error })
   }
 
@@ -81,9 +99,44 @@ export async function mount(request: MountRequest): Promise<Mount> {
           // Unmounted from outside (fusermount -u): only the backend is left to release.
           if ((await mountState(request.mountpoint)) !== 'unmounted') throw error
         }
-        dispatcher.close()
-        await ops.destroy?.()
+        served.dispatcher.close()
+        await served.destroy()
         await container.dispose()
       })()),
+  }
+}
+
+function serve(
+  backend: BackendDescriptor,
+  ops: Operations | InodeOperations,
+  driver: FuseDriver,
+  at: { mountpoint: string; options: MountOptions; logger: Logger },
+): Served {
+  if (driver.layer === 'inode') {
+    const inodes = backend.layer === 'inode' ? (ops as InodeOperations) : bridgePathOperations(ops as Operations)
+    const dispatcher = new RequestDispatcher<InodeOperations, InodeRequestName>(inodes, at.logger, at.options)
+    return {
+      dispatcher,
+      start: () => driver.mount({ ...at, handler: dispatcher }),
+      init: async () => inodes.init?.(),
+      destroy: async () => inodes.destroy?.(),
+    }
+  }
+  const paths = backend.layer === 'path' ? (ops as Operations) : pathsOverInodes(ops as InodeOperations)
+  const dispatcher = new RequestDispatcher<Operations, RequestName>(paths, at.logger, at.options)
+  return {
+    dispatcher,
+    start: () => driver.mount({ ...at, handler: dispatcher }),
+    init: async () => paths.init?.(),
+    destroy: async () => paths.destroy?.(),
+  }
+}
+
+/** The operations a backend's create() returned must have what its layer requires. */
+function checkOperations(backend: BackendDescriptor, ops: unknown): asserts ops is Operations | InodeOperations {
+  const required = backend.layer === 'inode' ? ['lookup', 'getattr'] : ['getattr']
+  const missing = required.filter((name) => typeof (ops as Record<string, unknown> | undefined)?.[name] !== 'function')
+  if (missing.length > 0) {
+    throw new FsError('EINVAL', `backend ${backend.name}: create() must return ${backend.layer}-layer operations with ${required.join(' and ')} (missing: ${missing.join(', ')})`)
   }
 }

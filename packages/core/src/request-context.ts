@@ -25,12 +25,13 @@ export interface RequestContext {
 export class CallerContext implements RequestContext {
   private controller: AbortController | undefined
   private abortReason: unknown
+  /** Set by the requests that carry it (create, mkdir, mknod). */
+  umask = 0
 
   constructor(
     readonly uid: number,
     readonly gid: number,
     readonly pid: number,
-    readonly umask = 0,
   ) {}
 
   get signal(): AbortSignal {

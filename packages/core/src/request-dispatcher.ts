@@ -1,15 +1,14 @@
-import { inject, injectable } from 'tsyringe'
 import { Errno, FsError, errnoName } from './errno.js'
-import type { Reply, RequestHandler } from './driver.js'
+import type { ArgsOf, Reply, RequestHandler, ResultOf } from './driver.js'
 import { HotLoop, type HotLoopMode } from './hot-loop.js'
 import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
-import type { Operations, RequestArgs, RequestName, RequestResult } from './operations.js'
-import { LOGGER, MOUNT_OPTIONS, OPERATIONS } from './tokens.js'
+import { SetattrValid, type SetattrRequest } from './inode-operations.js'
+import { CallerContext } from './request-context.js'
 
 interface Pending {
-  name: RequestName
-  path: unknown
+  name: string
+  args: readonly unknown[]
   started: number
   reply: Reply<unknown>
 }
@@ -17,12 +16,13 @@ interface Pending {
 const MAX_ERRNO = 4095
 
 /**
- * Runs backend operations for a driver: every request gets exactly one reply, errors become
- * errno values, unexpected exceptions become EIO (logged once, never fatal), and requests that
- * outlive the operation timeout are answered with ETIMEDOUT (their late result is dropped).
+ * Runs backend operations for a driver, whichever layer they are: every request gets exactly one
+ * reply, errors become errno values, unexpected exceptions become EIO (logged once with the
+ * operation, never fatal). When the mount goes down, requests in flight have their signal
+ * aborted and are answered ENOTCONN. With `opTimeout`, a request that outlives it is answered
+ * ETIMEDOUT (its late result is dropped; its effect may still land).
  */
-@injectable()
-export class RequestDispatcher implements RequestHandler {
+export class RequestDispatcher<Ops extends object, Name extends keyof Ops & string> implements RequestHandler<Ops, Name> {
   private readonly hotLoop: HotLoop
   private readonly pending = new Map<number, Pending>()
   private readonly timeoutMs: number
@@ -30,9 +30,9 @@ export class RequestDispatcher implements RequestHandler {
   private nextId = 1
 
   constructor(
-    @inject(OPERATIONS) private readonly ops: Operations,
-    @inject(LOGGER) private readonly logger: Logger,
-    @inject(MOUNT_OPTIONS) private readonly options: MountOptions,
+    private readonly ops: Ops,
+    private readonly logger: Logger,
+    private readonly options: MountOptions,
   ) {
     this.hotLoop = new HotLoop(options.hotLoopMs, options.hotLoop)
     this.timeoutMs = options.opTimeout * 1000
@@ -48,28 +48,39 @@ export class RequestDispatcher implements RequestHandler {
     return this.hotLoop.mode
   }
 
-  implements(name: RequestName): boolean {
+  implements(name: Name): boolean {
     return typeof this.ops[name] === 'function'
   }
 
-  dispatch<K extends RequestName>(name: K, args: RequestArgs<K>, reply: Reply<RequestResult<K>>): void {
+  dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): void {
     this.hotLoop.touch()
-    const finish = (this.options.debug ? this.traced(name, args, reply) : reply) as Reply<unknown>
-    const id = this.timeoutMs > 0 ? this.track(name, args[0], finish) : 0
+    const finish = (this.options.debug ? this.traced(name, args, reply as Reply<unknown>) : reply) as Reply<unknown>
+    const id = this.nextId++
+    this.pending.set(id, { name, args, started: this.timeoutMs > 0 ? performance.now() : 0, reply: finish })
     let result: unknown
     try {
       result = (this.ops[name] as (...a: unknown[]) => unknown).apply(this.ops, args)
     } catch (error) {
-      this.settle(id, finish, this.errnoOf(name, args[0], error))
+      this.settle(id, finish, this.errnoOf(name, args, error))
       return
     }
     if (result instanceof Promise) {
       result.then(
         (value) => this.settle(id, finish, 0, value),
-        (error) => this.settle(id, finish, this.errnoOf(name, args[0], error)),
+        (error) => this.settle(id, finish, this.errnoOf(name, args, error)),
       )
     } else {
       this.settle(id, finish, 0, result)
+    }
+  }
+
+  forget(ino: number, nlookup: number): void {
+    const ops = this.ops as { forget?: (ino: number, nlookup: number) => void }
+    if (!ops.forget) return
+    try {
+      ops.forget(ino, nlookup)
+    } catch (error) {
+      this.logger.error(`forget(${ino}, ${nlookup}) failed unexpectedly: ${describe(error)}`)
     }
   }
 
@@ -79,7 +90,7 @@ export class RequestDispatcher implements RequestHandler {
 
   backingFd(fh: number): number | undefined {
     try {
-      const fd = this.ops.backingFd?.(fh)
+      const fd = (this.ops as { backingFd?: (fh: number) => number | undefined }).backingFd?.(fh)
       return Number.isInteger(fd) && (fd as number) >= 0 ? fd : undefined
     } catch (error) {
       // Only an optimization: the handle keeps working through read and write.
@@ -88,24 +99,19 @@ export class RequestDispatcher implements RequestHandler {
     }
   }
 
-  /** Answers every request still in flight (the mount is going away). */
+  /** The mount is going away: every request in flight is aborted and answered ENOTCONN. */
   close(): void {
     if (this.sweeper) clearInterval(this.sweeper)
     this.hotLoop.close()
     for (const [id, entry] of this.pending) {
       this.pending.delete(id)
+      contextOf(entry.args)?.abort(new FsError('ENOTCONN', 'the mount is going away'))
       this.safeReply(entry.reply, Errno.ENOTCONN)
     }
   }
 
-  private track(name: RequestName, path: unknown, reply: Reply<unknown>): number {
-    const id = this.nextId++
-    this.pending.set(id, { name, path, started: performance.now(), reply })
-    return id
-  }
-
   private settle(id: number, reply: Reply<unknown>, errno: number, value?: unknown): void {
-    if (id !== 0 && !this.pending.delete(id)) return // already answered with ETIMEDOUT
+    if (!this.pending.delete(id)) return // already answered (ETIMEDOUT, or the mount went away)
     this.safeReply(reply, errno, value)
   }
 
@@ -125,29 +131,38 @@ export class RequestDispatcher implements RequestHandler {
       if (now - entry.started < this.timeoutMs) continue
       this.pending.delete(id)
       this.logger.warn(
-        `${entry.name} ${String(entry.path)} took longer than ${this.options.opTimeout}s: answered ETIMEDOUT; its late result will be dropped`,
+        `${call(entry.name, entry.args)} took longer than ${this.options.opTimeout}s: answered ETIMEDOUT; its effect may still land, its late result is dropped`,
       )
       this.safeReply(entry.reply, Errno.ETIMEDOUT)
     }
   }
 
-  private errnoOf(name: RequestName, path: unknown, error: unknown): number {
+  private errnoOf(name: string, args: readonly unknown[], error: unknown): number {
     if (error instanceof FsError && Number.isInteger(error.errno) && error.errno > 0 && error.errno <= MAX_ERRNO) {
       return error.errno
     }
-    this.logger.error(`${name} ${String(path)} failed unexpectedly (answered EIO): ${describe(error)}`)
+    this.logger.error(`${call(name, args)} failed unexpectedly (answered EIO): ${describe(error)}`)
     return Errno.EIO
   }
 
-  private traced<K extends RequestName>(name: K, args: RequestArgs<K>, reply: Reply<RequestResult<K>>): Reply<RequestResult<K>> {
+  private traced(name: string, args: readonly unknown[], reply: Reply<unknown>): Reply<unknown> {
     const started = performance.now()
     return (errno, value) => {
       const micros = Math.round((performance.now() - started) * 1000)
       const result = errno === 0 ? summarize(value) : errnoName(errno)
-      this.logger.debug(`${name}(${args.map(summarize).join(', ')}) -> ${result} [${micros} µs]`)
+      this.logger.debug(`${call(name, args)} -> ${result} [${micros} µs]`)
       reply(errno, value)
     }
   }
+}
+
+function contextOf(args: readonly unknown[]): CallerContext | undefined {
+  return args[0] instanceof CallerContext ? args[0] : undefined
+}
+
+/** An operation with its arguments, for a log line: `mkdir(uid 1000 pid 42, 1, "dir", 0o755)`. */
+function call(name: string, args: readonly unknown[]): string {
+  return `${name}(${args.map(summarize).join(', ')})`
 }
 
 function describe(error: unknown): string {
@@ -157,12 +172,29 @@ function describe(error: unknown): string {
 
 function summarize(value: unknown): string {
   if (value === undefined) return 'ok'
+  if (value instanceof CallerContext) return `uid ${value.uid} pid ${value.pid}`
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`
   if (Array.isArray(value)) return `[${value.length} entries]`
   if (typeof value === 'object' && value !== null) {
-    const { mode, size } = value as { mode?: number; size?: number }
+    if ('valid' in value) return setattrSummary(value as SetattrRequest)
+    const { mode, size, ino, attr } = value as { mode?: number; size?: number; ino?: number; attr?: { mode: number; size: number } }
+    if (attr !== undefined) return `{node ${ino}, mode: 0o${attr.mode.toString(8)}, size: ${attr.size}}`
     if (mode !== undefined) return `{mode: 0o${mode.toString(8)}, size: ${size}}`
     return '{…}'
   }
   return typeof value === 'string' ? JSON.stringify(value) : String(value)
+}
+
+/** The fields a setattr changes: `{mode 0o600, size 0}`. */
+function setattrSummary(request: SetattrRequest): string {
+  const { valid } = request
+  const parts: string[] = []
+  if (valid & SetattrValid.MODE) parts.push(`mode 0o${request.mode.toString(8)}`)
+  if (valid & SetattrValid.UID) parts.push(`uid ${request.uid}`)
+  if (valid & SetattrValid.GID) parts.push(`gid ${request.gid}`)
+  if (valid & SetattrValid.SIZE) parts.push(`size ${request.size}`)
+  if (valid & SetattrValid.ATIME) parts.push(valid & SetattrValid.ATIME_NOW ? 'atime now' : `atime ${request.atime.sec}.${request.atime.nsec}`)
+  if (valid & SetattrValid.MTIME) parts.push(valid & SetattrValid.MTIME_NOW ? 'mtime now' : `mtime ${request.mtime.sec}.${request.mtime.nsec}`)
+  if (request.fh !== undefined) parts.push(`fh ${request.fh}`)
+  return `{${parts.join(', ')}}`
 }

@@ -1,4 +1,5 @@
 import type { InjectionToken } from 'tsyringe'
+import type { InodeOperations } from './inode-operations.js'
 import type { Operations } from './operations.js'
 import type { MountOptions } from './mount-options.js'
 import type { Logger } from './logger.js'
@@ -9,5 +10,6 @@ export const MOUNT_OPTIONS: InjectionToken<MountOptions> = Symbol('fusekit.Mount
 export const MOUNTPOINT: InjectionToken<string> = Symbol('fusekit.Mountpoint')
 export const BACKEND_OPTIONS: InjectionToken<unknown> = Symbol('fusekit.BackendOptions')
 export const LOGGER: InjectionToken<Logger> = Symbol('fusekit.Logger')
-export const OPERATIONS: InjectionToken<Operations> = Symbol('fusekit.Operations')
+/** The backend's own operations, of its layer. */
+export const OPERATIONS: InjectionToken<Operations | InodeOperations> = Symbol('fusekit.Operations')
 export const FUSE_DRIVER: InjectionToken<FuseDriver> = Symbol('fusekit.FuseDriver')

@@ -1,8 +1,10 @@
+import { constants } from 'node:fs'
 import { promisify } from 'node:util'
 import { Errno } from '../errno.js'
-import type { DriverMount, DriverMountRequest, FuseDriver, Reply, RequestHandler } from '../driver.js'
+import type { DriverMount, DriverMountRequest, PathHandler, Reply } from '../driver.js'
 import { fuseOptionList } from '../mount-options.js'
 import type { RequestName } from '../operations.js'
+import { CallerContext } from '../request-context.js'
 import { entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
 import { loadFuseNative, type FuseNativeClass, type NativeCallback } from './load.js'
 import { encodeIdentity, encodeStat, resolveTimes, toNativeStatVfs } from './values.js'
@@ -19,12 +21,13 @@ const MTIME_OFFSET = 112
 const ENODATA = Errno.ENODATA
 const ERANGE = Errno.ERANGE
 
-/** Mounts through fuse-native (libfuse 2.9, multi-threaded loop). */
-export class FuseNativeDriver implements FuseDriver {
+/** Mounts through fuse-native (libfuse 2.9's high-level API, multi-threaded loop): the path layer. */
+export class FuseNativeDriver {
+  readonly layer = 'path'
   // Loaded up front so that a missing libfuse fails before any backend is created.
   private readonly Fuse = fusekitFuse(loadFuseNative())
 
-  async mount({ mountpoint, handler, options }: DriverMountRequest): Promise<DriverMount> {
+  async mount({ mountpoint, handler, options }: DriverMountRequest<PathHandler>): Promise<DriverMount> {
     const fuse = new this.Fuse(mountpoint, nativeOps(handler), {
       // fusekit's dispatcher times requests out itself, without a timer per request.
       timeout: false,
@@ -39,56 +42,70 @@ export class FuseNativeDriver implements FuseDriver {
   }
 }
 
+/**
+ * The caller as far as fuse-native tells: libfuse 2's context (uid, gid, pid of the caller) does
+ * not reach JavaScript, so every request is the mounting user's.
+ */
+function mounterRequest(): CallerContext {
+  return new CallerContext(MOUNTER_UID, MOUNTER_GID, 0)
+}
+
+const MOUNTER_UID = process.geteuid?.() ?? 0
+const MOUNTER_GID = process.getegid?.() ?? 0
+
+/** fuse-native gives create no open flags. */
+const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT
+
 /** Callback-style operations in fuse-native's shape, for the requests it handles well itself. */
-function nativeOps(handler: RequestHandler): Record<string, unknown> {
+function nativeOps(handler: PathHandler): Record<string, unknown> {
   const ops: Record<string, unknown> = {}
   const call = <K extends RequestName>(name: K, args: unknown[], reply: Reply<unknown>) =>
-    handler.dispatch(name, args as never, reply as never)
+    handler.dispatch(name, [mounterRequest(), ...args] as never, reply as never)
   const done = (cb: NativeCallback): Reply<unknown> => (errno) => cb(-errno)
   const withValue = (cb: NativeCallback, encode: (value: never) => unknown = (v) => v): Reply<unknown> =>
     (errno, value) => (errno ? cb(-errno) : cb(0, encode(value as never)))
   const count = (cb: NativeCallback): Reply<unknown> => (errno, n) => cb(errno ? -errno : (n as number))
 
-  // fuse-native is untyped and each operation's callback has its own shape.
+  // fuse-native is untyped and each operation's callback has its own shape; the key is fuse-native's name.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const define: Partial<Record<RequestName, (...args: any[]) => void>> = {
+  const define: Record<string, [RequestName, (...args: any[]) => void]> = {
     // getattr, fgetattr, readdir, utimens, getxattr and listxattr are answered in FusekitFuse.
-    getattr: () => {},
-    fgetattr: () => {},
-    readdir: () => {},
-    utimens: () => {},
-    getxattr: () => {},
-    listxattr: () => {},
-    access: (path, mode, cb) => call('access', [path, mode], done(cb)),
-    statfs: (path, cb) => call('statfs', [path], withValue(cb, (s: StatVfs) => toNativeStatVfs(s))),
-    opendir: (path, _fh, cb) => call('opendir', [path, 0], withValue(cb, (fh?: number) => fh ?? 0)),
-    releasedir: (path, fh, cb) => call('releasedir', [path, fh], done(cb)),
-    fsyncdir: (path, datasync, fh, cb) => call('fsyncdir', [path, !!datasync, fh], done(cb)),
-    open: (path, flags, cb) => call('open', [path, flags], withValue(cb, (fh?: number) => fh ?? 0)),
-    create: (path, mode, cb) => call('create', [path, mode], withValue(cb, (fh?: number) => fh ?? 0)),
-    read: (path, fh, buf: Buffer, len, pos, cb) => call('read', [path, fh, sized(buf, len), pos], count(cb)),
-    write: (path, fh, buf: Buffer, len, pos, cb) => call('write', [path, fh, sized(buf, len), pos], count(cb)),
-    flush: (path, fh, cb) => call('flush', [path, fh], done(cb)),
-    release: (path, fh, cb) => call('release', [path, fh], done(cb)),
-    fsync: (path, datasync, fh, cb) => call('fsync', [path, !!datasync, fh], done(cb)),
-    truncate: (path, size, cb) => call('truncate', [path, size], done(cb)),
-    ftruncate: (path, fh, size, cb) => call('ftruncate', [path, fh, size], done(cb)),
-    chmod: (path, mode, cb) => call('chmod', [path, mode], done(cb)),
-    chown: (path, uid, gid, cb) => call('chown', [path, uid, gid], done(cb)),
-    mknod: (path, mode, dev, cb) => call('mknod', [path, mode, dev], done(cb)),
-    mkdir: (path, mode, cb) => call('mkdir', [path, mode], done(cb)),
-    rmdir: (path, cb) => call('rmdir', [path], done(cb)),
-    unlink: (path, cb) => call('unlink', [path], done(cb)),
-    rename: (from, to, cb) => call('rename', [from, to], done(cb)),
-    link: (existing, newPath, cb) => call('link', [existing, newPath], done(cb)),
-    symlink: (target, linkPath, cb) => call('symlink', [target, linkPath], done(cb)),
-    readlink: (path, cb) => call('readlink', [path], withValue(cb)),
-    setxattr: (path, name, value: Buffer, _position, flags, cb) => call('setxattr', [path, name, value, flags], done(cb)),
-    removexattr: (path, name, cb) => call('removexattr', [path, name], done(cb)),
+    getattr: ['getattr', () => {}],
+    fgetattr: ['getattr', () => {}],
+    readdir: ['readdir', () => {}],
+    utimens: ['utimens', () => {}],
+    getxattr: ['getxattr', () => {}],
+    listxattr: ['listxattr', () => {}],
+    access: ['access', (path, mode, cb) => call('access', [path, mode], done(cb))],
+    statfs: ['statfs', (path, cb) => call('statfs', [path], withValue(cb, (s: StatVfs) => toNativeStatVfs(s)))],
+    opendir: ['opendir', (path, _fh, cb) => call('opendir', [path, 0], withValue(cb, (fh?: number) => fh ?? 0))],
+    releasedir: ['releasedir', (path, fh, cb) => call('releasedir', [path, fh], done(cb))],
+    fsyncdir: ['fsyncdir', (path, datasync, fh, cb) => call('fsyncdir', [path, !!datasync, fh], done(cb))],
+    open: ['open', (path, flags, cb) => call('open', [path, flags], withValue(cb, (fh?: number) => fh ?? 0))],
+    create: ['create', (path, mode, cb) => call('create', [path, mode, CREATE_FLAGS], withValue(cb, (fh?: number) => fh ?? 0))],
+    read: ['read', (path, fh, buf: Buffer, len, pos, cb) => call('read', [path, fh, sized(buf, len), pos], count(cb))],
+    write: ['write', (path, fh, buf: Buffer, len, pos, cb) => call('write', [path, fh, sized(buf, len), pos], count(cb))],
+    flush: ['flush', (path, fh, cb) => call('flush', [path, fh], done(cb))],
+    release: ['release', (path, fh, cb) => call('release', [path, fh], done(cb))],
+    fsync: ['fsync', (path, datasync, fh, cb) => call('fsync', [path, !!datasync, fh], done(cb))],
+    truncate: ['truncate', (path, size, cb) => call('truncate', [path, size], done(cb))],
+    ftruncate: ['truncate', (path, fh, size, cb) => call('truncate', [path, size, fh], done(cb))],
+    chmod: ['chmod', (path, mode, cb) => call('chmod', [path, mode], done(cb))],
+    chown: ['chown', (path, uid, gid, cb) => call('chown', [path, uid, gid], done(cb))],
+    mknod: ['mknod', (path, mode, dev, cb) => call('mknod', [path, mode, dev], done(cb))],
+    mkdir: ['mkdir', (path, mode, cb) => call('mkdir', [path, mode], done(cb))],
+    rmdir: ['rmdir', (path, cb) => call('rmdir', [path], done(cb))],
+    unlink: ['unlink', (path, cb) => call('unlink', [path], done(cb))],
+    rename: ['rename', (from, to, cb) => call('rename', [from, to, 0], done(cb))],
+    link: ['link', (existing, newPath, cb) => call('link', [existing, newPath], done(cb))],
+    symlink: ['symlink', (target, linkPath, cb) => call('symlink', [target, linkPath], done(cb))],
+    readlink: ['readlink', (path, cb) => call('readlink', [path], withValue(cb))],
+    setxattr: ['setxattr', (path, name, value: Buffer, _position, flags, cb) => call('setxattr', [path, name, value, flags], done(cb))],
+    removexattr: ['removexattr', (path, name, cb) => call('removexattr', [path, name], done(cb))],
   }
-  for (const [name, fn] of Object.entries(define)) {
+  for (const [nativeName, [name, fn]] of Object.entries(define)) {
     // fuse-native registers with libfuse only the operations present here; the rest keep libfuse's default.
-    if (handler.implements(name as RequestName)) ops[name] = fn
+    if (handler.implements(name)) ops[nativeName] = fn
   }
   return ops
 }
@@ -106,13 +123,13 @@ function fusekitFuse(Fuse: FuseNativeClass): FuseNativeClass {
 
   // fuse-native is untyped JavaScript; its internals are reached through this loose view.
   const Base = Fuse as unknown as new (...args: unknown[]) => {
-    opts: { fusekitOptions: string[]; fusekitHandler: RequestHandler }
+    opts: { fusekitOptions: string[]; fusekitHandler: PathHandler }
   }
 
   class FusekitFuse extends Base {
     private capturedTimes?: [number, number]
 
-    private get handler(): RequestHandler {
+    private get handler(): PathHandler {
       return this.opts.fusekitHandler
     }
 
@@ -134,16 +151,16 @@ function fusekitFuse(Fuse: FuseNativeClass): FuseNativeClass {
     }
 
     _op_getattr(signal: Signal, path: string): void {
-      this.handler.dispatch('getattr', [path], statReply(signal))
+      this.handler.dispatch('getattr', [mounterRequest(), path], statReply(signal))
     }
 
     // fuse-native would call getattr without the handle.
     _op_fgetattr(signal: Signal, path: string, fh: number): void {
-      this.handler.dispatch('fgetattr', [path, fh], statReply(signal))
+      this.handler.dispatch('getattr', [mounterRequest(), path, fh], statReply(signal))
     }
 
     _op_readdir(signal: Signal, path: string): void {
-      this.handler.dispatch('readdir', [path, 0, false], (errno, entries?: DirEntry[]) => {
+      this.handler.dispatch('readdir', [mounterRequest(), path, 0, false], (errno, entries?: DirEntry[]) => {
         if (errno) return signal(-errno)
         const list = entries ?? []
         const names = list.map((e) => e.name)
@@ -161,12 +178,12 @@ function fusekitFuse(Fuse: FuseNativeClass): FuseNativeClass {
       this.capturedTimes = undefined
       // A layout we do not know: fall back to what fuse-native passed.
       const [atime, mtime] = atimeMs === passedAtime ? resolveTimes(atimeMs, mtimeMs) : resolveTimes(passedAtime, passedAtime)
-      this.handler.dispatch('utimens', [path, atime, mtime], (errno) => signal(-errno))
+      this.handler.dispatch('utimens', [mounterRequest(), path, atime, mtime], (errno) => signal(-errno))
     }
 
     // fuse-native copies a value longer than the caller's buffer instead of answering ERANGE.
     _op_getxattr(signal: Signal, path: string, name: string, valueBuf: Buffer): void {
-      this.handler.dispatch('getxattr', [path, name], (errno, value?: Buffer) => {
+      this.handler.dispatch('getxattr', [mounterRequest(), path, name], (errno, value?: Buffer) => {
         if (errno) return signal(-errno, valueBuf.buffer)
         if (!value) return signal(-ENODATA, valueBuf.buffer)
         if (valueBuf.length === 0) return signal(value.length, valueBuf.buffer)
@@ -178,7 +195,7 @@ function fusekitFuse(Fuse: FuseNativeClass): FuseNativeClass {
 
     // fuse-native overruns a short buffer and pads size queries; answer exactly, or ERANGE.
     _op_listxattr(signal: Signal, path: string, listBuf: Buffer): void {
-      this.handler.dispatch('listxattr', [path], (errno, names?: string[]) => {
+      this.handler.dispatch('listxattr', [mounterRequest(), path], (errno, names?: string[]) => {
         if (errno) return signal(-errno, listBuf.buffer)
         const list = Buffer.from((names ?? []).map((n) => n + '\0').join(''))
         if (listBuf.length === 0) return signal(list.length, listBuf.buffer)

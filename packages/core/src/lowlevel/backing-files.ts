@@ -1,4 +1,4 @@
-import type { RequestHandler } from '../driver.js'
+import type { InodeHandler } from '../driver.js'
 import { Errno } from '../errno.js'
 
 /** /dev/fuse's registry of backing files (FUSE_DEV_IOC_BACKING_OPEN / _CLOSE). */
@@ -36,7 +36,7 @@ export class BackingFiles {
   private readonly served = new Map<number, Served>()
 
   constructor(
-    private readonly handler: RequestHandler,
+    private readonly handler: InodeHandler,
     private readonly registry: BackingRegistry | undefined,
     private readonly descriptors: DescriptorIo | undefined,
   ) {}

@@ -1,21 +1,14 @@
-import { entryIdentity, type DirEntry, type Stat } from '../types.js'
-import { FUSE_UNKNOWN_INO } from './protocol.js'
+import type { InodeDirEntry } from '../inode-operations.js'
 
-/** One entry of a listing, ready to encode. */
-export interface ListedEntry {
-  name: string
-  bytes: Buffer
-  ino: number
-  /** The dirent type (the S_IFMT bits shifted down). */
-  type: number
-  /** Full attributes, for READDIRPLUS; never for "." and "..", which the kernel does not look up. */
-  stat?: Stat
-}
-
-/** A listing being read: the backend's directory handle and the entries listed at offset 0. */
+/** A listing being read: the backend's directory handle and where its entries stand. */
 export interface Listing {
   fh: number
-  entries?: ListedEntry[]
+  /** The backend's entries from `next` on, as a READDIR left them. */
+  entries?: Iterator<InodeDirEntry>
+  /** The offset of the next entry: the number of entries already sent. */
+  next: number
+  /** An entry drawn from `entries` that did not fit in the last reply. */
+  held?: InodeDirEntry
 }
 
 /**
@@ -33,7 +26,7 @@ export class DirectoryListings {
   /** A handle for a directory the backend opened as `fh`. */
   open(fh: number): number {
     const handle = this.nextHandle++
-    this.byHandle.set(handle, { fh })
+    this.byHandle.set(handle, { fh, next: 0 })
     return handle
   }
 
@@ -51,21 +44,12 @@ export class DirectoryListings {
   reading(nodeid: number, handle: number): Listing | undefined {
     if (!this.zeroMessageOpen) return this.byHandle.get(handle)
     let listing = this.byNode.get(nodeid)
-    if (!listing) this.byNode.set(nodeid, (listing = { fh: 0 }))
+    if (!listing) this.byNode.set(nodeid, (listing = { fh: 0, next: 0 }))
     return listing
   }
 
-  /** A read found the end of the listing, or the node is gone: its per-node listing goes. */
+  /** A read found the end of the listing: its per-node listing goes. */
   finished(nodeid: number): void {
     this.byNode.delete(nodeid)
   }
-}
-
-/** The backend's entries as they are encoded. */
-export function listed(entries: readonly DirEntry[]): ListedEntry[] {
-  return entries.map((e) => {
-    const { ino, type } = entryIdentity(e)
-    const dots = e.name === '.' || e.name === '..'
-    return { name: e.name, bytes: Buffer.from(e.name), ino: ino || FUSE_UNKNOWN_INO, type: type >>> 12, stat: dots ? undefined : e.stat }
-  })
 }

@@ -1,7 +1,7 @@
 import { closeSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
-import type { DriverMount, DriverMountRequest, FuseDriver } from '../driver.js'
+import type { DriverMount, DriverMountRequest, InodeHandler } from '../driver.js'
 import { Errno, FsError, mapErrno } from '../errno.js'
 import { KernelSession } from './kernel-session.js'
 
@@ -38,10 +38,11 @@ const REQUEST_HEADROOM = 4096
  * libuv reports it readable and answered with one write, with no thread hand-off in between.
  * Mounting needs root (no fusermount yet).
  */
-export class LowLevelDriver implements FuseDriver {
+export class LowLevelDriver {
+  readonly layer = 'inode'
   private readonly addon = loadAddon()
 
-  async mount({ mountpoint, handler, options }: DriverMountRequest): Promise<DriverMount> {
+  async mount({ mountpoint, handler, options, logger }: DriverMountRequest<InodeHandler>): Promise<DriverMount> {
     const path = resolve(mountpoint)
     const data = [`rootmode=40000`, `user_id=${process.getuid?.() ?? 0}`, `group_id=${process.getgid?.() ?? 0}`]
     if (options.allowOther) data.push('allow_other')
@@ -75,12 +76,13 @@ export class LowLevelDriver implements FuseDriver {
       serve: (fh: number, file: number) => this.addon.serveDescriptor(poll, fh, file),
       forget: (fh: number) => this.addon.forgetDescriptor(poll, fh),
     }
-    const session = new KernelSession(send, handler, options, { backing, descriptors })
+    const session = new KernelSession(send, handler, options, logger, { backing, descriptors })
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return
       open = false
       this.addon.stop(poll)
+      session.close()
       closeSync(fd)
     }
     // A number instead of a request: the kernel ended the session (ENODEV: unmounted).

@@ -39,8 +39,11 @@ export const Opcode = {
   INTERRUPT: 36,
   DESTROY: 38,
   BATCH_FORGET: 42,
+  FALLOCATE: 43,
   READDIRPLUS: 44,
   RENAME2: 45,
+  LSEEK: 46,
+  COPY_FILE_RANGE: 47,
 } as const
 
 /** INIT flags. */
@@ -61,30 +64,14 @@ export const InitFlag2 = {
   PASSTHROUGH: 1 << 5,
 } as const
 
-/** SETATTR valid bits. */
-export const Fattr = {
-  MODE: 1 << 0,
-  UID: 1 << 1,
-  GID: 1 << 2,
-  SIZE: 1 << 3,
-  ATIME: 1 << 4,
-  MTIME: 1 << 5,
-  FH: 1 << 6,
-  ATIME_NOW: 1 << 7,
-  MTIME_NOW: 1 << 8,
-} as const
-
 /** Reads and writes bypass the page cache and reach the filesystem as they are. */
 export const FOPEN_DIRECT_IO = 1 << 0
 export const FOPEN_KEEP_CACHE = 1 << 1
 /** The kernel reads and writes the backing file given with the open reply itself. */
 export const FOPEN_PASSTHROUGH = 1 << 7
-export const FUSE_GETATTR_FH = 1
-export const FUSE_FSYNC_FDATASYNC = 1
 /** readdir's ino when the backend gave no stat. */
 export const FUSE_UNKNOWN_INO = 0xffff_ffff
 
-export const IN_HEADER_SIZE = 40
 export const OUT_HEADER_SIZE = 16
 const ATTR_SIZE = 88
 export const ENTRY_OUT_SIZE = 40 + ATTR_SIZE
@@ -106,29 +93,6 @@ export function writeU64(buf: Buffer, offset: number, value: number): void {
   buf.writeUInt32LE((value - low) / TWO_32, offset + 4)
 }
 
-/** The fixed header of every request. */
-export interface RequestHeader {
-  length: number
-  opcode: number
-  unique: number
-  nodeid: number
-  uid: number
-  gid: number
-  pid: number
-}
-
-export function decodeHeader(buf: Buffer): RequestHeader {
-  return {
-    length: buf.readUInt32LE(0),
-    opcode: buf.readUInt32LE(4),
-    unique: readU64(buf, 8),
-    nodeid: readU64(buf, 16),
-    uid: buf.readUInt32LE(24),
-    gid: buf.readUInt32LE(28),
-    pid: buf.readUInt32LE(32),
-  }
-}
-
 /** A reply buffer: the out header followed by `bodySize` bytes; errno < 0 or 0. */
 export function replyBuffer(unique: number, bodySize: number, error = 0): Buffer {
   const buf = Buffer.allocUnsafe(OUT_HEADER_SIZE + bodySize)
@@ -142,13 +106,6 @@ export function replyBuffer(unique: number, bodySize: number, error = 0): Buffer
 export function truncateReply(buf: Buffer, bodySize: number): Buffer {
   buf.writeUInt32LE(OUT_HEADER_SIZE + bodySize, 0)
   return buf.subarray(0, OUT_HEADER_SIZE + bodySize)
-}
-
-/** Reads a NUL-terminated name at `offset`; returns it and the offset after the NUL. */
-export function readName(buf: Buffer, offset: number): [string, number] {
-  let end = buf.indexOf(0, offset)
-  if (end < 0) end = buf.length
-  return [buf.toString('utf8', offset, end), end + 1]
 }
 
 /** Whole seconds and nanoseconds of a timeout given in seconds. */
@@ -180,12 +137,12 @@ export function encodeAttr(buf: Buffer, offset: number, st: Stat): void {
   buf.writeUInt32LE(0, offset + 84)
 }
 
-/** fuse_entry_out; nodeid 0 is a cached negative lookup. */
-export function encodeEntry(buf: Buffer, offset: number, nodeid: number, st: Stat | undefined, entryTimeout: number, attrTimeout: number): void {
+/** fuse_entry_out; nodeid 0 is a cached negative lookup (or, in READDIRPLUS, a name without a node). */
+export function encodeEntry(buf: Buffer, offset: number, nodeid: number, st: Stat | undefined, entryTimeout: number, attrTimeout: number, generation = 0): void {
   const [entrySec, entryNsec] = splitSeconds(entryTimeout)
   const [attrSec, attrNsec] = splitSeconds(attrTimeout)
   writeU64(buf, offset, nodeid)
-  writeU64(buf, offset + 8, 0) // generation: node ids are never reused
+  writeU64(buf, offset + 8, generation)
   writeU64(buf, offset + 16, entrySec)
   writeU64(buf, offset + 24, attrSec)
   buf.writeUInt32LE(entryNsec, offset + 32)

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { NodeTable, ROOT_ID } from '../src/lowlevel/node-table.js'
+import { PathNodes } from '../src/bridges/path-nodes.js'
+import { ROOT_INO as ROOT_ID } from '../src/inode-operations.js'
 
-describe('NodeTable', () => {
+describe('PathNodes', () => {
   it('gives one node per name and counts its lookups until the kernel forgets them', () => {
-    const nodes = new NodeTable()
+    const nodes = new PathNodes()
     const a = nodes.lookup(ROOT_ID, 'a')
     expect(nodes.lookup(ROOT_ID, 'a')).toBe(a)
     expect(nodes.path(a)).toBe('/a')
@@ -14,7 +15,7 @@ describe('NodeTable', () => {
   })
 
   it('moves everything below a renamed directory', () => {
-    const nodes = new NodeTable()
+    const nodes = new PathNodes()
     const dir = nodes.lookup(ROOT_ID, 'dir')
     const sub = nodes.lookup(dir, 'sub')
     const file = nodes.lookup(sub, 'file')
@@ -25,7 +26,7 @@ describe('NodeTable', () => {
   })
 
   it('keeps the last path of an unlinked node and of one replaced by a rename', () => {
-    const nodes = new NodeTable()
+    const nodes = new PathNodes()
     const gone = nodes.lookup(ROOT_ID, 'gone')
     nodes.remove(ROOT_ID, 'gone')
     expect([nodes.path(gone), nodes.isDetached(gone)]).toEqual(['/gone', true])
@@ -41,7 +42,7 @@ describe('NodeTable', () => {
   })
 
   it('never forgets the root', () => {
-    const nodes = new NodeTable()
+    const nodes = new PathNodes()
     expect(nodes.forget(ROOT_ID, 5)).toBe(false)
     expect(nodes.path(ROOT_ID)).toBe('/')
   })

@@ -1,5 +1,4 @@
-/** The kernel's node id of the mount's root directory. */
-export const ROOT_ID = 1
+import { ROOT_INO } from '../inode-operations.js'
 
 interface Node {
   parent: number
@@ -11,25 +10,25 @@ interface Node {
 }
 
 /**
- * Node ids the kernel knows, and the paths they stand for. A node is one name (as in libfuse's
- * high-level API); a rename moves the node, so every path below a renamed directory follows.
- * An unlinked node keeps its last path and works on through its open handles.
+ * The path bridge's nodes: node ids the kernel knows, and the paths they stand for. A node is one
+ * name (as in libfuse's high-level API); a rename moves the node, so every path below a renamed
+ * directory follows. An unlinked node keeps its last path and works on through its open handles.
  */
-export class NodeTable {
-  private readonly nodes = new Map<number, Node>([[ROOT_ID, { parent: 0, name: '', lookups: 1 }]])
+export class PathNodes {
+  private readonly nodes = new Map<number, Node>([[ROOT_INO, { parent: 0, name: '', lookups: 1 }]])
   private readonly byName = new Map<string, number>()
-  private nextId = ROOT_ID + 1
+  private nextId = ROOT_INO + 1
 
   /** The path of a node, or undefined for an id the kernel should not have. */
   path(id: number): string | undefined {
-    if (id === ROOT_ID) return '/'
+    if (id === ROOT_INO) return '/'
     let node = this.nodes.get(id)
     if (!node) return undefined
     if (node.detachedPath !== undefined) return node.detachedPath
     const names: string[] = []
     while (node && node.parent !== 0) {
       names.push(node.name)
-      if (node.parent === ROOT_ID) return '/' + names.reverse().join('/')
+      if (node.parent === ROOT_INO) return '/' + names.reverse().join('/')
       node = this.nodes.get(node.parent)
       if (node?.detachedPath !== undefined) return node.detachedPath + '/' + names.reverse().join('/')
     }
@@ -66,7 +65,7 @@ export class NodeTable {
   /** The kernel dropped `count` lookups of a node; true when the node is gone. */
   forget(id: number, count: number): boolean {
     const node = this.nodes.get(id)
-    if (!node || id === ROOT_ID) return false
+    if (!node || id === ROOT_INO) return false
     node.lookups -= count
     if (node.lookups > 0) return false
     this.nodes.delete(id)
@@ -92,10 +91,26 @@ export class NodeTable {
     this.remove(toParent, toName)
     if (id === undefined) return
     this.byName.delete(fromKey)
+    this.place(id, toParent, toName)
+  }
+
+  /** RENAME_EXCHANGE: the two names swap their nodes. */
+  exchange(parentA: number, nameA: string, parentB: number, nameB: string): void {
+    const keyA = nameKey(parentA, nameA)
+    const keyB = nameKey(parentB, nameB)
+    const a = this.byName.get(keyA)
+    const b = this.byName.get(keyB)
+    this.byName.delete(keyA)
+    this.byName.delete(keyB)
+    if (a !== undefined) this.place(a, parentB, nameB)
+    if (b !== undefined) this.place(b, parentA, nameA)
+  }
+
+  private place(id: number, parent: number, name: string): void {
     const node = this.nodes.get(id) as Node
-    node.parent = toParent
-    node.name = toName
-    this.byName.set(nameKey(toParent, toName), id)
+    node.parent = parent
+    node.name = name
+    this.byName.set(nameKey(parent, name), id)
   }
 
   /** How many nodes the kernel holds (for tests). */

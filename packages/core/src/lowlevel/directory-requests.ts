@@ -1,0 +1,96 @@
+import { Errno, FsError } from '../errno.js'
+import type { InodeDirEntry } from '../inode-operations.js'
+import { decodeFsync, decodeOpen, decodeRead, decodeRelease } from './decoders.js'
+import type { Listing } from './directory-listings.js'
+import type { KernelRequest, KernelSession } from './kernel-session.js'
+import {
+  ENTRY_OUT_SIZE,
+  FUSE_UNKNOWN_INO,
+  OPEN_OUT_SIZE,
+  OUT_HEADER_SIZE as OUT,
+  direntPlusSize,
+  direntSize,
+  encodeDirent,
+  encodeEntry,
+  encodeOpenOut,
+  replyBuffer,
+  truncateReply,
+} from './protocol.js'
+
+/** Requests about open directories: opendir, readdir(plus), releasedir, fsyncdir. */
+
+export async function opendir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
+  if (s.listings.zeroMessageOpen) throw new FsError(Errno.ENOSYS) // from now on the kernel does not ask
+  const { flags } = decodeOpen(body)
+  const fh = s.handler.implements('opendir') ? ((await s.ask('opendir', [ctx, header.nodeid, flags])) ?? 0) : 0
+  const reply = replyBuffer(header.unique, OPEN_OUT_SIZE)
+  encodeOpenOut(reply, OUT, s.listings.open(fh), 0)
+  return reply
+}
+
+export const readdir = (s: KernelSession, request: KernelRequest) => list(s, request, false)
+export const readdirplus = (s: KernelSession, request: KernelRequest) => list(s, request, true)
+
+/**
+ * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped;
+ * a read from anywhere else (rewinddir, seekdir) asks the backend again from that offset.
+ */
+async function list(s: KernelSession, { header, body, ctx }: KernelRequest, plus: boolean): Promise<Buffer> {
+  const { fh: handle, offset, size } = decodeRead(body)
+  const nodeid = header.nodeid
+  const listing = s.listings.reading(nodeid, handle)
+  if (!listing) throw new FsError(Errno.EBADF)
+  if (listing.entries === undefined || offset !== listing.next) {
+    dropHeld(s, listing)
+    const entries = await s.ask('readdir', [ctx, nodeid, listing.fh, offset, plus])
+    listing.entries = entries[Symbol.iterator]()
+    listing.next = offset
+  }
+  const reply = s.pooledReply(header.unique, size)
+  let used = 0
+  for (;;) {
+    const entry = listing.held ?? nextEntry(listing)
+    listing.held = undefined
+    if (entry === undefined) break
+    const name = Buffer.from(entry.name)
+    const length = plus ? direntPlusSize(name.length) : direntSize(name.length)
+    if (used + length > size) {
+      listing.held = entry
+      break
+    }
+    // The kernel takes an entry's node (and its lookup) only in READDIRPLUS, never for . and ..
+    const dots = entry.name === '.' || entry.name === '..'
+    const node = plus && !dots ? entry.entry : undefined
+    if (entry.entry && !node) s.handler.forget(entry.entry.ino, 1)
+    if (plus) {
+      encodeEntry(reply, OUT + used, node?.ino ?? 0, node?.attr, s.options.entryTimeout, s.options.attrTimeout, node?.generation)
+      used += ENTRY_OUT_SIZE
+    }
+    listing.next++
+    used += encodeDirent(reply, OUT + used, entry.ino || FUSE_UNKNOWN_INO, listing.next, entry.type >>> 12, name)
+  }
+  if (used === 0) s.listings.finished(nodeid)
+  return truncateReply(reply, used)
+}
+
+function nextEntry(listing: Listing): InodeDirEntry | undefined {
+  const step = listing.entries?.next()
+  return step === undefined || step.done ? undefined : step.value
+}
+
+/** An entry drawn but never sent: its lookup was counted, so it is given back. */
+function dropHeld(s: KernelSession, listing: Listing): void {
+  if (listing.held?.entry) s.handler.forget(listing.held.entry.ino, 1)
+  listing.held = undefined
+}
+
+export function releasedir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
+  const listing = s.listings.release(decodeRelease(body).fh)
+  if (listing) dropHeld(s, listing)
+  return s.optional('releasedir', [ctx, header.nodeid, listing?.fh ?? 0])
+}
+
+export function fsyncdir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
+  const { fh, datasync } = decodeFsync(body)
+  return s.optional('fsyncdir', [ctx, header.nodeid, s.listings.get(fh)?.fh ?? 0, datasync])
+}

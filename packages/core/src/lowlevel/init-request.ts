@@ -1,0 +1,25 @@
+import { Errno, FsError } from '../errno.js'
+import { decodeInit } from './decoders.js'
+import type { KernelRequest, KernelSession } from './kernel-session.js'
+import { FUSE_KERNEL_VERSION, INIT_OUT_SIZE, InitFlag, InitFlag2, OUT_HEADER_SIZE as OUT, encodeInitOut, replyBuffer } from './protocol.js'
+
+/** INIT: agrees on the protocol and the features both sides want. */
+export async function init(s: KernelSession, { header, body }: KernelRequest): Promise<Buffer> {
+  const offered = decodeInit(body)
+  if (offered.major < FUSE_KERNEL_VERSION) throw new FsError(Errno.EPROTO)
+  const maxPages = Math.ceil(s.options.maxWrite / 4096)
+  let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
+  let flags2 = 0
+  const opendirNeeded = s.handler.implements('opendir') || s.handler.implements('releasedir')
+  s.listings.zeroMessageOpen = (offered.flags & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
+  if (s.backing.available && offered.flags2 & InitFlag2.PASSTHROUGH) {
+    flags |= InitFlag.INIT_EXT
+    flags2 = InitFlag2.PASSTHROUGH
+    s.backing.enable()
+  }
+  const reply = replyBuffer(header.unique, INIT_OUT_SIZE)
+  // Stack depth 1: backing files on ordinary filesystems, not on another stacking one.
+  const maxStackDepth = flags2 ? 1 : 0
+  encodeInitOut(reply, OUT, { maxReadahead: offered.maxReadahead, flags: offered.flags & flags, flags2, maxWrite: s.options.maxWrite, maxPages, maxStackDepth })
+  return reply
+}
