@@ -5,7 +5,7 @@
 #   FUSEKIT_S3_GATEWAY_DIR      default ${TMPDIR:-/tmp}/fusekit-s3-gateway
 #   FUSEKIT_S3_GATEWAY_TIMEOUT  seconds each start step may take (default 60)
 #
-#   gateway.sh start    starts it; writes DIR/env (FUSEKIT_TEST_S3_ENDPOINT, AWS_ACCESS_KEY_ID,
+#   gateway.sh start    starts it (the Debian packages must be there: scripts/s3/install.sh); writes DIR/env (FUSEKIT_TEST_S3_ENDPOINT, AWS_ACCESS_KEY_ID,
 #                       AWS_SECRET_ACCESS_KEY, AWS_REGION; mode 0600); prints the endpoint and
 #                       the start time, never the secret
 #   gateway.sh stop     ends every daemon it started and removes DIR; safe twice, after a crash
@@ -49,6 +49,10 @@ started_by_us() {
 
 stop() {
   if [ ! -e "$dir" ]; then
+    return 0
+  fi
+  # An empty directory (made by the caller for us to use) goes too.
+  if [ ! -f "$marker" ] && rmdir "$dir" 2>/dev/null; then
     return 0
   fi
   if [ ! -f "$marker" ]; then
@@ -142,7 +146,7 @@ start() {
     fi
     stop
   fi
-  "$here/install.sh"
+  "$here/install.sh" --check
   local began
   began=$(date +%s%N)
 

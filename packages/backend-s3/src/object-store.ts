@@ -1,0 +1,484 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3'
+import type { Readable } from 'node:stream'
+import { runCall, type CallOptions, type CallPolicy } from './call-runner.js'
+import { S3ConfigError } from './config-error.js'
+import { fsErrorOf, httpStatusOf, s3CodeOf } from './errno-of.js'
+import { runMultipartUpload, type ObjectWriteOptions } from './multipart-upload.js'
+import { bodyLength, closeBody, openBody, readBody, type UploadBody } from './request-body.js'
+import { defaultRetryOptions, type RetryOptions } from './retry-policy.js'
+import { createS3Client, type S3ClientOptions } from './s3-client.js'
+import { StoreStats } from './store-stats.js'
+
+export type { ObjectWriteOptions } from './multipart-upload.js'
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+/** S3's limits on multipart uploads. */
+const minPartSize = 5 * MiB
+const maxParts = 10_000
+const maxSinglePut = 5 * GiB
+
+export interface S3ObjectStoreOptions extends Partial<Omit<S3ClientOptions, 'maxSockets'>> {
+  bucket: string
+  /** Deadline of one call, its retries included (default 30 s). */
+  timeoutMs?: number
+  retry?: Partial<RetryOptions>
+  /** Part size of multipart uploads, and the size from which `upload` uses them (default 8 MiB). */
+  partSize?: number
+  /** Parts of one upload in flight at once (default 4). */
+  uploadConcurrency?: number
+  /** Sockets kept open to the server (default 32): uploads and read-ahead share them. */
+  maxConnections?: number
+  /** Objects larger than this are copied part by part (UploadPartCopy; default 5 GiB, S3's limit). */
+  copyPartThreshold?: number
+  /** Part size of such copies (default 512 MiB). */
+  copyPartSize?: number
+  /** A client made elsewhere (its settings are then the caller's business). */
+  client?: S3Client
+}
+
+export interface ObjectHead {
+  key: string
+  size: number
+  lastModified: Date
+  etag: string
+  contentType: string | undefined
+  /** User metadata, keys lowercase without `x-amz-meta-`. */
+  metadata: Record<string, string>
+}
+
+export interface ListedObject {
+  key: string
+  size: number
+  lastModified: Date
+  etag: string
+}
+
+export interface ListPage {
+  objects: ListedObject[]
+  /** Common prefixes ("dir/") when listing with a delimiter. */
+  prefixes: string[]
+}
+
+export interface ListOptions extends CallOptions {
+  delimiter?: string
+  /** Keys per request (S3 answers at most 1,000). */
+  pageSize?: number
+  startAfter?: string
+}
+
+export interface GetOptions extends CallOptions {
+  /** First byte (default 0). */
+  start?: number
+  /** One past the last byte (default: the end of the object). */
+  end?: number
+  /** Fail with ESTALE when the object is no longer this version. */
+  ifMatch?: string
+}
+
+export interface CopyOptions extends CallOptions {
+  /** Replace the metadata (MetadataDirective REPLACE) instead of copying the source's. */
+  metadata?: Record<string, string>
+  contentType?: string
+  /** The source's size, when known (spares a HEAD before choosing how to copy). */
+  size?: number
+  ifMatch?: string
+}
+
+/**
+ * A thin layer over S3: one method per object call, each with a deadline, retries with
+ * backoff for the failures worth another attempt, and errors as FsError values (errnoOf).
+ */
+export class S3ObjectStore {
+  readonly bucket: string
+  readonly client: S3Client
+  readonly partSize: number
+  readonly uploadConcurrency: number
+  readonly stats = new StoreStats()
+  private readonly policy: CallPolicy
+  private readonly copyPartThreshold: number
+  private readonly copyPartSize: number
+
+  constructor(options: S3ObjectStoreOptions) {
+    if (!options.bucket) throw new S3ConfigError('bucket: required')
+    this.bucket = options.bucket
+    this.partSize = options.partSize ?? 8 * MiB
+    this.uploadConcurrency = options.uploadConcurrency ?? 4
+    this.copyPartThreshold = options.copyPartThreshold ?? maxSinglePut
+    this.copyPartSize = options.copyPartSize ?? 512 * MiB
+    if (this.partSize < minPartSize) throw new S3ConfigError(`partSize: at least ${minPartSize} bytes (S3's minimum)`)
+    if (this.copyPartSize < minPartSize) throw new S3ConfigError(`copyPartSize: at least ${minPartSize} bytes`)
+    if (this.copyPartThreshold > maxSinglePut) throw new S3ConfigError(`copyPartThreshold: at most ${maxSinglePut} bytes`)
+    if (!(this.uploadConcurrency >= 1)) throw new S3ConfigError('uploadConcurrency: at least 1')
+    const timeoutMs = options.timeoutMs ?? 30_000
+    this.policy = {
+      timeoutMs,
+      retry: { ...defaultRetryOptions, ...options.retry },
+      onRetry: () => this.stats.retries++,
+    }
+    this.client =
+      options.client ??
+      createS3Client({
+        ...options,
+        maxSockets: options.maxConnections ?? 32,
+        connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+        idleTimeoutMs: options.idleTimeoutMs ?? Math.min(timeoutMs, 20_000),
+      })
+  }
+
+  /** The object's size, version and metadata; undefined when there is no such key. */
+  async head(key: string, options: CallOptions = {}): Promise<ObjectHead | undefined> {
+    try {
+      return await this.call('HEAD', key, options, async (signal) => {
+        const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal })
+        return {
+          key,
+          size: out.ContentLength ?? 0,
+          lastModified: out.LastModified ?? new Date(0),
+          etag: out.ETag ?? '',
+          contentType: out.ContentType,
+          metadata: out.Metadata ?? {},
+        }
+      })
+    } catch (error) {
+      // A HEAD answer has no body: a missing bucket looks like a missing key here (LIST tells).
+      if ((error as { code?: string }).code === 'ENOENT') return undefined
+      throw error
+    }
+  }
+
+  /** Bytes [start, end) of the object; fewer at its end, none from its end on. */
+  async get(key: string, options: GetOptions = {}): Promise<Buffer> {
+    const start = options.start ?? 0
+    const end = options.end
+    if (end !== undefined && end <= start) return Buffer.alloc(0)
+    const range = start > 0 || end !== undefined ? `bytes=${start}-${end !== undefined ? end - 1 : ''}` : undefined
+    try {
+      return await this.call('GET', key, options, async (signal) => {
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range, IfMatch: options.ifMatch }),
+          { abortSignal: signal },
+        )
+        const data = await readBody(out.Body as Readable, out.ContentLength ?? 0, signal)
+        this.stats.bytesReceived += data.length
+        return data
+      })
+    } catch (error) {
+      // A range from the end on (also any range of an empty object): nothing to read.
+      const cause = (error as { cause?: unknown }).cause
+      if (s3CodeOf(cause) === 'InvalidRange' || httpStatusOf(cause) === 416) return Buffer.alloc(0)
+      throw error
+    }
+  }
+
+  /** One PUT (up to 5 GiB). Returns the new ETag. */
+  async put(key: string, body: UploadBody, options: ObjectWriteOptions = {}): Promise<string> {
+    return this.call('PUT', key, options, async (signal) => {
+      const opened = openBody(body)
+      try {
+        const out = await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: opened,
+            ContentLength: bodyLength(body),
+            ContentType: options.contentType,
+            Metadata: options.metadata,
+          }),
+          { abortSignal: signal },
+        )
+        this.stats.bytesSent += bodyLength(body)
+        return out.ETag ?? ''
+      } finally {
+        closeBody(opened)
+      }
+    })
+  }
+
+  /**
+   * Uploads a whole object: one PUT below the part size, else a multipart upload whose parts go
+   * in parallel (`uploadConcurrency`), each streamed from the buffer or file. The part size grows
+   * when the object would need more than S3's 10,000 parts.
+   */
+  async upload(key: string, body: UploadBody, options: ObjectWriteOptions = {}): Promise<void> {
+    const size = bodyLength(body)
+    if (size < this.partSize) {
+      await this.put(key, body, options)
+      return
+    }
+    const partSize = this.partSizeFor(size)
+    const partCount = Math.ceil(size / partSize)
+    await runMultipartUpload(
+      this,
+      key,
+      partCount,
+      (partNumber, uploadId) => {
+        const start = (partNumber - 1) * partSize
+        const length = Math.min(partSize, size - start)
+        const part = Buffer.isBuffer(body)
+          ? body.subarray(start, start + length)
+          : { path: body.path, start: body.start + start, length }
+        return this.uploadPart(key, uploadId, partNumber, part, options)
+      },
+      { ...options, concurrency: this.uploadConcurrency },
+    )
+  }
+
+  /** The part size for an object of `size` bytes: the configured one, or larger past 10,000 parts. */
+  partSizeFor(size: number): number {
+    const needed = Math.ceil(size / maxParts)
+    return needed <= this.partSize ? this.partSize : Math.ceil(needed / MiB) * MiB
+  }
+
+  /**
+   * Server-side copy. With `metadata`, the copy gets it instead of the source's (also onto
+   * itself, which is how metadata changes in place). Past `copyPartThreshold` (5 GiB, the most
+   * one CopyObject takes) the copy goes part by part with UploadPartCopy.
+   */
+  async copy(source: string, target: string, options: CopyOptions = {}): Promise<void> {
+    let size = options.size
+    if (size === undefined || size > this.copyPartThreshold) {
+      const head = await this.head(source, options)
+      if (!head) throw fsErrorOf(Object.assign(new Error(), { name: 'NoSuchKey' }), 'COPY', source)
+      size = head.size
+      if (size > this.copyPartThreshold) {
+        await this.copyInParts(source, target, head, options)
+        return
+      }
+    }
+    await this.call('COPY', `${source} -> ${target}`, options, async (signal) => {
+      await this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: target,
+          CopySource: this.copySource(source),
+          CopySourceIfMatch: options.ifMatch,
+          MetadataDirective: options.metadata ? 'REPLACE' : 'COPY',
+          Metadata: options.metadata,
+          ContentType: options.metadata ? options.contentType : undefined,
+        }),
+        { abortSignal: signal },
+      )
+    })
+  }
+
+  private async copyInParts(source: string, target: string, head: ObjectHead, options: CopyOptions): Promise<void> {
+    const partSize = Math.max(this.copyPartSize, Math.ceil(head.size / maxParts / MiB) * MiB)
+    const partCount = Math.ceil(head.size / partSize)
+    const ifMatch = options.ifMatch ?? head.etag
+    await runMultipartUpload(
+      this,
+      target,
+      partCount,
+      (partNumber, uploadId) => {
+        const start = (partNumber - 1) * partSize
+        const end = Math.min(head.size, start + partSize)
+        return this.uploadPartCopy(target, uploadId, partNumber, source, start, end, { ...options, ifMatch })
+      },
+      {
+        ...options,
+        metadata: options.metadata ?? head.metadata,
+        contentType: options.metadata ? options.contentType : head.contentType,
+        concurrency: this.uploadConcurrency,
+      },
+    )
+  }
+
+  /** Deletes one key (no error when it is already gone: S3 answers 204 either way). */
+  async delete(key: string, options: CallOptions = {}): Promise<void> {
+    await this.call('DELETE', key, options, async (signal) => {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal })
+    })
+  }
+
+  /** Deletes many keys, 1,000 per request; returns the keys S3 refused to delete, with its code. */
+  async deleteMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<{ key: string; code: string }>> {
+    const failed: Array<{ key: string; code: string }> = []
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000)
+      const errors = await this.call('DELETE-MANY', batch[0] ?? '', options, async (signal) => {
+        const out = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+          { abortSignal: signal },
+        )
+        return out.Errors ?? []
+      })
+      for (const e of errors) failed.push({ key: e.Key ?? '', code: e.Code ?? 'InternalError' })
+    }
+    return failed
+  }
+
+  /**
+   * Lists keys under `prefix`, one page per request (ListObjectsV2), following continuation
+   * tokens. With a delimiter, deeper keys come as common prefixes. Each page is its own call,
+   * with its own deadline and retries.
+   */
+  async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListPage> {
+    let token: string | undefined
+    do {
+      const page = await this.call('LIST', prefix, options, async (signal) => {
+        return this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            Delimiter: options.delimiter,
+            MaxKeys: options.pageSize,
+            ContinuationToken: token,
+            StartAfter: token === undefined ? options.startAfter : undefined,
+          }),
+          { abortSignal: signal },
+        )
+      })
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+      yield {
+        objects: (page.Contents ?? []).map((o) => ({
+          key: o.Key ?? '',
+          size: o.Size ?? 0,
+          lastModified: o.LastModified ?? new Date(0),
+          etag: o.ETag ?? '',
+        })),
+        prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+      }
+    } while (token !== undefined)
+  }
+
+  async createMultipartUpload(key: string, options: ObjectWriteOptions = {}): Promise<string> {
+    return this.call('CREATE-MULTIPART', key, options, async (signal) => {
+      const out = await this.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ContentType: options.contentType,
+          Metadata: options.metadata,
+        }),
+        { abortSignal: signal },
+      )
+      if (!out.UploadId) throw new Error('CreateMultipartUpload answered no UploadId')
+      return out.UploadId
+    })
+  }
+
+  /** Uploads one part (5 MiB at least, but for the last); returns its ETag. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: UploadBody, options: CallOptions = {}): Promise<string> {
+    return this.call('UPLOAD-PART', key, options, async (signal) => {
+      const opened = openBody(body)
+      try {
+        const out = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            Body: opened,
+            ContentLength: bodyLength(body),
+          }),
+          { abortSignal: signal },
+        )
+        this.stats.bytesSent += bodyLength(body)
+        return out.ETag ?? ''
+      } finally {
+        closeBody(opened)
+      }
+    })
+  }
+
+  /** A part made of bytes [start, end) of another object, copied by the server. */
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: string,
+    start: number,
+    end: number,
+    options: CallOptions & { ifMatch?: string } = {},
+  ): Promise<string> {
+    return this.call('UPLOAD-PART-COPY', key, options, async (signal) => {
+      const out = await this.client.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: this.copySource(source),
+          CopySourceRange: `bytes=${start}-${end - 1}`,
+          CopySourceIfMatch: options.ifMatch,
+        }),
+        { abortSignal: signal },
+      )
+      return out.CopyPartResult?.ETag ?? ''
+    })
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, etags: string[], options: CallOptions = {}): Promise<void> {
+    await this.call('COMPLETE-MULTIPART', key, options, async (signal) => {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+        { abortSignal: signal },
+      )
+    })
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string, options: CallOptions = {}): Promise<void> {
+    await this.call('ABORT-MULTIPART', key, options, async (signal) => {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), {
+        abortSignal: signal,
+      })
+    })
+  }
+
+  /** Creates the store's bucket (tests, first use); EEXIST when it is there already. */
+  async createBucket(options: CallOptions = {}): Promise<void> {
+    await this.call('CREATE-BUCKET', this.bucket, options, async (signal) => {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal: signal })
+    })
+  }
+
+  /** Deletes the store's bucket, which must be empty. */
+  async deleteBucket(options: CallOptions = {}): Promise<void> {
+    await this.call('DELETE-BUCKET', this.bucket, options, async (signal) => {
+      await this.client.send(new DeleteBucketCommand({ Bucket: this.bucket }), { abortSignal: signal })
+    })
+  }
+
+  /** Closes the kept-alive sockets. */
+  destroy(): void {
+    this.client.destroy()
+  }
+
+  private copySource(key: string): string {
+    return `${this.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`
+  }
+
+  private async call<T>(operation: string, key: string, options: CallOptions, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.stats.count(operation)
+    try {
+      return await runCall(attempt, options, this.policy)
+    } catch (error) {
+      throw fsErrorOf(error, operation, key)
+    }
+  }
+}
