@@ -77,6 +77,7 @@ afterEach(() => {
   // What each test may have changed; the user's /dev/fuse mode is set where a test needs it.
   chmodSync('/dev/fuse', devFuseMode)
   if (fuseConf !== undefined) writeFileSync(FUSE_CONF, fuseConf)
+  else rmSync(FUSE_CONF, { force: true })
 })
 
 afterAll(() => {
@@ -245,6 +246,16 @@ describe('as root: mount(2)', () => {
     })
   })
 
+  it('says why mount(2) failed: root without CAP_SYS_ADMIN over the mount namespace (a user namespace)', async () => {
+    const mountpoint = newMountpoint('root')
+    const { next } = startChild(request(mountpoint), { as: 'root', prefix: ['unshare', '--user', '--map-root-user'] })
+    expect((await next()).error).toMatchObject({
+      code: 'EPERM',
+      message: `EPERM: mount(2) of ${mountpoint} failed: Operation not permitted (root without CAP_SYS_ADMIN (a container?): give it --cap-add SYS_ADMIN)`,
+    })
+    expect(mountLine(mountpoint)).toBeUndefined()
+  })
+
   it('mounts through fusermount for auto_unmount, whose helper unmounts when the process is killed', async () => {
     const mountpoint = newMountpoint('root')
     const { child, next } = startChild(request(mountpoint, { rawOptions: ['auto_unmount'] }), { as: 'root' })
@@ -319,7 +330,7 @@ describe('as an ordinary user: fusermount', () => {
     expect(await second.next()).toMatchObject({ unmounted: true })
   })
 
-  it("passes fusermount's refusal of a mountpoint the user may not write to", async () => {
+  it("passes fusermount's refusal of a mountpoint the user may not write to, or that is missing", async () => {
     devFuseForUsers(true)
     const mountpoint = newMountpoint('root')
     const { next } = startChild(request(mountpoint))
@@ -327,6 +338,26 @@ describe('as an ordinary user: fusermount', () => {
       code: 'EACCES',
       message: `EACCES: fusermount: user has no write access to mountpoint ${mountpoint} (mount on a directory this user owns and may write to)`,
     })
+    const missing = join(work, 'missing')
+    const second = startChild(request(missing))
+    // The errno comes from the description that ends fusermount's line.
+    expect((await second.next()).error).toMatchObject({
+      code: 'ENOENT',
+      message: `ENOENT: fusermount: failed to access mountpoint ${missing}: No such file or directory`,
+    })
+  })
+
+  it("passes fusermount's mount_max limit on", async () => {
+    devFuseForUsers(true)
+    writeFileSync(FUSE_CONF, `${fuseConf ?? ''}\nmount_max = 0\n`)
+    const mountpoint = newMountpoint()
+    const { next } = startChild(request(mountpoint))
+    expect(await next()).toMatchObject({
+      error: { code: 'EMFILE', message: 'EMFILE: fusermount: too many FUSE filesystems mounted; mount_max=N can be set in /etc/fuse.conf (unmount some first)' },
+      descriptorsAdded: 0,
+      children: [],
+    })
+    expect(mountLine(mountpoint)).toBeUndefined()
   })
 
   it('says what to install when fusermount is missing, and that /dev/fuse must be usable', async () => {
@@ -409,11 +440,11 @@ describe('as an ordinary user: fusermount', () => {
     expect(await waitFor(() => !existsSync(`/proc/${helper}`), 5000)).toBe(true)
   })
 
-  it('auto_unmount: unmount() unmounts and reaps the helper', async () => {
+  it.each(['user', 'root'] as const)('auto_unmount: unmount() unmounts and reaps the helper (as %s)', async (as) => {
     devFuseForUsers(true)
-    const mountpoint = newMountpoint()
-    const { next, send } = startChild(request(mountpoint, { rawOptions: ['auto_unmount'] }))
-    expect(await next()).toMatchObject({ mounted: true, autoUnmount: true })
+    const mountpoint = newMountpoint(as)
+    const { next, send } = startChild(request(mountpoint, { rawOptions: ['auto_unmount'] }), { as })
+    expect(await next()).toMatchObject({ mounted: true, via: 'fusermount', autoUnmount: true })
     send('unmount')
     expect(await next()).toMatchObject({ unmounted: true, children: [] })
     expect(mountLine(mountpoint)).toBeUndefined()

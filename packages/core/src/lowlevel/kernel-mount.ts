@@ -209,6 +209,9 @@ export function openKernelConnection(request: KernelMountRequest): KernelConnect
   const mount = plan(request)
   if (mount.allowRoot && request.allowOther) throw new FsError('EINVAL', 'allow_root and allow_other exclude each other: give one')
   if (mount.maxRead !== undefined && !(Number.isInteger(mount.maxRead) && mount.maxRead > 0)) throw new FsError('EINVAL', `max_read must be a positive integer, not ${mount.maxRead}`)
+  if (request.timeoutMs !== undefined && !(Number.isInteger(request.timeoutMs) && request.timeoutMs > 0 && request.timeoutMs < 2 ** 31)) {
+    throw new FsError('EINVAL', `timeoutMs must be a positive integer of milliseconds, not ${request.timeoutMs}`)
+  }
   if (!existsDevFuse()) throw new FsError('ENODEV', '/dev/fuse is missing: load the kernel module (modprobe fuse); in a container, start it with --device /dev/fuse')
   return asRoot && !mount.autoUnmount ? mountDirectly(request, mount) : mountWithFusermount(request, mount, asRoot)
 }
