@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, readFile, readdir, readlink, rm, rmdir } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, readlink, rm, rmdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -24,6 +24,22 @@ afterAll(async () => {
 async function openFiles(pid: number): Promise<string[]> {
   const fds = await readdir(`/proc/${pid}/fd`)
   return Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')))
+}
+
+/** CPU seconds (user + system, from /proc) process `pid` uses while `work` runs for `ms` milliseconds. */
+async function cpuSecondsOver(pid: number, ms: number, work: (until: number) => Promise<void>): Promise<number> {
+  const before = await cpuSeconds(pid)
+  const until = Date.now() + ms
+  await work(until)
+  const left = until - Date.now()
+  if (left > 0) await new Promise((resolve) => setTimeout(resolve, left))
+  return (await cpuSeconds(pid)) - before
+}
+
+async function cpuSeconds(pid: number): Promise<number> {
+  // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux); the command name may hold spaces.
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 const hello = (args: string[] = [], mountpoint?: string) => startMount({ backend: 'hello', args, cwd: project, mountpoint })
@@ -131,35 +147,51 @@ describe('fusekit mount lifecycle', () => {
     expect(await mount.stop(), mount.output()).toBe(0)
   })
 
-  it('with --debug, logs each operation with its result and latency', async () => {
+  it('with --debug, logs each operation of the backend with its caller, result and latency', async () => {
     const mount = await hello(['--debug'])
     await readFile(join(mount.dir, 'hello'))
     await expect(readFile(join(mount.dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' })
     expect(await mount.stop(), mount.output()).toBe(0)
-    expect(mount.output()).toMatch(/fusekit debug: getattr\("\/hello"\) -> \{mode: 0o100444, size: 6\} \[\d+ µs\]/)
-    expect(mount.output()).toMatch(/fusekit debug: read\("\/hello", 0, <\d+ bytes>, 0\) -> 6 \[\d+ µs\]/)
-    expect(mount.output()).toMatch(/fusekit debug: getattr\("\/missing"\) -> ENOENT \[\d+ µs\]/)
+    expect(mount.output()).toMatch(/fusekit debug: getattr\(uid 0 pid \d+, "\/hello"\) -> \{mode: 0o100444, size: 6\} \[\d+ µs\]/)
+    expect(mount.output()).toMatch(/fusekit debug: read\(uid 0 pid \d+, "\/hello", 0, <\d+ bytes>, 0\) -> 6 \[\d+ µs\]/)
+    expect(mount.output()).toMatch(/fusekit debug: getattr\(uid 0 pid \d+, "\/missing"\) -> ENOENT \[\d+ µs\]/)
   })
 
-  it('as root, keeps idle CPUs polling while requests flow (a 0 µs request on /dev/cpu_dma_latency)', async () => {
-    const mount = await hello(['--debug', '--hot-loop-ms', '5000'])
+  it('with --hot-loop cpu-latency, keeps idle CPUs polling while requests flow (a 0 µs request on /dev/cpu_dma_latency)', async () => {
+    const mount = await hello(['--debug', '--hot-loop', 'cpu-latency', '--hot-loop-ms', '5000'])
     await readdir(mount.dir)
-    expect(mount.output()).toContain('fusekit debug: hot loop: cpu-latency, 5000 ms after each request')
+    expect(mount.output()).toContain('hot loop: cpu-latency, 5000 ms after each request')
     expect(await openFiles(mount.pid)).toContain('/dev/cpu_dma_latency')
     // The system's target is the smallest value any holder asks for; ours is 0.
     expect((await readFile('/dev/cpu_dma_latency')).readInt32LE(0)).toBe(0)
     expect(await mount.stop(), mount.output()).toBe(0)
   })
 
-  for (const [args, mode] of [[['--hot-loop-ms', '0'], 'off, 0 ms'], [['--hot-loop', 'event-loop'], 'event-loop, 2 ms']] as const) {
-    it(`with ${args.join(' ')}, makes no CPU latency request`, async () => {
+  for (const [args, mode] of [[[], 'off'], [['--hot-loop', 'event-loop'], 'event-loop, 2 ms after each request']] as const) {
+    it(`with ${args.length ? args.join(' ') : 'the default hot loop'}, makes no CPU latency request`, async () => {
       const mount = await hello(['--debug', ...args])
       await readdir(mount.dir)
-      expect(mount.output()).toContain(`fusekit debug: hot loop: ${mode} after each request`)
+      expect(mount.output()).toContain(`hot loop: ${mode}`)
       expect(await openFiles(mount.pid)).not.toContain('/dev/cpu_dma_latency')
       expect(await mount.stop(), mount.output()).toBe(0)
     })
   }
+
+  it('by default neither polls nor spins: the mount process uses almost no CPU while idle, and well under one CPU while busy', async () => {
+    const mount = await hello([])
+    const idle = await cpuSecondsOver(mount.pid, 1000, async () => {})
+    // A stat every millisecond: a spinning event loop would burn the whole second.
+    const busy = await cpuSecondsOver(mount.pid, 1000, async (until) => {
+      while (Date.now() < until) {
+        await stat(join(mount.dir, 'hello'))
+        await new Promise((resolve) => setTimeout(resolve, 1))
+      }
+    })
+    expect(idle).toBeLessThan(0.05)
+    expect(busy).toBeLessThan(0.5)
+    expect(await openFiles(mount.pid)).not.toContain('/dev/cpu_dma_latency')
+    expect(await mount.stop(), mount.output()).toBe(0)
+  })
 
   it('masks secret option values in what the backend logs', async () => {
     const mount = await hello(['--token', 'tok-0123456789'])

@@ -8,7 +8,8 @@ import { backendFlags, backendOptionsFrom, validateBackendOptions } from '../src
 import { resolveMountOptions } from '@fusekit/core'
 
 const backend = defineBackend({
-  apiVersion: 1,
+  apiVersion: 2,
+  layer: 'path',
   name: 'sample',
   description: 'a sample',
   options: z.object({

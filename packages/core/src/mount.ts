@@ -12,6 +12,7 @@ import { createConsoleLogger, type Logger } from './logger.js'
 import { assertMountable, mountState } from './mount-state.js'
 import type { MountOptions } from './mount-options.js'
 import type { Operations, RequestName } from './operations.js'
+import { traceOperations } from './operation-trace.js'
 import { RequestDispatcher } from './request-dispatcher.js'
 import { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS } from './tokens.js'
 
@@ -70,16 +71,18 @@ export async function mount(request: MountRequest): Promise<Mount> {
   container.register(LOGGER, { useValue: logger })
   container.register(FUSE_DRIVER, { useValue: driver })
 
-  const ops = await backend.create({ options: backendOptions, mountpoint: request.mountpoint, mountOptions: options, logger, container })
-  checkOperations(backend, ops)
-  container.register(OPERATIONS, { useValue: ops })
+  const created = await backend.create({ options: backendOptions, mountpoint: request.mountpoint, mountOptions: options, logger, container })
+  checkOperations(backend, created)
+  container.register(OPERATIONS, { useValue: created })
+  const ops = options.debug ? traceOperations(created, logger) : created
 
   let served: Served | undefined
   let driverMount: DriverMount
   try {
     served = serve(backend, ops, driver, { mountpoint: request.mountpoint, options, logger })
     await served.init()
-    logger.debug(`${backend.layer} backend on the ${driver.layer === 'inode' ? 'low-level' : 'fuse-native'} driver; hot loop: ${served.dispatcher.hotLoopMode}`)
+    const hotLoop = served.dispatcher.hotLoopMode === 'off' ? 'off' : `${served.dispatcher.hotLoopMode}, ${options.hotLoopMs} ms after each request`
+    logger.debug(`${backend.layer}-layer backend on the ${driver.layer === 'inode' ? 'lowlevel' : 'fuse-native'} driver; hot loop: ${hotLoop}`)
     driverMount = await served.start()
   } catch (error) {
     served?.dispatcher.close()

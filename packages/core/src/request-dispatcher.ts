@@ -1,9 +1,9 @@
-import { Errno, FsError, errnoName } from './errno.js'
+import { Errno, FsError } from './errno.js'
 import type { ArgsOf, Reply, RequestHandler, ResultOf } from './driver.js'
 import { HotLoop, type HotLoopMode } from './hot-loop.js'
 import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
-import { SetattrValid, type SetattrRequest } from './inode-operations.js'
+import { describeCall as call } from './operation-trace.js'
 import { CallerContext } from './request-context.js'
 
 interface Pending {
@@ -54,23 +54,22 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
 
   dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): void {
     this.hotLoop.touch()
-    const finish = (this.options.debug ? this.traced(name, args, reply as Reply<unknown>) : reply) as Reply<unknown>
     const id = this.nextId++
-    this.pending.set(id, { name, args, started: this.timeoutMs > 0 ? performance.now() : 0, reply: finish })
+    this.pending.set(id, { name, args, started: this.timeoutMs > 0 ? performance.now() : 0, reply: reply as Reply<unknown> })
     let result: unknown
     try {
       result = (this.ops[name] as (...a: unknown[]) => unknown).apply(this.ops, args)
     } catch (error) {
-      this.settle(id, finish, this.errnoOf(name, args, error))
+      this.settle(id, this.errnoOf(name, args, error))
       return
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.settle(id, finish, 0, value),
-        (error) => this.settle(id, finish, this.errnoOf(name, args, error)),
+        (value) => this.settle(id, 0, value),
+        (error) => this.settle(id, this.errnoOf(name, args, error)),
       )
     } else {
-      this.settle(id, finish, 0, result)
+      this.settle(id, 0, result)
     }
   }
 
@@ -110,9 +109,11 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
     }
   }
 
-  private settle(id: number, reply: Reply<unknown>, errno: number, value?: unknown): void {
-    if (!this.pending.delete(id)) return // already answered (ETIMEDOUT, or the mount went away)
-    this.safeReply(reply, errno, value)
+  private settle(id: number, errno: number, value?: unknown): void {
+    const entry = this.pending.get(id)
+    if (!entry) return // already answered (ETIMEDOUT, or the mount went away)
+    this.pending.delete(id)
+    this.safeReply(entry.reply, errno, value)
   }
 
   private safeReply(reply: Reply<unknown>, errno: number, value?: unknown): void {
@@ -144,57 +145,13 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
     this.logger.error(`${call(name, args)} failed unexpectedly (answered EIO): ${describe(error)}`)
     return Errno.EIO
   }
-
-  private traced(name: string, args: readonly unknown[], reply: Reply<unknown>): Reply<unknown> {
-    const started = performance.now()
-    return (errno, value) => {
-      const micros = Math.round((performance.now() - started) * 1000)
-      const result = errno === 0 ? summarize(value) : errnoName(errno)
-      this.logger.debug(`${call(name, args)} -> ${result} [${micros} µs]`)
-      reply(errno, value)
-    }
-  }
 }
 
 function contextOf(args: readonly unknown[]): CallerContext | undefined {
   return args[0] instanceof CallerContext ? args[0] : undefined
 }
 
-/** An operation with its arguments, for a log line: `mkdir(uid 1000 pid 42, 1, "dir", 0o755)`. */
-function call(name: string, args: readonly unknown[]): string {
-  return `${name}(${args.map(summarize).join(', ')})`
-}
-
 function describe(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`
   return String(error)
-}
-
-function summarize(value: unknown): string {
-  if (value === undefined) return 'ok'
-  if (value instanceof CallerContext) return `uid ${value.uid} pid ${value.pid}`
-  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`
-  if (Array.isArray(value)) return `[${value.length} entries]`
-  if (typeof value === 'object' && value !== null) {
-    if ('valid' in value) return setattrSummary(value as SetattrRequest)
-    const { mode, size, ino, attr } = value as { mode?: number; size?: number; ino?: number; attr?: { mode: number; size: number } }
-    if (attr !== undefined) return `{node ${ino}, mode: 0o${attr.mode.toString(8)}, size: ${attr.size}}`
-    if (mode !== undefined) return `{mode: 0o${mode.toString(8)}, size: ${size}}`
-    return '{…}'
-  }
-  return typeof value === 'string' ? JSON.stringify(value) : String(value)
-}
-
-/** The fields a setattr changes: `{mode 0o600, size 0}`. */
-function setattrSummary(request: SetattrRequest): string {
-  const { valid } = request
-  const parts: string[] = []
-  if (valid & SetattrValid.MODE) parts.push(`mode 0o${request.mode.toString(8)}`)
-  if (valid & SetattrValid.UID) parts.push(`uid ${request.uid}`)
-  if (valid & SetattrValid.GID) parts.push(`gid ${request.gid}`)
-  if (valid & SetattrValid.SIZE) parts.push(`size ${request.size}`)
-  if (valid & SetattrValid.ATIME) parts.push(valid & SetattrValid.ATIME_NOW ? 'atime now' : `atime ${request.atime.sec}.${request.atime.nsec}`)
-  if (valid & SetattrValid.MTIME) parts.push(valid & SetattrValid.MTIME_NOW ? 'mtime now' : `mtime ${request.mtime.sec}.${request.mtime.nsec}`)
-  if (request.fh !== undefined) parts.push(`fh ${request.fh}`)
-  return `{${parts.join(', ')}}`
 }

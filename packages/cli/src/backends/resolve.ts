@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { BACKEND_API_VERSION, isBackendDescriptor, type BackendDescriptor } from '@fusekit/core'
+import { apiVersionProblem, isBackendDescriptor, type BackendDescriptor } from '@fusekit/core'
 import { CliError, UsageError } from '../errors.js'
 import { installedBackends } from './discover.js'
 import { backendSource } from './names.js'
@@ -49,9 +49,8 @@ export async function resolveBackend(spec: string, cwd: string): Promise<Resolve
   if (!isBackendDescriptor(descriptor)) {
     throw new CliError(`${file} does not default-export a fusekit backend (export default defineBackend({...}) from @fusekit/core)`)
   }
-  if (descriptor.apiVersion !== BACKEND_API_VERSION) {
-    throw new CliError(`backend ${descriptor.name} needs plugin API version ${descriptor.apiVersion}; this fusekit implements ${BACKEND_API_VERSION}`)
-  }
+  const versionProblem = apiVersionProblem(descriptor)
+  if (versionProblem) throw new CliError(`${versionProblem} (${file})`)
   return { descriptor, file, packageName, version }
 }
 

@@ -17,13 +17,13 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'attrTimeout', name: 'attr-timeout', kind: 'seconds', description: 'Seconds the kernel may cache attributes' },
   { key: 'entryTimeout', name: 'entry-timeout', kind: 'seconds', description: 'Seconds the kernel may cache name lookups' },
   { key: 'negativeTimeout', name: 'negative-timeout', kind: 'seconds', description: 'Seconds the kernel may cache a failed lookup' },
-  { key: 'opTimeout', name: 'op-timeout', kind: 'seconds', description: 'Seconds an operation may take before it fails with ETIMEDOUT (0: no limit)' },
+  { key: 'opTimeout', name: 'op-timeout', kind: 'seconds', description: 'Answer ETIMEDOUT to an operation slower than this (0: no limit); the reply is sent, the effect may still land' },
   { key: 'kernelCache', name: 'kernel-cache', kind: 'switch', description: 'Keep file pages cached across opens (only when nothing changes the data underneath)' },
   { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
   { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072 with fuse-native, to 1048576 with lowlevel)' },
   { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: lowlevel (fusekit reads /dev/fuse itself; needs root), fuse-native (libfuse 2), or auto: lowlevel for root unless -o is given' },
-  { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'Milliseconds after a request during which wake-ups are kept fast (0: off)' },
-  { key: 'hotLoop', name: 'hot-loop', kind: 'text', description: 'How: cpu-latency (idle CPUs poll while requests flow; needs root), event-loop (the mount process polls), or auto: cpu-latency where allowed' },
+  { key: 'hotLoop', name: 'hot-loop', kind: 'text', description: 'Keep wake-ups fast while requests flow: off; cpu-latency (root: every idle CPU of the machine polls, as tuned\'s latency profiles do); event-loop (the mount process polls: one CPU stays busy)' },
+  { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'With --hot-loop: milliseconds after a request during which wake-ups are kept fast' },
 ]
 
 /** The mount flags every backend accepts, with the defaults that apply to it. */
