@@ -175,17 +175,17 @@ describe('rawOptionProblem', () => {
   it('names every refused option with its reason in one line', () => {
     const problem = rawOptionProblem(['noatime', 'suid', 'relatime', 'bogus', 'max_read=0', 'blksize=4096', 'fsname=x'], false)
     expect(problem).toBe(
-      "raw mount options refused by the low-level driver: 'suid' (needs root (fusermount ignores it for ordinary users)), " +
-        "'relatime' (needs root (fusermount does not know it)), 'bogus' (unknown to the low-level driver), " +
-        "'max_read=0' (needs a positive integer (max_read=N)), 'blksize=4096' (only for block-device (fuseblk) mounts), " +
-        "'fsname=x' (set it with the mount's fsname (--fsname))",
+      "raw mount options refused by the low-level driver: 'suid' (needs root: fusermount ignores it for ordinary users), " +
+        "'relatime' (needs root: fusermount does not know it), 'bogus' (unknown to the low-level driver), " +
+        "'max_read=0' (needs a positive integer: max_read=N), 'blksize=4096' (only for block-device mounts, fuseblk), " +
+        "'fsname=x' (set it with the mount's fsname, --fsname)",
     )
   })
 
   it('takes root-only flags from root, unless auto_unmount sends the mount through fusermount', () => {
     expect(rawOptionProblem(['suid', 'dev', 'nodiratime', 'relatime', 'strictatime'], true)).toBeUndefined()
     expect(rawOptionProblem(['auto_unmount', 'suid', 'relatime'], true)).toBe(
-      "raw mount option refused by the low-level driver: 'relatime' (fusermount (used for auto_unmount) does not know it)",
+      "raw mount option refused by the low-level driver: 'relatime' (fusermount, used for auto_unmount, does not know it)",
     )
     expect(rawOptionProblem(['allow_other', 'allow_root'], true)).toContain("'allow_other' and 'allow_root' (they exclude each other)")
   })
@@ -296,7 +296,7 @@ describe('as an ordinary user: fusermount', () => {
     const mountpoint = newMountpoint()
     const { next } = startChild(request(mountpoint, { rawOptions: ['suid'] }))
     expect(await next()).toMatchObject({
-      error: { code: 'EINVAL', message: "EINVAL: raw mount option refused by the low-level driver: 'suid' (needs root (fusermount ignores it for ordinary users))" },
+      error: { code: 'EINVAL', message: "EINVAL: raw mount option refused by the low-level driver: 'suid' (needs root: fusermount ignores it for ordinary users)" },
       descriptorsAdded: 0,
       children: [],
     })

@@ -126,14 +126,14 @@ const ROOT_ONLY = new Set(['suid', 'dev'])
 const SWITCHES = new Set(['allow_other', 'allow_root', 'default_permissions', 'nonempty', 'auto_unmount'])
 /** Why some options that libfuse or mount(8) know are refused. */
 const REFUSED: Readonly<Record<string, string>> = {
-  fsname: 'set it with the mount\'s fsname (--fsname)',
+  fsname: 'set it with the mount\'s fsname, --fsname',
   subtype: 'the mount\'s subtype sets it',
   fd: 'set by the driver',
   rootmode: 'set by the driver',
   user_id: 'set by the driver',
   group_id: 'set by the driver',
-  blksize: 'only for block-device (fuseblk) mounts',
-  blkdev: 'block-device (fuseblk) mounts are not supported',
+  blksize: 'only for block-device mounts, fuseblk',
+  blkdev: 'block-device mounts, fuseblk, are not supported',
   user: 'set by fusermount',
 }
 
@@ -145,14 +145,14 @@ function parseOption(raw: string): { name: string; value: string | undefined } {
 /** Why one raw option is refused, or undefined. `viaFusermount`: the mount will go through fusermount. */
 function optionProblem(raw: string, asRoot: boolean, viaFusermount: boolean): string | undefined {
   const { name, value } = parseOption(raw)
-  if (name === 'max_read') return value !== undefined && /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= 0xffffffff ? undefined : 'needs a positive integer (max_read=N)'
+  if (name === 'max_read') return value !== undefined && /^[1-9][0-9]{0,9}$/.test(value) && Number(value) <= 0xffffffff ? undefined : 'needs a positive integer: max_read=N'
   const refused = REFUSED[name]
   if (refused) return refused
   const known = name in MOUNT_FLAGS || SWITCHES.has(name)
   if (!known) return 'unknown to the low-level driver'
   if (value !== undefined) return 'takes no value'
-  if (viaFusermount && NOT_FOR_FUSERMOUNT.has(name)) return asRoot ? 'fusermount (used for auto_unmount) does not know it' : 'needs root (fusermount does not know it)'
-  if (!asRoot && ROOT_ONLY.has(name)) return 'needs root (fusermount ignores it for ordinary users)'
+  if (viaFusermount && NOT_FOR_FUSERMOUNT.has(name)) return asRoot ? 'fusermount, used for auto_unmount, does not know it' : 'needs root: fusermount does not know it'
+  if (!asRoot && ROOT_ONLY.has(name)) return 'needs root: fusermount ignores it for ordinary users'
   return undefined
 }
 
