@@ -82,13 +82,15 @@ export function systemCodeOf(error: unknown): string | undefined {
 export function errnoOf(error: unknown): ErrnoName {
   if (error instanceof FsError) return error.code as ErrnoName
   if (error instanceof CallAbortedError) return error.byCaller ? 'EINTR' : 'ETIMEDOUT'
+  const status = httpStatusOf(error)
+  const system = systemCodeOf(error)
+  // No answer from the server. (The SDK names a reset connection "TimeoutError": the code tells.)
+  if (status === undefined && system !== undefined && (networkErrnos.has(system) || system === 'ETIMEDOUT' || system === 'ECONNABORTED')) {
+    return networkErrnos.has(system) ? 'EIO' : 'ETIMEDOUT'
+  }
   const code = s3CodeOf(error)
   if (code !== undefined && errnoByCode[code]) return errnoByCode[code]
-  const status = httpStatusOf(error)
   if (status !== undefined && errnoByStatus[status]) return errnoByStatus[status]
-  const system = systemCodeOf(error)
-  if (system === 'ETIMEDOUT' || system === 'ECONNABORTED') return 'ETIMEDOUT'
-  if (system !== undefined && networkErrnos.has(system)) return 'EIO'
   return 'EIO'
 }
 
