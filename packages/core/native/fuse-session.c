@@ -1,9 +1,10 @@
-// The kernel side of a FUSE session for the low-level driver: mounting /dev/fuse and reading
+// The kernel side of a FUSE session for the low-level driver: reading
 // requests on Node's own thread (uv_poll), so a request costs one wake-up. The protocol itself
 // is decoded and answered in JavaScript (src/lowlevel/), except reads and writes on handles
 // with a real descriptor behind them (descriptor-io.c).
 #define _GNU_SOURCE
 #include "descriptor-io.h"
+#include "napi-util.h"
 #include "kernel-mount.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -13,80 +14,8 @@
 #include <string.h>
 #include <linux/fuse.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <unistd.h>
 #include <uv.h>
-
-#define CHECK(call)                                                                 \
-  do {                                                                              \
-    if ((call) != napi_ok) {                                                        \
-      napi_throw_error(env, NULL, "fuse-session: N-API call failed: " #call);       \
-      return NULL;                                                                  \
-    }                                                                               \
-  } while (0)
-
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  char message[512];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value msg, code, number, error;
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  // Shaped like Node's system errors, so that mapErrno understands it.
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code);
-  napi_create_int32(env, -err, &number);
-  napi_create_error(env, NULL, msg, &error);
-  napi_set_named_property(env, error, "code", code);
-  napi_set_named_property(env, error, "errno", number);
-  napi_throw(env, error);
-  return NULL;
-}
-
-static int get_string(napi_env env, napi_value value, char *out, size_t size) {
-  size_t length;
-  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return -1;
-  return length < size - 1 ? 0 : -1;
-}
-
-// mount(mountpoint, source, type, data, readOnly) -> fd. `data` gets "fd=N," prepended.
-static napi_value session_mount(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char mountpoint[4096], source[256], type[256], data[1024], options[1100];
-  bool read_only = false;
-  if (argc < 5 || get_string(env, argv[0], mountpoint, sizeof mountpoint) || get_string(env, argv[1], source, sizeof source) ||
-      get_string(env, argv[2], type, sizeof type) || get_string(env, argv[3], data, sizeof data) ||
-      napi_get_value_bool(env, argv[4], &read_only) != napi_ok) {
-    napi_throw_type_error(env, NULL, "mount(mountpoint, source, type, data, readOnly): bad arguments");
-    return NULL;
-  }
-  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return throw_errno(env, errno, "open /dev/fuse");
-  snprintf(options, sizeof options, "fd=%d,%s", fd, data);
-  unsigned long flags = MS_NOSUID | MS_NODEV | (read_only ? MS_RDONLY : 0);
-  if (mount(source, mountpoint, type, flags, options) != 0) {
-    int err = errno;
-    close(fd);
-    return throw_errno(env, err, err == EPERM ? "mount (the low-level driver needs root for now)" : "mount");
-  }
-  napi_value result;
-  CHECK(napi_create_int32(env, fd, &result));
-  return result;
-}
-
-// unmount(mountpoint): lazy, like fusermount -uz.
-static napi_value session_unmount(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char mountpoint[4096];
-  if (argc < 1 || get_string(env, argv[0], mountpoint, sizeof mountpoint)) {
-    napi_throw_type_error(env, NULL, "unmount(mountpoint): bad arguments");
-    return NULL;
-  }
-  if (umount2(mountpoint, MNT_DETACH) != 0) return throw_errno(env, errno, "umount");
-  return NULL;
-}
 
 typedef struct {
   uv_poll_t poll;
@@ -329,8 +258,7 @@ static napi_value backing_close(napi_env env, napi_callback_info info) { return 
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
-      {"mount", NULL, session_mount, NULL, NULL, NULL, napi_default_method, NULL},
-      {"unmount", NULL, session_unmount, NULL, NULL, NULL, napi_default_method, NULL},
+      {"unmount", NULL, kernel_unmount, NULL, NULL, NULL, napi_default_method, NULL},
       {"kernelMount", NULL, kernel_mount, NULL, NULL, NULL, napi_default_method, NULL},
       {"fusermountMount", NULL, fusermount_mount, NULL, NULL, NULL, napi_default_method, NULL},
       {"releaseHelper", NULL, release_helper, NULL, NULL, NULL, napi_default_method, NULL},

@@ -3,6 +3,7 @@
 // with SCM_RIGHTS and exits; with auto_unmount it stays, and unmounts once our end closes.
 #define _GNU_SOURCE
 #include "kernel-mount.h"
+#include "napi-util.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,39 +23,23 @@
 
 extern char **environ;
 
-#define CHECK(call)                                                                 \
-  do {                                                                              \
-    if ((call) != napi_ok) {                                                        \
-      napi_throw_error(env, NULL, "kernel-mount: N-API call failed: " #call);       \
-      return NULL;                                                                  \
-    }                                                                               \
-  } while (0)
-
 // Where the helper finds its end of the socketpair (the number goes into _FUSE_COMMFD).
 #define COMM_FD 3
 // fusermount's messages are a line or two; more is cut.
 #define OUTPUT_LIMIT 4096
 
-static napi_value throw_errno(napi_env env, int err, const char *what) {
-  char message[512];
-  snprintf(message, sizeof message, "%s: %s", what, strerror(err));
-  napi_value msg, code, number, error;
-  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
-  // Shaped like Node's system errors, so that mapErrno understands it.
-  const char *name = strerrorname_np(err);
-  napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code);
-  napi_create_int32(env, -err, &number);
-  napi_create_error(env, NULL, msg, &error);
-  napi_set_named_property(env, error, "code", code);
-  napi_set_named_property(env, error, "errno", number);
-  napi_throw(env, error);
+// unmount(mountpoint): lazy, like fusermount -uz.
+napi_value kernel_unmount(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char mountpoint[4096];
+  if (argc < 1 || get_string(env, argv[0], mountpoint, sizeof mountpoint)) {
+    napi_throw_type_error(env, NULL, "unmount(mountpoint): bad arguments");
+    return NULL;
+  }
+  if (umount2(mountpoint, MNT_DETACH) != 0) return throw_errno(env, errno, "umount");
   return NULL;
-}
-
-static int get_string(napi_env env, napi_value value, char *out, size_t size) {
-  size_t length;
-  if (napi_get_value_string_utf8(env, value, out, size, &length) != napi_ok) return -1;
-  return length < size - 1 ? 0 : -1;
 }
 
 // kernelMount(mountpoint, source, type, flags, data) -> fd. `data` gets "fd=N," prepended.

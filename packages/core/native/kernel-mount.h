@@ -3,6 +3,8 @@
 #pragma once
 #include <node_api.h>
 
+/* unmount(mountpoint): umount2 with MNT_DETACH */
+napi_value kernel_unmount(napi_env env, napi_callback_info info);
 /* kernelMount(mountpoint, source, type, flags, data) -> fd */
 napi_value kernel_mount(napi_env env, napi_callback_info info);
 /* fusermountMount(path, options, mountpoint, timeoutMs, keepHelper) -> result object */

@@ -1,4 +1,5 @@
 import { FsError } from './errno.js'
+import { rawOptionProblem } from './lowlevel/kernel-mount.js'
 
 const DRIVERS = ['auto', 'fuse-native', 'lowlevel'] as const
 const HOT_LOOP_WAYS = ['off', 'cpu-latency', 'event-loop'] as const
@@ -45,8 +46,9 @@ export interface MountOptions {
   fuseOptions: string[]
   /**
    * How requests reach the backend: 'lowlevel' (fusekit speaks the FUSE protocol on /dev/fuse on
-   * the JS thread; needs root; takes no raw fuseOptions), 'fuse-native' (libfuse 2 worker
-   * threads), or 'auto', resolved to lowlevel for root without raw fuseOptions, else fuse-native.
+   * the JS thread; mounts with mount(2) as root, through fusermount otherwise; takes the raw
+   * options fusermount knows), 'fuse-native' (libfuse 2's worker threads; the portable fallback),
+   * or 'auto': lowlevel unless raw options only libfuse understands are given.
    */
   driver: (typeof DRIVERS)[number]
 }
@@ -90,17 +92,15 @@ export function resolveMountOptions(...layers: Array<Partial<MountOptions> | und
 
 /**
  * The low-level driver answers in one wake-up instead of libfuse's two thread hand-offs, with
- * nanosecond times and READDIRPLUS; it mounts with mount(2), so it needs root, and it is not
- * libfuse, so raw libfuse options need fuse-native.
+ * nanosecond times, READDIRPLUS, the caller's identity and the inode layer: it is the choice
+ * unless raw options only libfuse understands are given.
  */
 function autoDriver(o: MountOptions): MountOptions['driver'] {
-  const root = process.geteuid?.() === 0
-  return root && libfuseOnly(o.fuseOptions).length === 0 ? 'lowlevel' : 'fuse-native'
+  return rawOptionProblem(o.fuseOptions, isRoot()) === undefined ? 'lowlevel' : 'fuse-native'
 }
 
-/** The raw options only libfuse understands: the low-level driver takes `nonempty` alone. */
-function libfuseOnly(fuseOptions: readonly string[]): string[] {
-  return fuseOptions.filter((raw) => raw !== 'nonempty')
+function isRoot(): boolean {
+  return process.geteuid?.() === 0
 }
 
 function validate(o: MountOptions): void {
@@ -125,9 +125,9 @@ function validate(o: MountOptions): void {
   for (const raw of o.fuseOptions) {
     if (!/^[\w.-]+(=[^,\s]*)?$/.test(raw)) throw invalid(`"${raw}" is not a FUSE option (name or name=value)`)
   }
-  // The low-level driver is not libfuse: it would silently ignore libfuse's options.
-  const ignored = o.driver === 'lowlevel' ? libfuseOnly(o.fuseOptions) : []
-  if (ignored.length > 0) throw invalid(`the lowlevel driver takes no raw FUSE options (got ${ignored.join(',')}); use the mount flags`)
+  // The low-level driver is not libfuse: it refuses what it would otherwise silently ignore.
+  const refused = o.driver === 'lowlevel' ? rawOptionProblem(o.fuseOptions, isRoot()) : undefined
+  if (refused) throw invalid(`${refused}; use the mount flags, or --driver fuse-native for libfuse's own options`)
   if (fuseOptionList(o).join(',').length > MAX_OPTION_STRING) throw invalid('the FUSE option string is too long')
 }
 

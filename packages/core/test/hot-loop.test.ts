@@ -22,7 +22,7 @@ function recordingLatency(failOn?: 'hold' | 'release') {
 describe('HotLoop', () => {
   it('holds the CPU latency request once per burst and releases it after the window without requests', async () => {
     const { calls, latency } = recordingLatency()
-    const loop = new HotLoop(30, 'auto', () => latency)
+    const loop = new HotLoop(30, 'cpu-latency', () => latency)
     expect(loop.mode).toBe('cpu-latency')
     for (let i = 0; i < 5; i++) {
       loop.touch()
@@ -37,10 +37,10 @@ describe('HotLoop', () => {
     expect(calls.at(-1)).toBe('close')
   })
 
-  it('polls the event loop when no CPU latency request can be made, and stops after the window', async () => {
+  it('polls the event loop when told to, and stops after the window', async () => {
     const immediate = vi.spyOn(globalThis, 'setImmediate')
     try {
-      const loop = new HotLoop(30, 'auto', noDevice)
+      const loop = new HotLoop(30, 'event-loop', noDevice)
       expect(loop.mode).toBe('event-loop')
       loop.touch()
       await sleep(15)
@@ -56,15 +56,27 @@ describe('HotLoop', () => {
     }
   })
 
-  it('does nothing with a window of 0 and never opens the device', () => {
-    let opened = false
-    const loop = new HotLoop(0, 'auto', () => {
-      opened = true
-      return recordingLatency().latency
+  for (const [windowMs, way] of [[0, 'cpu-latency'], [30, 'off']] as const) {
+    it(`does nothing and never opens the device with a window of ${windowMs} and the way ${way}`, () => {
+      const immediate = vi.spyOn(globalThis, 'setImmediate')
+      try {
+        let opened = false
+        const loop = new HotLoop(windowMs, way, () => {
+          opened = true
+          return recordingLatency().latency
+        })
+        loop.touch()
+        expect(loop.mode).toBe('off')
+        expect(opened).toBe(false)
+        expect(immediate).not.toHaveBeenCalled()
+      } finally {
+        immediate.mockRestore()
+      }
     })
-    loop.touch()
-    expect(loop.mode).toBe('off')
-    expect(opened).toBe(false)
+  }
+
+  it('is off by default', () => {
+    expect(new HotLoop(30).mode).toBe('off')
   })
 
   it('polls the event loop without opening the device when told to', () => {
@@ -83,14 +95,15 @@ describe('HotLoop', () => {
 
   it('falls back to polling the event loop when the device refuses a hold', () => {
     const { calls, latency } = recordingLatency('hold')
-    const loop = new HotLoop(30, 'auto', () => latency)
+    const loop = new HotLoop(30, 'cpu-latency', () => latency)
     loop.touch()
     expect(calls).toEqual(['hold', 'close'])
     expect(loop.mode).toBe('event-loop')
   })
 
   it('tells which way mount options get, without keeping anything open', () => {
-    expect(hotLoopMode({ hotLoopMs: 0, hotLoop: 'auto' })).toBe('off')
+    expect(hotLoopMode({ hotLoopMs: 0, hotLoop: 'cpu-latency' })).toBe('off')
+    expect(hotLoopMode({ hotLoopMs: 2, hotLoop: 'off' })).toBe('off')
     expect(hotLoopMode({ hotLoopMs: 2, hotLoop: 'event-loop' })).toBe('event-loop')
   })
 })

@@ -39,9 +39,9 @@ function ensureUser(): void {
   gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }))
 }
 
-/** kernel-mount.ts and errno.ts as JavaScript, beside a copy of the addon, for child processes. */
+/** kernel-mount.ts and what it imports as JavaScript, beside a copy of the addon, for child processes. */
 function compileModule(): string {
-  for (const file of ['src/errno.ts', 'src/lowlevel/kernel-mount.ts']) {
+  for (const file of ['src/errno.ts', 'src/lowlevel/session-addon.ts', 'src/lowlevel/kernel-mount.ts']) {
     const { outputText } = ts.transpileModule(readFileSync(join(PACKAGE, file), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 },
     })

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { Errno, FsError } from '../src/errno.js'
 import type { Logger } from '../src/logger.js'
 import { resolveMountOptions, type MountOptions } from '../src/mount-options.js'
-import type { Operations } from '../src/operations.js'
+import type { Operations, RequestName } from '../src/operations.js'
+import { CallerContext } from '../src/request-context.js'
 import { RequestDispatcher } from '../src/request-dispatcher.js'
 import type { Stat } from '../src/types.js'
 
@@ -16,14 +17,18 @@ function recordingLogger(): Logger & { lines: string[] } {
 function dispatcher(ops: Partial<Operations>, options: Partial<MountOptions> = {}) {
   const logger = recordingLogger()
   const full = { getattr: async () => { throw new FsError('ENOENT') }, ...ops } as Operations
-  const d = new RequestDispatcher(full, logger, resolveMountOptions({ hotLoopMs: 0, ...options }))
+  const d = new RequestDispatcher<Operations, RequestName>(full, logger, resolveMountOptions(options))
   return { d, logger }
 }
 
-function call<T>(d: RequestDispatcher, name: Parameters<RequestDispatcher['dispatch']>[0], args: unknown[]) {
+type PathDispatcher = RequestDispatcher<Operations, RequestName>
+const ctx = () => new CallerContext(1000, 100, 42)
+
+/** Dispatches `name` with a fresh caller context before `args`. */
+function call<T>(d: PathDispatcher, name: RequestName, args: unknown[], context = ctx()) {
   return new Promise<{ errno: number; value?: T; replies: number }>((resolve) => {
     let replies = 0
-    d.dispatch(name, args as never, (errno, value) => {
+    d.dispatch(name, [context, ...args] as never, (errno, value) => {
       replies++
       resolve({ errno, value: value as T, get replies() { return replies } })
     })
@@ -46,7 +51,7 @@ describe('RequestDispatcher', () => {
     const { d, logger } = dispatcher({ rmdir: async () => { throw new Error('boom') } })
     expect((await call(d, 'rmdir', ['/x'])).errno).toBe(Errno.EIO)
     expect(logger.lines).toHaveLength(1)
-    expect(logger.lines[0]).toMatch(/^rmdir \/x failed unexpectedly \(answered EIO\): Error: boom/)
+    expect(logger.lines[0]).toMatch(/^rmdir\(uid 1000 pid 42, "\/x"\) failed unexpectedly \(answered EIO\): Error: boom/)
   })
 
   it('answers EIO for a synchronous throw instead of crashing', async () => {
@@ -70,27 +75,38 @@ describe('RequestDispatcher', () => {
     let finish!: () => void
     const { d, logger } = dispatcher({ fsync: () => new Promise<void>((r) => (finish = r)) }, { opTimeout: 0.05 })
     const replies: number[] = []
-    const first = new Promise<void>((resolve) => d.dispatch('fsync', ['/f', false, 1], (errno) => { replies.push(errno); resolve() }))
+    const first = new Promise<void>((resolve) => d.dispatch('fsync', [ctx(), '/f', false, 1], (errno) => { replies.push(errno); resolve() }))
     await first
     finish()
     await new Promise((r) => setTimeout(r, 20))
     expect(replies).toEqual([Errno.ETIMEDOUT])
-    expect(logger.lines.join('\n')).toMatch(/fsync \/f took longer than 0.05s/)
+    expect(logger.lines.join('\n')).toMatch(/fsync\(uid 1000 pid 42, "\/f", false, 1\) took longer than 0.05s: answered ETIMEDOUT; its effect may still land/)
     d.close()
   })
 
-  it('answers requests still in flight with ENOTCONN on close', async () => {
-    const { d } = dispatcher({ flush: () => new Promise<void>(() => {}) })
+  it('answers requests still in flight with ENOTCONN on close, and aborts their signal', async () => {
+    const aborted: unknown[] = []
+    const { d } = dispatcher({ flush: (c) => new Promise<void>(() => c.signal.addEventListener('abort', () => aborted.push(c.signal.reason))) })
     const pending = call(d, 'flush', ['/f', 1])
     d.close()
     expect((await pending).errno).toBe(Errno.ENOTCONN)
+    expect(aborted).toEqual([expect.objectContaining({ code: 'ENOTCONN' })])
+  })
+
+  it('sets no operation timeout by default', async () => {
+    let finish!: (value: string) => void
+    const { d } = dispatcher({ readlink: () => new Promise<string>((r) => (finish = r)) })
+    const pending = call(d, 'readlink', ['/slow'])
+    await new Promise((r) => setTimeout(r, 1200))
+    finish('late but answered')
+    expect(await pending).toMatchObject({ errno: 0, value: 'late but answered' })
   })
 
   it('still replies when the driver cannot encode a value', async () => {
     const { d, logger } = dispatcher({ getattr: async () => ({}) as Stat })
     const errnos: number[] = []
     await new Promise<void>((resolve) =>
-      d.dispatch('getattr', ['/'], (errno) => {
+      d.dispatch('getattr', [ctx(), '/'], (errno) => {
         errnos.push(errno)
         if (errno === 0) throw new Error('cannot encode')
         resolve()
@@ -98,14 +114,6 @@ describe('RequestDispatcher', () => {
     )
     expect(errnos).toEqual([0, Errno.EIO])
     expect(logger.lines[0]).toMatch(/reply failed/)
-  })
-
-  it('logs each operation with its result and latency in debug mode', async () => {
-    const { d, logger } = dispatcher({ readlink: async () => 'x', unlink: async () => { throw new FsError('ENOENT') } }, { debug: true })
-    await call(d, 'readlink', ['/a'])
-    await call(d, 'unlink', ['/b'])
-    expect(logger.lines[0]).toMatch(/^readlink\("\/a"\) -> "x" \[\d+ µs\]$/)
-    expect(logger.lines[1]).toMatch(/^unlink\("\/b"\) -> ENOENT \[\d+ µs\]$/)
   })
 
   it('knows which operations the backend implements', () => {

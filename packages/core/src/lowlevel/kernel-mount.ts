@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { accessSync, constants as fsConstants, readdirSync, statSync, type Stats } from 'node:fs'
-import { createRequire } from 'node:module'
 import { delimiter, isAbsolute, join } from 'node:path'
 import { FsError, mapErrno, type ErrnoName } from '../errno.js'
+import { sessionAddon, type FusermountResult, type SessionAddon } from './session-addon.js'
 
 /** What to mount where, for the low-level driver. */
 export interface KernelMountRequest {
@@ -39,46 +39,6 @@ export interface KernelConnection {
   autoUnmount: boolean
   /** Detaches the mount (lazily); throws an FsError when it is not mounted. Does not close `fd`. */
   unmount(): void
-}
-
-/** The native half (native/kernel-mount.c, registered by native/fuse-session.c). */
-interface KernelMountAddon {
-  kernelMount(mountpoint: string, source: string, type: string, flags: number, data: string): number
-  unmount(mountpoint: string): void
-  fusermountMount(path: string, options: string, mountpoint: string, timeoutMs: number, keepHelper: boolean): FusermountResult
-  releaseHelper(pid: number, socket: number, timeoutMs: number): number
-}
-
-interface FusermountResult {
-  /** The /dev/fuse descriptor, or -1 when fusermount failed. */
-  fd: number
-  /** The auto_unmount helper still running (0 when none), and our end of its socket. */
-  pid: number
-  socket: number
-  /** Exit status (-1 when killed by `signal`). */
-  status: number
-  signal: number
-  timedOut: boolean
-  /** What fusermount printed (stdout and stderr). */
-  output: string
-  /** The errno whose description ends a line of `output`, or 0. */
-  errno: number
-}
-
-// Resolved from the package root, so that it works from src/ (tests) and dist/ alike.
-const ADDON_PATH = new URL('../../dist/fuse-session.node', import.meta.url)
-let addon: KernelMountAddon | undefined
-
-function loadAddon(): KernelMountAddon {
-  try {
-    addon ??= createRequire(import.meta.url)(ADDON_PATH.pathname) as KernelMountAddon
-  } catch (error) {
-    throw new FsError('ENOSYS', `the low-level FUSE driver is not built (${ADDON_PATH.pathname}): run pnpm build in packages/core`, { cause: error })
-  }
-  if (typeof addon.fusermountMount !== 'function') {
-    throw new FsError('ENOSYS', `${ADDON_PATH.pathname} predates kernel-mount.c: run pnpm build in packages/core`)
-  }
-  return addon
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
@@ -241,7 +201,7 @@ function mountDirectly(request: KernelMountRequest, mount: MountPlan): KernelCon
   if (mount.allowOther || mount.allowRoot) data.push('allow_other')
   if (mount.defaultPermissions) data.push('default_permissions')
   if (mount.maxRead !== undefined) data.push(`max_read=${mount.maxRead}`)
-  const native = loadAddon()
+  const native = sessionAddon()
   let fd: number
   try {
     fd = native.kernelMount(mountpoint, request.fsname, `fuse.${request.subtype}`, flags, data.join(','))
@@ -289,7 +249,7 @@ function mountFailure(error: unknown, mountpoint: string, data: string): unknown
   return new FsError(failure.errno, `mount(2) of ${mountpoint} failed: ${message.replace(/^mount: /, '')}${hint ? ` (${hint})` : ''}`)
 }
 
-function unmountDirectly(native: KernelMountAddon, mountpoint: string): void {
+function unmountDirectly(native: SessionAddon, mountpoint: string): void {
   try {
     native.unmount(mountpoint)
   } catch (error) {
@@ -360,7 +320,7 @@ function fusermountOptions(request: KernelMountRequest, mount: MountPlan): strin
 
 function mountWithFusermount(request: KernelMountRequest, mount: MountPlan, asRoot: boolean): KernelConnection {
   const path = usableFusermount(asRoot)
-  const native = loadAddon()
+  const native = sessionAddon()
   const timeoutMs = request.timeoutMs ?? DEFAULT_TIMEOUT_MS
   let result: FusermountResult
   try {

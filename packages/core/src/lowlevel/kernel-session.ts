@@ -46,6 +46,8 @@ export class KernelSession {
     readonly options: MountOptions,
     private readonly logger: Logger,
     kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {},
+    /** When set, requests from other users are answered EACCES (allow_root). */
+    private readonly admittedUids?: readonly number[],
   ) {
     // With --debug every read and write goes through the dispatcher, so that the trace shows it.
     this.backing = new BackingFiles(handler, kernelFiles.backing, options.debug ? undefined : kernelFiles.descriptors)
@@ -80,6 +82,9 @@ export class KernelSession {
     }
     const run = REQUEST_HANDLERS[header.opcode]
     if (run === undefined) return this.send(replyBuffer(header.unique, 0, -Errno.ENOSYS))
+    if (this.admittedUids && header.opcode !== Opcode.INIT && !this.admittedUids.includes(header.uid)) {
+      return this.send(replyBuffer(header.unique, 0, -Errno.EACCES))
+    }
     const ctx = new CallerContext(header.uid, header.gid, header.pid)
     this.inFlight.set(header.unique, ctx)
     run(this, { header, body, ctx }).then(

@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module'
+import { FsError } from '../errno.js'
+
+/** What fusermountMount reports. */
+export interface FusermountResult {
+  /** The /dev/fuse descriptor, or -1 when fusermount failed. */
+  fd: number
+  /** The auto_unmount helper still running (0 when none), and our end of its socket. */
+  pid: number
+  socket: number
+  /** Exit status (-1 when killed by `signal`). */
+  status: number
+  signal: number
+  timedOut: boolean
+  /** What fusermount printed (stdout and stderr). */
+  output: string
+  /** The errno whose description ends a line of `output`, or 0. */
+  errno: number
+}
+
+/** The low-level driver's native half (native/*.c), built by the package's build into dist/. */
+export interface SessionAddon {
+  /** mount(2) of /dev/fuse: the descriptor. `data` gets "fd=N," prepended. */
+  kernelMount(mountpoint: string, source: string, type: string, flags: number, data: string): number
+  /** umount2 with MNT_DETACH. */
+  unmount(mountpoint: string): void
+  fusermountMount(path: string, options: string, mountpoint: string, timeoutMs: number, keepHelper: boolean): FusermountResult
+  releaseHelper(pid: number, socket: number, timeoutMs: number): number
+  /** `onServed`: after a batch of requests in which serveDescriptor's handles were answered. */
+  poll(fd: number, bufferSize: number, onRequest: (request: Buffer | number) => void, onServed: () => void): object
+  stop(handle: object): void
+  serveDescriptor(handle: object, fh: number, fd: number): void
+  forgetDescriptor(handle: object, fh: number): void
+  /** FUSE passthrough's backing files; a negative errno on failure. */
+  backingOpen(devFd: number, fd: number): number
+  backingClose(devFd: number, id: number): number
+}
+
+// Resolved from the package root, so that it works from src/ (tests) and dist/ alike.
+const ADDON_PATH = new URL('../../dist/fuse-session.node', import.meta.url)
+let addon: SessionAddon | undefined
+
+/** Loads the addon once; an FsError that says how to build it when it is missing or stale. */
+export function sessionAddon(): SessionAddon {
+  try {
+    addon ??= createRequire(import.meta.url)(ADDON_PATH.pathname) as SessionAddon
+  } catch (error) {
+    throw new FsError('ENOSYS', `the low-level FUSE driver is not built (${ADDON_PATH.pathname}): run pnpm build in packages/core`, { cause: error })
+  }
+  if (typeof addon.fusermountMount !== 'function') {
+    throw new FsError('ENOSYS', `${ADDON_PATH.pathname} is out of date: run pnpm build in packages/core`)
+  }
+  return addon
+}
