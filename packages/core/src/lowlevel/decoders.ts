@@ -289,6 +289,6 @@ export interface InitIn {
 export function decodeInit(body: Buffer): InitIn {
   const r = new RequestReader(body, 'fuse_init_in')
   const init = { major: r.u32(), minor: r.u32(), maxReadahead: r.u32(), flags: r.u32(), flags2: 0 }
-  if (init.flags & FUSE_INIT_EXT && r.remaining >= 4) init.flags2 = r.u32()
+  if (init.flags & FUSE_INIT_EXT) init.flags2 = r.u32()
   return init
 }
