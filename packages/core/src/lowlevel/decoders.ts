@@ -289,6 +289,9 @@ export interface InitIn {
 export function decodeInit(body: Buffer): InitIn {
   const r = new RequestReader(body, 'fuse_init_in')
   const init = { major: r.u32(), minor: r.u32(), maxReadahead: r.u32(), flags: r.u32(), flags2: 0 }
-  if (init.flags & FUSE_INIT_EXT) init.flags2 = r.u32()
+  if (init.flags & FUSE_INIT_EXT) {
+    init.flags2 = r.u32()
+    r.skip(11 * 4) // unused: the extended structure is whole or malformed
+  }
   return init
 }
