@@ -41,6 +41,10 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(whenRequired ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
     maxAttempts: 1,
+    // The SDK prints to the console when it has no logger ("error in a non-retryable streaming
+    // request" on every failed upload attempt, which we retry ourselves): failures reach the
+    // caller as FsError values instead.
+    logger: quietLogger,
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
@@ -49,3 +53,6 @@ export function createS3Client(options: S3ClientOptions): S3Client {
     }),
   })
 }
+
+const ignore = () => undefined
+const quietLogger = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore }

@@ -1,0 +1,93 @@
+import type { FileHandle } from 'node:fs/promises'
+import { AsyncMutex } from './async-mutex.js'
+import { BlockMap } from './block-map.js'
+
+/** The object a staged file starts from: its size and version (none for a new file). */
+export interface StagedBase {
+  size: number
+  etag?: string
+}
+
+/**
+ * One object's data staged on local disk: a sparse file of the object's current size where the
+ * blocks written, or fetched from the object when needed, are kept. Bytes [0, baseSize) not held
+ * locally are still the object's and are fetched before anything reads or uploads them; bytes
+ * past baseSize (appended, or zeros after a truncate that grew the file) are all local.
+ */
+export class StagedFile {
+  readonly blocks: BlockMap
+  /** Local changes (writes, truncates, metadata) serialize here, with the fetches they need. */
+  readonly lock = new AsyncMutex()
+  size: number
+  /** Bytes of the object `baseKey` that still make up the start of this file. */
+  baseSize: number
+  baseEtag: string | undefined
+  baseKey: string
+  /** Bumped by each change; the upload that started at generation N makes the file clean only if it still is N. */
+  generation = 0
+  uploadedGeneration: number
+  /** When the first change since the last upload was made (Date.now()). */
+  dirtySince: number | undefined
+  openCount = 0
+  uploading: Promise<void> | undefined
+  /** When an upload of it last failed (forced uploads leave it alone for a while after). */
+  lastFailureAt = 0
+
+  constructor(
+    public key: string,
+    readonly path: string,
+    readonly handle: FileHandle,
+    base: StagedBase,
+    blockSize: number,
+    public metadata: Record<string, string>,
+    public contentType: string | undefined,
+    isNew: boolean,
+  ) {
+    this.blocks = new BlockMap(blockSize)
+    this.size = base.size
+    this.baseSize = base.size
+    this.baseEtag = base.etag
+    this.baseKey = key
+    // A new file must reach S3 even if nothing is ever written to it.
+    this.uploadedGeneration = isNew ? -1 : 0
+    if (isNew) this.dirtySince = Date.now()
+  }
+
+  get dirty(): boolean {
+    return this.generation !== this.uploadedGeneration
+  }
+
+  get localBytes(): number {
+    return this.blocks.heldBlocks * this.blocks.blockSize
+  }
+
+  changed(): void {
+    this.generation++
+    this.dirtySince ??= Date.now()
+  }
+
+  /**
+   * Byte ranges within [start, end) to fetch from the object: blocks under baseSize not held,
+   * consecutive ones merged, none longer than `maxLength`.
+   */
+  missingRanges(start: number, end: number, maxLength: number): Array<[number, number]> {
+    const ranges: Array<[number, number]> = []
+    const limit = Math.min(end, this.baseSize)
+    if (start >= limit) return ranges
+    const { blockSize } = this.blocks
+    for (let b = this.blocks.blockOf(start), last = this.blocks.blockOf(limit - 1); b <= last; b++) {
+      if (this.blocks.isHeld(b)) continue
+      const from = b * blockSize
+      const to = Math.min((b + 1) * blockSize, this.baseSize)
+      const previous = ranges[ranges.length - 1]
+      if (previous && previous[1] === from && to - previous[0] <= maxLength) previous[1] = to
+      else ranges.push([from, to])
+    }
+    return ranges
+  }
+
+  /** Whether the object's bytes [start, end) are still this file's, untouched: a part to copy server-side. */
+  untouched(start: number, end: number): boolean {
+    return end <= this.baseSize && !this.blocks.anyWritten(start, end)
+  }
+}

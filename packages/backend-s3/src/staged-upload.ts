@@ -1,0 +1,50 @@
+import { runMultipartUpload } from './multipart-upload.js'
+import type { S3ObjectStore } from './object-store.js'
+import type { StagedFile } from './staged-file.js'
+
+/** Makes bytes [start, end) of the staged file local (fetching what is still only in the object). */
+export type FetchRange = (file: StagedFile, start: number, end: number, signal?: AbortSignal) => Promise<void>
+
+/**
+ * Writes a staged file to its key. Below the part size: one PUT streamed from the local file.
+ * Above: a multipart upload in parallel parts; a part whose bytes are all the object's, untouched
+ * (an append to a large file leaves most of them so), is copied by the server (UploadPartCopy)
+ * instead of being downloaded and sent again; the others are completed from the object where
+ * needed and streamed from the local file. Returns the new ETag when S3 gave a usable one.
+ */
+export async function uploadStagedFile(
+  store: S3ObjectStore,
+  file: StagedFile,
+  fetchRange: FetchRange,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const { key, size, path } = file
+  const write = { metadata: file.metadata, contentType: file.contentType, signal }
+  if (size < store.partSize) {
+    await fetchRange(file, 0, size, signal)
+    return store.put(key, { path, start: 0, length: size }, write)
+  }
+  const partSize = store.partSizeFor(size)
+  const partCount = Math.ceil(size / partSize)
+  // The parts' plan is made now: a truncate during the upload fails the part that reads past
+  // the end (the file stays dirty and is uploaded again).
+  const baseKey = file.baseKey
+  const baseEtag = file.baseEtag
+  await runMultipartUpload(
+    store,
+    key,
+    partCount,
+    async (partNumber, uploadId) => {
+      const start = (partNumber - 1) * partSize
+      const end = Math.min(size, start + partSize)
+      if (file.untouched(start, end)) {
+        return store.uploadPartCopy(key, uploadId, partNumber, baseKey, start, end, { ifMatch: baseEtag, signal })
+      }
+      await fetchRange(file, start, end, signal)
+      return store.uploadPart(key, uploadId, partNumber, { path, start, length: end - start }, { signal })
+    },
+    { ...write, concurrency: store.uploadConcurrency },
+  )
+  // CompleteMultipartUpload's ETag is not trustworthy (RGW sends it empty).
+  return undefined
+}

@@ -1,0 +1,390 @@
+import { chmod, mkdir, mkdtemp, open, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { FsError } from '@fusekit/core'
+import { S3ConfigError } from './config-error.js'
+import type { S3ObjectStore } from './object-store.js'
+import { StagedFile, type StagedBase } from './staged-file.js'
+import { uploadStagedFile } from './staged-upload.js'
+
+const MiB = 1024 * 1024
+
+export interface WriteStagingOptions {
+  /** Where staged data lives (made 0700; each WriteStaging uses a directory of its own in it). */
+  cacheDir: string
+  /** Most bytes staged locally in all (default 1 GiB). */
+  maxDirtyBytes?: number
+  /** How long a write waits for room before failing with ENOSPC (default 60 s). */
+  dirtyWaitMs?: number
+  /** Unit of local data and of fetches from objects (default 256 KiB). */
+  blockSize?: number
+}
+
+export interface OpenStagedOptions {
+  /** The object as it is now; omit for a file that does not exist yet (it is uploaded even if empty). */
+  base?: StagedBase
+  metadata: Record<string, string>
+  contentType?: string
+}
+
+export interface DirtyFile {
+  key: string
+  size: number
+  /** Local bytes staged for it (written, or fetched to complete it). */
+  localBytes: number
+  dirtySince: number
+  uploading: boolean
+}
+
+export interface FlushProgress {
+  key: string
+  filesDone: number
+  filesTotal: number
+  bytesDone: number
+  bytesTotal: number
+  error?: FsError
+}
+
+/**
+ * Dirty data of open files, staged on local disk until it is uploaded.
+ *
+ * - Writes go to a sparse local file per object. Bytes of an existing object are fetched lazily,
+ *   block by block: a write fetches only the (at most two) edge blocks it covers partly, a read
+ *   the blocks it reads, an upload the blocks of each part it sends (a part the writes left
+ *   untouched is copied server-side instead). Cost: a small overwrite of a big object downloads
+ *   at most two blocks plus the partly touched parts, never the whole object.
+ * - Space: at most `maxDirtyBytes` staged in all. A write that would pass it first uploads other
+ *   files (the oldest changes first; its own file too when it is the only one) and drops data
+ *   fetched for reading, waiting for room up to `dirtyWaitMs`, then fails with ENOSPC. Writes in
+ *   flight can pass the bound by their own size.
+ * - Upload: one PUT below the store's part size, parallel parts above. A failed upload keeps the
+ *   data staged and the file dirty: the next flush tries again. A successful one frees the local
+ *   data (the file stays open, now backed by the new object).
+ */
+export class WriteStaging {
+  readonly maxDirtyBytes: number
+  readonly blockSize: number
+  private readonly dirtyWaitMs: number
+  private readonly files = new Map<string, StagedFile>()
+  private dir: string | undefined
+  private counter = 0
+  private used = 0
+  private waiters: Array<() => void> = []
+
+  private constructor(
+    private readonly store: S3ObjectStore,
+    private readonly options: WriteStagingOptions,
+  ) {
+    this.maxDirtyBytes = options.maxDirtyBytes ?? 1024 * MiB
+    this.blockSize = options.blockSize ?? 256 * 1024
+    this.dirtyWaitMs = options.dirtyWaitMs ?? 60_000
+    if (!(this.blockSize >= 4096) || this.blockSize % 4096 !== 0) throw new S3ConfigError('blockSize: a multiple of 4096')
+    if (this.maxDirtyBytes < 4 * this.blockSize) throw new S3ConfigError(`maxDirtyBytes: at least 4 blocks (${4 * this.blockSize})`)
+  }
+
+  static async create(store: S3ObjectStore, options: WriteStagingOptions): Promise<WriteStaging> {
+    const staging = new WriteStaging(store, options)
+    await mkdir(options.cacheDir, { recursive: true, mode: 0o700 })
+    await chmod(options.cacheDir, 0o700)
+    staging.dir = await mkdtemp(join(options.cacheDir, 'staging-'))
+    return staging
+  }
+
+  /** Bytes staged locally now, over all files. */
+  get usedBytes(): number {
+    return this.used
+  }
+
+  /** The staged file of `key`, if one is open or still dirty. */
+  get(key: string): StagedFile | undefined {
+    return this.files.get(key)
+  }
+
+  /** Opens (or joins) the staged file of `key`. Each open needs a close. */
+  async open(key: string, options: OpenStagedOptions): Promise<StagedFile> {
+    let file = this.files.get(key)
+    if (!file) {
+      const path = join(this.stagingDir(), `${++this.counter}.staged`)
+      const handle = await open(path, 'w+', 0o600)
+      const base = options.base ?? { size: 0 }
+      await handle.truncate(base.size)
+      file = new StagedFile(key, path, handle, base, this.blockSize, options.metadata, options.contentType, !options.base)
+      this.files.set(key, file)
+    }
+    file.openCount++
+    return file
+  }
+
+  /** Writes `buffer` at `position`; returns the count written. */
+  async write(file: StagedFile, buffer: Buffer, position: number, signal?: AbortSignal): Promise<number> {
+    if (buffer.length === 0) return 0
+    const end = position + buffer.length
+    await this.makeRoom(file, this.newBytes(file, position, end), signal)
+    return file.lock.run(async () => {
+      await this.fetchEdges(file, position, end, signal)
+      await file.handle.write(buffer, 0, buffer.length, position)
+      this.used += file.blocks.mark(position, end, true) * this.blockSize
+      if (end > file.size) file.size = end
+      file.changed()
+      return buffer.length
+    })
+  }
+
+  /** Reads from the staged file, fetching from the object what is not local yet. */
+  async read(file: StagedFile, buffer: Buffer, position: number, signal?: AbortSignal): Promise<number> {
+    return file.lock.run(async () => {
+      const end = Math.min(file.size, position + buffer.length)
+      if (end <= position) return 0
+      await this.fetchLocked(file, position, end, signal)
+      const { bytesRead } = await file.handle.read(buffer, 0, end - position, position)
+      return bytesRead
+    })
+  }
+
+  /** Sets the size: shrinking forgets the bytes past it, growing adds zeros (a hole on disk). */
+  async truncate(file: StagedFile, size: number): Promise<void> {
+    await file.lock.run(async () => {
+      await file.handle.truncate(size)
+      if (size < file.size) {
+        file.baseSize = Math.min(file.baseSize, size)
+        this.release(file.blocks.dropFrom(Math.ceil(size / this.blockSize)) * this.blockSize)
+      }
+      file.size = size
+      file.changed()
+    })
+  }
+
+  /** New metadata for the next upload (chmod, chown, utimens on a staged file). */
+  setMetadata(file: StagedFile, metadata: Record<string, string>, contentType?: string): void {
+    file.metadata = metadata
+    if (contentType !== undefined) file.contentType = contentType
+    file.changed()
+  }
+
+  /**
+   * Uploads the file if it is dirty; waits for an upload already running and goes again if it
+   * changed meanwhile. A failure leaves everything staged and is thrown (an FsError).
+   */
+  async flush(file: StagedFile, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (file.uploading) {
+        await file.uploading.catch(() => undefined)
+        continue
+      }
+      if (!file.dirty) return
+      await this.uploadOnce(file, signal)
+      if (!file.dirty) return
+    }
+  }
+
+  /**
+   * Ends one open. The last close of a clean file frees it; a dirty one stays staged (listed by
+   * dirtyFiles, uploaded by a flush or flushAll) until it is uploaded.
+   */
+  async close(file: StagedFile): Promise<void> {
+    file.openCount = Math.max(0, file.openCount - 1)
+    await this.forgetIfIdle(file)
+  }
+
+  /** Drops the staged data of `file` without uploading it (the object was deleted). */
+  async discard(file: StagedFile): Promise<void> {
+    file.uploadedGeneration = file.generation
+    file.openCount = 0
+    await file.uploading?.catch(() => undefined)
+    await this.forgetIfIdle(file)
+  }
+
+  /** The file now goes to `key`, whose object the caller has made a copy of the old one. */
+  rekey(file: StagedFile, key: string): void {
+    if (this.files.get(key) && this.files.get(key) !== file) throw new FsError('EBUSY', `${key} is staged already`)
+    this.files.delete(file.key)
+    file.key = key
+    file.baseKey = key
+    this.files.set(key, file)
+  }
+
+  /** What is not uploaded yet, oldest change first. */
+  dirtyFiles(): DirtyFile[] {
+    return [...this.files.values()]
+      .filter((f) => f.dirty)
+      .sort((a, b) => (a.dirtySince ?? 0) - (b.dirtySince ?? 0))
+      .map((f) => ({ key: f.key, size: f.size, localBytes: f.localBytes, dirtySince: f.dirtySince ?? 0, uploading: f.uploading !== undefined }))
+  }
+
+  /**
+   * Uploads every dirty file (a shutdown), reporting progress after each; a failed file is
+   * reported with its error and the others still go. Returns the keys that failed.
+   */
+  async flushAll(onProgress?: (progress: FlushProgress) => void, signal?: AbortSignal): Promise<string[]> {
+    const dirty = [...this.files.values()].filter((f) => f.dirty)
+    const bytesTotal = dirty.reduce((sum, f) => sum + f.size, 0)
+    const failed: string[] = []
+    let filesDone = 0
+    let bytesDone = 0
+    for (const file of dirty) {
+      let error: FsError | undefined
+      try {
+        await this.flush(file, signal)
+      } catch (e) {
+        error = e instanceof FsError ? e : new FsError('EIO', String(e))
+        failed.push(file.key)
+      }
+      filesDone++
+      bytesDone += file.size
+      onProgress?.({ key: file.key, filesDone, filesTotal: dirty.length, bytesDone, bytesTotal, error })
+    }
+    return failed
+  }
+
+  /** Closes and removes every staged file, dirty or not (flushAll first to keep the data). */
+  async destroy(): Promise<void> {
+    for (const file of this.files.values()) await file.handle.close().catch(() => undefined)
+    this.files.clear()
+    this.used = 0
+    if (this.dir) await rm(this.dir, { recursive: true, force: true })
+  }
+
+  private stagingDir(): string {
+    if (!this.dir) throw new Error('WriteStaging used before create()')
+    return this.dir
+  }
+
+  private async uploadOnce(file: StagedFile, signal?: AbortSignal): Promise<void> {
+    const generation = file.generation
+    const upload = (async () => {
+      const etag = await uploadStagedFile(this.store, file, (f, start, end, s) => this.fetch(f, start, end, s), signal)
+      await file.lock.run(async () => {
+        file.baseEtag = etag
+        file.baseKey = file.key
+        if (file.generation !== generation) return
+        // Clean: the object holds it all now; free the local blocks, keep the size (a hole).
+        await file.handle.truncate(0)
+        await file.handle.truncate(file.size)
+        this.release(file.blocks.dropFrom(0) * this.blockSize)
+        file.baseSize = file.size
+        file.uploadedGeneration = generation
+        file.dirtySince = undefined
+      })
+    })()
+    file.uploading = upload
+    try {
+      await upload
+    } catch (error) {
+      file.lastFailureAt = Date.now()
+      throw error
+    } finally {
+      file.uploading = undefined
+      this.wakeWaiters()
+      await this.forgetIfIdle(file)
+    }
+  }
+
+  private async forgetIfIdle(file: StagedFile): Promise<void> {
+    if (file.openCount > 0 || file.dirty || file.uploading || this.files.get(file.key) !== file) return
+    this.files.delete(file.key)
+    this.release(file.localBytes)
+    await file.handle.close().catch(() => undefined)
+    await rm(file.path, { force: true })
+  }
+
+  /** Bytes a write of [start, end) will add to the local data, at most. */
+  private newBytes(file: StagedFile, start: number, end: number): number {
+    let blocks = 0
+    for (let b = file.blocks.blockOf(start), last = file.blocks.blockOf(end - 1); b <= last; b++) {
+      if (!file.blocks.isHeld(b)) blocks++
+    }
+    return blocks * this.blockSize
+  }
+
+  /** A write covering a block of the object only partly needs the rest of that block first. */
+  private async fetchEdges(file: StagedFile, start: number, end: number, signal?: AbortSignal): Promise<void> {
+    const { blockSize } = this
+    const firstBlock = Math.floor(start / blockSize)
+    const lastBlock = Math.floor((end - 1) / blockSize)
+    for (const b of firstBlock === lastBlock ? [firstBlock] : [firstBlock, lastBlock]) {
+      const blockStart = b * blockSize
+      const objectEnd = Math.min((b + 1) * blockSize, file.baseSize)
+      const covered = start <= blockStart && end >= objectEnd
+      if (!covered && blockStart < file.baseSize && !file.blocks.isHeld(b)) {
+        await this.fetchLocked(file, blockStart, objectEnd, signal)
+      }
+    }
+  }
+
+  private async fetch(file: StagedFile, start: number, end: number, signal?: AbortSignal): Promise<void> {
+    await file.lock.run(() => this.fetchLocked(file, start, end, signal))
+  }
+
+  /** Fetches the object's bytes within [start, end) that are not local yet (the lock held). */
+  private async fetchLocked(file: StagedFile, start: number, end: number, signal?: AbortSignal): Promise<void> {
+    const ranges = file.missingRanges(start, end, this.store.partSize)
+    await Promise.all(
+      ranges.map(async ([from, to]) => {
+        const data = await this.store.get(file.baseKey, { start: from, end: to, ifMatch: file.baseEtag, signal })
+        if (data.length !== to - from) {
+          throw new FsError('ESTALE', `${file.baseKey} is shorter than when it was opened (changed by someone else)`)
+        }
+        await file.handle.write(data, 0, data.length, from)
+        this.used += file.blocks.mark(from, to, false) * this.blockSize
+      }),
+    )
+  }
+
+  /**
+   * Waits until `bytes` more fit under maxDirtyBytes: drops data fetched for clean files, starts
+   * uploads of dirty ones (oldest change first, skipping those that failed within the last
+   * second), and fails with ENOSPC after dirtyWaitMs.
+   */
+  private async makeRoom(writer: StagedFile, bytes: number, signal?: AbortSignal): Promise<void> {
+    if (this.used + bytes <= this.maxDirtyBytes) return
+    if (bytes > this.maxDirtyBytes) throw new FsError('ENOSPC', 'a write larger than the staging space')
+    const deadline = Date.now() + this.dirtyWaitMs
+    while (this.used + bytes > this.maxDirtyBytes) {
+      if (signal?.aborted) throw new FsError('EINTR')
+      const now = Date.now()
+      if (now >= deadline) {
+        throw new FsError('ENOSPC', `staging full (${this.used} of ${this.maxDirtyBytes} bytes) and no upload freed room in time`)
+      }
+      await this.dropCleanData(writer)
+      if (this.used + bytes <= this.maxDirtyBytes) return
+      const victim = [...this.files.values()]
+        .filter((f) => f.dirty && !f.uploading && f.localBytes > 0 && now - f.lastFailureAt > 1000)
+        .sort((a, b) => (a.dirtySince ?? 0) - (b.dirtySince ?? 0))[0]
+      if (victim) void this.flush(victim).catch(() => undefined)
+      await this.roomChanged(Math.min(deadline - now, 1000), signal)
+    }
+  }
+
+  /** Frees blocks fetched for reading files that have nothing to upload. */
+  private async dropCleanData(writer: StagedFile): Promise<void> {
+    for (const file of this.files.values()) {
+      if (file === writer || file.dirty || file.uploading || file.localBytes === 0) continue
+      await file.lock.run(async () => {
+        if (file.dirty) return
+        await file.handle.truncate(0)
+        await file.handle.truncate(file.size)
+        this.release(file.blocks.dropFrom(0) * this.blockSize)
+      })
+    }
+  }
+
+  private release(bytes: number): void {
+    if (bytes === 0) return
+    this.used -= bytes
+    this.wakeWaiters()
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.waiters
+    this.waiters = []
+    for (const wake of waiters) wake()
+  }
+
+  private async roomChanged(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const stop = new AbortController()
+    const woken = new Promise<void>((resolve) => this.waiters.push(resolve))
+    const timer = signal ? AbortSignal.any([stop.signal, signal]) : stop.signal
+    await Promise.race([woken, sleep(timeoutMs, undefined, { signal: timer }).catch(() => undefined)])
+    stop.abort()
+  }
+}

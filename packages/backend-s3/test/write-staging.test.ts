@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { S3ObjectStore } from '../src/object-store.js'
+import { WriteStaging, type FlushProgress } from '../src/write-staging.js'
+import { FaultProxy } from './fault-proxy.js'
+import { freshBucket, s3Target, storeFor } from './s3-target.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const meta = { mode: '33188' }
+
+describe('WriteStaging', () => {
+  let store: S3ObjectStore
+  let cacheDir: string
+  const stagings: WriteStaging[] = []
+  beforeAll(async () => {
+    store = await freshBucket({ partSize: 5 * MiB, uploadConcurrency: 3 })
+    cacheDir = join(await mkdtemp(join(tmpdir(), 'fusekit-s3-staging-')), 'cache')
+  })
+  afterEach(async () => {
+    await Promise.all(stagings.splice(0).map((s) => s.destroy()))
+  })
+  afterAll(async () => {
+    await rm(join(cacheDir, '..'), { recursive: true, force: true })
+  })
+
+  async function staging(options: Partial<Parameters<typeof WriteStaging.create>[1]> = {}, over = store) {
+    const made = await WriteStaging.create(over, { cacheDir, blockSize: 64 * KiB, ...options })
+    stagings.push(made)
+    return made
+  }
+
+  async function existing(key: string, size: number): Promise<Buffer> {
+    const data = randomBytes(size)
+    await store.upload(key, data, { metadata: meta })
+    return data
+  }
+
+  async function readAll(s: WriteStaging, file: Parameters<WriteStaging['read']>[0]): Promise<Buffer> {
+    const out = Buffer.alloc(file.size)
+    let done = 0
+    while (done < out.length) done += await s.read(file, out.subarray(done, done + 300 * KiB), done)
+    return out
+  }
+
+  it('makes its cache directory 0700', async () => {
+    await staging()
+    expect((await stat(cacheDir)).mode & 0o777).toBe(0o700)
+  })
+
+  it('creates a new file: writes, reads back, uploads with its metadata, frees the data', async () => {
+    const s = await staging()
+    const file = await s.open('new/a', { metadata: meta, contentType: 'text/plain' })
+    expect(s.dirtyFiles().map((d) => d.key)).toEqual(['new/a'])
+    const data = randomBytes(200 * KiB)
+    await s.write(file, data.subarray(0, 100 * KiB), 0)
+    await s.write(file, data.subarray(100 * KiB), 100 * KiB)
+    expect((await readAll(s, file)).equals(data)).toBe(true)
+    expect(s.usedBytes).toBe(4 * 64 * KiB)
+    await s.flush(file)
+    expect(s.dirtyFiles()).toEqual([])
+    expect(s.usedBytes).toBe(0)
+    expect((await store.get('new/a')).equals(data)).toBe(true)
+    const head = await store.head('new/a')
+    expect(head!.metadata).toEqual(meta)
+    expect(head!.contentType).toBe('text/plain')
+    // Still open, now backed by the uploaded object.
+    expect((await readAll(s, file)).equals(data)).toBe(true)
+    await s.close(file)
+    expect(s.get('new/a')).toBeUndefined()
+  })
+
+  it('uploads an empty new file', async () => {
+    const s = await staging()
+    const file = await s.open('new/empty', { metadata: meta })
+    await s.flush(file)
+    await s.close(file)
+    expect((await store.head('new/empty'))!.size).toBe(0)
+  })
+
+  it('writes into an existing object: fetches only the edge block it covers partly', async () => {
+    const original = await existing('rw/small', 3 * MiB)
+    const s = await staging()
+    const head = (await store.head('rw/small'))!
+    const file = await s.open('rw/small', { base: { size: head.size, etag: head.etag }, metadata: meta })
+    store.stats.reset()
+    const patch = Buffer.from('patched!')
+    await s.write(file, patch, MiB + 5)
+    expect(store.stats.calls).toEqual({ GET: 1 })
+    expect(store.stats.bytesReceived).toBe(64 * KiB)
+    // A whole block written needs nothing from the object.
+    await s.write(file, Buffer.alloc(64 * KiB, 7), 2 * MiB)
+    expect(store.stats.calls).toEqual({ GET: 1 })
+    const expected = Buffer.from(original)
+    patch.copy(expected, MiB + 5)
+    expected.fill(7, 2 * MiB, 2 * MiB + 64 * KiB)
+    // Reading fetches the rest; the upload (below the part size: one PUT) then needs nothing more.
+    expect((await readAll(s, file)).equals(expected)).toBe(true)
+    store.stats.reset()
+    await s.flush(file)
+    expect(store.stats.calls).toEqual({ PUT: 1 })
+    expect((await store.get('rw/small')).equals(expected)).toBe(true)
+    await s.close(file)
+  })
+
+  it('uploads a large object: untouched parts copied by the server, only the touched part downloaded', async () => {
+    const original = await existing('rw/large', 12 * MiB + 100)
+    const s = await staging()
+    const head = (await store.head('rw/large'))!
+    const file = await s.open('rw/large', { base: { size: head.size, etag: head.etag }, metadata: meta })
+    await s.write(file, Buffer.from('middle'), 7 * MiB)
+    store.stats.reset()
+    await s.flush(file)
+    // Parts of 5 MiB: [0,5) and [10,12+) copied; [5,10) fetched (minus the block already local) and sent.
+    expect(store.stats.calls['UPLOAD-PART-COPY']).toBe(2)
+    expect(store.stats.calls['UPLOAD-PART']).toBe(1)
+    expect(store.stats.bytesReceived).toBe(5 * MiB - 64 * KiB)
+    const expected = Buffer.from(original)
+    Buffer.from('middle').copy(expected, 7 * MiB)
+    expect((await store.get('rw/large')).equals(expected)).toBe(true)
+    expect((await store.head('rw/large'))!.metadata).toEqual(meta)
+    await s.close(file)
+  })
+
+  it('appends to an existing object', async () => {
+    const original = await existing('rw/append', 100 * KiB + 3)
+    const s = await staging()
+    const file = await s.open('rw/append', { base: { size: original.length }, metadata: meta })
+    const tail = randomBytes(150 * KiB)
+    await s.write(file, tail, file.size)
+    expect(file.size).toBe(original.length + tail.length)
+    await s.flush(file)
+    await s.close(file)
+    expect((await store.get('rw/append')).equals(Buffer.concat([original, tail]))).toBe(true)
+  })
+
+  it('truncates: shrinks, grows with zeros, writes past a hole', async () => {
+    const original = await existing('rw/trunc', 300 * KiB)
+    const s = await staging()
+    const file = await s.open('rw/trunc', { base: { size: original.length }, metadata: meta })
+    await s.truncate(file, 100 * KiB + 1)
+    await s.truncate(file, 200 * KiB)
+    await s.write(file, Buffer.from('end'), 400 * KiB)
+    const expected = Buffer.alloc(400 * KiB + 3)
+    original.copy(expected, 0, 0, 100 * KiB + 1)
+    expected.write('end', 400 * KiB)
+    expect((await readAll(s, file)).equals(expected)).toBe(true)
+    await s.flush(file)
+    expect((await store.get('rw/trunc')).equals(expected)).toBe(true)
+    await s.truncate(file, 0)
+    await s.flush(file)
+    expect((await store.head('rw/trunc'))!.size).toBe(0)
+    await s.close(file)
+  })
+
+  it('a failed upload keeps the staged data; a later flush uploads it', async () => {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
+    try {
+      const s = await staging({}, viaProxy)
+      const file = await s.open('fail/a', { metadata: meta })
+      const data = randomBytes(100 * KiB)
+      await s.write(file, data, 0)
+      proxy.faults.reset = true
+      await expect(s.flush(file)).rejects.toMatchObject({ code: 'EIO' })
+      await s.close(file)
+      expect(s.dirtyFiles()).toMatchObject([{ key: 'fail/a', size: data.length, localBytes: 2 * 64 * KiB, uploading: false }])
+      expect(await store.head('fail/a')).toBeUndefined()
+      proxy.faults.reset = false
+      const failed = await s.flushAll()
+      expect(failed).toEqual([])
+      expect(s.dirtyFiles()).toEqual([])
+      expect((await store.get('fail/a')).equals(data)).toBe(true)
+      // Closed and clean: gone from the staging directory.
+      expect(s.get('fail/a')).toBeUndefined()
+      expect(await readdir(join(cacheDir, (await readdir(cacheDir)).find((d) => d.startsWith('staging-'))!))).toEqual([])
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
+  })
+
+  it('flushAll uploads every dirty file with progress', async () => {
+    const s = await staging()
+    const sizes = [10 * KiB, 300 * KiB, 6 * MiB]
+    const datas = sizes.map((size) => randomBytes(size))
+    for (const [i, data] of datas.entries()) {
+      const file = await s.open(`all/${i}`, { metadata: meta })
+      await s.write(file, data, 0)
+      await s.close(file)
+    }
+    expect(s.dirtyFiles().map((d) => [d.key, d.size])).toEqual(sizes.map((size, i) => [`all/${i}`, size]))
+    const progress: FlushProgress[] = []
+    expect(await s.flushAll((p) => progress.push(p))).toEqual([])
+    expect(progress.map((p) => [p.filesDone, p.filesTotal, p.bytesDone])).toEqual([
+      [1, 3, sizes[0]],
+      [2, 3, sizes[0]! + sizes[1]!],
+      [3, 3, sizes[0]! + sizes[1]! + sizes[2]!],
+    ])
+    for (const [i, data] of datas.entries()) expect((await store.get(`all/${i}`)).equals(data)).toBe(true)
+    expect(s.usedBytes).toBe(0)
+  })
+
+  it('past maxDirtyBytes a write first uploads the oldest dirty file', async () => {
+    const s = await staging({ maxDirtyBytes: MiB })
+    const a = await s.open('room/a', { metadata: meta })
+    const b = await s.open('room/b', { metadata: meta })
+    const dataA = randomBytes(768 * KiB)
+    const dataB = randomBytes(512 * KiB)
+    await s.write(a, dataA, 0)
+    expect(await store.head('room/a')).toBeUndefined()
+    await s.write(b, dataB, 0)
+    expect((await store.get('room/a')).equals(dataA)).toBe(true)
+    expect(s.dirtyFiles().map((d) => d.key)).toEqual(['room/b'])
+    expect(s.usedBytes).toBeLessThanOrEqual(MiB)
+    await s.flush(b)
+    expect((await store.get('room/b')).equals(dataB)).toBe(true)
+  })
+
+  it('a single sequential writer larger than maxDirtyBytes goes through in uploads', async () => {
+    const s = await staging({ maxDirtyBytes: MiB })
+    const file = await s.open('room/big', { metadata: meta })
+    const data = randomBytes(3 * MiB + 5)
+    for (let done = 0; done < data.length; done += 128 * KiB) {
+      await s.write(file, data.subarray(done, done + 128 * KiB), done)
+      expect(s.usedBytes).toBeLessThanOrEqual(MiB)
+    }
+    await s.flush(file)
+    expect((await store.get('room/big')).equals(data)).toBe(true)
+  })
+
+  it('ENOSPC when no upload can free room before the deadline, the staged data kept', async () => {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, retry: { maxAttempts: 1 } })
+    try {
+      proxy.faults.reset = true
+      const s = await staging({ maxDirtyBytes: 512 * KiB, dirtyWaitMs: 400 }, viaProxy)
+      const a = await s.open('full/a', { metadata: meta })
+      await s.write(a, randomBytes(448 * KiB), 0)
+      const started = performance.now()
+      await expect(s.write(a, randomBytes(128 * KiB), 448 * KiB)).rejects.toMatchObject({ code: 'ENOSPC' })
+      expect(performance.now() - started).toBeGreaterThanOrEqual(350)
+      expect(s.dirtyFiles()).toMatchObject([{ key: 'full/a', size: 448 * KiB }])
+      proxy.faults.reset = false
+      await s.flush(a)
+      expect((await store.head('full/a'))!.size).toBe(448 * KiB)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
+  })
+})
