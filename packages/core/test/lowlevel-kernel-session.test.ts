@@ -1,22 +1,24 @@
 import 'reflect-metadata'
 import { describe, expect, it } from 'vitest'
 import { Errno, FsError } from '../src/errno.js'
+import { ROOT_INO, SetattrValid, type Entry, type InodeDirEntry, type InodeOperations, type InodeRequestName, type SetattrRequest } from '../src/inode-operations.js'
 import type { BackingRegistry, DescriptorIo } from '../src/lowlevel/backing-files.js'
 import { KernelSession } from '../src/lowlevel/kernel-session.js'
-import { ROOT_ID } from '../src/lowlevel/node-table.js'
-import { Fattr, Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
+import { Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
 import { resolveMountOptions } from '../src/mount-options.js'
-import type { Operations } from '../src/operations.js'
+import type { RequestContext } from '../src/request-context.js'
 import { RequestDispatcher } from '../src/request-dispatcher.js'
-import type { Stat, Timespec } from '../src/types.js'
+import type { Stat } from '../src/types.js'
 
 const fileStat: Stat = {
   ino: 2 ** 40, mode: 0o100644, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 3, blksize: 4096, blocks: 1,
   atime: { sec: 1, nsec: 2 }, mtime: { sec: 3, nsec: 4 }, ctime: { sec: 5, nsec: 6 },
 }
+/** A node id distinct from the st_ino its attributes show. */
+const fileEntry: Entry = { ino: 17, attr: fileStat }
 
 let unique = 0
-/** A request: header, then `body` (numbers are u32, bigints u64, strings NUL-terminated). */
+/** A request from uid 1000 gid 100 pid 4242: header, then `body` (numbers are u32, bigints u64, strings NUL-terminated). */
 function request(opcode: number, nodeid: number, ...body: Array<number | bigint | string>): Buffer {
   const parts = body.map((part) => {
     if (typeof part === 'string') return Buffer.from(part + '\0')
@@ -25,21 +27,30 @@ function request(opcode: number, nodeid: number, ...body: Array<number | bigint 
     else b.writeUInt32LE(part)
     return b
   })
-  const header = Buffer.alloc(40)
-  const req = Buffer.concat([header, ...parts])
+  const req = Buffer.concat([Buffer.alloc(40), ...parts])
   req.writeUInt32LE(req.length, 0)
   req.writeUInt32LE(opcode, 4)
   writeU64(req, 8, ++unique)
   writeU64(req, 16, nodeid)
+  req.writeUInt32LE(1000, 24)
+  req.writeUInt32LE(100, 28)
+  req.writeUInt32LE(4242, 32)
   return req
 }
 
-function session(ops: Partial<Operations>, options = {}, kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {}) {
+function recordingLogger() {
+  const lines: string[] = []
+  const log = (m: string) => void lines.push(m)
+  return { level: 'error' as const, lines, debug: log, info: log, warn: log, error: log }
+}
+
+function session(ops: Partial<InodeOperations>, options = {}, kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {}, admitted?: number[]) {
   const replies: Buffer[] = []
-  const full = { getattr: async () => { throw new FsError('ENOENT') }, ...ops } as Operations
-  const logger = { level: 'error' as const, debug() {}, info() {}, warn() {}, error() {} }
-  const opts = resolveMountOptions({ hotLoopMs: 0, opTimeout: 0, ...options })
-  const s = new KernelSession((r) => void replies.push(r), new RequestDispatcher(full, logger, opts), opts, kernelFiles)
+  const full = { lookup: async () => { throw new FsError('ENOENT') }, getattr: async () => fileStat, ...ops } as InodeOperations
+  const logger = recordingLogger()
+  const opts = resolveMountOptions(options)
+  const dispatcher = new RequestDispatcher<InodeOperations, InodeRequestName>(full, logger, opts)
+  const s = new KernelSession((r) => void replies.push(r), dispatcher, opts, logger, kernelFiles, admitted)
   const ask = async (req: Buffer) => {
     const before = replies.length
     s.handle(req)
@@ -49,83 +60,236 @@ function session(ops: Partial<Operations>, options = {}, kernelFiles: { backing?
     expect(readU64(reply, 8)).toBe(readU64(req, 8))
     return { errno: Math.abs(reply.readInt32LE(4)), body: reply.subarray(16) }
   }
-  return { s, ask, replies }
+  return { s, ask, replies, logger }
+}
+
+/** Names, dirent offsets and node ids of a READDIR(PLUS) reply. */
+function dirents(body: Buffer, plus: boolean): Array<{ name: string; offset: number; nodeid: number; ino: number }> {
+  const out = []
+  for (let at = 0; at < body.length; ) {
+    const nodeid = plus ? readU64(body, at) : 0
+    if (plus) at += 128
+    const length = body.readUInt32LE(at + 16)
+    out.push({ name: body.toString('utf8', at + 24, at + 24 + length), offset: readU64(body, at + 8), nodeid, ino: readU64(body, at) })
+    at += (24 + length + 7) & ~7
+  }
+  return out
+}
+
+/** A directory of `count` files whose listing records how often it is asked for and counts lookups. */
+function listedDirectory(count: number) {
+  const names = Array.from({ length: count }, (_, i) => `entry-${i}`)
+  const lookups = new Map<number, number>()
+  const state = { listings: 0, offsets: [] as number[] }
+  const ops: Partial<InodeOperations> = {
+    async readdir(_ctx, _ino, _fh, offset, withStats) {
+      state.listings++
+      state.offsets.push(offset)
+      const all: InodeDirEntry[] = [
+        { name: '.', ino: 1, type: 0o040000 },
+        { name: '..', ino: 1, type: 0o040000 },
+        ...names.map((name, i) => ({ name, ino: 100 + i, type: 0o100000 })),
+      ]
+      return (function* () {
+        for (const entry of all.slice(offset)) {
+          if (withStats && !entry.name.startsWith('.')) {
+            const ino = entry.ino
+            lookups.set(ino, (lookups.get(ino) ?? 0) + 1)
+            yield { ...entry, entry: { ino, attr: { ...fileStat, ino } } }
+          } else yield entry
+        }
+      })()
+    },
+    forget(ino, n) {
+      lookups.set(ino, (lookups.get(ino) ?? 0) - n)
+    },
+  }
+  return { names, lookups, state, ops }
 }
 
 describe('KernelSession', () => {
-  it('answers LOOKUP with a new node id and the backend inode number; ENOENT as an error or a cached negative entry', async () => {
-    const { ask } = session({ getattr: async (path) => { if (path === '/f') return fileStat; throw new FsError('ENOENT') } })
-    const found = await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))
-    expect(found.errno).toBe(0)
-    expect(readU64(found.body, 0)).toBeGreaterThan(ROOT_ID)
-    expect(readU64(found.body, 40)).toBe(2 ** 40)
-    expect((await ask(request(Opcode.LOOKUP, ROOT_ID, 'nope'))).errno).toBe(Errno.ENOENT)
+  it('answers LOOKUP with the backend node id and the st_ino of its attributes; ENOENT as an error or a cached negative entry', async () => {
+    const seen: Array<[RequestContext, number, string]> = []
+    const lookup = async (ctx: RequestContext, parent: number, name: string) => {
+      seen.push([ctx, parent, name])
+      if (name === 'f') return fileEntry
+      throw new FsError('ENOENT')
+    }
+    const { ask } = session({ lookup })
+    const found = await ask(request(Opcode.LOOKUP, ROOT_INO, 'f'))
+    expect([found.errno, readU64(found.body, 0), readU64(found.body, 40)]).toEqual([0, 17, 2 ** 40])
+    expect(seen[0]![0]).toMatchObject({ uid: 1000, gid: 100, pid: 4242, umask: 0 })
+    expect(seen[0]!.slice(1)).toEqual([ROOT_INO, 'f'])
+    expect((await ask(request(Opcode.LOOKUP, ROOT_INO, 'nope'))).errno).toBe(Errno.ENOENT)
 
-    const negative = session({}, { negativeTimeout: 3 })
-    const cached = await negative.ask(request(Opcode.LOOKUP, ROOT_ID, 'nope'))
+    const negative = session({ lookup }, { negativeTimeout: 3 })
+    const cached = await negative.ask(request(Opcode.LOOKUP, ROOT_INO, 'nope'))
     expect([cached.errno, readU64(cached.body, 0), readU64(cached.body, 16)]).toEqual([0, 0, 3])
   })
 
-  it('passes SETATTR times: NOW resolved, an unset one as undefined', async () => {
-    const calls: Array<[Timespec | undefined, Timespec | undefined]> = []
-    const { ask } = session({ getattr: async () => fileStat, utimens: async (_p, a, m) => void calls.push([a, m]) })
-    const body = (valid: number) => [valid, 0, 0n, 0n, 0n, 10n, 20n, 0n, 11, 21, 0, 0, 0, 0, 0, 0] as const
+  it('hands SETATTR over with its valid mask, "now" resolved once for both times, and the handle it came through', async () => {
+    const calls: Array<[number, SetattrRequest]> = []
+    const { ask } = session({ setattr: async (_ctx, ino, req) => (calls.push([ino, req]), fileStat) })
+    const body = (valid: number) => [valid, 0, 9n, 77n, 0n, 10n, 20n, 0n, 11, 21, 0, 0o104755, 0, 5, 6, 0] as const
     const before = Date.now()
-    expect((await ask(request(Opcode.SETATTR, ROOT_ID, ...body(Fattr.ATIME | Fattr.ATIME_NOW | Fattr.MTIME)))).errno).toBe(0)
-    expect((await ask(request(Opcode.SETATTR, ROOT_ID, ...body(Fattr.MTIME)))).errno).toBe(0)
-    const [[nowA, m1], [a2, m2]] = calls as [[Timespec, Timespec], [undefined, Timespec]]
-    expect(nowA.sec * 1000 + nowA.nsec / 1e6).toBeGreaterThanOrEqual(before - 1)
-    expect([m1, a2, m2]).toEqual([{ sec: 20, nsec: 21 }, undefined, { sec: 20, nsec: 21 }])
+    const now = SetattrValid.ATIME | SetattrValid.ATIME_NOW | SetattrValid.MTIME | SetattrValid.MTIME_NOW
+    expect((await ask(request(Opcode.SETATTR, 17, ...body(now)))).errno).toBe(0)
+    const explicit = SetattrValid.MODE | SetattrValid.SIZE | SetattrValid.MTIME | SetattrValid.FH | SetattrValid.UID
+    expect((await ask(request(Opcode.SETATTR, 17, ...body(explicit)))).errno).toBe(0)
+    const [[ino, touch], [, set]] = calls as [[number, SetattrRequest], [number, SetattrRequest]]
+    expect(ino).toBe(17)
+    expect(touch.atime).toBe(touch.mtime)
+    expect(touch.atime.sec * 1000 + touch.atime.nsec / 1e6).toBeGreaterThanOrEqual(before - 1)
+    expect(touch.fh).toBeUndefined()
+    // The file type bits never reach the backend as part of a mode change.
+    expect(set).toMatchObject({ valid: explicit, mode: 0o4755, size: 77, mtime: { sec: 20, nsec: 21 }, uid: 5, fh: 9 })
   })
 
-  it('serves READDIR by offset from one listing per open directory', async () => {
-    let listings = 0
-    const names = Array.from({ length: 50 }, (_, i) => `entry-${i}`)
-    const { ask } = session({ getattr: async () => fileStat, readdir: async () => (listings++, names.map((name) => ({ name, stat: fileStat }))) })
-    const open = await ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))
-    const fh = BigInt(readU64(open.body, 0))
+  it('gives create, mkdir and mknod the caller umask the kernel sent (the mode has it applied already)', async () => {
+    const umasks: number[] = []
+    const { ask } = session({
+      mkdir: async (ctx) => (umasks.push(ctx.umask), fileEntry),
+      mknod: async (ctx) => (umasks.push(ctx.umask), fileEntry),
+      create: async (ctx) => (umasks.push(ctx.umask), { ...fileEntry, fh: 3 }),
+    })
+    await ask(request(Opcode.MKDIR, ROOT_INO, 0o750, 0o027, 'd'))
+    await ask(request(Opcode.MKNOD, ROOT_INO, 0o10640, 0, 0o077, 0, 'p'))
+    const created = await ask(request(Opcode.CREATE, ROOT_INO, 0o101, 0o100644, 0o002, 0, 'f'))
+    expect(umasks).toEqual([0o027, 0o077, 0o002])
+    expect([readU64(created.body, 0), readU64(created.body, 128)]).toEqual([17, 3])
+  })
+
+  it('passes RENAME2 flags, LINK, FALLOCATE, LSEEK and COPY_FILE_RANGE through to the inode layer', async () => {
+    const calls: unknown[][] = []
+    const record = (name: string, result?: unknown) => async (_ctx: RequestContext, ...args: unknown[]) => (calls.push([name, ...args]), result)
+    const { ask } = session({
+      rename: record('rename') as InodeOperations['rename'],
+      link: record('link', fileEntry) as InodeOperations['link'],
+      fallocate: record('fallocate') as InodeOperations['fallocate'],
+      lseek: record('lseek', 8192) as InodeOperations['lseek'],
+      copyFileRange: record('copyFileRange', 1000) as InodeOperations['copyFileRange'],
+    })
+    expect((await ask(request(Opcode.RENAME2, 5, 6n, 2, 0, 'a', 'b'))).errno).toBe(0)
+    expect(readU64((await ask(request(Opcode.LINK, 6, 17n, 'second'))).body, 0)).toBe(17)
+    expect((await ask(request(Opcode.FALLOCATE, 17, 3n, 4096n, 8192n, 3, 0))).errno).toBe(0)
+    expect(readU64((await ask(request(Opcode.LSEEK, 17, 3n, 100n, 4, 0))).body, 0)).toBe(8192)
+    expect((await ask(request(Opcode.COPY_FILE_RANGE, 17, 3n, 0n, 18n, 4n, 10n, 5000n, 0n))).body.readUInt32LE(0)).toBe(1000)
+    expect(calls).toEqual([
+      ['rename', 5, 'a', 6, 'b', 2],
+      ['link', 17, 6, 'second'],
+      ['fallocate', 17, 3, 3, 4096, 8192],
+      ['lseek', 17, 3, 100, 4],
+      ['copyFileRange', 17, 3, 0, 18, 4, 10, 5000, 0],
+    ])
+  })
+
+  it('leaves FALLOCATE, LSEEK and COPY_FILE_RANGE to the kernel (ENOSYS) when the backend has none', async () => {
+    const { ask } = session({})
+    expect((await ask(request(Opcode.FALLOCATE, 17, 3n, 0n, 1n, 0, 0))).errno).toBe(Errno.ENOSYS)
+    expect((await ask(request(Opcode.LSEEK, 17, 3n, 0n, 3, 0))).errno).toBe(Errno.ENOSYS)
+  })
+
+  it('streams READDIR from one iterator across requests, restarting only when the offset is not where it stopped', async () => {
+    const dir = listedDirectory(50)
+    const { ask } = session(dir.ops)
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
     const seen: string[] = []
     let offset = 0n
     for (;;) {
-      const { body } = await ask(request(Opcode.READDIR, ROOT_ID, fh, offset, 200, 0, 0n, 0, 0))
-      if (body.length === 0) break
-      for (let at = 0; at < body.length; ) {
-        const length = body.readUInt32LE(at + 16)
-        seen.push(body.toString('utf8', at + 24, at + 24 + length))
-        expect(body.readUInt32LE(at + 20)).toBe(8) // DT_REG
-        offset = body.readBigUInt64LE(at + 8)
-        at += (24 + length + 7) & ~7
-      }
+      const { body } = await ask(request(Opcode.READDIR, ROOT_INO, fh, offset, 200, 0, 0n, 0, 0))
+      const entries = dirents(body, false)
+      if (entries.length === 0) break
+      seen.push(...entries.map((e) => e.name))
+      offset = BigInt(entries.at(-1)!.offset)
     }
-    expect(seen).toEqual(names)
-    expect(listings).toBe(1)
+    expect(seen).toEqual(['.', '..', ...dir.names])
+    expect(dir.state.listings).toBe(1)
+    // seekdir back to entry 10: listed again from there.
+    const again = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, 10n, 200, 0, 0n, 0, 0))).body, false)
+    expect(again[0]).toMatchObject({ name: 'entry-8', offset: 11 })
+    expect(dir.state.offsets).toEqual([0, 10])
   })
 
-  it('answers READDIRPLUS with an entry per name that has stats, counted as a lookup the kernel later forgets', async () => {
-    const asked: boolean[] = []
-    const entries = [{ name: '.', stat: fileStat }, { name: 'a', stat: fileStat }, { name: 'b', ino: 7, type: 0o040000 }]
-    const { ask, s } = session({ getattr: async () => fileStat, readdir: async (_p, _fh, withStats) => (asked.push(withStats), entries) })
-    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))).body, 0))
-    const { body } = await ask(request(Opcode.READDIRPLUS, ROOT_ID, fh, 0n, 4096, 0, 0n, 0, 0))
-    const seen: Array<[string, number, number]> = []
-    for (let at = 0; at < body.length; ) {
-      const length = body.readUInt32LE(at + 128 + 16)
-      seen.push([body.toString('utf8', at + 152, at + 152 + length), readU64(body, at), readU64(body, at + 128)])
-      at += 128 + ((24 + length + 7) & ~7)
-    }
-    const [dot, a, b] = seen as [[string, number, number], [string, number, number], [string, number, number]]
-    // "." and a name without stats get node id 0: the kernel takes the name alone.
-    expect([dot[1], b[1], b[2]]).toEqual([0, 0, 7])
-    expect(a[1]).toBeGreaterThan(ROOT_ID)
-    expect(a[2]).toBe(2 ** 40)
-    expect(asked).toEqual([true])
-    // The listing's lookup keeps the node after the LOOKUP's is forgotten; forgetting both drops it.
-    const lookedUp = await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))
-    expect(readU64(lookedUp.body, 0)).toBe(a[1])
-    s.handle(request(Opcode.FORGET, a[1], 1n))
-    expect(readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))).body, 0)).toBe(a[1])
-    s.handle(request(Opcode.FORGET, a[1], 2n))
-    expect(readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'a'))).body, 0)).not.toBe(a[1])
+  it('counts READDIRPLUS entries as lookups only when sent: the ones drawn but not sent are forgotten, dots carry no node', async () => {
+    const dir = listedDirectory(20)
+    const { ask } = session(dir.ops)
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const first = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, 0n, 1000, 0, 0n, 0, 0))).body, true)
+    expect(first.slice(0, 2).map((e) => e.nodeid)).toEqual([0, 0])
+    expect(first[2]).toMatchObject({ name: 'entry-0', nodeid: 100 })
+    const sent = first.filter((e) => e.nodeid !== 0).map((e) => e.nodeid)
+    // The entry that did not fit was drawn (and counted) and waits for the next read.
+    const counted = [...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)
+    expect(counted).toEqual([...sent, 100 + sent.length])
+    // Closing the directory gives its lookup back; the sent ones stay with the kernel.
+    await ask(request(Opcode.RELEASEDIR, ROOT_INO, fh, 0, 0, 0n))
+    expect([...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)).toEqual(sent)
+  })
+
+  it('gives back lookups of entries listed with stats when the kernel reads without them', async () => {
+    const dir = listedDirectory(3)
+    const { ask } = session(dir.ops)
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    // READDIRPLUS fills one small buffer, then plain READDIR continues the same listing.
+    const plus = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, 0n, 400, 0, 0n, 0, 0))).body, true)
+    const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(plus.at(-1)!.offset), 4096, 0, 0n, 0, 0))).body, false)
+    expect([...plus, ...rest].map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
+    const kept = [...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)
+    expect(kept).toEqual(plus.filter((e) => e.nodeid !== 0).map((e) => e.nodeid))
+  })
+
+  it('aborts the signal of an interrupted request, and of every request in flight when closed', async () => {
+    const reasons: unknown[] = []
+    const { s, replies } = session({
+      readlink: (ctx) =>
+        new Promise((_, reject) => ctx.signal.addEventListener('abort', () => (reasons.push(ctx.signal.reason), reject(new FsError('EINTR'))))),
+    })
+    const interrupted = request(Opcode.READLINK, 17)
+    s.handle(interrupted)
+    s.handle(request(Opcode.INTERRUPT, 0, BigInt(readU64(interrupted, 8))))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(replies.map((r) => r.readInt32LE(4))).toEqual([-Errno.EINTR])
+    expect(reasons).toEqual([expect.objectContaining({ code: 'EINTR' })])
+    s.handle(request(Opcode.READLINK, 17))
+    s.close()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(reasons[1]).toMatchObject({ code: 'ENOTCONN' })
+    // An INTERRUPT for a request already answered is ignored, and gets no reply itself.
+    s.handle(request(Opcode.INTERRUPT, 0, 999_999n))
+    expect(replies.length).toBe(2)
+  })
+
+  it('answers a malformed request EIO with one log line, and goes on serving', async () => {
+    const { ask, logger } = session({ lookup: async () => fileEntry })
+    const short = request(Opcode.GETATTR, 17, 0)
+    expect((await ask(short)).errno).toBe(Errno.EIO)
+    expect(logger.lines).toHaveLength(1)
+    expect(logger.lines[0]).toMatch(/opcode 3 on node 17 answered EIO: fuse_getattr_in: 4 bytes, too short/)
+    expect((await ask(request(Opcode.LOOKUP, ROOT_INO, 'f'))).errno).toBe(0)
+  })
+
+  it('refuses a name that is not UTF-8 with EILSEQ, without troubling the backend', async () => {
+    let called = false
+    const { ask } = session({ lookup: async () => ((called = true), fileEntry) })
+    const req = request(Opcode.LOOKUP, ROOT_INO, 'caf_')
+    req[req.length - 2] = 0xe9
+    expect((await ask(req)).errno).toBe(Errno.EILSEQ)
+    expect(called).toBe(false)
+  })
+
+  it('with allow_root, answers EACCES to users other than the mounter and root', async () => {
+    const { ask } = session({ lookup: async () => fileEntry }, {}, {}, [4321, 0])
+    expect((await ask(request(Opcode.LOOKUP, ROOT_INO, 'f'))).errno).toBe(Errno.EACCES)
+  })
+
+  it('passes FORGET and BATCH_FORGET to the backend without a reply', async () => {
+    const forgotten: Array<[number, number]> = []
+    const { s, replies } = session({ forget: (ino, n) => void forgotten.push([ino, n]) })
+    s.handle(request(Opcode.FORGET, 17, 2n))
+    s.handle(request(Opcode.BATCH_FORGET, 0, 2, 0, 18n, 1n, 19n, 5n))
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(forgotten).toEqual([[17, 2], [18, 1], [19, 5]])
+    expect(replies).toEqual([])
   })
 
   it('hands the kernel the backing file of a node once for all its handles, when INIT agreed on passthrough', async () => {
@@ -133,36 +297,34 @@ describe('KernelSession', () => {
     const closed: number[] = []
     const registry: BackingRegistry = { open: (fd) => (registered.push(fd), 40 + registered.length), close: (id) => void closed.push(id) }
     let nextFh = 1
-    const ops = { getattr: async () => fileStat, open: async () => nextFh++, backingFd: (fh: number) => 100 + fh }
+    const ops = { open: async () => nextFh++, backingFd: (fh: number) => 100 + fh }
     const { ask } = session(ops, {}, { backing: registry })
     const INIT_EXT = 1 << 30
     const init = await ask(request(Opcode.INIT, 0, 7, 40, 65536, INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
     expect([init.body.readUInt32LE(12) & INIT_EXT, init.body.readUInt32LE(32), init.body.readUInt32LE(36)]).toEqual([INIT_EXT, 1 << 5, 1])
-    const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
-    const opens = [await ask(request(Opcode.OPEN, node, 0, 0)), await ask(request(Opcode.OPEN, node, 2, 0))]
+    const opens = [await ask(request(Opcode.OPEN, 17, 0, 0)), await ask(request(Opcode.OPEN, 17, 2, 0))]
     // FOPEN_PASSTHROUGH and the same backing id for both handles, registered once.
     expect(opens.map(({ body }) => [body.readUInt32LE(8), body.readInt32LE(12)])).toEqual([[1 << 7, 41], [1 << 7, 41]])
     expect(registered).toEqual([101])
-    await ask(request(Opcode.RELEASE, node, 1n, 0, 0, 0n))
+    await ask(request(Opcode.RELEASE, 17, 1n, 0, 0, 0n))
     expect(closed).toEqual([])
     // O_DIRECT joins a node open for passthrough (the kernel takes nothing else), ...
     const O_DIRECT = 0o40000
-    const joined = await ask(request(Opcode.OPEN, node, O_DIRECT, 0))
+    const joined = await ask(request(Opcode.OPEN, 17, O_DIRECT, 0))
     expect([joined.body.readUInt32LE(8), joined.body.readInt32LE(12)]).toEqual([1 << 7, 41])
-    await ask(request(Opcode.RELEASE, node, 3n, 0, 0, 0n))
-    await ask(request(Opcode.RELEASE, node, 2n, 0, 0, 0n))
+    await ask(request(Opcode.RELEASE, 17, 3n, 0, 0, 0n))
+    await ask(request(Opcode.RELEASE, 17, 2n, 0, 0, 0n))
     expect(closed).toEqual([41])
     // ... and otherwise goes to the backend, read for read (FOPEN_DIRECT_IO).
-    const direct = await ask(request(Opcode.OPEN, node, O_DIRECT, 0))
+    const direct = await ask(request(Opcode.OPEN, 17, O_DIRECT, 0))
     expect([direct.body.readUInt32LE(8), direct.body.readInt32LE(12), registered.length]).toEqual([1, 0, 1])
   })
 
   it('opens files the ordinary way when the kernel did not agree on passthrough', async () => {
     const registry: BackingRegistry = { open: () => 1, close: () => {} }
-    const { ask } = session({ getattr: async () => fileStat, open: async () => 5, backingFd: () => 3 }, {}, { backing: registry })
+    const { ask } = session({ open: async () => 5, backingFd: () => 3 }, {}, { backing: registry })
     await ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
-    const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
-    const { body } = await ask(request(Opcode.OPEN, node, 0, 0))
+    const { body } = await ask(request(Opcode.OPEN, 17, 0, 0))
     expect([body.readUInt32LE(8) & (1 << 7), body.readInt32LE(12)]).toEqual([0, 0])
   })
 
@@ -171,84 +333,71 @@ describe('KernelSession', () => {
     const descriptors: DescriptorIo = { serve: (fh, fd) => void events.push(`serve ${fh} ${fd}`), forget: (fh) => void events.push(`forget ${fh}`) }
     const registry: BackingRegistry = { open: () => 41, close: () => {} }
     let nextFh = 1
-    const ops = {
-      getattr: async () => fileStat,
+    const ops: Partial<InodeOperations> = {
       open: async () => nextFh++,
-      release: async (_path: string, fh: number) => void events.push(`release ${fh}`),
+      release: async (_ctx, _ino, fh) => void events.push(`release ${fh}`),
       backingFd: (fh: number) => 100 + fh,
     }
     const O_DIRECT = 0o40000
     const INIT_EXT = 1 << 30
     const { ask } = session(ops, {}, { backing: registry, descriptors })
     await ask(request(Opcode.INIT, 0, 7, 40, 65536, INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
-    const node = readU64((await ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
     // O_DIRECT: FOPEN_DIRECT_IO and no backing file (the kernel would do direct I/O on the source).
-    const direct = await ask(request(Opcode.OPEN, node, O_DIRECT, 0))
+    const direct = await ask(request(Opcode.OPEN, 17, O_DIRECT, 0))
     expect([direct.body.readUInt32LE(8), direct.body.readInt32LE(12)]).toEqual([1, 0])
-    await ask(request(Opcode.RELEASE, node, 1n, 0, 0, 0n))
+    await ask(request(Opcode.RELEASE, 17, 1n, 0, 0, 0n))
     expect(events).toEqual(['serve 1 101', 'forget 1', 'release 1'])
 
     // Without passthrough (the kernel did not agree), every handle with a descriptor.
     events.length = 0
     const plain = session(ops, {}, { backing: registry, descriptors })
     await plain.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
-    const other = readU64((await plain.ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
-    expect((await plain.ask(request(Opcode.OPEN, other, 0, 0))).body.readUInt32LE(8) & (1 << 7)).toBe(0)
+    expect((await plain.ask(request(Opcode.OPEN, 17, 0, 0))).body.readUInt32LE(8) & (1 << 7)).toBe(0)
     expect(events).toEqual(['serve 2 102'])
 
     // With --debug the backend sees every read and write, for the trace.
     events.length = 0
     const traced = session(ops, { debug: true }, { backing: registry, descriptors })
     await traced.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
-    const third = readU64((await traced.ask(request(Opcode.LOOKUP, ROOT_ID, 'f'))).body, 0)
-    await traced.ask(request(Opcode.OPEN, third, O_DIRECT, 0))
+    await traced.ask(request(Opcode.OPEN, 17, O_DIRECT, 0))
     expect(events).toEqual([])
   })
 
   it('opens directories with no message when the backend has no opendir and the kernel allows it', async () => {
     const NO_OPENDIR_SUPPORT = 1 << 24
-    const names = Array.from({ length: 30 }, (_, i) => `entry-${i}`)
-    let listings = 0
-    const readdir = async () => (listings++, names.map((name) => ({ name, ino: 9, type: 0o100000 })))
-    const { ask } = session({ getattr: async () => fileStat, readdir })
+    const dir = listedDirectory(30)
+    const { ask } = session(dir.ops)
     await ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
-    expect((await ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))).errno).toBe(Errno.ENOSYS)
+    expect((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).errno).toBe(Errno.ENOSYS)
     // The kernel then reads with handle 0: the listing is kept per node, from offset 0 to the end.
     const seen: string[] = []
     for (let offset = 0n; ; ) {
-      const { errno, body } = await ask(request(Opcode.READDIR, ROOT_ID, 0n, offset, 200, 0, 0n, 0, 0))
+      const { errno, body } = await ask(request(Opcode.READDIR, ROOT_INO, 0n, offset, 200, 0, 0n, 0, 0))
       expect(errno).toBe(0)
-      if (body.length === 0) break
-      for (let at = 0; at < body.length; at += (24 + body.readUInt32LE(at + 16) + 7) & ~7) {
-        seen.push(body.toString('utf8', at + 24, at + 24 + body.readUInt32LE(at + 16)))
-        offset = body.readBigUInt64LE(at + 8)
-      }
+      const entries = dirents(body, false)
+      if (entries.length === 0) break
+      seen.push(...entries.map((e) => e.name))
+      offset = BigInt(entries.at(-1)!.offset)
     }
-    expect([seen, listings]).toEqual([names, 1])
+    expect([seen, dir.state.listings]).toEqual([['.', '..', ...dir.names], 1])
 
-    const withOpendir = session({ getattr: async () => fileStat, readdir, opendir: async () => 7 })
+    const withOpendir = session({ ...dir.ops, opendir: async () => 7 })
     await withOpendir.ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
-    expect((await withOpendir.ask(request(Opcode.OPENDIR, ROOT_ID, 0, 0))).errno).toBe(0)
+    expect((await withOpendir.ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).errno).toBe(0)
   })
 
   it('answers xattr size queries exactly and a short buffer with ERANGE', async () => {
-    const { ask } = session({ getattr: async () => fileStat, getxattr: async () => Buffer.from('value'), listxattr: async () => ['user.a', 'user.b'] })
-    const size = await ask(request(Opcode.GETXATTR, ROOT_ID, 0, 0, 'user.a'))
+    const { ask } = session({ getxattr: async () => Buffer.from('value'), listxattr: async () => ['user.a', 'user.b'] })
+    const size = await ask(request(Opcode.GETXATTR, 17, 0, 0, 'user.a'))
     expect([size.errno, size.body.readUInt32LE(0)]).toEqual([0, 5])
-    expect((await ask(request(Opcode.GETXATTR, ROOT_ID, 4, 0, 'user.a'))).errno).toBe(Errno.ERANGE)
-    expect((await ask(request(Opcode.GETXATTR, ROOT_ID, 5, 0, 'user.a'))).body.toString()).toBe('value')
-    expect((await ask(request(Opcode.LISTXATTR, ROOT_ID, 0, 0))).body.readUInt32LE(0)).toBe(14)
+    expect((await ask(request(Opcode.GETXATTR, 17, 4, 0, 'user.a'))).errno).toBe(Errno.ERANGE)
+    expect((await ask(request(Opcode.GETXATTR, 17, 5, 0, 'user.a'))).body.toString()).toBe('value')
+    expect((await ask(request(Opcode.LISTXATTR, 17, 0, 0))).body.readUInt32LE(0)).toBe(14)
   })
 
-  it('refuses RENAME2 flags, unknown opcodes and xattrs a backend lacks; FORGET gets no reply', async () => {
-    const { ask, s, replies } = session({ rename: async () => {} })
-    expect((await ask(request(Opcode.RENAME2, ROOT_ID, BigInt(ROOT_ID), 1, 0, 'a', 'b'))).errno).toBe(Errno.EINVAL)
-    expect((await ask(request(Opcode.RENAME2, ROOT_ID, BigInt(ROOT_ID), 0, 0, 'a', 'b'))).errno).toBe(0)
-    expect((await ask(request(99, ROOT_ID))).errno).toBe(Errno.ENOSYS)
-    expect((await ask(request(Opcode.GETXATTR, ROOT_ID, 0, 0, 'user.a'))).errno).toBe(Errno.EOPNOTSUPP)
-    const count = replies.length
-    s.handle(request(Opcode.FORGET, 5, 1n))
-    await new Promise((resolve) => setTimeout(resolve, 0))
-    expect(replies.length).toBe(count)
+  it('refuses unknown opcodes with ENOSYS and xattrs a backend lacks with EOPNOTSUPP', async () => {
+    const { ask } = session({})
+    expect((await ask(request(99, ROOT_INO))).errno).toBe(Errno.ENOSYS)
+    expect((await ask(request(Opcode.GETXATTR, ROOT_INO, 0, 0, 'user.a'))).errno).toBe(Errno.EOPNOTSUPP)
   })
 })

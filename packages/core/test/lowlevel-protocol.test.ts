@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   ENTRY_OUT_SIZE,
   OUT_HEADER_SIZE,
-  decodeHeader,
   direntSize,
   encodeAttr,
   encodeDirent,
   encodeEntry,
-  readName,
   readU64,
   replyBuffer,
   splitSeconds,
@@ -64,19 +62,6 @@ describe('FUSE protocol encoding', () => {
     expect([readU64(buf, 0), readU64(buf, 8), buf.readUInt32LE(16), buf.readUInt32LE(20)]).toEqual([5, 3, 9, 4])
     expect(buf.toString('utf8', 24, 33)).toBe('abcdefghi')
     expect(buf.subarray(33).every((b) => b === 0)).toBe(true)
-  })
-
-  it('reads the request header and NUL-terminated names', () => {
-    const req = Buffer.alloc(48)
-    req.writeUInt32LE(48, 0)
-    req.writeUInt32LE(1, 4)
-    writeU64(req, 8, 2 ** 33 + 1)
-    writeU64(req, 16, 7)
-    req.writeUInt32LE(1000, 24)
-    req.write('ab\0cd\0', 40)
-    expect(decodeHeader(req)).toMatchObject({ length: 48, opcode: 1, unique: 2 ** 33 + 1, nodeid: 7, uid: 1000 })
-    const [first, next] = readName(req, 40)
-    expect([first, readName(req, next)[0]]).toEqual(['ab', 'cd'])
   })
 
   it('writes the out header and shortens a reply to what was filled', () => {
