@@ -11,12 +11,15 @@ describe('resolveMountOptions', () => {
     expect(o.maxWrite).toBe(131072)
   })
 
-  it('resolves the auto driver to lowlevel for root without raw options, else fuse-native', () => {
-    const root = process.geteuid?.() === 0
-    expect(resolveMountOptions().driver).toBe(root ? 'lowlevel' : 'fuse-native')
-    expect(resolveMountOptions({ fuseOptions: ['nonempty'] }).driver).toBe(root ? 'lowlevel' : 'fuse-native')
-    expect(resolveMountOptions({ fuseOptions: ['noatime'] }).driver).toBe('fuse-native')
+  it('resolves the auto driver to lowlevel for every user, unless a raw option only libfuse knows is given', () => {
+    expect(resolveMountOptions().driver).toBe('lowlevel')
+    expect(resolveMountOptions({ fuseOptions: ['nonempty', 'noatime', 'auto_unmount'] }).driver).toBe('lowlevel')
+    expect(resolveMountOptions({ fuseOptions: ['splice_read'] }).driver).toBe('fuse-native')
     expect(resolveMountOptions({ driver: 'fuse-native' }).driver).toBe('fuse-native')
+  })
+
+  it('keeps the machine as it is by default: no hot loop, no operation timeout', () => {
+    expect(resolveMountOptions()).toMatchObject({ hotLoop: 'off', opTimeout: 0 })
   })
 
   it('takes writes up to 1 MiB with the low-level driver, 128 KiB with fuse-native', () => {
@@ -34,9 +37,9 @@ describe('resolveMountOptions', () => {
     [{ kernelCache: true, autoCache: true }, /exclude each other/],
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
     [{ driver: 'libfuse3' as never }, /driver must be auto, fuse-native or lowlevel/],
-    [{ hotLoop: 'spin' as never }, /hotLoop must be auto, cpu-latency or event-loop, got "spin"/],
+    [{ hotLoop: 'spin' as never }, /hotLoop must be off, cpu-latency or event-loop, got "spin"/],
     [{ driver: 'lowlevel' as const, maxWrite: 2 << 20 }, /maxWrite must be an integer from 4096 to 1048576/],
-    [{ driver: 'lowlevel' as const, fuseOptions: ['nonempty', 'splice_read'] }, /lowlevel driver takes no raw FUSE options \(got splice_read\)/],
+    [{ driver: 'lowlevel' as const, fuseOptions: ['nonempty', 'splice_read'] }, /raw mount option refused by the low-level driver: 'splice_read' \(unknown to the low-level driver\); use the mount flags, or --driver fuse-native/],
   ])('refuses %j with EINVAL', (layer, message) => {
     const error = (() => { try { resolveMountOptions(layer) } catch (e) { return e } })()
     expect(error).toBeInstanceOf(FsError)
