@@ -1,0 +1,212 @@
+import { FsError } from '@fusekit/core'
+import type { GetOptions } from './object-store.js'
+import { MemoryBudget } from './memory-budget.js'
+import { S3ConfigError } from './config-error.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/** Where ranges come from (S3ObjectStore). */
+export interface RangeSource {
+  get(key: string, options: GetOptions): Promise<Buffer>
+}
+
+export interface ReadAheadOptions {
+  /** Read-ahead of a reader just found sequential (default 1 MiB). */
+  initialWindow?: number
+  /** The most it grows to while the reader stays sequential (default 64 MiB). */
+  maxWindow?: number
+  /** The least a random read fetches (default 128 KiB): what it needs, or this much. */
+  minRead?: number
+  /** A window is fetched in parallel requests of at most this size (default 8 MiB). */
+  requestSize?: number
+  /** Memory for fetched data, shared by all handles (default: 128 MiB of its own). */
+  budget?: MemoryBudget
+}
+
+/** Bytes [start, end) of the object, arriving or arrived. */
+interface Chunk {
+  start: number
+  end: number
+  data: Promise<Buffer>
+  /** Bytes charged to the budget for it. */
+  charged: number
+  /** Cancels the fetch when the chunk is dropped before it arrived (a reader that went elsewhere). */
+  cancel: AbortController
+}
+
+/** One open file being read: where the reader is and what was fetched ahead of it. */
+export class ReadHandle {
+  /** Fetched ranges, by start, not overlapping. */
+  chunks: Chunk[] = []
+  /** Where a sequential reader reads next. */
+  nextOffset = 0
+  /** Read-ahead distance now. */
+  window: number
+  /** Sequential reads in a row. */
+  streak = 0
+  /** End of the furthest byte fetched or being fetched ahead. */
+  fetchedTo = 0
+  readonly abort = new AbortController()
+
+  constructor(
+    readonly key: string,
+    readonly size: number,
+    readonly etag: string | undefined,
+    initialWindow: number,
+  ) {
+    this.window = initialWindow
+  }
+}
+
+/**
+ * Ranged GETs for reading objects, with adaptive read-ahead. A handle whose reads follow each
+ * other is sequential: from its second such read on, the next `window` bytes are fetched ahead
+ * in parallel requests, and the window doubles (initialWindow up to maxWindow) each time the
+ * reader needs more. A read elsewhere resets it: the window goes back to initialWindow, the data
+ * fetched ahead is dropped, and only the bytes read (at least minRead) are fetched. Fetched data
+ * lives in one MemoryBudget for all handles: read-ahead stops growing when the budget is spent.
+ */
+export class ReadAhead {
+  readonly budget: MemoryBudget
+  private readonly initialWindow: number
+  private readonly maxWindow: number
+  private readonly minRead: number
+  private readonly requestSize: number
+
+  constructor(
+    private readonly source: RangeSource,
+    options: ReadAheadOptions = {},
+  ) {
+    this.initialWindow = options.initialWindow ?? MiB
+    this.maxWindow = options.maxWindow ?? 64 * MiB
+    this.minRead = options.minRead ?? 128 * KiB
+    this.requestSize = options.requestSize ?? 8 * MiB
+    this.budget = options.budget ?? new MemoryBudget(128 * MiB)
+    if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
+    if (!(this.minRead > 0 && this.requestSize > 0 && this.initialWindow > 0)) {
+      throw new S3ConfigError('initialWindow, minRead, requestSize: positive')
+    }
+  }
+
+  /** A handle on the object `key` of `size` bytes (version `etag`: a changed object fails with ESTALE). */
+  open(key: string, size: number, etag?: string): ReadHandle {
+    return new ReadHandle(key, size, etag, this.initialWindow)
+  }
+
+  /** Reads up to `buffer.length` bytes at `position`; returns the count (0 at the end). */
+  async read(handle: ReadHandle, buffer: Buffer, position: number, signal?: AbortSignal): Promise<number> {
+    const end = Math.min(handle.size, position + buffer.length)
+    if (end <= position) return 0
+    const tolerance = Math.max(buffer.length, 128 * KiB)
+    const sequential = Math.abs(position - handle.nextOffset) <= tolerance && (handle.streak > 0 || position === handle.nextOffset)
+    if (sequential) {
+      handle.streak++
+    } else {
+      handle.streak = 0
+      handle.window = this.initialWindow
+      handle.fetchedTo = 0
+      this.dropChunks(handle, (c) => c.end <= position || c.start >= end)
+    }
+    handle.nextOffset = end
+    this.fetchMissing(handle, position, Math.min(handle.size, Math.max(end, position + this.minRead)), signal)
+    if (sequential && handle.streak >= 2) this.readAhead(handle, end)
+    const done = await this.copyOut(handle, buffer, position, end, signal)
+    // What a sequential reader has passed it will not ask for again.
+    if (sequential) this.dropChunks(handle, (c) => c.end <= position)
+    return done
+  }
+
+  /** Forgets the handle: its fetches are cancelled and its memory released. */
+  close(handle: ReadHandle): void {
+    handle.abort.abort()
+    this.dropChunks(handle, () => true)
+  }
+
+  /** Requests the gaps of [start, end) not fetched yet, for a read the caller waits for. */
+  private fetchMissing(handle: ReadHandle, start: number, end: number, signal?: AbortSignal): void {
+    let at = start
+    for (const chunk of [...handle.chunks]) {
+      if (chunk.end <= at) continue
+      if (chunk.start >= end) break
+      if (chunk.start > at) this.addChunk(handle, at, chunk.start, true, signal)
+      at = Math.max(at, chunk.end)
+    }
+    if (at < end) this.addChunk(handle, at, end, true, signal)
+  }
+
+  /** Keeps `window` bytes fetched ahead of `end`, growing the window each time it is topped up. */
+  private readAhead(handle: ReadHandle, end: number): void {
+    const target = Math.min(handle.size, end + handle.window)
+    let from = Math.max(handle.fetchedTo, end, this.lastChunkEnd(handle))
+    // Top up once less than half a window is left ahead: fewer, larger requests.
+    if (from >= target || from - end >= handle.window / 2) return
+    while (from < target) {
+      const length = Math.min(this.requestSize, target - from)
+      if (!this.budget.tryAcquire(length)) break
+      this.addChunk(handle, from, from + length, false, undefined, length)
+      from += length
+    }
+    handle.fetchedTo = from
+    // Grow only when the budget let the whole window through.
+    if (from >= target) handle.window = Math.min(this.maxWindow, handle.window * 2)
+  }
+
+  private lastChunkEnd(handle: ReadHandle): number {
+    return handle.chunks.length > 0 ? handle.chunks[handle.chunks.length - 1]!.end : 0
+  }
+
+  private addChunk(handle: ReadHandle, start: number, end: number, demand: boolean, signal?: AbortSignal, charged?: number): void {
+    if (charged === undefined) {
+      charged = end - start
+      this.budget.acquire(charged)
+    }
+    const cancel = new AbortController()
+    const signals = [cancel.signal, handle.abort.signal, ...(demand && signal ? [signal] : [])]
+    const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals) })
+    // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
+    data.catch(() => undefined)
+    const chunk: Chunk = { start, end, data, charged, cancel }
+    const index = handle.chunks.findIndex((c) => c.start > start)
+    handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
+  }
+
+  private async copyOut(handle: ReadHandle, buffer: Buffer, start: number, end: number, signal?: AbortSignal): Promise<number> {
+    let at = start
+    while (at < end) {
+      const chunk = handle.chunks.find((c) => c.start <= at && c.end > at)
+      if (!chunk) throw new FsError('EIO', `no fetched range of ${handle.key} at ${at}`)
+      let data: Buffer
+      try {
+        data = await chunk.data
+      } catch (error) {
+        // A failed read-ahead is retried once for the reader; its own fetch's error is the answer.
+        this.dropChunks(handle, (c) => c === chunk)
+        if (signal?.aborted || (error as { code?: string }).code === 'ESTALE') throw error
+        this.fetchMissing(handle, at, Math.min(end, chunk.end), signal)
+        const retry = handle.chunks.find((c) => c.start <= at && c.end > at)!
+        data = await retry.data
+      }
+      const available = chunk.start + data.length
+      // Shorter than asked: the object shrank since it was opened.
+      if (available <= at) throw new FsError('ESTALE', `${handle.key} is shorter than when it was opened`)
+      const until = Math.min(end, available)
+      data.copy(buffer, at - start, at - chunk.start, until - chunk.start)
+      at = until
+    }
+    return end - start
+  }
+
+  private dropChunks(handle: ReadHandle, drop: (chunk: Chunk) => boolean): void {
+    const kept: Chunk[] = []
+    for (const chunk of handle.chunks) {
+      if (drop(chunk)) {
+        chunk.cancel.abort()
+        this.budget.release(chunk.charged)
+      } else {
+        kept.push(chunk)
+      }
+    }
+    handle.chunks = kept
+  }
+}

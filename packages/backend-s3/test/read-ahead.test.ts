@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { MemoryBudget } from '../src/memory-budget.js'
+import type { GetOptions, S3ObjectStore } from '../src/object-store.js'
+import { ReadAhead, type RangeSource } from '../src/read-ahead.js'
+import { freshBucket } from './s3-target.js'
+
+const KiB = 1024
+const MiB = 1024 * KiB
+
+/** The store, with each GET's range written down. */
+class RecordingSource implements RangeSource {
+  readonly ranges: Array<[number, number]> = []
+  constructor(private readonly store: S3ObjectStore) {}
+  get(key: string, options: GetOptions): Promise<Buffer> {
+    this.ranges.push([options.start ?? 0, options.end ?? Infinity])
+    return this.store.get(key, options)
+  }
+  get bytes(): number {
+    return this.ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+  }
+}
+
+describe('ReadAhead', () => {
+  let store: S3ObjectStore
+  let data: Buffer
+  let etag: string
+  beforeAll(async () => {
+    store = await freshBucket({ partSize: 8 * MiB })
+    data = randomBytes(24 * MiB)
+    await store.upload('obj', data)
+    etag = (await store.head('obj'))!.etag
+  })
+
+  async function readSequentially(readAhead: ReadAhead, handle: ReturnType<ReadAhead['open']>, from: number, to: number, size: number, onRead?: () => void) {
+    const out = Buffer.alloc(to - from)
+    for (let at = from; at < to; at += size) {
+      const n = await readAhead.read(handle, out.subarray(at - from, Math.min(to, at + size) - from), at)
+      expect(n).toBe(Math.min(to, at + size) - at)
+      onRead?.()
+    }
+    return out
+  }
+
+  it('detects a sequential reader and grows its window up to the maximum', async () => {
+    const source = new RecordingSource(store)
+    const readAhead = new ReadAhead(source, { initialWindow: MiB, maxWindow: 8 * MiB, requestSize: 2 * MiB, budget: new MemoryBudget(32 * MiB) })
+    const handle = readAhead.open('obj', data.length, etag)
+    const windows: number[] = []
+    let furthestAhead = 0
+    let position = 0
+    const out = await readSequentially(readAhead, handle, 0, data.length, 128 * KiB, () => {
+      position += 128 * KiB
+      windows.push(handle.window)
+      const requested = Math.max(...source.ranges.map(([, end]) => end))
+      furthestAhead = Math.max(furthestAhead, Math.min(requested, data.length) - position)
+    })
+    expect(out.equals(data)).toBe(true)
+    // The first read fetches what it reads; from the second on the window grows 1, 2, 4, 8 MiB.
+    expect(source.ranges[0]).toEqual([0, 128 * KiB])
+    expect([...new Set(windows)]).toEqual([MiB, 2 * MiB, 4 * MiB, 8 * MiB])
+    expect(furthestAhead).toBeGreaterThan(4 * MiB)
+    // Each byte fetched once, in few requests, none larger than requestSize.
+    expect(source.bytes).toBe(data.length)
+    expect(source.ranges.length).toBeLessThan(25)
+    expect(Math.max(...source.ranges.map(([s, e]) => e - s))).toBe(2 * MiB)
+    readAhead.close(handle)
+    expect(readAhead.budget.used).toBe(0)
+  })
+
+  it('random reads fetch what they read (at least minRead), nothing ahead', async () => {
+    const source = new RecordingSource(store)
+    const readAhead = new ReadAhead(source, { minRead: 16 * KiB })
+    const handle = readAhead.open('obj', data.length, etag)
+    const offsets = Array.from({ length: 40 }, (_, i) => (i * 7919 * 61) % (data.length - 8 * KiB))
+    for (const offset of offsets) {
+      const out = Buffer.alloc(4 * KiB)
+      expect(await readAhead.read(handle, out, offset)).toBe(4 * KiB)
+      expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
+      expect(handle.window).toBe(MiB)
+    }
+    expect(source.ranges).toEqual(offsets.map((o) => [o, o + 16 * KiB]))
+    // A read at the end of the object asks for nothing past it.
+    const tail = Buffer.alloc(4 * KiB)
+    expect(await readAhead.read(handle, tail, data.length - 1000)).toBe(1000)
+    expect(source.ranges.at(-1)).toEqual([data.length - 1000, data.length])
+    expect(await readAhead.read(handle, tail, data.length)).toBe(0)
+    readAhead.close(handle)
+  })
+
+  it('a seek resets the window and drops what was fetched ahead', async () => {
+    const source = new RecordingSource(store)
+    const readAhead = new ReadAhead(source, { initialWindow: MiB, maxWindow: 16 * MiB, minRead: 64 * KiB })
+    const handle = readAhead.open('obj', data.length, etag)
+    await readSequentially(readAhead, handle, 0, 3 * MiB, 128 * KiB)
+    expect(handle.window).toBeGreaterThan(MiB)
+    expect(readAhead.budget.used).toBeGreaterThan(MiB)
+    const before = source.ranges.length
+    const out = Buffer.alloc(4 * KiB)
+    await readAhead.read(handle, out, 20 * MiB)
+    expect(out.equals(data.subarray(20 * MiB, 20 * MiB + 4 * KiB))).toBe(true)
+    expect(source.ranges.slice(before)).toEqual([[20 * MiB, 20 * MiB + 64 * KiB]])
+    expect(handle.window).toBe(MiB)
+    expect(readAhead.budget.used).toBe(64 * KiB)
+    // Sequential again from there: read-ahead starts over from the initial window.
+    await readSequentially(readAhead, handle, 20 * MiB + 4 * KiB, 21 * MiB, 128 * KiB)
+    expect(out.equals(data.subarray(20 * MiB, 20 * MiB + 4 * KiB))).toBe(true)
+    readAhead.close(handle)
+  })
+
+  it('holds no more than the shared budget (plus the reads in progress) for parallel readers', async () => {
+    const budget = new MemoryBudget(6 * MiB)
+    const readAhead = new ReadAhead(store, { initialWindow: MiB, maxWindow: 8 * MiB, requestSize: MiB, budget })
+    const handles = [0, 1, 2].map(() => readAhead.open('obj', data.length, etag))
+    const outs = handles.map(() => Buffer.alloc(12 * MiB))
+    for (let at = 0; at < 12 * MiB; at += 128 * KiB) {
+      await Promise.all(handles.map((h, i) => readAhead.read(h, outs[i]!.subarray(at, at + 128 * KiB), at)))
+      expect(budget.used).toBeLessThanOrEqual(6 * MiB + 3 * 128 * KiB)
+    }
+    for (const out of outs) expect(out.equals(data.subarray(0, 12 * MiB))).toBe(true)
+    expect(budget.peak).toBeLessThanOrEqual(6 * MiB + 3 * 128 * KiB)
+    expect(budget.peak).toBeGreaterThan(4 * MiB)
+    handles.forEach((h) => readAhead.close(h))
+    expect(budget.used).toBe(0)
+  })
+
+  it('an object changed since it was opened: ESTALE', async () => {
+    await store.put('changing', randomBytes(100 * KiB))
+    const head = (await store.head('changing'))!
+    const readAhead = new ReadAhead(store)
+    const handle = readAhead.open('changing', head.size, head.etag)
+    await store.put('changing', randomBytes(10 * KiB))
+    await expect(readAhead.read(handle, Buffer.alloc(4096), 50 * KiB)).rejects.toMatchObject({ code: 'ESTALE' })
+    readAhead.close(handle)
+  })
+})
