@@ -47,6 +47,19 @@ describe('fuse-native wiring', () => {
     expect(st.mtimeMs).toBe(1_700_000_000_456)
   })
 
+  it('sets one time and leaves the other as it was (UTIME_OMIT), and "now" for both with touch', async () => {
+    const file = join(dir, 'file')
+    await run('touch', ['-m', '-d', '@1000000000', file])
+    await run('touch', ['-a', '-d', '@1200000000', file])
+    const st = await stat(file)
+    expect([st.atimeMs, st.mtimeMs]).toEqual([1_200_000_000_000, 1_000_000_000_000])
+    const before = Date.now()
+    await run('touch', [file])
+    const touched = await stat(file)
+    expect(touched.atimeMs).toBe(touched.mtimeMs)
+    expect(touched.mtimeMs).toBeGreaterThanOrEqual(before - 5)
+  })
+
   it('shows the folded 64-bit inode number under use_ino', async () => {
     expect((await stat(join(dir, 'file'))).ino).toBe(8)
   })

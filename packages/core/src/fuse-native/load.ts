@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { constants } from 'node:os'
 import { FsError } from '../errno.js'
 
 export type NativeCallback = (errno: number, ...values: unknown[]) => void
@@ -19,9 +20,21 @@ export const INSTALL_HINT = 'install libfuse 2 and fusermount: apt-get install -
 
 let loaded: FuseNativeClass | undefined
 
-/** Loads fuse-native, turning a missing libfuse into a message that says what to install. */
+// Resolved from the package root, so that it works from src/ (tests) and dist/ alike.
+const SHIM_PATH = new URL('../../dist/fuse-native-shim.node', import.meta.url)
+
+/**
+ * Loads fuse-native, turning a missing libfuse into a message that says what to install. The
+ * shim (native/fuse-native-shim.c) is loaded first, with RTLD_GLOBAL, so that fuse-native's call
+ * to libfuse's fuse_new goes through it.
+ */
 export function loadFuseNative(): FuseNativeClass {
   if (loaded) return loaded
+  try {
+    process.dlopen({ exports: {} }, SHIM_PATH.pathname, constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL)
+  } catch (error) {
+    throw new FsError('ENOSYS', `the fuse-native driver is not built (${SHIM_PATH.pathname}): run pnpm build in packages/core`, { cause: error })
+  }
   try {
     loaded = createRequire(import.meta.url)('fuse-native') as FuseNativeClass
     return loaded

@@ -62,21 +62,14 @@ export function toNativeStatVfs(s: StatVfs): StatVfs {
 }
 
 /**
- * libfuse 2 marks "set to now" and "leave unchanged" (UTIME_NOW, UTIME_OMIT) as tv_sec 0 with a
- * special tv_nsec; fuse-native's conversion to milliseconds turns both into 1073 ms.
+ * libfuse 2 marks "leave this time unchanged" (UTIME_OMIT) as tv_sec 0 with a special tv_nsec,
+ * which fuse-native's conversion to milliseconds turns into 1073 ms. UTIME_NOW, which looks the
+ * same in milliseconds, never arrives: the shim (native/fuse-native-shim.c) resolves it first.
  */
-export const UTIME_SENTINEL_MS = Math.floor(((1 << 30) - 1) / 1e6)
+export const UTIME_OMIT_MS = Math.floor(((1 << 30) - 2) / 1e6)
 
-/**
- * Resolves the two times of a utimens request. Both sentinels mean `touch` (now); one sentinel
- * beside a real time means that one is left unchanged (touch -a / touch -m).
- */
+/** The two times of a utimens request; a time left as it is comes back undefined. */
 export function resolveTimes(atimeMs: number, mtimeMs: number): [Timespec | undefined, Timespec | undefined] {
-  const aSpecial = atimeMs === UTIME_SENTINEL_MS
-  const mSpecial = mtimeMs === UTIME_SENTINEL_MS
-  if (aSpecial && mSpecial) {
-    const now = Timespec.now()
-    return [now, now]
-  }
-  return [aSpecial ? undefined : Timespec.fromMillis(atimeMs), mSpecial ? undefined : Timespec.fromMillis(mtimeMs)]
+  const time = (ms: number) => (ms === UTIME_OMIT_MS ? undefined : Timespec.fromMillis(ms))
+  return [time(atimeMs), time(mtimeMs)]
 }
