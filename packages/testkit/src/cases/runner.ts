@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process'
+import { chmod, chown, lstat, mkdir, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { callerUser, runAs, spawnAs, callerUmask } from './child.js'
+import { parseHelperAnswer, syscallHelper } from './syscall-helper.js'
+import { ensureTestUsers } from './users.js'
+import type { Capability, CaseTools, PosixCase, StatResult, TimeSpec } from './types.js'
+import { assertErrno, assertMode, assertOwner, assertTime, assertAfter } from './assertions.js'
+
+const reduce = (s: import('node:fs').BigIntStats): StatResult => ({
+  mode: Number(s.mode), uid: Number(s.uid), gid: Number(s.gid), ino: s.ino, nlink: Number(s.nlink), size: Number(s.size),
+  blocks: Number(s.blocks), rdev: Number(s.rdev), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
+})
+
+const wireTime = (time: TimeSpec) => (typeof time === 'bigint' ? `${time / 1_000_000_000n}:${time % 1_000_000_000n}` : time)
+const toHex = (text: string) => Buffer.from(text, 'latin1').toString('hex')
+const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('latin1')
+
+function kernelPageSize(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    execFile('getconf', ['PAGESIZE'], (error, stdout) => (error ? reject(error) : resolve(Number(stdout.trim()))))
+  })
+}
+
+/** The assertion helpers, also on the tools for cases written elsewhere. */
+export const caseAssertions = { mode: assertMode, owner: assertOwner, errno: assertErrno, time: assertTime, after: assertAfter }
+
+/**
+ * Makes the tools for a mount: creates the test users if needed, builds the syscall helper and
+ * checks that every test user can reach `mountDir` (its parents need o+x: mkdtemp makes 0700
+ * directories). Needs root.
+ */
+export async function prepareCaseTools(mountDir: string, capabilities: Iterable<Capability>): Promise<CaseTools & { assert: typeof caseAssertions }> {
+  if (process.getuid?.() !== 0) throw new Error('the POSIX cases need root (they switch users with setpriv and create users)')
+  const [{ users, groups }, helper, pageSize] = await Promise.all([ensureTestUsers(), syscallHelper(), kernelPageSize()])
+
+  const callHelper = async (caller: Parameters<CaseTools['run']>[0], args: string[]) => {
+    const result = await spawnAs(callerUser(caller), 'sh', ['-c', `umask ${callerUmask(caller).toString(8)} && exec "$@"`, 'sh', helper, ...args])
+    if (result.code !== 0) throw new Error(`fusekit-syscall ${args.join(' ')} exited with ${result.code}: ${result.stderr}`)
+    return parseHelperAnswer(result.stdout, `${args[0]} ${args[1]}`)
+  }
+  const errnoOf = (answer: { value: string } | { errno: string }) => ('errno' in answer ? answer.errno : 'ok')
+  const numberOr = (answer: { value: string } | { errno: string }) => ('errno' in answer ? answer.errno : Number(answer.value))
+
+  const tools = {
+    users,
+    groups,
+    capabilities: new Set(capabilities),
+    pageSize,
+    assert: caseAssertions,
+    as: (caller, fn, ...args) => runAs(caller, fn as (...a: never[]) => unknown, args),
+    run: async (caller, command, args) => {
+      const result = await spawnAs(callerUser(caller), 'sh', ['-c', `umask ${callerUmask(caller).toString(8)} && exec "$@"`, 'sh', command, ...args])
+      return { code: result.code, stdout: result.stdout, stderr: result.stderr }
+    },
+    utimens: async (caller, path, times) =>
+      errnoOf(await callHelper(caller, times === null ? ['utimens', path, 'null'] : ['utimens', path, wireTime(times[0]), wireTime(times[1])])),
+    fallocate: async (caller, path, mode, offset, length) => errnoOf(await callHelper(caller, ['fallocate', path, String(mode), String(offset), String(length)])),
+    seek: async (caller, path, whence, offset) => numberOr(await callHelper(caller, ['seek', path, whence, String(offset)])),
+    copyFileRange: async (caller, from, to, length) =>
+      numberOr(await callHelper(caller, ['copy', from.path, String(from.offset), to.path, String(to.offset), String(length)])),
+    mknod: async (caller, path, mode, major = 0, minor = 0) => errnoOf(await callHelper(caller, ['mknod', path, String(mode), String(major), String(minor)])),
+    setxattr: async (caller, path, name, value, options) =>
+      errnoOf(await callHelper(caller, ['setxattr', path, name, toHex(value), options?.noFollow ? 'nofollow' : 'follow'])),
+    getxattr: async (caller, path, name, options) => {
+      const answer = await callHelper(caller, ['getxattr', path, name, options?.noFollow ? 'nofollow' : 'follow'])
+      return 'errno' in answer ? answer : { value: fromHex(answer.value) }
+    },
+    listxattr: async (caller, path) => {
+      const answer = await callHelper(caller, ['listxattr', path])
+      return 'errno' in answer ? answer : { names: fromHex(answer.value).split('\0').filter(Boolean).sort() }
+    },
+    stat: async (path) => reduce(await stat(path, { bigint: true })),
+    lstat: async (path) => reduce(await lstat(path, { bigint: true })),
+    tick: (ms = 20) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  } satisfies CaseTools & { assert: typeof caseAssertions }
+
+  // Every user must reach the mount: a 0700 parent makes every case fail with a puzzling EACCES.
+  const reach = await tools.as(users.nobody, ({ errno, fs }, path: string) => errno(fs.access(path)), mountDir)
+  if (reach !== 'ok') {
+    const blocking: string[] = []
+    for (let dir = mountDir; dirname(dir) !== dir; dir = dirname(dir)) {
+      if (((await stat(dir)).mode & 0o001) === 0) blocking.push(dir)
+    }
+    throw new Error(`nobody cannot reach ${mountDir} (${reach}): chmod o+x ${blocking.join(' ') || 'the path'}, and mount with allow_other`)
+  }
+  return tools
+}
+
+/** The capabilities a case needs that the mount lacks, and those it must lack that the mount has. */
+export function unmetCapabilities(testCase: PosixCase, capabilities: ReadonlySet<Capability>): { missing: Capability[]; present: Capability[] } {
+  return {
+    missing: (testCase.needs ?? []).filter((c) => !capabilities.has(c)),
+    present: (testCase.unless ?? []).filter((c) => capabilities.has(c)),
+  }
+}
+
+/** Why the case does not run on this mount, or undefined when it does. */
+export function skipReason(testCase: PosixCase, capabilities: ReadonlySet<Capability>): string | undefined {
+  const { missing, present } = unmetCapabilities(testCase, capabilities)
+  const reasons = [...(missing.length ? [`needs ${missing.join(', ')}`] : []), ...(present.length ? [`checks a mount without ${present.join(', ')}`] : [])]
+  return reasons.length ? reasons.join('; ') : undefined
+}
+
+/** A directory name for the case: its name reduced to [A-Za-z0-9_-], at most 100 characters. */
+export function caseSlug(testCase: PosixCase): string {
+  return testCase.name.replace(/[^\w-]+/g, '-').slice(0, 100)
+}
+
+/** Runs one case in a fresh directory `<mountDir>/<slug>` (mode 0777, owned by root:root). */
+export async function runPosixCase(testCase: PosixCase, mountDir: string, tools: CaseTools): Promise<void> {
+  const dir = join(mountDir, caseSlug(testCase))
+  await mkdir(dir)
+  await chmod(dir, 0o777)
+  await chown(dir, 0, 0)
+  await testCase.run(dir, tools)
+}

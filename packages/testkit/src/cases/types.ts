@@ -1,0 +1,186 @@
+/**
+ * The POSIX case table: plain data that any runner can execute against a mounted directory
+ * (see runner.ts; vitest.ts wraps it for vitest). Modelled on go-fuse's posixtest.
+ */
+
+/**
+ * What a mount can do beyond the baseline every case may assume (create, read, write, unlink,
+ * rename, mkdir, symlink, chmod, chown by root). A case lists the capabilities it needs; a mount
+ * lacking one has the case skipped with the reason. Each entry says what a mount without the
+ * capability does instead.
+ */
+export const capabilityDocs = {
+  otherUsers:
+    'Users other than the mounting one can use the mount (allow_other), and access is checked from the caller\'s ids and the mode bits (default_permissions, or the backend checking the same way). Without it every other user gets EACCES at the mount\'s root, so the cases that act as another user are skipped.',
+  callerOwnership:
+    'A new file, directory, symlink or node belongs to the caller\'s fsuid and to its fsgid, or to the group of a setgid parent directory. Without it (fuse-native) new nodes belong to the user who mounted, whoever creates them.',
+  specialFiles:
+    'mknod(2) creates fifos and, for root, character and block device nodes that keep their st_rdev. Without it mknod fails and creates nothing.',
+  hardlinks:
+    'link(2) gives a second name to the same inode: one st_ino, one set of attributes and bytes, nlink counting the names. Without it link fails (EPERM or EOPNOTSUPP) and creates nothing.',
+  fallocate:
+    'fallocate(2) default mode and FALLOC_FL_KEEP_SIZE reserve space (st_blocks grows), FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE frees whole pages and zeroes partial ones, as tmpfs does. Without it every mode fails with EOPNOTSUPP and the file is unchanged.',
+  zeroRange:
+    'FALLOC_FL_ZERO_RANGE zeroes a range (and extends the file without FALLOC_FL_KEEP_SIZE), as ext4 and xfs do. Without it (tmpfs) ZERO_RANGE fails with EOPNOTSUPP and the file is unchanged.',
+  seekHoles:
+    'lseek SEEK_DATA/SEEK_HOLE report the holes the file really has (page granularity, like tmpfs). Without it the kernel\'s generic answer: all of the file is data and the only hole is at EOF.',
+  copyFileRange:
+    'copy_file_range(2) is answered by the filesystem itself. Without it the kernel copies through the page cache instead (same bytes, same counts), so the cases would pass without proving the backend\'s own copy; they are skipped.',
+  xattrs:
+    'user.* extended attributes on files and directories, trusted.* for root, with the kernel\'s permission rules. Without it every xattr call fails with EOPNOTSUPP.',
+  nanosecondTimes:
+    'File times are kept to the nanosecond. Without it (fuse-native) they are kept to the millisecond: the digits below it read back as zeros. Cases that set explicit times compare at the precision the mount has.',
+} as const
+
+export type Capability = keyof typeof capabilityDocs
+
+export const allCapabilities: readonly Capability[] = Object.keys(capabilityDocs) as Capability[]
+
+/** One case: a focused check of one rule, with exact values and exact errno codes. */
+export interface PosixCase {
+  /** Unique, says what is checked: 'a file created by another user belongs to that user'. */
+  name: string
+  /** Capabilities the case needs; the runner skips it, saying which, when the mount lacks one. */
+  needs?: readonly Capability[]
+  /**
+   * The case checks what a mount WITHOUT these capabilities does instead (for example EOPNOTSUPP
+   * for FALLOC_FL_ZERO_RANGE); the runner skips it when the mount has any of them.
+   */
+  unless?: readonly Capability[]
+  /** `dir`: a fresh empty directory inside the mount, mode 0777, owned by root:root. */
+  run(dir: string, tools: CaseTools): Promise<void>
+}
+
+/** A user the cases act as. Their ids are looked up when the tools are prepared. */
+export interface TestUser {
+  readonly name: string
+  readonly uid: number
+  /** Primary group. */
+  readonly gid: number
+  /** Every group the user's processes carry, the primary one first. */
+  readonly groups: readonly number[]
+}
+
+/**
+ * The users: `alice` (primary group fusekit-alice, supplementary fusekit-shared), `bob` (primary
+ * fusekit-bob, in no other group), `carol` (primary fusekit-carol, supplementary fusekit-shared: a
+ * member of alice's shared group who is not alice), `nobody` (65534), `root` (0).
+ */
+export interface TestUsers {
+  readonly root: TestUser
+  readonly alice: TestUser
+  readonly bob: TestUser
+  readonly carol: TestUser
+  readonly nobody: TestUser
+}
+
+/** The groups, by gid. */
+export interface TestGroups {
+  readonly root: number
+  readonly alice: number
+  readonly bob: number
+  readonly carol: number
+  /** fusekit-shared: alice and carol are members, bob is not. */
+  readonly shared: number
+  /** nobody's primary group (nogroup, 65534 on Debian). */
+  readonly nobody: number
+}
+
+/** Who runs a child: a user, or a user with a umask other than the default 022. */
+export type Caller = TestUser | { readonly user: TestUser; readonly umask: number }
+
+/** What `stat`/`lstat` give in a child and in the runner: fs.stat(path, { bigint: true }) reduced. */
+export interface StatResult {
+  /** Type and permission bits (st_mode). */
+  mode: number
+  uid: number
+  gid: number
+  ino: bigint
+  nlink: number
+  size: number
+  /** 512-byte units. */
+  blocks: number
+  rdev: number
+  atimeNs: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+}
+
+/** What a child function receives as its first argument. */
+export interface ChildKit {
+  /** node:fs/promises. */
+  fs: typeof import('node:fs/promises')
+  /** node:fs constants (O_* flags, S_* bits). */
+  constants: typeof import('node:fs').constants
+  /** 'ok' when the promise resolves, else the error's code ('EACCES', 'EPERM', …). */
+  errno(operation: Promise<unknown>): Promise<string>
+  stat(path: string): Promise<StatResult>
+  lstat(path: string): Promise<StatResult>
+  /** Writes `data` at `position` through a fresh descriptor opened with `flags` (default 'r+'). */
+  writeAt(path: string, data: string, position: number, flags?: string): Promise<void>
+  /** Reads `length` bytes at `position`, as a latin1 string. */
+  readAt(path: string, position: number, length: number): Promise<string>
+}
+
+/** Result of a shell tool. */
+export interface CommandResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** A time for `utimens`: nanoseconds since the epoch, UTIME_NOW or UTIME_OMIT. */
+export type TimeSpec = bigint | 'now' | 'omit'
+
+/**
+ * An errno code as Node names it ('EACCES'), or 'ok'. Node calls EOPNOTSUPP (95 on Linux)
+ * 'ENOTSUP'.
+ */
+export type Errno = string
+
+export interface CaseTools {
+  readonly users: TestUsers
+  readonly groups: TestGroups
+  /** The capabilities of the mount under test (cases that adapt precision ask here). */
+  readonly capabilities: ReadonlySet<Capability>
+  /** The kernel's page size (`getconf PAGESIZE`): tmpfs counts space and finds holes in pages. */
+  readonly pageSize: number
+
+  /**
+   * Runs `fn` in a new node process under the caller's uid, gid and groups (setpriv), with the
+   * caller's umask (022 unless given), and returns its result. `fn` must be self-contained: it is
+   * sent as source text, with JSON arguments (bigints allowed both ways); it gets a ChildKit first.
+   * An exception in the child is rethrown here. About 50 ms per call: batch a case's operations.
+   */
+  as<A extends unknown[], R>(caller: Caller, fn: (kit: ChildKit, ...args: A) => Promise<R> | R, ...args: A): Promise<R>
+
+  /** Runs a tool as the caller (umask applied by the shell); never throws for a non-zero exit. */
+  run(caller: Caller, command: string, args: readonly string[]): Promise<CommandResult>
+
+  /** Calls from the syscall helper, as the caller; each returns the result or the errno code. */
+  /** utimensat(AT_FDCWD, path, times, 0); `null` passes times = NULL. */
+  utimens(caller: Caller, path: string, times: readonly [TimeSpec, TimeSpec] | null): Promise<Errno>
+  /** fallocate(fd, mode, offset, length) on a descriptor opened O_WRONLY. */
+  fallocate(caller: Caller, path: string, mode: number, offset: number, length: number): Promise<Errno>
+  /** lseek(fd, offset, SEEK_DATA or SEEK_HOLE) on a descriptor opened O_RDONLY: the offset, or the errno code. */
+  seek(caller: Caller, path: string, whence: 'data' | 'hole', offset: number): Promise<number | Errno>
+  /**
+   * One copy_file_range(2) call: the byte count it returned, or the errno code. With the same
+   * path on both sides the file is opened once, O_RDWR, and that descriptor is used for both.
+   */
+  copyFileRange(caller: Caller, from: { path: string; offset: number }, to: { path: string; offset: number }, length: number): Promise<number | Errno>
+  /** mknod(path, mode, makedev(major, minor)); `mode` carries the type bits (S_IFIFO, S_IFCHR, …). */
+  mknod(caller: Caller, path: string, mode: number, major?: number, minor?: number): Promise<Errno>
+  /** lsetxattr/setxattr(path, name, value, flags 0). */
+  setxattr(caller: Caller, path: string, name: string, value: string, options?: { noFollow?: boolean }): Promise<Errno>
+  /** getxattr: the value as a latin1 string, or { errno }. */
+  getxattr(caller: Caller, path: string, name: string, options?: { noFollow?: boolean }): Promise<{ value: string } | { errno: Errno }>
+  /** listxattr: the names, sorted, or { errno }. */
+  listxattr(caller: Caller, path: string): Promise<{ names: string[] } | { errno: Errno }>
+
+  /** stat/lstat as root from the runner process, same shape as in a child. */
+  stat(path: string): Promise<StatResult>
+  lstat(path: string): Promise<StatResult>
+  /** Waits this long: only to let a millisecond clock move on between two time-stamped operations. */
+  tick(ms?: number): Promise<void>
+}
