@@ -32,8 +32,8 @@ async function libfusePath(): Promise<string> {
 }
 
 describe('fusekit mount: what the machine lacks', () => {
-  it('says to install fuse when fusermount is not on PATH', async () => {
-    const result = await runCli(['mount', 'hello', mountpoint], { cwd: project, env: { PATH: '/nonexistent' } })
+  it('says to install fuse when the fuse-native driver finds no fusermount on PATH', async () => {
+    const result = await runCli(['mount', 'hello', mountpoint, '--driver', 'fuse-native'], { cwd: project, env: { PATH: '/nonexistent' } })
     expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe('fusekit: error: fusermount is missing: install it with apt-get install -y fuse\n')
   })

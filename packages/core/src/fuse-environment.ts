@@ -9,15 +9,29 @@ export interface MissingFusePart {
 
 const TRIPLETS: Partial<Record<string, string>> = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }
 
-/** What this machine lacks to mount (empty when nothing is missing). */
-export function missingFuseParts(): MissingFusePart[] {
+/**
+ * What this machine lacks to mount with `driver` (empty when nothing is missing): /dev/fuse
+ * always; fusermount for an ordinary user, and for fuse-native, which also needs libfuse 2.
+ */
+export function missingFuseParts(driver: 'lowlevel' | 'fuse-native' = 'fuse-native', asRoot = process.geteuid?.() === 0): MissingFusePart[] {
   const missing: MissingFusePart[] = []
   if (!existsSync('/dev/fuse')) {
     missing.push({ part: '/dev/fuse', hint: 'load the kernel module (modprobe fuse); in a container, start it with --device /dev/fuse --cap-add SYS_ADMIN' })
+  } else if (!asRoot && !usable('/dev/fuse')) {
+    missing.push({ part: 'access to /dev/fuse', hint: 'give users read and write access to it (chmod 0666 /dev/fuse, as udev\'s rule for it does)' })
   }
-  if (!executableOnPath('fusermount')) missing.push({ part: 'fusermount', hint: 'install it with apt-get install -y fuse' })
-  if (!libfuseInstalled()) missing.push({ part: 'libfuse.so.2', hint: 'install it with apt-get install -y libfuse2' })
+  if ((driver === 'fuse-native' || !asRoot) && !executableOnPath('fusermount')) missing.push({ part: 'fusermount', hint: 'install it with apt-get install -y fuse' })
+  if (driver === 'fuse-native' && !libfuseInstalled()) missing.push({ part: 'libfuse.so.2', hint: 'install it with apt-get install -y libfuse2' })
   return missing
+}
+
+function usable(path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function executableOnPath(command: string): boolean {

@@ -46,7 +46,7 @@ export async function mountCommand(args: readonly string[], ctx: CliContext): Pr
 
   const mountpoint = resolve(ctx.cwd, target)
   await assertMountable(mountpoint, effective.fuseOptions)
-  checkFuseEnvironment()
+  checkFuseEnvironment(effective.driver === 'lowlevel' ? 'lowlevel' : 'fuse-native')
   const logger = createConsoleLogger({ level: effective.debug ? 'debug' : 'info', secrets: ctx.secrets, write: ctx.err })
   return serveInForeground(() => mount({ backend: descriptor, mountpoint, backendOptions, mountOptions, logger }), descriptor.name, ctx)
 }
