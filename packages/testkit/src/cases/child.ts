@@ -81,6 +81,8 @@ export function spawnAs(user: TestUser, command: string, args: readonly string[]
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     child.on('error', reject)
+    // A program that does not read its input (the syscall helper) may exit before it is written.
+    child.stdin.on('error', () => {})
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
     child.stdin.end(input)
   })

@@ -1,8 +1,10 @@
+import { chownCases } from './chown.js'
+import { modeCases } from './modes.js'
 import { ownershipCases } from './ownership.js'
 import type { PosixCase } from './types.js'
 
 /** Every case, in a stable order. Names are unique. */
-export const posixCases: readonly PosixCase[] = [...ownershipCases]
+export const posixCases: readonly PosixCase[] = [...ownershipCases, ...modeCases, ...chownCases]
 
 export { allCapabilities, capabilityDocs, type Capability, type Caller, type CaseTools, type ChildKit, type CommandResult, type Errno, type PosixCase, type StatResult, type TestGroups, type TestUser, type TestUsers, type TimeSpec } from './types.js'
 export { prepareCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions } from './runner.js'
