@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { chmod, chown, lstat, mkdir, stat } from 'node:fs/promises'
+import { chmod, chown, lstat, mkdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { callerUser, runAs, spawnAs, callerUmask } from './child.js'
 import { parseHelperAnswer, syscallHelper } from './syscall-helper.js'
@@ -69,6 +69,12 @@ export async function prepareCaseTools(mountDir: string, capabilities: Iterable<
     listxattr: async (caller, path) => {
       const answer = await callHelper(caller, ['listxattr', path])
       return 'errno' in answer ? answer : { names: fromHex(answer.value).split('\0').filter(Boolean).sort() }
+    },
+    make: async (path, spec = {}) => {
+      if (spec.directory) await mkdir(path)
+      else await writeFile(path, spec.content ?? '', { flag: 'wx' })
+      await chown(path, spec.uid ?? 0, spec.gid ?? 0)
+      await chmod(path, spec.mode ?? (spec.directory ? 0o755 : 0o644))
     },
     stat: async (path) => reduce(await stat(path, { bigint: true })),
     lstat: async (path) => reduce(await lstat(path, { bigint: true })),

@@ -178,6 +178,12 @@ export interface CaseTools {
   /** listxattr: the names, sorted, or { errno }. */
   listxattr(caller: Caller, path: string): Promise<{ names: string[] } | { errno: Errno }>
 
+  /**
+   * Sets up a file (or a directory) as root from the runner process: creates it, then chowns and
+   * chmods it exactly as asked (chown first, so that no bit is cleared). Defaults: root:root,
+   * 0644 for a file, 0755 for a directory, empty content.
+   */
+  make(path: string, spec?: { directory?: boolean; content?: string; uid?: number; gid?: number; mode?: number }): Promise<void>
   /** stat/lstat as root from the runner process, same shape as in a child. */
   stat(path: string): Promise<StatResult>
   lstat(path: string): Promise<StatResult>
