@@ -1,15 +1,21 @@
-import { readFileSync } from 'node:fs'
 import { defineBackend } from '@fusekit/core'
+import { CallerOwnership } from './caller-ownership.js'
 import { passthroughOptions } from './options.js'
-import { PassthroughOperations } from './passthrough.js'
+import { PassthroughInodes } from './passthrough.js'
+import { calls } from './source-calls.js'
 import { checkSource } from './source-check.js'
-import { SourceRoot } from './source-root.js'
+import { SourceNodes } from './source-nodes.js'
 
 /** `fusekit mount passthrough <mountpoint> --source <dir>`: shows <dir> through the mount, like bindfs. */
 export const passthroughBackend = defineBackend({
-  apiVersion: 1,
+  apiVersion: 2,
+  layer: 'inode',
   name: 'passthrough',
-  description: 'Mirror a directory (like bindfs), with optional owner and permission mapping',
+  description: [
+    'Mirror a directory (like bindfs), with optional owner and permission mapping.',
+    'Files, directories, symlinks and nodes made through the mount belong to the process that made them when fusekit runs as root',
+    "(in a set-group-ID directory the group is the directory's); otherwise they belong to the user running fusekit.",
+  ].join('\n'),
   options: passthroughOptions,
   // The source can change underneath: keep file pages only while size and mtime stay the same
   // (checked at every open), and let direct changes show within the one-second attribute timeout.
@@ -18,17 +24,14 @@ export const passthroughBackend = defineBackend({
   // every unlink and create.
   mountDefaults: { autoCache: true, attrTimeout: 1, entryTimeout: 1, defaultPermissions: false },
   create({ options, mountpoint, mountOptions }) {
-    return new PassthroughOperations({
-      source: new SourceRoot(checkSource(options.source, mountpoint)),
+    const source = checkSource(options.source, mountpoint)
+    // Every node the kernel holds keeps a descriptor open.
+    calls.raiseFileLimit()
+    return new PassthroughInodes({
+      nodes: SourceNodes.open(source),
       view: { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 },
       readOnly: mountOptions.readOnly,
-      processUmask: currentUmask(),
+      owners: CallerOwnership.ofThisProcess(),
     })
   },
 })
-
-/** The process umask, which every open/mkdir applies (read from /proc: process.umask() would set it). */
-function currentUmask(): number {
-  const line = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))
-  return line ? parseInt(line[1]!, 8) : 0o022
-}

@@ -9,7 +9,7 @@ const id = (what: string) =>
     .min(0)
     .max(MAX_ID)
     .optional()
-    .describe(`Show every file as owned by this ${what} id (display only: the source keeps its owners)`)
+    .describe(`Show every file as owned by this ${what} id (display only: the source keeps its owners, and new files still belong to their maker)`)
 
 /** Options of `fusekit mount passthrough`. */
 export const passthroughOptions = z.object({

@@ -1,118 +1,255 @@
-import { accessSync, chmodSync, closeSync, constants, fchmodSync, ftruncateSync, readSync, statfsSync, writeSync } from 'node:fs'
-import { FileType, FsError, OpenFlags, type DirEntry, type Operations, type Stat, type StatVfs, type Timespec } from '@fusekit/core'
+import { closeSync, constants, readSync, writeSync } from 'node:fs'
+import {
+  Errno,
+  FileType,
+  FsError,
+  OpenFlags,
+  SetattrValid,
+  type Created,
+  type Entry,
+  type InodeDirEntry,
+  type InodeOperations,
+  type RequestContext,
+  type SetattrRequest,
+  type Stat,
+  type StatVfs,
+  type Timespec,
+} from '@fusekit/core'
+import type { CallerOwnership } from './caller-ownership.js'
+import { listDirectory } from './directory-listing.js'
 import { OpenFiles } from './open-files.js'
-import { calls, check, AT_REMOVEDIR } from './source-calls.js'
-import type { SourceRoot } from './source-root.js'
-import { statAt, type StatView } from './stat.js'
+import { AT_REMOVEDIR, calls, check, TIME_NOW, TIME_OMIT } from './source-calls.js'
+import type { SourceNode, SourceNodes } from './source-nodes.js'
+import { shownStat, statFields, type StatView } from './stat.js'
 import { syncFd, sys } from './syscall.js'
-import { xattrs } from './xattr.js'
 
 const PERMISSIONS = 0o7777
-const { O_CREAT, O_EXCL, O_RDWR, O_WRONLY, O_NONBLOCK, O_NOCTTY, O_RDONLY, O_DIRECTORY } = constants
-// O_CREAT/O_EXCL are the kernel's business before open arrives; O_DIRECT would demand aligned
-// buffers the binding does not give. O_NONBLOCK keeps a FIFO or device swapped in for a regular
-// file from blocking the mount (regular files ignore it).
+const UNCHANGED_ID = -1
+const { O_CREAT, O_EXCL, O_NOCTTY, O_RDONLY, O_TRUNC } = constants
+// O_CREAT, O_EXCL and O_NOCTTY are the kernel's business before open arrives. O_DIRECT would
+// demand aligned buffers the drivers do not give: such handles are served from the source's
+// page cache, as bindfs does.
 const OPEN_DROPPED = O_CREAT | O_EXCL | O_NOCTTY | OpenFlags.O_DIRECT
-/** The nanoseconds utimensAt reads as "leave this time as it is" (UTIME_OMIT). */
-const OMIT = -1
+/** The most one copy_file_range moves (Linux's MAX_RW_COUNT): the reply's count is 32-bit. */
+const MAX_COPY = 0x7fff_f000
+const statfsFields = new Float64Array(11)
 
 export interface PassthroughSettings {
-  source: SourceRoot
+  nodes: SourceNodes
   view: StatView
   /** Refuse every change with EROFS (the kernel already does under `ro`; this is defence in depth). */
   readOnly: boolean
-  /** This process's umask, which open/mkdir apply on top of the mode the caller asked for. */
-  processUmask: number
+  owners: CallerOwnership
 }
 
 /**
- * The passthrough backend's operations: each maps to the same call on the source, with the real
- * errno. No call follows a symlink (paths resolved by SourceRoot, then *at calls that do not
- * follow a final link, O_NOFOLLOW), so nothing outside the source is ever reached.
+ * The passthrough backend on the inode layer: every node holds an O_PATH descriptor of its
+ * source inode (SourceNodes), and every operation acts through it, or through the parent's
+ * descriptor and one name, with calls that do not follow a final symlink. No path is ever
+ * rebuilt, so nothing is reached outside the source by name, and depth costs nothing.
  */
-export class PassthroughOperations implements Operations {
+export class PassthroughInodes implements InodeOperations {
   private readonly files = new OpenFiles()
-  private readonly source: SourceRoot
+  private readonly nodes: SourceNodes
   private readonly view: StatView
   private readonly readOnly: boolean
-  private readonly processUmask: number
+  private readonly owners: CallerOwnership
 
-  constructor({ source, view, readOnly, processUmask }: PassthroughSettings) {
-    this.source = source
+  constructor({ nodes, view, readOnly, owners }: PassthroughSettings) {
+    this.nodes = nodes
     this.view = view
     this.readOnly = readOnly
-    this.processUmask = processUmask
+    this.owners = owners
   }
 
   async destroy(): Promise<void> {
     this.files.closeAll()
-    this.source.close()
+    this.nodes.closeAll()
   }
 
-  async getattr(path: string): Promise<Stat> {
-    const stat = this.source.withEntry(path, (dir, name) => statAt(dir, name, this.view))
-    // A failed lookup precedes every create: answered without building an error on the way.
-    if (stat === undefined) throw new FsError('ENOENT')
-    return stat
+  async lookup(_ctx: RequestContext, parent: number, name: string): Promise<Entry> {
+    return this.entry(this.nodes.adopt(check(calls.lookupAt(this.nodes.get(parent).fd, name, statFields)), statFields))
   }
 
-  async fgetattr(_path: string, fh: number): Promise<Stat> {
-    const stat = statAt(this.files.fd(fh), '', this.view)
-    if (stat === undefined) throw new FsError('ENOENT')
-    return stat
+  forget(ino: number, nlookup: number): void {
+    this.nodes.forget(ino, nlookup)
   }
 
-  async access(path: string, mode: number): Promise<void> {
-    this.source.withObject(path, (object) => sys(() => accessSync(object, mode)))
+  async getattr(_ctx: RequestContext, ino: number, fh?: number): Promise<Stat> {
+    return this.statOf(fh ? this.files.fd(fh) : this.nodes.get(ino).fd)
   }
 
-  async statfs(path: string): Promise<StatVfs> {
-    const s = this.source.withObject(path, (object) => sys(() => statfsSync(object)))
-    return {
-      bsize: s.bsize,
-      frsize: s.bsize,
-      blocks: s.blocks,
-      bfree: s.bfree,
-      bavail: s.bavail,
-      files: s.files,
-      ffree: s.ffree,
-      favail: s.ffree,
-      fsid: 0,
-      flag: 0,
-      namemax: 255,
+  /**
+   * Through the open handle when the change came through one (fchmod, ftruncate, futimens keep
+   * working on an unlinked file), else through the node. The owner changes before the mode, so a
+   * mode set in the same request survives chown clearing the set-user-ID bit.
+   */
+  async setattr(_ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
+    this.assertWritable()
+    const { valid } = request
+    const handle = valid & SetattrValid.FH && request.fh ? this.files.fd(request.fh) : undefined
+    const fd = handle ?? this.nodes.get(ino).fd
+    const byDescriptor = handle !== undefined
+    if (valid & (SetattrValid.UID | SetattrValid.GID)) {
+      check(calls.setOwner(fd, valid & SetattrValid.UID ? request.uid : UNCHANGED_ID, valid & SetattrValid.GID ? request.gid : UNCHANGED_ID))
     }
+    if (valid & SetattrValid.MODE) check(calls.setMode(fd, request.mode & PERMISSIONS, byDescriptor))
+    if (valid & SetattrValid.SIZE) check(calls.setSize(fd, request.size, byDescriptor))
+    if (valid & (SetattrValid.ATIME | SetattrValid.MTIME)) {
+      const [atimeSec, atimeNsec] = timeArgument(valid, SetattrValid.ATIME, SetattrValid.ATIME_NOW, request.atime)
+      const [mtimeSec, mtimeNsec] = timeArgument(valid, SetattrValid.MTIME, SetattrValid.MTIME_NOW, request.mtime)
+      check(calls.setTimes(fd, atimeSec, atimeNsec, mtimeSec, mtimeNsec))
+    }
+    return this.statOf(fd)
   }
 
-  async readdir(path: string, _fh = 0, withStats = false): Promise<DirEntry[]> {
-    return this.source.withDirectory(path, (dir) => {
-      // Names with getdents' inode numbers and types: all `ls` and `find` need without a stat.
-      const [names, inos, types] = check(calls.readDirectory(dir))
-      const self = statAt(dir, '', this.view)
-      // The root's ".." lies outside the source: show the root itself there.
-      const parent = path === '/' ? self : statAt(dir, '..', this.view)
-      const entries: DirEntry[] = [
-        { name: '.', ino: self?.ino, type: self && self.mode & FileType.S_IFMT },
-        { name: '..', ino: parent?.ino, type: parent && parent.mode & FileType.S_IFMT },
-      ]
-      for (let i = 0; i < names.length; i++) {
-        const entry: DirEntry = { name: names[i]!, ino: inos[i]!, type: types[i]! << 12 }
-        if (withStats) {
-          // Gone since the listing: left out. Not stat-able: listed with what getdents gave.
-          try {
-            entry.stat = statAt(dir, entry.name, this.view)
-            if (entry.stat === undefined) continue
-          } catch {
-            // keep the entry without stats
-          }
-        }
-        entries.push(entry)
-      }
-      return entries
+  async access(_ctx: RequestContext, ino: number, mask: number): Promise<void> {
+    check(calls.access(this.nodes.get(ino).fd, mask))
+  }
+
+  async statfs(_ctx: RequestContext, ino: number): Promise<StatVfs> {
+    const f = statfsFields
+    check(calls.statFilesystem(this.nodes.get(ino).fd, f))
+    return { bsize: f[0]!, frsize: f[1]!, blocks: f[2]!, bfree: f[3]!, bavail: f[4]!, files: f[5]!, ffree: f[6]!, favail: f[7]!, fsid: f[8]!, flag: f[9]!, namemax: f[10]! }
+  }
+
+  async readlink(_ctx: RequestContext, ino: number): Promise<string> {
+    const node = this.nodes.get(ino)
+    if (node.type !== FileType.S_IFLNK) throw new FsError('EINVAL', `node ${ino} is not a symlink`)
+    return check(calls.readLink(node.fd))
+  }
+
+  async mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Promise<Entry> {
+    this.assertWritable()
+    // A mode without a type makes a regular file, as mknod(2) does.
+    const typed = mode & FileType.S_IFMT ? mode : mode | FileType.S_IFREG
+    const [uid, gid] = this.owners.idsFor(ctx)
+    return this.made(calls.mknodAt(this.nodes.get(parent).fd, name, typed, rdev, uid, gid, statFields))
+  }
+
+  async mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Promise<Entry> {
+    this.assertWritable()
+    const [uid, gid] = this.owners.idsFor(ctx)
+    return this.made(calls.mknodAt(this.nodes.get(parent).fd, name, FileType.S_IFDIR | (mode & PERMISSIONS), 0, uid, gid, statFields))
+  }
+
+  async symlink(ctx: RequestContext, target: string, parent: number, name: string): Promise<Entry> {
+    this.assertWritable()
+    const [uid, gid] = this.owners.idsFor(ctx)
+    return this.made(calls.symlinkAt(target, this.nodes.get(parent).fd, name, uid, gid, statFields))
+  }
+
+  async link(_ctx: RequestContext, ino: number, newParent: number, newName: string): Promise<Entry> {
+    this.assertWritable()
+    const node = this.nodes.get(ino)
+    check(calls.linkAt(node.fd, this.nodes.get(newParent).fd, newName))
+    check(calls.statFd(node.fd, statFields))
+    return this.entry(this.nodes.hold(node))
+  }
+
+  async unlink(_ctx: RequestContext, parent: number, name: string): Promise<void> {
+    this.assertWritable()
+    check(calls.unlinkAt(this.nodes.get(parent).fd, name, 0))
+  }
+
+  async rmdir(_ctx: RequestContext, parent: number, name: string): Promise<void> {
+    this.assertWritable()
+    check(calls.unlinkAt(this.nodes.get(parent).fd, name, AT_REMOVEDIR))
+  }
+
+  async rename(_ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): Promise<void> {
+    this.assertWritable()
+    check(calls.renameAt(this.nodes.get(parent).fd, name, this.nodes.get(newParent).fd, newName, flags))
+  }
+
+  /** Reopens the node's inode itself for I/O: regular files only (the kernel opens special files itself). */
+  async open(_ctx: RequestContext, ino: number, flags: number): Promise<number> {
+    const node = this.nodes.get(ino)
+    if ((flags & OpenFlags.O_ACCMODE) !== O_RDONLY || flags & O_TRUNC) this.assertWritable()
+    assertRegularFile(node)
+    return this.files.add(check(calls.reopen(node.fd, flags & ~OPEN_DROPPED)))
+  }
+
+  async create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created> {
+    this.assertWritable()
+    const [uid, gid] = this.owners.idsFor(ctx)
+    const fd = calls.createAt(this.nodes.get(parent).fd, name, flags & ~OPEN_DROPPED, mode & PERMISSIONS, uid, gid, statFields)
+    // Made by someone else since the kernel's lookup: opened, as O_CREAT without O_EXCL does.
+    if (fd === -Errno.EEXIST && !(flags & O_EXCL)) return this.openExisting(ctx, parent, name, flags)
+    check(fd)
+    let node: SourceNode
+    try {
+      node = this.nodes.adopt(check(calls.pathOf(fd)), statFields)
+    } catch (error) {
+      closeSync(fd)
+      throw error
+    }
+    return { ...this.entry(node), fh: this.files.add(fd) }
+  }
+
+  async read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+    // On the JS thread like metadata calls (see sys): two thread hand-offs fewer per request.
+    const fd = this.files.fd(fh)
+    return sys(() => readSync(fd, buffer, 0, buffer.length, position))
+  }
+
+  async write(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+    this.assertWritable()
+    const fd = this.files.fd(fh)
+    return sys(() => writeSync(fd, buffer, 0, buffer.length, position))
+  }
+
+  /** Reads and writes are positional I/O on this descriptor: the kernel or the driver may do them itself. */
+  backingFd(fh: number): number {
+    return this.files.fd(fh)
+  }
+
+  async flush(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+    check(calls.flush(this.files.fd(fh)))
+  }
+
+  async release(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+    await this.files.close(fh)
+  }
+
+  async fsync(_ctx: RequestContext, _ino: number, fh: number, datasync: boolean): Promise<void> {
+    return this.files.use(fh, (fd) => syncFd(fd, datasync))
+  }
+
+  async fallocate(_ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
+    this.assertWritable()
+    check(calls.allocate(this.files.fd(fh), mode, offset, length))
+  }
+
+  async lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): Promise<number> {
+    return check(calls.seek(this.files.fd(fh), offset, whence))
+  }
+
+  async copyFileRange(
+    _ctx: RequestContext,
+    _inoIn: number,
+    fhIn: number,
+    offsetIn: number,
+    _inoOut: number,
+    fhOut: number,
+    offsetOut: number,
+    length: number,
+    flags: number,
+  ): Promise<number> {
+    this.assertWritable()
+    return check(calls.copyRange(this.files.fd(fhIn), offsetIn, this.files.fd(fhOut), offsetOut, Math.min(length, MAX_COPY), flags))
+  }
+
+  async readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
+    const node = this.nodes.get(ino)
+    return listDirectory(node, offset, {
+      parentIno: node === this.nodes.root ? node.ino : undefined,
+      lookup: withStats ? (name) => this.entryIfAny(node, name) : undefined,
     })
   }
 
-  async fsyncdir(path: string, datasync: boolean): Promise<void> {
-    const fd = this.source.open(path, O_RDONLY | O_DIRECTORY)
+  async fsyncdir(_ctx: RequestContext, ino: number, _fh: number, datasync: boolean): Promise<void> {
+    const fd = check(calls.openDirectory(this.nodes.get(ino).fd))
     try {
       await syncFd(fd, datasync)
     } finally {
@@ -120,156 +257,73 @@ export class PassthroughOperations implements Operations {
     }
   }
 
-  async open(path: string, flags: number): Promise<number> {
-    if ((flags & OpenFlags.O_ACCMODE) !== O_RDONLY || flags & OpenFlags.O_TRUNC) this.assertWritable()
-    return this.files.add(this.source.open(path, (flags & ~OPEN_DROPPED) | O_NONBLOCK))
+  async setxattr(_ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): Promise<void> {
+    this.assertWritable()
+    // XATTR_CREATE and XATTR_REPLACE are the source's own, so they hold against other writers.
+    check(calls.setXattr(this.nodes.get(ino).fd, name, value, flags))
   }
 
-  async create(path: string, mode: number): Promise<number> {
+  async getxattr(_ctx: RequestContext, ino: number, name: string): Promise<Buffer> {
+    return check(calls.getXattr(this.nodes.get(ino).fd, name))
+  }
+
+  async listxattr(_ctx: RequestContext, ino: number): Promise<string[]> {
+    const names = check(calls.listXattr(this.nodes.get(ino).fd)).toString('utf8')
+    return names.split('\0').filter((n) => n !== '')
+  }
+
+  async removexattr(_ctx: RequestContext, ino: number, name: string): Promise<void> {
     this.assertWritable()
-    let fd: number
+    check(calls.removeXattr(this.nodes.get(ino).fd, name))
+  }
+
+  /** The Entry of `node`, whose stat was just read into statFields. */
+  private entry(node: SourceNode): Entry {
+    return { ino: node.id, attr: shownStat(statFields, this.view) }
+  }
+
+  /** The Entry of an object just made (an O_PATH descriptor, or -errno). */
+  private made(fd: number): Entry {
+    return this.entry(this.nodes.adopt(check(fd), statFields))
+  }
+
+  /** For READDIRPLUS: a name gone since the listing, or not reachable, is listed without an Entry. */
+  private entryIfAny(dir: SourceNode, name: string): Entry | undefined {
+    const fd = calls.lookupAt(dir.fd, name, statFields)
+    return fd < 0 ? undefined : this.entry(this.nodes.adopt(fd, statFields))
+  }
+
+  private async openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Promise<Created> {
+    const entry = await this.lookup(ctx, parent, name)
     try {
-      fd = this.source.open(path, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, mode & PERMISSIONS)
-      if (mode & this.processUmask) sys(() => fchmodSync(fd, mode & PERMISSIONS))
+      return { ...entry, fh: await this.open(ctx, entry.ino, flags) }
     } catch (error) {
-      // Created by someone else since the kernel's lookup: open it, as O_CREAT without O_EXCL does.
-      if ((error as FsError).code !== 'EEXIST') throw error
-      fd = this.source.open(path, O_RDWR | O_NONBLOCK)
-    }
-    return this.files.add(fd)
-  }
-
-  async read(_path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
-    // On the JS thread like metadata calls (see sys): two thread hand-offs fewer per request.
-    const fd = this.files.fd(fh)
-    return sys(() => readSync(fd, buffer, 0, buffer.length, position))
-  }
-
-  async write(_path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
-    this.assertWritable()
-    const fd = this.files.fd(fh)
-    return sys(() => writeSync(fd, buffer, 0, buffer.length, position))
-  }
-
-  /** Reads and writes are positional I/O on this descriptor: the kernel may do them itself. */
-  backingFd(fh: number): number {
-    return this.files.fd(fh)
-  }
-
-  async release(_path: string, fh: number): Promise<void> {
-    await this.files.close(fh)
-  }
-
-  async fsync(_path: string, datasync: boolean, fh: number): Promise<void> {
-    return this.files.use(fh, (fd) => syncFd(fd, datasync))
-  }
-
-  async truncate(path: string, size: number): Promise<void> {
-    this.assertWritable()
-    // truncate(2) would follow a final symlink: open the object itself (ELOOP for a link).
-    const fd = this.source.open(path, O_WRONLY | O_NONBLOCK)
-    try {
-      sys(() => ftruncateSync(fd, size))
-    } finally {
-      closeSync(fd)
+      this.forget(entry.ino, 1)
+      throw error
     }
   }
 
-  async ftruncate(_path: string, fh: number, size: number): Promise<void> {
-    this.assertWritable()
-    const fd = this.files.fd(fh)
-    sys(() => ftruncateSync(fd, size))
-  }
-
-  async chmod(path: string, mode: number): Promise<void> {
-    this.assertWritable()
-    this.setMode(path, mode)
-  }
-
-  async chown(path: string, uid: number, gid: number): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(path, (dir, name) => check(calls.chownAt(dir, name, uid, gid)))
-  }
-
-  async utimens(path: string, atime: Timespec | undefined, mtime: Timespec | undefined): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(path, (dir, name) =>
-      check(calls.utimensAt(dir, name, atime?.sec ?? 0, atime?.nsec ?? OMIT, mtime?.sec ?? 0, mtime?.nsec ?? OMIT)),
-    )
-  }
-
-  async mknod(path: string, mode: number, rdev: number): Promise<void> {
-    this.assertWritable()
-    // A mode without a type makes a regular file, as mknod(2) does.
-    const typed = mode & FileType.S_IFMT ? mode : mode | FileType.S_IFREG
-    this.make(path, typed, rdev)
-  }
-
-  async mkdir(path: string, mode: number): Promise<void> {
-    this.assertWritable()
-    this.make(path, FileType.S_IFDIR | (mode & PERMISSIONS), 0)
-  }
-
-  async rmdir(path: string): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(path, (dir, name) => check(calls.unlinkAt(dir, name, AT_REMOVEDIR)))
-  }
-
-  async unlink(path: string): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(path, (dir, name) => check(calls.unlinkAt(dir, name, 0)))
-  }
-
-  async rename(from: string, to: string): Promise<void> {
-    this.assertWritable()
-    this.source.withEntries(from, to, (dirA, nameA, dirB, nameB) => check(calls.renameAt(dirA, nameA, dirB, nameB, 0)))
-  }
-
-  async link(existing: string, newPath: string): Promise<void> {
-    this.assertWritable()
-    // linkat without AT_SYMLINK_FOLLOW: a symlink at `existing` is linked itself.
-    this.source.withEntries(existing, newPath, (dirA, nameA, dirB, nameB) => check(calls.linkAt(dirA, nameA, dirB, nameB)))
-  }
-
-  async symlink(target: string, linkPath: string): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(linkPath, (dir, name) => check(calls.symlinkAt(target, dir, name)))
-  }
-
-  async readlink(path: string): Promise<string> {
-    return this.source.withEntry(path, (dir, name) => check(calls.readlinkAt(dir, name)))
-  }
-
-  async setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(path, (dir, entry) => xattrs.set(dir, entry, name, value, flags))
-  }
-
-  async getxattr(path: string, name: string): Promise<Buffer> {
-    return this.source.withEntry(path, (dir, entry) => xattrs.get(dir, entry, name))
-  }
-
-  async listxattr(path: string): Promise<string[]> {
-    return this.source.withEntry(path, (dir, entry) => xattrs.list(dir, entry))
-  }
-
-  async removexattr(path: string, name: string): Promise<void> {
-    this.assertWritable()
-    this.source.withEntry(path, (dir, entry) => xattrs.remove(dir, entry, name))
-  }
-
-  /** mknodat/mkdirat with exactly `mode`: they apply this process's umask on top of the caller's. */
-  private make(path: string, mode: number, rdev: number): void {
-    this.source.withEntry(path, (dir, name) => check(calls.mknodAt(dir, name, mode, rdev)))
-    if (mode & this.processUmask) this.setMode(path, mode)
-  }
-
-  /** chmod of the object itself: through its O_PATH descriptor a symlink is not followed (Linux answers EOPNOTSUPP). */
-  private setMode(path: string, mode: number): void {
-    this.source.withObject(path, (object) => sys(() => chmodSync(object, mode & PERMISSIONS)))
+  private statOf(fd: number): Stat {
+    check(calls.statFd(fd, statFields))
+    return shownStat(statFields, this.view)
   }
 
   private assertWritable(): void {
     if (this.readOnly) throw new FsError('EROFS', 'the mount is read-only')
   }
+}
+
+/** open(2) of anything but a regular file is not the backend's to serve. */
+function assertRegularFile(node: SourceNode): void {
+  if (node.type === FileType.S_IFREG) return
+  if (node.type === FileType.S_IFDIR) throw new FsError('EISDIR')
+  if (node.type === FileType.S_IFLNK) throw new FsError('ELOOP')
+  throw new FsError('ENXIO', 'special files are opened by the kernel itself')
+}
+
+/** setTimes' (sec, nsec) for one time of a setattr: kept, the source's "now", or the time given. */
+function timeArgument(valid: number, set: number, now: number, time: Timespec): [number, number] {
+  if (!(valid & set)) return [0, TIME_OMIT]
+  if (valid & now) return [0, TIME_NOW]
+  return [time.sec, time.nsec]
 }

@@ -1,31 +1,74 @@
 import { createRequire } from 'node:module'
 import { FsError } from '@fusekit/core'
 
-/** The native calls (native/source-calls.c); each returns a negative errno on failure. */
+/**
+ * The native calls (native/*.c). Each returns a negative errno on failure. `fd` is a node's O_PATH
+ * descriptor or an open file's; `name` is one component of a directory, refused with EACCES when
+ * it is empty, "." or "..", or holds "/" or NUL. `out` receives a stat (StatFields). `uid`, `gid`:
+ * who makes a new object, both -1 for this process.
+ */
 interface SourceCalls {
-  openBeneath(rootFd: number, path: string, flags: number, mode: number): number
-  statAt(dirFd: number, name: string, out: Float64Array): number
+  /** The source directory's O_PATH descriptor (ENOSYS: the kernel has no openat2). */
+  openSource(path: string, out: Float64Array): number
+  /** The soft limit on open descriptors, raised to the hard limit. */
+  raiseFileLimit(): number
+
+  /** An O_PATH descriptor of `name` in `dirFd` itself, found beneath it without following any symlink. */
+  lookupAt(dirFd: number, name: string, out: Float64Array): number
+  /** An O_PATH descriptor of the inode `fd` refers to. */
+  pathOf(fd: number): number
+  statFd(fd: number, out: Float64Array): number
+  /** The inode opened for I/O with `flags` (ELOOP for a symlink). */
+  reopen(fd: number, flags: number): number
+  readLink(fd: number): string | number
+  /** -1 keeps an id. */
+  setOwner(fd: number, uid: number, gid: number): number
+  /** `byDescriptor`: `fd` is an open file (fchmod), else a node (EOPNOTSUPP for a symlink). */
+  setMode(fd: number, mode: number, byDescriptor: boolean): number
+  setSize(fd: number, size: number, byDescriptor: boolean): number
+  /** A nanosecond value of TIME_OMIT keeps that time, TIME_NOW sets the source's clock. */
+  setTimes(fd: number, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): number
+  access(fd: number, mode: number): number
+  /** bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag, namemax. */
+  statFilesystem(fd: number, out: Float64Array): number
+
+  /** A new regular file opened with `flags` (EEXIST when the name is taken), permissions exactly `mode`'s. */
+  createAt(dirFd: number, name: string, flags: number, mode: number, uid: number, gid: number, out: Float64Array): number
+  /** A new node (`mode` holds the type; S_IFDIR: a directory) as an O_PATH descriptor; `rdev` in the kernel's 32-bit encoding. */
+  mknodAt(dirFd: number, name: string, mode: number, rdev: number, uid: number, gid: number, out: Float64Array): number
+  symlinkAt(target: string, dirFd: number, name: string, uid: number, gid: number, out: Float64Array): number
+  /** A new name in `dirFd` for the inode `fd` refers to (a symlink is linked itself). */
+  linkAt(fd: number, dirFd: number, name: string): number
   unlinkAt(dirFd: number, name: string, flags: number): number
-  /** `rdev` in the kernel's 32-bit encoding, as FUSE passes it. */
-  mknodAt(dirFd: number, name: string, mode: number, rdev: number): number
   renameAt(fromDir: number, fromName: string, toDir: number, toName: string, flags: number): number
-  linkAt(fromDir: number, fromName: string, toDir: number, toName: string): number
-  symlinkAt(target: string, dirFd: number, name: string): number
-  readlinkAt(dirFd: number, name: string): string | number
-  chownAt(dirFd: number, name: string, uid: number, gid: number): number
-  utimensAt(dirFd: number, name: string, atimeSec: number, atimeNsec: number, mtimeSec: number, mtimeNsec: number): number
-  readDirectory(dirFd: number): [names: string[], inos: Float64Array, types: Uint8Array] | number
-  getxattrAt(dirFd: number, name: string, attribute: string): Buffer | number
+
+  allocate(fd: number, mode: number, offset: number, length: number): number
+  copyRange(fdIn: number, offsetIn: number, fdOut: number, offsetOut: number, length: number, flags: number): number
+  seek(fd: number, offset: number, whence: number): number
+  /** What close(2) does to the file, without closing the descriptor. */
+  flush(fd: number): number
+
+  /** A descriptor for reading the directory `fd` refers to. */
+  openDirectory(fd: number): number
+  /** The next getdents64 batch ("." and ".." included), or 0 at the end. */
+  readEntries(dirFd: number): [names: string[], inos: Float64Array, types: Uint8Array] | number
+
+  getXattr(fd: number, attribute: string): Buffer | number
   /** The names, each ended by a NUL. */
-  listxattrAt(dirFd: number, name: string): Buffer | number
-  setxattrAt(dirFd: number, name: string, attribute: string, value: Buffer, flags: number): number
-  removexattrAt(dirFd: number, name: string, attribute: string): number
+  listXattr(fd: number): Buffer | number
+  setXattr(fd: number, attribute: string, value: Buffer, flags: number): number
+  removeXattr(fd: number, attribute: string): number
 }
 
 export const calls = createRequire(import.meta.url)('../dist/source-calls.node') as SourceCalls
 
-/** unlinkat's flag that makes it rmdir. */
+/** unlinkAt's flag that makes it rmdir. */
 export const AT_REMOVEDIR = 0x200
+/** setTimes' nanosecond values for UTIME_OMIT and UTIME_NOW. */
+export const TIME_OMIT = -1
+export const TIME_NOW = -2
+/** The ids passed to the calls that make objects for this process itself. */
+export const THIS_PROCESS = -1
 
 /** Passes a call's result through, or throws the FsError its negative errno stands for. */
 export function check<T>(result: T | number): T {

@@ -1,5 +1,4 @@
-import { Errno, type Stat } from '@fusekit/core'
-import { calls, check } from './source-calls.js'
+import type { Stat } from '@fusekit/core'
 
 /** How files are shown: optional forced owner and group, and permission bits masked off. */
 export interface StatView {
@@ -9,21 +8,33 @@ export interface StatView {
   umask: number
 }
 
-// One buffer for every stat: the calls are synchronous and their results copied out at once.
-const fields = new Float64Array(15)
-
 /**
- * The Stat the mount shows for `name` in the directory `dirFd` (the link itself for a symlink;
- * "" for dirFd's own object), or undefined when there is no such entry.
+ * Where the native calls write a stat (native/napi-args.h): st_ino, st_mode, st_nlink, st_uid,
+ * st_gid, st_rdev, st_size, st_blksize, st_blocks, the three times as (sec, nsec), then st_dev
+ * and st_ino's high and low 32 bits. One array for every call: the calls are synchronous and
+ * their results read at once.
  */
-export function statAt(dirFd: number, name: string, view: StatView): Stat | undefined {
-  const result = calls.statAt(dirFd, name, fields)
-  if (result === -Errno.ENOENT) return undefined
-  check(result)
+export const statFields = new Float64Array(18)
+
+const MODE = 1
+const DEV = 15
+
+/** The S_IFMT bits of the stat in `fields`. */
+export function fileType(fields: Float64Array): number {
+  return fields[MODE]! & 0o170000
+}
+
+/** The source inode the stat in `fields` is of, exactly: (st_dev, st_ino), which a double would round. */
+export function inodeKey(fields: Float64Array): string {
+  return `${fields[DEV]}:${fields[DEV + 1]}:${fields[DEV + 2]}`
+}
+
+/** The Stat the mount shows for the stat in `fields`. */
+export function shownStat(fields: Float64Array, view: StatView): Stat {
   const f = fields
   return {
     ino: f[0]!,
-    mode: f[1]! & ~view.umask,
+    mode: f[MODE]! & ~view.umask,
     nlink: f[2]!,
     uid: view.uid ?? f[3]!,
     gid: view.gid ?? f[4]!,
