@@ -1,3 +1,4 @@
+import { accessCases } from './access.js'
 import { chownCases } from './chown.js'
 import { modeCases } from './modes.js'
 import { ownershipCases } from './ownership.js'
@@ -6,7 +7,7 @@ import { timeCases } from './times.js'
 import type { PosixCase } from './types.js'
 
 /** Every case, in a stable order. Names are unique. */
-export const posixCases: readonly PosixCase[] = [...ownershipCases, ...modeCases, ...chownCases, ...privilegeCases, ...timeCases]
+export const posixCases: readonly PosixCase[] = [...ownershipCases, ...modeCases, ...chownCases, ...privilegeCases, ...timeCases, ...accessCases]
 
 export { allCapabilities, capabilityDocs, type Capability, type Caller, type CaseTools, type ChildKit, type CommandResult, type Errno, type PosixCase, type StatResult, type TestGroups, type TestUser, type TestUsers, type TimeSpec } from './types.js'
 export { prepareCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions } from './runner.js'
