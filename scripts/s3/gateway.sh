@@ -139,14 +139,15 @@ ceph_cli() { timeout 15 ceph -c "$conf" --connect-timeout 10 "$@"; }
 osd_up() { ceph_cli osd stat -f json | grep -q '"num_up_osds":1'; }
 
 start() {
-  if [ -e "$dir" ]; then
+  "$here/install.sh" --check
+  # An empty directory (made by the caller for us) is used as it is.
+  if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
     if status >/dev/null; then
       say "already running at $(endpoint_of) (env: $dir/env)"
       return 0
     fi
     stop
   fi
-  "$here/install.sh" --check
   local began
   began=$(date +%s%N)
 

@@ -175,7 +175,15 @@ export class S3ObjectStore {
           new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range, IfMatch: options.ifMatch }),
           { abortSignal: signal },
         )
-        const data = await readBody(out.Body as Readable, out.ContentLength ?? 0, signal)
+        const body = out.Body as Readable
+        const length = out.ContentLength ?? 0
+        // A server that ignores Range answers 200 with the whole object: fine when that is all
+        // that was asked for, wrong (and maybe huge) otherwise.
+        if (range !== undefined && out.ContentRange === undefined && (start > 0 || (end !== undefined && length > end - start))) {
+          body.destroy()
+          throw new Error('the server ignored the Range header')
+        }
+        const data = await readBody(body, length, signal)
         this.stats.bytesReceived += data.length
         return data
       })
@@ -262,7 +270,7 @@ export class S3ObjectStore {
         return
       }
     }
-    await this.call('COPY', `${source} -> ${target}`, options, async (signal) => {
+    await this.call('COPY', `${source} -> ${target}`, this.copyDeadline(size, options), async (signal) => {
       await this.client.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
@@ -411,7 +419,7 @@ export class S3ObjectStore {
     end: number,
     options: CallOptions & { ifMatch?: string } = {},
   ): Promise<string> {
-    return this.call('UPLOAD-PART-COPY', key, options, async (signal) => {
+    return this.call('UPLOAD-PART-COPY', key, this.copyDeadline(end - start, options), async (signal) => {
       const out = await this.client.send(
         new UploadPartCopyCommand({
           Bucket: this.bucket,
@@ -467,6 +475,12 @@ export class S3ObjectStore {
   /** Closes the kept-alive sockets. */
   destroy(): void {
     this.client.destroy()
+  }
+
+  /** A server-side copy takes time by its size: no less than 1 s per 20 MiB (5 GiB: 256 s). */
+  private copyDeadline(bytes: number, options: CallOptions): CallOptions {
+    if (options.timeoutMs !== undefined) return options
+    return { ...options, timeoutMs: Math.max(this.policy.timeoutMs, Math.ceil(bytes / (20 * MiB)) * 1000) }
   }
 
   private copySource(key: string): string {

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -33,6 +33,12 @@ export default function setup(project: TestProject): () => void {
     if (stopped) return
     stopped = true
     spawnSync('bash', [gatewayScript, 'stop'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+    // Left when the start failed before using it (stop removes it otherwise).
+    try {
+      rmdirSync(dir)
+    } catch {
+      // gone already, or not empty: stop said why
+    }
   }
   // A run cut short (Ctrl-C, a crash in the runner) must not leave the daemons behind either.
   process.once('exit', stop)
