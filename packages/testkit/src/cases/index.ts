@@ -1,5 +1,6 @@
 import { accessCases } from './access.js'
 import { chownCases } from './chown.js'
+import { linkCases } from './links.js'
 import { modeCases } from './modes.js'
 import { ownershipCases } from './ownership.js'
 import { privilegeCases } from './privileges.js'
@@ -7,7 +8,7 @@ import { timeCases } from './times.js'
 import type { PosixCase } from './types.js'
 
 /** Every case, in a stable order. Names are unique. */
-export const posixCases: readonly PosixCase[] = [...ownershipCases, ...modeCases, ...chownCases, ...privilegeCases, ...timeCases, ...accessCases]
+export const posixCases: readonly PosixCase[] = [...ownershipCases, ...modeCases, ...chownCases, ...privilegeCases, ...timeCases, ...accessCases, ...linkCases]
 
 export { allCapabilities, capabilityDocs, type Capability, type Caller, type CaseTools, type ChildKit, type CommandResult, type Errno, type PosixCase, type StatResult, type TestGroups, type TestUser, type TestUsers, type TimeSpec } from './types.js'
 export { prepareCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions } from './runner.js'
