@@ -66,6 +66,7 @@ export async function prepareCaseTools(mountDir: string, capabilities: Iterable<
       const answer = await callHelper(caller, ['getxattr', path, name, options?.noFollow ? 'nofollow' : 'follow'])
       return 'errno' in answer ? answer : { value: fromHex(answer.value) }
     },
+    removexattr: async (caller, path, name) => errnoOf(await callHelper(caller, ['removexattr', path, name])),
     listxattr: async (caller, path) => {
       const answer = await callHelper(caller, ['listxattr', path])
       return 'errno' in answer ? answer : { names: fromHex(answer.value).split('\0').filter(Boolean).sort() }

@@ -93,6 +93,9 @@ int main(int argc, char **argv) {
     ssize_t n = strcmp(argv[4], "nofollow") == 0 ? lgetxattr(path, argv[3], value, sizeof value) : getxattr(path, argv[3], value, sizeof value);
     if (n < 0) return fail("call");
     hex(value, n);
+  } else if (strcmp(op, "removexattr") == 0 && argc == 4) {
+    if (removexattr(path, argv[3]) < 0) return fail("call");
+    printf("ok 0\n");
   } else if (strcmp(op, "listxattr") == 0 && argc == 3) {
     unsigned char names[65536];
     ssize_t n = llistxattr(path, (char *)names, sizeof names);

@@ -175,7 +175,9 @@ export interface CaseTools {
   setxattr(caller: Caller, path: string, name: string, value: string, options?: { noFollow?: boolean }): Promise<Errno>
   /** getxattr: the value as a latin1 string, or { errno }. */
   getxattr(caller: Caller, path: string, name: string, options?: { noFollow?: boolean }): Promise<{ value: string } | { errno: Errno }>
-  /** listxattr: the names, sorted, or { errno }. */
+  /** removexattr(path, name). */
+  removexattr(caller: Caller, path: string, name: string): Promise<Errno>
+  /** llistxattr: the names, sorted, or { errno }. */
   listxattr(caller: Caller, path: string): Promise<{ names: string[] } | { errno: Errno }>
 
   /**
