@@ -1,22 +1,35 @@
 import { FileType, type Stat, type Timespec } from '@fusekit/core'
-import { FileContent, PAGE_SIZE } from './file-content.js'
+import { PAGE_SIZE } from './chunk-pages.js'
+import { FileContent, type FileStorage } from './file-content.js'
 import type { XattrStore } from './xattrs.js'
 
 /** Set-group-ID bit: on a directory, new entries take its group. */
 export const S_ISGID = 0o2000
-/** tmpfs counts this many bytes of directory size per entry. */
+/** Set-user-ID bit. */
+export const S_ISUID = 0o4000
+/** Sticky bit: in a directory, only a name's owner (or the directory's) may remove it. */
+export const S_ISVTX = 0o1000
+/** tmpfs counts this many bytes of directory size per entry, "." and ".." included. */
 const DIRENT_SIZE = 20
+/** tmpfs keeps a symlink target shorter than this (with its NUL) in the inode: no block. */
+const SHORT_SYMLINK_LEN = 128
 const DAY_SECONDS = 24 * 60 * 60
 
-/** What every kind of file has: number, ownership, mode, link count, times, xattrs. */
+/**
+ * What every kind of file has: number, ownership, mode, link count, times, xattrs, and what
+ * keeps it alive. An inode lives while it has a name (nlink), an open handle or a lookup the
+ * kernel has not forgotten.
+ */
 export abstract class Inode {
   nlink: number
   atime: Timespec
   mtime: Timespec
   ctime: Timespec
   xattrs: XattrStore | undefined = undefined
-  /** Open file handles; an unlinked inode lives on until the last is released. */
+  /** Open file handles. */
   openCount = 0
+  /** Entries handed to the kernel (lookup, creation, READDIRPLUS) and not yet forgotten. */
+  lookups = 0
 
   constructor(
     readonly ino: number,
@@ -34,16 +47,21 @@ export abstract class Inode {
   }
 
   abstract get size(): number
-  /** Allocated bytes in 512-byte units. */
+  /** Allocated space in 512-byte units. */
   abstract get blocks(): number
 
   get rdev(): number {
     return 0
   }
 
-  /** Whether nothing refers to it any more: no name, no open handle. */
+  /** The S_IFMT bits of the mode. */
+  get type(): number {
+    return this.mode & FileType.S_IFMT
+  }
+
+  /** Whether nothing refers to it any more: no name, no open handle, no lookup. */
   get unused(): boolean {
-    return this.nlink === 0 && this.openCount === 0
+    return this.nlink === 0 && this.openCount === 0 && this.lookups === 0
   }
 
   stat(): Stat {
@@ -86,8 +104,11 @@ function after(a: Timespec, b: Timespec): boolean {
 }
 
 export class RegularFile extends Inode {
-  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, readonly content: FileContent) {
+  readonly content: FileContent
+
+  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, storage: FileStorage) {
     super(ino, (mode & 0o7777) | FileType.S_IFREG, uid, gid, now, 1)
+    this.content = new FileContent(storage)
   }
 
   get size(): number {
@@ -95,11 +116,12 @@ export class RegularFile extends Inode {
   }
 
   get blocks(): number {
-    return this.content.allocated / 512
+    return this.content.allocatedPages * (PAGE_SIZE / 512)
   }
 }
 
 export class Directory extends Inode {
+  /** Entries by name: the only place names are kept. Iterated in insertion order by listings. */
   readonly entries = new Map<string, Inode>()
   /** The directory holding this one; the root is its own parent. */
   parent: Directory
@@ -110,7 +132,7 @@ export class Directory extends Inode {
   }
 
   get size(): number {
-    return this.entries.size * DIRENT_SIZE
+    return (this.entries.size + 2) * DIRENT_SIZE
   }
 
   get blocks(): number {
@@ -150,7 +172,7 @@ export class Symlink extends Inode {
   }
 
   get blocks(): number {
-    return Math.ceil(this.size / 512)
+    return this.size + 1 > SHORT_SYMLINK_LEN ? PAGE_SIZE / 512 : 0
   }
 }
 

@@ -1,19 +1,25 @@
 import {
-  BACKEND_OPTIONS,
+  FallocateMode,
   FileType,
   FsError,
-  LOGGER,
   OpenFlags,
+  SeekWhence,
+  SetattrValid,
   Timespec,
-  type DirEntry,
+  type Created,
+  type Entry,
+  type InodeDirEntry,
+  type InodeOperations,
   type Logger,
-  type Operations,
+  type MountOptions,
+  type RequestContext,
+  type SetattrRequest,
   type Stat,
   type StatVfs,
 } from '@fusekit/core'
-import { inject, injectable } from 'tsyringe'
 import { Capacity } from './capacity.js'
-import { PAGE_SIZE } from './file-content.js'
+import { PAGE_SIZE } from './chunk-pages.js'
+import { MAX_FILE_SIZE } from './file-content.js'
 import { FileTree } from './file-tree.js'
 import { HandleTable, OpenFile } from './handle-table.js'
 import { Directory, RegularFile, SpecialFile, Symlink, type Inode } from './inode.js'
@@ -21,48 +27,95 @@ import { inodeLimit } from './inode-limit.js'
 import { InodeTable } from './inode-table.js'
 import { NAME_MAX, PATH_MAX } from './names.js'
 import type { MemoryOptions } from './options.js'
+import { PermissionChecks } from './permission-checks.js'
+import { MAY_READ, MAY_WRITE, isRoot, permits } from './posix-permissions.js'
 import { XattrStore } from './xattrs.js'
 
-/** chown's "leave unchanged": -1, which arrives as an unsigned 32-bit value. */
-const UNCHANGED_ID = 0xffff_ffff
+const { KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE } = FallocateMode
 
 /**
- * A POSIX filesystem held in memory, as a fusekit backend. Every operation is synchronous work
- * on in-memory structures; nothing here awaits.
+ * A POSIX filesystem held in memory, as an inode-layer fusekit backend that behaves as tmpfs:
+ * node ids are inode numbers, every name and handle of an inode reaches the same node, and an
+ * inode lives until its last name, handle and kernel lookup are gone. Every operation is
+ * synchronous work on in-memory structures; nothing here awaits.
  */
-@injectable()
-export class MemoryFileSystem implements Operations {
+export class MemoryFileSystem implements InodeOperations {
   private readonly capacity: Capacity
   private readonly inodes: InodeTable
   private readonly tree: FileTree
   private readonly handles = new HandleTable()
   /** Answers xattr reads for inodes that never had one. */
   private readonly noXattrs: XattrStore
+  /** The checks the kernel leaves to the backend without default_permissions; none with it. */
+  private readonly checks: PermissionChecks | undefined
+  /**
+   * Opening a directory needs read permission, which only the backend checks without
+   * default_permissions. With it there is no opendir: directories open with no request at all.
+   */
+  readonly opendir?: (ctx: RequestContext, ino: number, flags: number) => Promise<void>
 
   constructor(
-    @inject(BACKEND_OPTIONS) options: MemoryOptions,
-    @inject(LOGGER) private readonly logger: Logger,
+    options: MemoryOptions,
+    private readonly logger: Logger,
+    mountOptions: Pick<MountOptions, 'defaultPermissions'>,
   ) {
     this.capacity = new Capacity(options.size)
     this.inodes = new InodeTable(this.capacity, inodeLimit(options.size))
     this.noXattrs = new XattrStore(this.capacity)
-    // The binding gives no caller identity: new inodes belong to whoever mounted.
-    this.tree = new FileTree(this.inodes, process.getuid?.() ?? 0, process.getgid?.() ?? 0, Timespec.now())
+    if (!mountOptions.defaultPermissions) {
+      const checks = (this.checks = new PermissionChecks())
+      this.opendir = async (ctx, ino, flags) => checks.open(ctx, directory(this.inodes.get(ino)), flags)
+    }
+    // The root belongs to whoever mounted.
+    this.tree = new FileTree(this.inodes, this.checks, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, Timespec.now())
   }
 
   async init(): Promise<void> {
-    this.logger.debug(`memory: capacity ${this.capacity.total} bytes, at most ${this.inodes.limit} inodes`)
+    const checking = this.checks ? 'the backend checks permissions' : 'the kernel checks permissions'
+    this.logger.debug(`memory: capacity ${this.capacity.total} bytes, at most ${this.inodes.limit} inodes; ${checking}`)
   }
 
-  async getattr(path: string): Promise<Stat> {
-    return this.tree.lookup(path).stat()
+  async lookup(ctx: RequestContext, parent: number, name: string): Promise<Entry> {
+    return this.entry(this.tree.child(ctx, this.directory(parent), name))
   }
 
-  async fgetattr(_path: string, fh: number): Promise<Stat> {
-    return this.handles.get(fh).inode.stat()
+  forget(ino: number, nlookup: number): void {
+    const inode = this.inodes.find(ino)
+    if (inode === undefined) return
+    inode.lookups = Math.max(0, inode.lookups - nlookup)
+    this.inodes.releaseIfUnused(inode)
   }
 
-  async statfs(_path: string): Promise<StatVfs> {
+  async getattr(_ctx: RequestContext, ino: number, fh?: number): Promise<Stat> {
+    return this.inodeOf(ino, fh).stat()
+  }
+
+  async setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
+    const inode = this.inodeOf(ino, request.fh)
+    const { valid } = request
+    const file = valid & SetattrValid.SIZE ? regular(inode) : undefined
+    if (file) checkSize(request.size)
+    const mode = this.checks ? this.checks.setattr(ctx, inode, request) : request.mode
+    const now = Timespec.now()
+    if (file) {
+      file.content.truncate(request.size)
+      file.modified(now)
+    }
+    if (valid & SetattrValid.MODE) inode.mode = inode.type | (mode & 0o7777)
+    if (valid & SetattrValid.UID) inode.uid = request.uid
+    if (valid & SetattrValid.GID) inode.gid = request.gid
+    if (valid & SetattrValid.ATIME) inode.atime = request.atime
+    if (valid & SetattrValid.MTIME) inode.mtime = request.mtime
+    inode.ctime = valid & SetattrValid.CTIME ? request.ctime : now
+    return inode.stat()
+  }
+
+  async access(ctx: RequestContext, ino: number, mask: number): Promise<void> {
+    const inode = this.inodes.get(ino)
+    if (mask !== 0 && !permits(ctx, inode, mask)) throw new FsError('EACCES')
+  }
+
+  async statfs(): Promise<StatVfs> {
     const free = Math.floor(this.capacity.free / PAGE_SIZE)
     const freeInodes = this.inodes.limit - this.inodes.count
     return {
@@ -80,40 +133,83 @@ export class MemoryFileSystem implements Operations {
     }
   }
 
-  async readdir(path: string): Promise<DirEntry[]> {
-    const dir = this.tree.lookup(path)
-    if (!(dir instanceof Directory)) throw new FsError('ENOTDIR', path)
-    const entries: DirEntry[] = [
-      { name: '.', stat: dir.stat() },
-      { name: '..', stat: dir.parent.stat() },
-    ]
-    for (const [name, inode] of dir.entries) entries.push({ name, stat: inode.stat() })
-    dir.accessed(Timespec.now())
-    return entries
+  async readlink(_ctx: RequestContext, ino: number): Promise<string> {
+    const inode = this.inodes.get(ino)
+    if (!(inode instanceof Symlink)) throw new FsError('EINVAL', `inode ${ino} is not a symlink`)
+    inode.accessed(Timespec.now())
+    return inode.target
   }
 
-  async open(path: string, flags: number): Promise<number> {
-    const inode = this.tree.lookup(path)
+  async mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Promise<Entry> {
+    const dir = this.directory(parent)
+    const now = Timespec.now()
+    switch (mode & FileType.S_IFMT) {
+      case 0:
+      case FileType.S_IFREG:
+        return this.entry(this.tree.makeFile(ctx, dir, name, mode, now))
+      case FileType.S_IFIFO:
+      case FileType.S_IFSOCK:
+        return this.entry(this.tree.makeSpecial(ctx, dir, name, mode & (FileType.S_IFMT | 0o7777), 0, now))
+      case FileType.S_IFCHR:
+      case FileType.S_IFBLK:
+        return this.entry(this.tree.makeSpecial(ctx, dir, name, mode & (FileType.S_IFMT | 0o7777), rdev, now))
+      case FileType.S_IFDIR:
+        throw new FsError('EPERM', 'mknod cannot make directories: use mkdir')
+      default:
+        throw new FsError('EINVAL', `mknod: unknown file type in mode 0o${mode.toString(8)}`)
+    }
+  }
+
+  async mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Promise<Entry> {
+    return this.entry(this.tree.makeDirectory(ctx, this.directory(parent), name, mode, Timespec.now()))
+  }
+
+  async symlink(ctx: RequestContext, target: string, parent: number, name: string): Promise<Entry> {
+    if (target === '') throw new FsError('ENOENT', 'a symlink target cannot be empty')
+    if (Buffer.byteLength(target) >= PATH_MAX) throw new FsError('ENAMETOOLONG', `a symlink target is under ${PATH_MAX} bytes`)
+    return this.entry(this.tree.makeSymlink(ctx, this.directory(parent), name, target, Timespec.now()))
+  }
+
+  async link(ctx: RequestContext, ino: number, newParent: number, newName: string): Promise<Entry> {
+    const inode = this.inodes.get(ino)
+    this.tree.link(ctx, inode, this.directory(newParent), newName, Timespec.now())
+    return this.entry(inode)
+  }
+
+  async unlink(ctx: RequestContext, parent: number, name: string): Promise<void> {
+    this.tree.unlink(ctx, this.directory(parent), name, Timespec.now())
+  }
+
+  async rmdir(ctx: RequestContext, parent: number, name: string): Promise<void> {
+    this.tree.rmdir(ctx, this.directory(parent), name, Timespec.now())
+  }
+
+  async rename(ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): Promise<void> {
+    this.tree.rename(ctx, this.directory(parent), name, this.directory(newParent), newName, flags, Timespec.now())
+  }
+
+  async open(ctx: RequestContext, ino: number, flags: number): Promise<number> {
+    const inode = this.inodes.get(ino)
     const file = new OpenFile(inode, flags)
     if (inode instanceof Directory) {
-      if (file.writable || flags & OpenFlags.O_TRUNC) throw new FsError('EISDIR', `${path} is a directory: it cannot be opened for writing`)
+      if (file.writable || flags & OpenFlags.O_TRUNC) throw new FsError('EISDIR', `inode ${ino} is a directory: it cannot be opened for writing`)
     } else if (inode instanceof Symlink) {
-      throw new FsError('ELOOP', `${path} is a symlink`)
-    } else if (inode instanceof SpecialFile) {
-      throw new FsError('ENXIO', `${path} is a special file: the kernel opens those itself`)
-    } else if (flags & OpenFlags.O_TRUNC) {
-      // Linux truncates even for O_RDONLY|O_TRUNC (the kernel checked write permission).
-      this.resize(regular(inode), 0)
+      throw new FsError('ELOOP', `inode ${ino} is a symlink`)
     }
+    this.checks?.open(ctx, inode, flags)
+    if (inode instanceof SpecialFile) throw new FsError('ENXIO', `inode ${ino} is a special file: the kernel opens those itself`)
+    // Linux truncates even for O_RDONLY|O_TRUNC (write permission was checked).
+    if (inode instanceof RegularFile && flags & OpenFlags.O_TRUNC) this.resize(inode, 0)
     return this.handles.add(file)
   }
 
-  async create(path: string, mode: number): Promise<number> {
-    const file = this.tree.createFile(path, mode, Timespec.now())
-    return this.handles.add(new OpenFile(file, OpenFlags.O_RDWR))
+  async create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created> {
+    const file = this.tree.makeFile(ctx, this.directory(parent), name, mode, Timespec.now())
+    const fh = this.handles.add(new OpenFile(file, flags))
+    return { ...this.entry(file), fh }
   }
 
-  async read(_path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
+  async read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
     const file = this.handles.get(fh)
     if (!file.readable) throw new FsError('EBADF', `handle ${fh} is not open for reading`)
     const inode = regular(file.inode)
@@ -122,121 +218,138 @@ export class MemoryFileSystem implements Operations {
     return count
   }
 
-  async write(_path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
-    const file = this.handles.get(fh)
-    if (!file.writable) throw new FsError('EBADF', `handle ${fh} is not open for writing`)
-    const inode = regular(file.inode)
+  async write(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+    const inode = this.writableFile(fh)
     inode.content.write(buffer, checkOffset(position))
     inode.modified(Timespec.now())
     return buffer.length
   }
 
-  async release(_path: string, fh: number): Promise<void> {
+  async release(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
     this.inodes.releaseIfUnused(this.handles.remove(fh).inode)
   }
 
-  async truncate(path: string, size: number): Promise<void> {
-    this.resize(regular(this.tree.lookup(path)), size)
-  }
-
-  // Not restricted to writable handles: open(O_RDONLY|O_TRUNC) truncates through its own handle.
-  async ftruncate(_path: string, fh: number, size: number): Promise<void> {
-    this.resize(regular(this.handles.get(fh).inode), size)
-  }
-
-  async chmod(path: string, mode: number): Promise<void> {
-    const inode = this.tree.lookup(path)
-    inode.mode = (inode.mode & FileType.S_IFMT) | (mode & 0o7777)
-    inode.changed(Timespec.now())
-  }
-
-  async chown(path: string, uid: number, gid: number): Promise<void> {
-    const inode = this.tree.lookup(path)
-    if (uid !== -1 && uid !== UNCHANGED_ID) inode.uid = uid
-    if (gid !== -1 && gid !== UNCHANGED_ID) inode.gid = gid
-    inode.changed(Timespec.now())
-  }
-
-  async utimens(path: string, atime: Timespec | undefined, mtime: Timespec | undefined): Promise<void> {
-    const inode = this.tree.lookup(path)
-    if (atime !== undefined) inode.atime = atime
-    if (mtime !== undefined) inode.mtime = mtime
-    inode.changed(Timespec.now())
-  }
-
-  async mknod(path: string, mode: number, rdev: number): Promise<void> {
-    const now = Timespec.now()
-    switch (mode & FileType.S_IFMT) {
+  async fallocate(_ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
+    const inode = this.writableFile(fh)
+    if (length <= 0) throw new FsError('EINVAL', `fallocate of ${length} bytes`)
+    const end = checkOffset(offset) + length
+    const keepSize = (mode & KEEP_SIZE) !== 0
+    switch (mode & ~KEEP_SIZE) {
       case 0:
-      case FileType.S_IFREG:
-        this.tree.createFile(path, mode, now)
-        return
-      case FileType.S_IFIFO:
-      case FileType.S_IFSOCK:
-        this.tree.createSpecial(path, mode & (FileType.S_IFMT | 0o7777), 0, now)
-        return
-      case FileType.S_IFCHR:
-      case FileType.S_IFBLK:
-        this.tree.createSpecial(path, mode & (FileType.S_IFMT | 0o7777), rdev, now)
-        return
-      case FileType.S_IFDIR:
-        throw new FsError('EPERM', 'mknod cannot make directories: use mkdir')
+        inode.content.allocate(offset, end, keepSize)
+        break
+      case PUNCH_HOLE:
+        if (!keepSize) throw new FsError('EOPNOTSUPP', 'a hole is punched with KEEP_SIZE')
+        inode.content.punchHole(offset, end)
+        break
+      case ZERO_RANGE:
+        inode.content.zeroRange(offset, end, keepSize)
+        break
       default:
-        throw new FsError('EINVAL', `mknod: unknown file type in mode 0o${mode.toString(8)}`)
+        throw new FsError('EOPNOTSUPP', `fallocate mode 0x${mode.toString(16)}`)
     }
+    inode.modified(Timespec.now())
   }
 
-  async mkdir(path: string, mode: number): Promise<void> {
-    this.tree.createDirectory(path, mode, Timespec.now())
+  async lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): Promise<number> {
+    const inode = regular(this.handles.get(fh).inode)
+    if (whence !== SeekWhence.SEEK_DATA && whence !== SeekWhence.SEEK_HOLE) throw new FsError('EINVAL', `lseek whence ${whence}`)
+    if (offset < 0) throw new FsError('ENXIO')
+    return inode.content.seek(offset, whence === SeekWhence.SEEK_DATA)
   }
 
-  async rmdir(path: string): Promise<void> {
-    this.tree.rmdir(path, Timespec.now())
+  async copyFileRange(
+    _ctx: RequestContext,
+    _inoIn: number,
+    fhIn: number,
+    offsetIn: number,
+    _inoOut: number,
+    fhOut: number,
+    offsetOut: number,
+    length: number,
+    flags: number,
+  ): Promise<number> {
+    if (flags !== 0) throw new FsError('EINVAL', `copy_file_range flags ${flags}`)
+    const input = this.handles.get(fhIn)
+    if (!input.readable) throw new FsError('EBADF', `handle ${fhIn} is not open for reading`)
+    const source = regular(input.inode)
+    const target = this.writableFile(fhOut)
+    const count = Math.max(0, Math.min(length, source.size - checkOffset(offsetIn)))
+    checkOffset(offsetOut)
+    if (source === target && offsetIn < offsetOut + count && offsetOut < offsetIn + count) throw new FsError('EINVAL', 'the ranges overlap')
+    const copied = target.content.copyFrom(source.content, offsetIn, offsetOut, count)
+    const now = Timespec.now()
+    source.accessed(now)
+    if (copied > 0) target.modified(now)
+    return copied
   }
 
-  async unlink(path: string): Promise<void> {
-    this.tree.unlink(path, Timespec.now())
+  async readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
+    const dir = this.directory(ino)
+    dir.accessed(Timespec.now())
+    return this.entriesOf(dir, offset, withStats)
   }
 
-  async rename(from: string, to: string): Promise<void> {
-    this.tree.rename(from, to, Timespec.now())
-  }
-
-  async link(existing: string, newPath: string): Promise<void> {
-    this.tree.link(existing, newPath, Timespec.now())
-  }
-
-  async symlink(target: string, linkPath: string): Promise<void> {
-    if (target === '') throw new FsError('ENOENT', 'a symlink target cannot be empty')
-    if (Buffer.byteLength(target) >= PATH_MAX) throw new FsError('ENAMETOOLONG', `a symlink target is under ${PATH_MAX} bytes`)
-    this.tree.createSymlink(linkPath, target, Timespec.now())
-  }
-
-  async readlink(path: string): Promise<string> {
-    const inode = this.tree.lookup(path)
-    if (!(inode instanceof Symlink)) throw new FsError('EINVAL', `${path} is not a symlink`)
-    inode.accessed(Timespec.now())
-    return inode.target
-  }
-
-  async setxattr(path: string, name: string, value: Buffer, flags: number): Promise<void> {
-    const inode = this.tree.lookup(path)
+  async setxattr(ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): Promise<void> {
+    const inode = this.inodes.get(ino)
+    this.checks?.xattr(ctx, inode, name, MAY_WRITE)
     ;(inode.xattrs ??= new XattrStore(this.capacity)).set(name, value, flags)
     inode.changed(Timespec.now())
   }
 
-  async getxattr(path: string, name: string): Promise<Buffer> {
-    return this.xattrsOf(this.tree.lookup(path)).get(name)
+  async getxattr(ctx: RequestContext, ino: number, name: string): Promise<Buffer> {
+    const inode = this.inodes.get(ino)
+    this.checks?.xattr(ctx, inode, name, MAY_READ)
+    return this.xattrsOf(inode).get(name)
   }
 
-  async listxattr(path: string): Promise<string[]> {
-    return this.xattrsOf(this.tree.lookup(path)).list()
+  async listxattr(ctx: RequestContext, ino: number): Promise<string[]> {
+    const names = this.xattrsOf(this.inodes.get(ino)).list()
+    // As tmpfs: trusted.* attributes are listed to root only.
+    return isRoot(ctx) ? names : names.filter((name) => !name.startsWith('trusted.'))
   }
 
-  async removexattr(path: string, name: string): Promise<void> {
-    const inode = this.tree.lookup(path)
+  async removexattr(ctx: RequestContext, ino: number, name: string): Promise<void> {
+    const inode = this.inodes.get(ino)
+    this.checks?.xattr(ctx, inode, name, MAY_WRITE)
     this.xattrsOf(inode).remove(name)
     inode.changed(Timespec.now())
+  }
+
+  /** What lookup answers: counts one lookup of the inode, which the kernel gives back with forget. */
+  private entry(inode: Inode): Entry {
+    inode.lookups++
+    return { ino: inode.ino, attr: inode.stat() }
+  }
+
+  /**
+   * A directory's entries from `offset` on ("." and ".." first), drawn one at a time from its
+   * live map of names: continuing a listing costs O(1) per entry, starting at an offset skips
+   * that many. With stats, an entry counts a lookup when it is drawn.
+   */
+  private *entriesOf(dir: Directory, offset: number, withStats: boolean): Generator<InodeDirEntry> {
+    if (offset === 0) yield { name: '.', ino: dir.ino, type: FileType.S_IFDIR }
+    if (offset <= 1) yield { name: '..', ino: dir.parent.ino, type: FileType.S_IFDIR }
+    let skip = offset - 2
+    for (const [name, inode] of dir.entries) {
+      if (skip-- > 0) continue
+      yield withStats ? { name, ino: inode.ino, type: inode.type, entry: this.entry(inode) } : { name, ino: inode.ino, type: inode.type }
+    }
+  }
+
+  /** The inode a request is about: through its handle when it came with one (fstat, ftruncate, fchmod). */
+  private inodeOf(ino: number, fh: number | undefined): Inode {
+    return fh ? this.handles.get(fh).inode : this.inodes.get(ino)
+  }
+
+  private directory(ino: number): Directory {
+    return directory(this.inodes.get(ino))
+  }
+
+  private writableFile(fh: number): RegularFile {
+    const file = this.handles.get(fh)
+    if (!file.writable) throw new FsError('EBADF', `handle ${fh} is not open for writing`)
+    return regular(file.inode)
   }
 
   private xattrsOf(inode: Inode): XattrStore {
@@ -244,17 +357,28 @@ export class MemoryFileSystem implements Operations {
   }
 
   private resize(inode: RegularFile, size: number): void {
-    inode.content.truncate(checkOffset(size))
+    inode.content.truncate(checkSize(size))
     inode.modified(Timespec.now())
   }
 }
 
+function directory(inode: Inode): Directory {
+  if (inode instanceof Directory) return inode
+  throw new FsError('ENOTDIR', `inode ${inode.ino} is not a directory`)
+}
+
 function regular(inode: Inode): RegularFile {
   if (inode instanceof RegularFile) return inode
-  throw new FsError(inode instanceof Directory ? 'EISDIR' : 'EINVAL', 'not a regular file')
+  throw new FsError(inode instanceof Directory ? 'EISDIR' : 'EINVAL', `inode ${inode.ino} is not a regular file`)
 }
 
 function checkOffset(offset: number): number {
   if (!Number.isSafeInteger(offset) || offset < 0) throw new FsError('EINVAL', `invalid offset ${offset}`)
   return offset
+}
+
+/** A file size: EINVAL for what is no size, EFBIG past the largest file. */
+function checkSize(size: number): number {
+  if (size > MAX_FILE_SIZE) throw new FsError('EFBIG', `${size} is past the largest file size`)
+  return checkOffset(size)
 }

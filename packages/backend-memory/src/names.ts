@@ -8,8 +8,3 @@ export function isTooLong(name: string): boolean {
   // A UTF-16 code unit is at most 3 UTF-8 bytes.
   return name.length > NAME_MAX || (name.length * 3 > NAME_MAX && Buffer.byteLength(name) > NAME_MAX)
 }
-
-/** The last component of an absolute path. */
-export function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1)
-}

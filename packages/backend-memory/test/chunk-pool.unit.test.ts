@@ -2,7 +2,8 @@ import '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { Capacity } from '../src/capacity.js'
 import { ChunkPool } from '../src/chunk-pool.js'
-import { CHUNK_SIZE, FileContent, PAGE_SIZE } from '../src/file-content.js'
+import { CHUNK_SIZE, PAGE_SIZE } from '../src/chunk-pages.js'
+import { FileContent } from '../src/file-content.js'
 import { MiB } from './unit-helpers.js'
 
 const SLAB = 4 * CHUNK_SIZE
@@ -66,7 +67,7 @@ describe('FileContent over a shared ChunkPool', () => {
   function mount(capacity = 64 * MiB) {
     const cap = new Capacity(capacity)
     const pool = new ChunkPool(CHUNK_SIZE, SLAB)
-    return { cap, pool, file: () => new FileContent(cap, pool) }
+    return { cap, pool, file: () => new FileContent({ capacity: cap, pool }) }
   }
 
   function readAt(file: FileContent, position: number, length: number): Buffer {

@@ -1,26 +1,32 @@
-import { BACKEND_OPTIONS, FsError, fuseOptionList, isBackendDescriptor, LOGGER, parseBackendOptions, resolveMountOptions } from '@fusekit/core'
+import { FsError, fuseOptionList, isBackendDescriptor, parseBackendOptions, resolveMountOptions } from '@fusekit/core'
 import { container } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
 import memory, { MemoryFileSystem, memoryBackend } from '../src/index.js'
-import { MiB, silentLogger } from './unit-helpers.js'
+import { me, MiB, silentLogger } from './unit-helpers.js'
 
 describe('the memory backend descriptor', () => {
   it('is the default export, a backend named "memory"', () => {
     expect(memory).toBe(memoryBackend)
     expect(isBackendDescriptor(memory)).toBe(true)
-    expect(memory).toMatchObject({ apiVersion: 1, name: 'memory' })
+    expect(memory).toMatchObject({ apiVersion: 2, layer: 'inode', name: 'memory' })
     expect(memory.description).toMatch(/RAM/)
   })
 
-  it('creates a MemoryFileSystem through the mount container, with the parsed options', async () => {
+  it('creates a MemoryFileSystem from the parsed options and the mount options', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
-    const child = container.createChildContainer()
-    child.register(BACKEND_OPTIONS, { useValue: options })
-    child.register(LOGGER, { useValue: silentLogger })
-    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions: resolveMountOptions(memory.mountDefaults), logger: silentLogger, container: child })
+    const mountOptions = resolveMountOptions(memory.mountDefaults)
+    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions, logger: silentLogger, container: container.createChildContainer() })
     expect(fs).toBeInstanceOf(MemoryFileSystem)
-    expect((await fs.statfs!('/')).blocks).toBe((2 * MiB) / 4096)
+    expect((await fs.statfs!(me, 1)).blocks).toBe((2 * MiB) / 4096)
     await fs.init!()
+  })
+
+  it('opens directories with no request unless it checks permissions itself (no default_permissions)', async () => {
+    const options = parseBackendOptions(memory, { size: '2M' })
+    const create = (defaultPermissions: boolean) =>
+      memory.create({ options, mountpoint: '/unused', mountOptions: resolveMountOptions(memory.mountDefaults, { defaultPermissions }), logger: silentLogger, container })
+    expect((await create(true)).opendir).toBeUndefined()
+    expect((await create(false)).opendir).toBeTypeOf('function')
   })
 
   it('turns an invalid size into EINVAL with the reason', () => {

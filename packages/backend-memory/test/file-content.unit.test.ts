@@ -2,12 +2,13 @@ import '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { Capacity } from '../src/capacity.js'
 import { ChunkPool } from '../src/chunk-pool.js'
-import { CHUNK_SIZE, FileContent, MAX_FILE_SIZE, PAGE_SIZE } from '../src/file-content.js'
+import { CHUNK_SIZE, PAGE_SIZE } from '../src/chunk-pages.js'
+import { FileContent, MAX_FILE_SIZE } from '../src/file-content.js'
 import { expectFsError, MiB } from './unit-helpers.js'
 
 function content(capacity = 64 * MiB) {
   const cap = new Capacity(capacity)
-  return { cap, file: new FileContent(cap, new ChunkPool(CHUNK_SIZE)) }
+  return { cap, file: new FileContent({ capacity: cap, pool: new ChunkPool(CHUNK_SIZE) }) }
 }
 
 function readAt(file: FileContent, position: number, length: number): Buffer {
@@ -32,7 +33,7 @@ describe('FileContent', () => {
     const far = 5 * CHUNK_SIZE + 100
     file.write(Buffer.from('abc'), far)
     expect(file.size).toBe(far + 3)
-    expect(file.allocated).toBe(PAGE_SIZE)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(PAGE_SIZE)
     expect(cap.used).toBe(PAGE_SIZE)
     expect(readAt(file, 0, 3 * CHUNK_SIZE).equals(Buffer.alloc(3 * CHUNK_SIZE))).toBe(true)
     const around = readAt(file, far - 10, 20)
@@ -50,13 +51,15 @@ describe('FileContent', () => {
   })
 
   it('writes and reads across chunk boundaries', () => {
-    const { file } = content()
+    const { file, cap } = content()
     const data = Buffer.from(Array.from({ length: 3 * CHUNK_SIZE }, (_, i) => i % 251))
     file.write(data, CHUNK_SIZE - 7)
     expect(readAt(file, CHUNK_SIZE - 7, data.length).equals(data)).toBe(true)
     expect(readAt(file, 0, CHUNK_SIZE - 7).equals(Buffer.alloc(CHUNK_SIZE - 7))).toBe(true)
-    // A chunk holds its range from the start up to the last byte written: here, all four whole.
-    expect(file.allocated).toBe(4 * CHUNK_SIZE)
+    // The pages touched are allocated; a chunk stores its range from the start up to the last
+    // byte written: here, all four whole.
+    expect(file.allocatedPages).toBe(1 + 16 + 16 + 16)
+    expect(cap.used).toBe(4 * CHUNK_SIZE)
   })
 
   it('overwrites in the middle without touching the rest', () => {
@@ -68,15 +71,16 @@ describe('FileContent', () => {
     expect(back).toBe('aaMIDDLEaa')
   })
 
-  it('counts honest blocks: whole pages, growing by doubling within a chunk', () => {
+  it('counts the pages written, and charges the capacity for what it stores, growing by doubling within a chunk', () => {
     const { file, cap } = content()
     file.write(Buffer.alloc(10, 1), 0)
-    expect(file.allocated).toBe(PAGE_SIZE)
+    expect(file.allocatedPages).toBe(1)
     file.write(Buffer.alloc(PAGE_SIZE, 1), 10)
-    expect(file.allocated).toBe(2 * PAGE_SIZE)
+    expect(file.allocatedPages).toBe(2)
+    expect(cap.used).toBe(2 * PAGE_SIZE)
     file.write(Buffer.alloc(PAGE_SIZE, 1), 10 + PAGE_SIZE)
-    expect(file.allocated).toBe(4 * PAGE_SIZE)
-    expect(cap.used).toBe(file.allocated)
+    expect(file.allocatedPages).toBe(3)
+    expect(cap.used).toBe(4 * PAGE_SIZE)
     expect(readAt(file, 0, 3 * PAGE_SIZE).equals(Buffer.alloc(10 + 2 * PAGE_SIZE, 1))).toBe(true)
   })
 
@@ -88,7 +92,7 @@ describe('FileContent', () => {
       file.write(piece, i * piece.length)
     }
     expect(file.size).toBe(8 * MiB)
-    expect(file.allocated).toBe(8 * MiB)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(8 * MiB)
     expect(readAt(file, 63 * piece.length, 4)).toEqual(Buffer.alloc(4, 63))
   })
 
@@ -97,10 +101,10 @@ describe('FileContent', () => {
     file.write(Buffer.alloc(3 * CHUNK_SIZE, 0x7a), 0)
     file.truncate(CHUNK_SIZE + 10)
     expect(file.size).toBe(CHUNK_SIZE + 10)
-    expect(file.allocated).toBe(CHUNK_SIZE + PAGE_SIZE)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(CHUNK_SIZE + PAGE_SIZE)
     expect(cap.used).toBe(CHUNK_SIZE + PAGE_SIZE)
     file.truncate(3 * CHUNK_SIZE)
-    expect(file.allocated).toBe(CHUNK_SIZE + PAGE_SIZE)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(CHUNK_SIZE + PAGE_SIZE)
     const back = readAt(file, CHUNK_SIZE, 2 * CHUNK_SIZE)
     expect(back.subarray(0, 10).equals(Buffer.alloc(10, 0x7a))).toBe(true)
     expect(back.subarray(10).equals(Buffer.alloc(2 * CHUNK_SIZE - 10))).toBe(true)
@@ -121,11 +125,11 @@ describe('FileContent', () => {
     const { file, cap } = content()
     file.write(Buffer.alloc(300_000, 1), 0)
     file.truncate(0)
-    expect(file.allocated).toBe(0)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(0)
     expect(cap.used).toBe(0)
     file.truncate(10 * MiB)
     expect(file.size).toBe(10 * MiB)
-    expect(file.allocated).toBe(0)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(0)
     expect(readAt(file, 5 * MiB, 16).equals(Buffer.alloc(16))).toBe(true)
   })
 
@@ -134,7 +138,7 @@ describe('FileContent', () => {
     file.write(Buffer.from('end'), 2 ** 40)
     file.write(Buffer.from('start'), 0)
     file.truncate(3)
-    expect(file.allocated).toBe(PAGE_SIZE)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(PAGE_SIZE)
     expect(readAt(file, 0, 10).toString()).toBe('sta')
   })
 
@@ -143,7 +147,7 @@ describe('FileContent', () => {
     file.write(Buffer.alloc(2 * PAGE_SIZE, 1), 0)
     await expectFsError(Promise.resolve().then(() => file.write(Buffer.alloc(10, 2), 2 * PAGE_SIZE - 5)), 'ENOSPC')
     expect(file.size).toBe(2 * PAGE_SIZE)
-    expect(file.allocated).toBe(2 * PAGE_SIZE)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(2 * PAGE_SIZE)
     expect(cap.used).toBe(2 * PAGE_SIZE)
     expect(readAt(file, 2 * PAGE_SIZE - 5, 5).equals(Buffer.alloc(5, 1))).toBe(true)
   })
@@ -151,7 +155,7 @@ describe('FileContent', () => {
   it('grows by exactly what is needed when doubling would not fit', () => {
     const { file, cap } = content(3 * PAGE_SIZE)
     for (let i = 0; i < 3; i++) file.write(Buffer.alloc(PAGE_SIZE, i + 1), i * PAGE_SIZE)
-    expect(file.allocated).toBe(3 * PAGE_SIZE)
+    expect(file.allocatedPages * PAGE_SIZE).toBe(3 * PAGE_SIZE)
     expect(cap.free).toBe(0)
     expect(readAt(file, 2 * PAGE_SIZE, 1)[0]).toBe(3)
   })

@@ -1,10 +1,10 @@
 import { FileType, OpenFlags } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
-import { expectFsError, memoryFs, names, readFile, writeFile } from './unit-helpers.js'
+import { expectFsError, memoryPaths, names, readFile, writeFile } from './unit-helpers.js'
 
 describe('directories', () => {
   it('starts with a root directory: ino 1, nlink 2, owned by the mounting user', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     const root = await fs.getattr('/')
     expect(root).toMatchObject({ ino: 1, nlink: 2, uid: process.getuid!(), gid: process.getgid!() })
     expect(root.mode & FileType.S_IFMT).toBe(FileType.S_IFDIR)
@@ -12,7 +12,7 @@ describe('directories', () => {
   })
 
   it('keeps nlink at 2 + subdirectories', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mkdir('/a', 0o755)
     await fs.mkdir('/a/b', 0o755)
     await fs.mkdir('/a/c', 0o700)
@@ -25,26 +25,26 @@ describe('directories', () => {
   })
 
   it('stores the permission bits given to mkdir', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mkdir('/d', 0o1750)
     expect((await fs.getattr('/d')).mode).toBe(FileType.S_IFDIR | 0o1750)
   })
 
-  it('lists entries with their stats, and "." and ".." first', async () => {
-    const fs = memoryFs()
+  it('lists entries with their inode numbers and types, and "." and ".." first', async () => {
+    const fs = memoryPaths()
     await fs.mkdir('/d', 0o755)
     await writeFile(fs, '/d/f', 'hello')
     await fs.symlink('f', '/d/l')
-    const entries = await fs.readdir('/d')
+    const entries = await fs.readdir('/d', 0, false)
     expect(entries.map((e) => e.name)).toEqual(['.', '..', 'f', 'l'])
-    expect(entries[0]!.stat!.ino).toBe((await fs.getattr('/d')).ino)
-    expect(entries[1]!.stat!.ino).toBe(1)
-    expect(entries[2]!.stat).toEqual(await fs.getattr('/d/f'))
-    expect(entries[3]!.stat!.mode & FileType.S_IFMT).toBe(FileType.S_IFLNK)
+    expect(entries[0]).toMatchObject({ ino: (await fs.getattr('/d')).ino, type: FileType.S_IFDIR })
+    expect(entries[1]).toMatchObject({ ino: 1, type: FileType.S_IFDIR })
+    expect(entries[2]).toMatchObject({ ino: (await fs.getattr('/d/f')).ino, type: FileType.S_IFREG })
+    expect(entries[3]).toMatchObject({ ino: (await fs.getattr('/d/l')).ino, type: FileType.S_IFLNK })
   })
 
   it('answers the errors POSIX gives', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mkdir('/d', 0o755)
     await writeFile(fs, '/d/f', 'x')
     await expectFsError(fs.mkdir('/d', 0o755), 'EEXIST')
@@ -54,24 +54,21 @@ describe('directories', () => {
     await expectFsError(fs.mkdir('/d/f/x', 0o755), 'ENOTDIR')
     await expectFsError(fs.getattr('/d/f/x'), 'ENOTDIR')
     await expectFsError(fs.getattr('/nothing'), 'ENOENT')
-    await expectFsError(fs.readdir('/d/f'), 'ENOTDIR')
-    await expectFsError(fs.rmdir('/'), 'EBUSY')
+    await expectFsError(fs.readdir('/d/f', 0, false), 'ENOTDIR')
     await expectFsError(fs.rmdir('/d/f'), 'ENOTDIR')
     await expectFsError(fs.rmdir('/d'), 'ENOTEMPTY')
     await expectFsError(fs.rmdir('/gone'), 'ENOENT')
     await expectFsError(fs.unlink('/d'), 'EISDIR')
-    await expectFsError(fs.unlink('/'), 'EISDIR')
     await expectFsError(fs.unlink('/gone'), 'ENOENT')
-    await expectFsError(fs.getattr('relative'), 'EINVAL')
   })
 
   it('answers ENOENT for a name never created, such as the probe libfuse makes before hiding an open file', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await expectFsError(fs.getattr('/.fuse_hidden0000000100000001'), 'ENOENT')
   })
 
   it('gives new entries of a set-group-ID directory its group, and new subdirectories the bit', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mkdir('/shared', 0o2775)
     await fs.chown('/shared', -1, 4242)
     await writeFile(fs, '/shared/f', 'x')
@@ -88,10 +85,10 @@ describe('name length', () => {
   const longest = 'é'.repeat(127) + 'x'
 
   it('refuses a component over 255 bytes with ENAMETOOLONG, counting UTF-8 bytes', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mkdir('/d', 0o755)
     for (const name of [long, longInBytes]) {
-      await expectFsError(fs.create(`/d/${name}`, 0o644), 'ENAMETOOLONG')
+      await expectFsError(fs.create(`/d/${name}`, 0o644, OpenFlags.O_RDWR), 'ENAMETOOLONG')
       await expectFsError(fs.mkdir(`/d/${name}`, 0o755), 'ENAMETOOLONG')
       await expectFsError(fs.symlink('t', `/d/${name}`), 'ENAMETOOLONG')
       await expectFsError(fs.mknod(`/d/${name}`, FileType.S_IFIFO | 0o644, 0), 'ENAMETOOLONG')
@@ -100,12 +97,12 @@ describe('name length', () => {
     }
     await writeFile(fs, '/d/f', 'x')
     await expectFsError(fs.link('/d/f', `/d/${long}`), 'ENAMETOOLONG')
-    await expectFsError(fs.rename('/d/f', `/d/${longInBytes}`), 'ENAMETOOLONG')
+    await expectFsError(fs.rename('/d/f', `/d/${longInBytes}`, 0), 'ENAMETOOLONG')
     expect(await names(fs, '/d')).toEqual(['.', '..', 'f'])
   })
 
   it('accepts a name of exactly 255 bytes', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await writeFile(fs, `/${longest}`, 'ok')
     await fs.mkdir(`/${'y'.repeat(255)}`, 0o755)
     expect((await readFile(fs, `/${longest}`)).toString()).toBe('ok')
@@ -114,7 +111,7 @@ describe('name length', () => {
 
 describe('symlinks', () => {
   it('stores the target, sized in bytes, and readlink returns it', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.symlink('../some/where/é', '/link')
     const stat = await fs.getattr('/link')
     expect(stat.mode).toBe(FileType.S_IFLNK | 0o777)
@@ -123,7 +120,7 @@ describe('symlinks', () => {
   })
 
   it('answers EINVAL for readlink of something else, and refuses bad targets', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await writeFile(fs, '/f', 'x')
     await expectFsError(fs.readlink('/f'), 'EINVAL')
     await expectFsError(fs.readlink('/'), 'EINVAL')
@@ -136,14 +133,14 @@ describe('symlinks', () => {
   })
 
   it('is not followed in paths: the kernel resolves symlinks itself', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mkdir('/d', 0o755)
     await fs.symlink('/d', '/l')
     await expectFsError(fs.getattr('/l/x'), 'ENOTDIR')
   })
 
   it('cannot be opened (O_NOFOLLOW)', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.symlink('/x', '/l')
     await expectFsError(fs.open('/l', OpenFlags.O_RDONLY), 'ELOOP')
   })
@@ -151,7 +148,7 @@ describe('symlinks', () => {
 
 describe('mknod', () => {
   it('makes regular files, FIFOs, sockets and device nodes', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await fs.mknod('/reg', FileType.S_IFREG | 0o640, 0)
     await fs.mknod('/plain', 0o600, 0)
     await fs.mknod('/fifo', FileType.S_IFIFO | 0o644, 0)
@@ -169,7 +166,7 @@ describe('mknod', () => {
   })
 
   it('refuses directories (EPERM), unknown types (EINVAL) and existing names (EEXIST)', async () => {
-    const fs = memoryFs()
+    const fs = memoryPaths()
     await expectFsError(fs.mknod('/d', FileType.S_IFDIR | 0o755, 0), 'EPERM')
     await expectFsError(fs.mknod('/l', FileType.S_IFLNK | 0o777, 0), 'EINVAL')
     await expectFsError(fs.mknod('/w', 0o160000 | 0o644, 0), 'EINVAL')

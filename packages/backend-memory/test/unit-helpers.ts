@@ -1,4 +1,4 @@
-import { Errno, FsError, OpenFlags, type ErrnoName, type Logger } from '@fusekit/core'
+import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Logger, type Operations, type RequestContext } from '@fusekit/core'
 import { expect } from 'vitest'
 import { MemoryFileSystem, memoryOptions } from '../src/index.js'
 
@@ -7,9 +7,38 @@ export const MiB = 1024 * KiB
 
 export const silentLogger: Logger = { level: 'error', debug() {}, info() {}, warn() {}, error() {} }
 
-/** A fresh memory filesystem of the given capacity. */
-export function memoryFs(size: number | string = '64M'): MemoryFileSystem {
-  return new MemoryFileSystem(memoryOptions.parse({ size }), silentLogger)
+/** The user running the tests, as the caller of every request unless a test says otherwise. */
+export const me = new CallerContext(process.getuid!(), process.getgid!(), process.pid)
+
+/** A fresh memory filesystem of the given capacity; the kernel checks permissions unless told otherwise. */
+export function memoryFs(size: number | string = '64M', mountOptions = { defaultPermissions: true }): MemoryFileSystem {
+  return new MemoryFileSystem(memoryOptions.parse({ size }), silentLogger, mountOptions)
+}
+
+type Bound<T> = T extends (ctx: RequestContext, ...args: infer A) => infer R ? (...args: A) => R : never
+
+/** Path operations with the caller's context bound; open and create give a handle. */
+export type PathView = { [K in Exclude<keyof Operations, 'init' | 'destroy' | 'backingFd' | 'open' | 'create'>]-?: Bound<NonNullable<Operations[K]>> } & {
+  open(path: string, flags: number): Promise<number>
+  create(path: string, mode: number, flags: number): Promise<number>
+}
+
+/**
+ * The filesystem through the path layer, as fuse-native reaches it: core's bridge resolves each
+ * path by lookups from the root and forgets them when the call is done. For the tests written
+ * in paths; the inode tests call the MemoryFileSystem itself.
+ */
+export function pathsOf(fs: MemoryFileSystem, ctx: RequestContext = me): PathView {
+  const paths = pathsOverInodes(fs) as unknown as Record<string, (...args: unknown[]) => unknown>
+  return new Proxy({} as PathView, {
+    // Only the operations: awaiting the view must not find a `then`.
+    get: (_target, name: string) => (name in paths ? (...args: unknown[]) => paths[name]!(ctx, ...args) : undefined),
+  })
+}
+
+/** A fresh memory filesystem seen through paths, by the test user. */
+export function memoryPaths(size: number | string = '64M'): PathView {
+  return pathsOf(memoryFs(size))
 }
 
 /** Asserts that `promise` rejects with an FsError carrying `code` (and its errno). */
@@ -26,8 +55,8 @@ export async function expectFsError(promise: Promise<unknown>, code: ErrnoName):
 }
 
 /** Creates (or replaces the contents of) a file and closes it. */
-export async function writeFile(fs: MemoryFileSystem, path: string, data: Buffer | string, mode = 0o644): Promise<void> {
-  const fh = await fs.create(path, mode).catch(async (error: unknown) => {
+export async function writeFile(fs: PathView, path: string, data: Buffer | string, mode = 0o644): Promise<void> {
+  const fh = await fs.create(path, mode, OpenFlags.O_WRONLY).catch(async (error: unknown) => {
     if (!(error instanceof FsError) || error.code !== 'EEXIST') throw error
     return fs.open(path, OpenFlags.O_WRONLY | OpenFlags.O_TRUNC)
   })
@@ -36,15 +65,27 @@ export async function writeFile(fs: MemoryFileSystem, path: string, data: Buffer
 }
 
 /** Reads a whole file through a fresh handle. */
-export async function readFile(fs: MemoryFileSystem, path: string): Promise<Buffer> {
+export async function readFile(fs: PathView, path: string): Promise<Buffer> {
   const fh = await fs.open(path, OpenFlags.O_RDONLY)
-  const { size } = await fs.fgetattr(path, fh)
+  const { size } = await fs.getattr(path, fh)
   const buffer = Buffer.alloc(size)
   const count = await fs.read(path, fh, buffer, 0)
   await fs.release(path, fh)
   return buffer.subarray(0, count)
 }
 
-export async function names(fs: MemoryFileSystem, path: string): Promise<string[]> {
-  return (await fs.readdir(path)).map((e) => e.name).sort()
+export async function names(fs: PathView, path: string): Promise<string[]> {
+  return (await fs.readdir(path, 0, false)).map((e) => e.name).sort()
+}
+
+/** The inode at `path`, by lookups from the root that are given back at once. */
+export async function inoOf(fs: MemoryFileSystem, path: string, ctx: RequestContext = me): Promise<number> {
+  let ino = ROOT_INO
+  for (const name of path.split('/').filter(Boolean)) {
+    const parent = ino
+    ino = (await fs.lookup(ctx, parent, name)).ino
+    if (parent !== ROOT_INO) fs.forget(parent, 1)
+  }
+  if (ino !== ROOT_INO) fs.forget(ino, 1)
+  return ino
 }

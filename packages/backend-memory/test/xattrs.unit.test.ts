@@ -1,11 +1,11 @@
 import { XattrFlags } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
-import { expectFsError, memoryFs, writeFile } from './unit-helpers.js'
+import { expectFsError, memoryPaths, writeFile } from './unit-helpers.js'
 
 const { XATTR_CREATE, XATTR_REPLACE } = XattrFlags
 
 async function withFile() {
-  const fs = memoryFs('1M')
+  const fs = memoryPaths('1M')
   await writeFile(fs, '/f', 'x')
   return fs
 }
