@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,16 @@ int get_int(napi_env env, napi_value value, int64_t *out) {
   if (napi_get_value_int64(env, value, out) == napi_ok) return 0;
   bad_arguments(env);
   return 1;
+}
+
+int get_bool(napi_env env, napi_value value, int *out) {
+  bool flag;
+  if (napi_get_value_bool(env, value, &flag) != napi_ok) {
+    bad_arguments(env);
+    return 1;
+  }
+  *out = flag;
+  return 0;
 }
 
 int get_ints(napi_env env, const napi_value *argv, int64_t *out, int count) {

@@ -30,6 +30,7 @@ napi_value refused(napi_env env, int bad);
 
 // Each returns 0, 1 after throwing a TypeError, or a negative errno for a value the call refuses.
 int get_int(napi_env env, napi_value value, int64_t *out);
+int get_bool(napi_env env, napi_value value, int *out);
 // `count` integers from argv[0] on.
 int get_ints(napi_env env, const napi_value *argv, int64_t *out, int count);
 // One name in a directory: not empty, ".", ".." nor holding "/" or NUL (EACCES): a name never

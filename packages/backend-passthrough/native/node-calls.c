@@ -99,26 +99,26 @@ napi_value set_owner(napi_env env, napi_callback_info info) {
 // node's inode (EOPNOTSUPP for a symlink, as Linux answers).
 napi_value set_mode(napi_env env, napi_callback_info info) {
   ARGS(3);
-  int fd;
-  int64_t v[2];
-  if (get_fd_and(env, argv, &fd, v, 2)) return NULL;
-  if (v[1]) return outcome(env, fchmod(fd, (mode_t)v[0] & 07777));
+  int fd, by_descriptor;
+  int64_t mode;
+  if (get_fd_and(env, argv, &fd, &mode, 1) || get_bool(env, argv[2], &by_descriptor)) return NULL;
+  if (by_descriptor) return outcome(env, fchmod(fd, (mode_t)mode & 07777));
   char path[PROC_FD_BYTES];
   proc_fd_path(fd, path);
-  return outcome(env, chmod(path, (mode_t)v[0] & 07777));
+  return outcome(env, chmod(path, (mode_t)mode & 07777));
 }
 
 // setSize(fd, size, byDescriptor) -> 0 | -errno: ftruncate of an open file, else truncate of the
 // node's inode (EISDIR, or EINVAL for anything but a regular file).
 napi_value set_size(napi_env env, napi_callback_info info) {
   ARGS(3);
-  int fd;
-  int64_t v[2];
-  if (get_fd_and(env, argv, &fd, v, 2)) return NULL;
-  if (v[1]) return outcome(env, ftruncate(fd, (off_t)v[0]));
+  int fd, by_descriptor;
+  int64_t size;
+  if (get_fd_and(env, argv, &fd, &size, 1) || get_bool(env, argv[2], &by_descriptor)) return NULL;
+  if (by_descriptor) return outcome(env, ftruncate(fd, (off_t)size));
   char path[PROC_FD_BYTES];
   proc_fd_path(fd, path);
-  return outcome(env, truncate(path, (off_t)v[0]));
+  return outcome(env, truncate(path, (off_t)size));
 }
 
 // A time from (sec, nsec), where nsec -1 is UTIME_OMIT and -2 UTIME_NOW.

@@ -3,11 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Errno, FsError, OpenFlags, parseBackendOptions, resolveMountOptions, type ErrnoName, type Logger } from '@fusekit/core'
+import { CallerContext, Errno, FsError, parseBackendOptions, resolveMountOptions, type ErrnoName, type Logger } from '@fusekit/core'
 import type { SuiteMountSetup } from '@fusekit/testkit'
 import { afterEach, expect } from 'vitest'
 import { passthroughBackend } from '../src/index.js'
-import type { PassthroughOperations } from '../src/passthrough.js'
+import type { PassthroughInodes } from '../src/passthrough.js'
+
+/** A request from root (the mounting user of these tests). */
+export const asRoot = new CallerContext(0, 0, process.pid)
 
 /** A scratch area per test: `source` (mirrored), `outside` (must never change), `mountpoint`. */
 export interface Sandbox {
@@ -22,7 +25,7 @@ export interface Sandbox {
 const silentLogger: Logger = { level: 'error', debug() {}, info() {}, warn() {}, error() {} }
 
 const sandboxes: string[] = []
-const opened: PassthroughOperations[] = []
+const opened: PassthroughInodes[] = []
 afterEach(async () => {
   for (const ops of opened.splice(0)) await ops.destroy()
   for (const base of sandboxes.splice(0)) rmSync(base, { recursive: true, force: true })
@@ -41,14 +44,14 @@ export function sandbox(): Sandbox {
 }
 
 /** The backend's operations over `box.source`, made the way a mount makes them. */
-export async function passthrough(box: Sandbox, options: Record<string, unknown> = {}, readOnly = false): Promise<PassthroughOperations> {
+export async function passthrough(box: Sandbox, options: Record<string, unknown> = {}, readOnly = false): Promise<PassthroughInodes> {
   const ops = (await passthroughBackend.create({
     options: parseBackendOptions(passthroughBackend, { source: box.source, ...options }),
     mountpoint: box.mountpoint,
     mountOptions: resolveMountOptions(passthroughBackend.mountDefaults, { readOnly }),
     logger: silentLogger,
     container: undefined as never, // the backend does not use it
-  })) as PassthroughOperations
+  })) as PassthroughInodes
   opened.push(ops)
   return ops
 }
@@ -63,22 +66,6 @@ export async function expectFsError(promise: Promise<unknown>, code: ErrnoName):
   expect((error as FsError).code).toBe(code)
   expect((error as FsError).errno).toBe(Errno[code])
   return error as FsError
-}
-
-/** Writes a whole file through create/write/release. */
-export async function writeThrough(ops: PassthroughOperations, path: string, data: string, mode = 0o644): Promise<void> {
-  const fh = await ops.create(path, mode)
-  await ops.write(path, fh, Buffer.from(data), 0)
-  await ops.release(path, fh)
-}
-
-/** Reads a whole file through open/read/release. */
-export async function readThrough(ops: PassthroughOperations, path: string): Promise<string> {
-  const fh = await ops.open(path, OpenFlags.O_RDONLY)
-  const buffer = Buffer.alloc(1 << 16)
-  const count = await ops.read(path, fh, buffer, 0)
-  await ops.release(path, fh)
-  return buffer.subarray(0, count).toString()
 }
 
 /** The extended attribute names of `path` itself (a symlink as the link), read with getfattr. */

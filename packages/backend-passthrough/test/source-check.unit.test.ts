@@ -1,8 +1,9 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { OpenFlags } from '@fusekit/core'
+import { OpenFlags, ROOT_INO, SetattrValid, Timespec } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
-import { expectFsError, passthrough, readThrough, sandbox } from './helpers.js'
+import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
+import { PathWalker } from './path-walker.js'
 
 describe('the source is checked when the mount is made', () => {
   it('refuses a source that does not exist or is not a directory', async () => {
@@ -34,27 +35,34 @@ describe('read-only', () => {
   it('refuses every change with EROFS and still serves reads', async () => {
     const box = sandbox()
     writeFileSync(join(box.source, 'file'), 'content')
+    mkdirSync(join(box.source, 'dir'))
     const ops = await passthrough(box, {}, true)
-    expect(await readThrough(ops, '/file')).toBe('content')
-    const fh = await ops.open('/file', OpenFlags.O_RDONLY)
-    await expectFsError(ops.write('/file', fh, Buffer.from('x'), 0), 'EROFS')
-    await expectFsError(ops.ftruncate('/file', fh, 0), 'EROFS')
-    await ops.release('/file', fh)
-    await expectFsError(ops.open('/file', OpenFlags.O_WRONLY), 'EROFS')
-    await expectFsError(ops.open('/file', OpenFlags.O_RDONLY | OpenFlags.O_TRUNC), 'EROFS')
-    await expectFsError(ops.create('/new', 0o644), 'EROFS')
-    await expectFsError(ops.mkdir('/dir', 0o755), 'EROFS')
-    await expectFsError(ops.mknod('/fifo', 0o10644, 0), 'EROFS')
-    await expectFsError(ops.unlink('/file'), 'EROFS')
-    await expectFsError(ops.rename('/file', '/other'), 'EROFS')
-    await expectFsError(ops.link('/file', '/other'), 'EROFS')
-    await expectFsError(ops.symlink('file', '/other'), 'EROFS')
-    await expectFsError(ops.chmod('/file', 0o777), 'EROFS')
-    await expectFsError(ops.chown('/file', 1, 1), 'EROFS')
-    await expectFsError(ops.utimens('/file', undefined, undefined), 'EROFS')
-    await expectFsError(ops.truncate('/file', 0), 'EROFS')
-    await expectFsError(ops.setxattr('/file', 'user.x', Buffer.from('v'), 0), 'EROFS')
-    await expectFsError(ops.removexattr('/file', 'user.x'), 'EROFS')
-    await expectFsError(ops.rmdir('/'), 'EROFS')
+    const at = new PathWalker(ops)
+    expect(await at.read('/file')).toBe('content')
+    const file = await at.node('/file')
+    const fh = await ops.open(asRoot, file, OpenFlags.O_RDONLY)
+    const t = Timespec.fromMillis(0)
+    const change = (valid: number) => ({ valid, mode: 0o777, uid: 1, gid: 1, size: 0, atime: t, mtime: t, ctime: t })
+    await expectFsError(ops.write(asRoot, file, fh, Buffer.from('x'), 0), 'EROFS')
+    await expectFsError(ops.setattr(asRoot, file, { ...change(SetattrValid.SIZE | SetattrValid.FH), fh }), 'EROFS')
+    await expectFsError(ops.fallocate(asRoot, file, fh, 0, 0, 10), 'EROFS')
+    await expectFsError(ops.copyFileRange(asRoot, file, fh, 0, file, fh, 10, 1, 0), 'EROFS')
+    await ops.release(asRoot, file, fh)
+    await expectFsError(ops.open(asRoot, file, OpenFlags.O_WRONLY), 'EROFS')
+    await expectFsError(ops.open(asRoot, file, OpenFlags.O_RDONLY | OpenFlags.O_TRUNC), 'EROFS')
+    await expectFsError(ops.create(asRoot, ROOT_INO, 'new', 0o644, OpenFlags.O_RDWR | OpenFlags.O_CREAT), 'EROFS')
+    await expectFsError(ops.mkdir(asRoot, ROOT_INO, 'newdir', 0o755), 'EROFS')
+    await expectFsError(ops.mknod(asRoot, ROOT_INO, 'fifo', 0o10644, 0), 'EROFS')
+    await expectFsError(ops.symlink(asRoot, 'file', ROOT_INO, 'other'), 'EROFS')
+    await expectFsError(ops.link(asRoot, file, ROOT_INO, 'other'), 'EROFS')
+    await expectFsError(ops.unlink(asRoot, ROOT_INO, 'file'), 'EROFS')
+    await expectFsError(ops.rmdir(asRoot, ROOT_INO, 'dir'), 'EROFS')
+    await expectFsError(ops.rename(asRoot, ROOT_INO, 'file', ROOT_INO, 'other', 0), 'EROFS')
+    for (const valid of [SetattrValid.MODE, SetattrValid.UID, SetattrValid.ATIME | SetattrValid.MTIME, SetattrValid.SIZE]) {
+      await expectFsError(ops.setattr(asRoot, file, change(valid)), 'EROFS')
+    }
+    await expectFsError(ops.setxattr(asRoot, file, 'user.x', Buffer.from('v'), 0), 'EROFS')
+    await expectFsError(ops.removexattr(asRoot, file, 'user.x'), 'EROFS')
+    expect(await at.names('/')).toEqual(['dir', 'file'])
   })
 })

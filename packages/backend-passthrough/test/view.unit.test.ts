@@ -1,16 +1,18 @@
 import { chmodSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { ROOT_INO, SetattrValid, Timespec } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { passthroughOptions } from '../src/index.js'
-import { passthrough, sandbox } from './helpers.js'
+import { asRoot, passthrough, sandbox } from './helpers.js'
+import { PathWalker } from './path-walker.js'
 
 describe('--uid, --gid and --umask change what is shown, never the source', () => {
   it('shows every entry as owned by --uid/--gid', async () => {
     const box = sandbox()
     writeFileSync(join(box.source, 'file'), 'x')
     const ops = await passthrough(box, { uid: 1234, gid: 5678 })
-    expect(await ops.getattr('/file')).toMatchObject({ uid: 1234, gid: 5678 })
-    expect(await ops.getattr('/')).toMatchObject({ uid: 1234, gid: 5678 })
+    expect((await new PathWalker(ops).entry('/file')).attr).toMatchObject({ uid: 1234, gid: 5678 })
+    expect(await ops.getattr(asRoot, ROOT_INO)).toMatchObject({ uid: 1234, gid: 5678 })
     expect(lstatSync(join(box.source, 'file')).uid).toBe(process.getuid!())
   })
 
@@ -18,8 +20,10 @@ describe('--uid, --gid and --umask change what is shown, never the source', () =
     const box = sandbox()
     writeFileSync(join(box.source, 'file'), 'x')
     const ops = await passthrough(box, { uid: 1234 })
-    await ops.chown('/file', 42, 43)
-    expect(await ops.getattr('/file')).toMatchObject({ uid: 1234, gid: 43 })
+    const file = await new PathWalker(ops).node('/file')
+    const t = Timespec.fromMillis(0)
+    const shown = await ops.setattr(asRoot, file, { valid: SetattrValid.UID | SetattrValid.GID, mode: 0, uid: 42, gid: 43, size: 0, atime: t, mtime: t, ctime: t })
+    expect(shown).toMatchObject({ uid: 1234, gid: 43 })
     expect(lstatSync(join(box.source, 'file'))).toMatchObject({ uid: 42, gid: 43 })
   })
 
@@ -30,8 +34,9 @@ describe('--uid, --gid and --umask change what is shown, never the source', () =
     mkdirSync(join(box.source, 'dir'))
     chmodSync(join(box.source, 'dir'), 0o1777)
     const ops = await passthrough(box, { umask: '027' })
-    expect((await ops.getattr('/file')).mode).toBe(0o100000 | 0o4750)
-    expect((await ops.getattr('/dir')).mode).toBe(0o040000 | 0o1750)
+    const at = new PathWalker(ops)
+    expect((await at.entry('/file')).attr.mode).toBe(0o100000 | 0o4750)
+    expect((await at.entry('/dir')).attr.mode).toBe(0o040000 | 0o1750)
     expect(lstatSync(join(box.source, 'file')).mode & 0o7777).toBe(0o4777)
   })
 
@@ -41,7 +46,7 @@ describe('--uid, --gid and --umask change what is shown, never the source', () =
     chmodSync(join(box.source, 'file'), 0o640)
     const ops = await passthrough(box)
     const real = lstatSync(join(box.source, 'file'), { bigint: true })
-    const shown = await ops.getattr('/file')
+    const shown = await ops.getattr(asRoot, await new PathWalker(ops).node('/file'))
     expect(shown).toMatchObject({ mode: Number(real.mode), uid: Number(real.uid), gid: Number(real.gid), ino: Number(real.ino), size: 1 })
     expect(BigInt(shown.mtime.sec) * 1_000_000_000n + BigInt(shown.mtime.nsec)).toBe(real.mtimeNs)
   })
