@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { chmod, chown, readFile, rename, truncate, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { assert, assertAfter, assertErrno, assertTime } from './assertions.js'
 import type { PosixCase } from './types.js'
@@ -100,6 +100,54 @@ export const timeCases: PosixCase[] = [
       assertErrno(await utimens(root, file, ['omit', 'omit']), 'ok', 'both omitted')
       const neither = await lstat(file)
       assert.deepEqual([neither.atimeNs, neither.mtimeNs, neither.ctimeNs], [mtimeOnly.atimeNs, mtimeOnly.mtimeNs, mtimeOnly.ctimeNs], 'times after both omitted')
+    },
+  },
+  {
+    name: 'writes and size changes set mtime and ctime to one instant; chmod, chown and rename set only ctime; entries change their directory\'s mtime and ctime',
+    async run(dir, { utimens, users, stat, tick }) {
+      const file = join(dir, 'file')
+      await writeFile(file, 'x')
+      assertErrno(await utimens(users.root, file, [T2, T2]), 'ok', 'old times')
+      const s0 = await stat(file)
+      // data: mtime and ctime move together; meta: only ctime moves; none: neither moves.
+      const steps: Array<[string, () => Promise<unknown>, 'data' | 'meta' | 'none']> = [
+        ['write', () => writeFile(file, 'yy', { flag: 'r+' }), 'data'],
+        ['chmod', () => chmod(file, 0o600), 'meta'],
+        ['chown', () => chown(file, users.alice.uid, users.alice.gid), 'meta'],
+        ['truncate to a new size', () => truncate(file, 10), 'data'],
+        ['rename', () => rename(file, join(dir, 'renamed')).then(() => rename(join(dir, 'renamed'), file)), 'meta'],
+        ['read', () => readFile(file), 'none'],
+      ]
+      let previous = s0
+      for (const [what, step, kind] of steps) {
+        await tick()
+        await step()
+        const now = await stat(file)
+        if (kind === 'none') {
+          assert.deepEqual([now.mtimeNs, now.ctimeNs], [previous.mtimeNs, previous.ctimeNs], `mtime and ctime after ${what}`)
+        } else if (kind === 'data') {
+          assertAfter(now.mtimeNs, previous.mtimeNs, `mtime after ${what}`)
+          assert.equal(now.ctimeNs, now.mtimeNs, `ctime and mtime after ${what} are one instant`)
+        } else {
+          assertAfter(now.ctimeNs, previous.ctimeNs, `ctime after ${what}`)
+          assert.equal(now.mtimeNs, previous.mtimeNs, `mtime after ${what}`)
+        }
+        previous = now
+      }
+
+      let parent = await stat(dir)
+      for (const [what, step] of [
+        ['creating an entry', () => writeFile(join(dir, 'new'), '')],
+        ['renaming an entry', () => rename(join(dir, 'new'), join(dir, 'newer'))],
+        ['removing an entry', () => unlink(join(dir, 'newer'))],
+      ] as const) {
+        await tick()
+        await step()
+        const now = await stat(dir)
+        assertAfter(now.mtimeNs, parent.mtimeNs, `directory mtime after ${what}`)
+        assert.equal(now.ctimeNs, now.mtimeNs, `directory ctime and mtime after ${what} are one instant`)
+        parent = now
+      }
     },
   },
 ]
