@@ -23,8 +23,12 @@ export class StagedFile {
   baseSize: number
   baseEtag: string | undefined
   baseKey: string
-  /** Bumped by each change; the upload that started at generation N makes the file clean only if it still is N. */
+  /** Bumped by each change. */
   generation = 0
+  /**
+   * The generation the last successful upload started at: S3 has every change up to it. The
+   * file is clean (its local data freed) when no change came since.
+   */
   uploadedGeneration: number
   /** When the first change since the last upload was made (Date.now()). */
   dirtySince: number | undefined

@@ -162,18 +162,20 @@ export class WriteStaging {
   }
 
   /**
-   * Uploads the file if it is dirty; waits for an upload already running and goes again if it
-   * changed meanwhile. A failure leaves everything staged and is thrown (an FsError).
+   * Uploads what was written before this call (fsync, close). An upload already running is
+   * waited for, and is enough if it started after the last change before this call; changes
+   * made during the upload leave the file dirty for the next flush. A failure leaves everything
+   * staged and is thrown (an FsError).
    */
   async flush(file: StagedFile, signal?: AbortSignal): Promise<void> {
+    const target = file.generation
     for (;;) {
       if (file.uploading) {
         await file.uploading.catch(() => undefined)
         continue
       }
-      if (!file.dirty) return
+      if (file.uploadedGeneration >= target) return
       await this.uploadOnce(file, signal)
-      if (!file.dirty) return
     }
   }
 
@@ -256,13 +258,13 @@ export class WriteStaging {
       await file.lock.run(async () => {
         file.baseEtag = etag
         file.baseKey = file.key
+        file.uploadedGeneration = generation
         if (file.generation !== generation) return
         // Clean: the object holds it all now; free the local blocks, keep the size (a hole).
         await file.handle.truncate(0)
         await file.handle.truncate(file.size)
         this.release(file.blocks.dropFrom(0) * this.blockSize)
         file.baseSize = file.size
-        file.uploadedGeneration = generation
         file.dirtySince = undefined
       })
     })()

@@ -124,6 +124,35 @@ describe('ReadAhead', () => {
     expect(budget.used).toBe(0)
   })
 
+  it('a read-ahead that failed is fetched again for the reader', async () => {
+    // Every request ahead of the reader fails once (fault injection at the source).
+    const failedOnce = new Set<number>()
+    const flaky: RangeSource = {
+      get: (key, options) => {
+        const start = options.start ?? 0
+        if (start >= MiB && !failedOnce.has(start)) {
+          failedOnce.add(start)
+          return Promise.reject(Object.assign(new Error('injected'), { code: 'EIO' }))
+        }
+        return store.get(key, options)
+      },
+    }
+    const readAhead = new ReadAhead(flaky, { initialWindow: MiB, maxWindow: 4 * MiB, requestSize: MiB })
+    const handle = readAhead.open('obj', data.length, etag)
+    const out = await readSequentially(readAhead, handle, 0, 8 * MiB, 128 * KiB)
+    expect(out.equals(data.subarray(0, 8 * MiB))).toBe(true)
+    expect(failedOnce.size).toBeGreaterThan(2)
+    readAhead.close(handle)
+  })
+
+  it("the caller's abort ends a read with EINTR", async () => {
+    const readAhead = new ReadAhead(store)
+    const handle = readAhead.open('obj', data.length, etag)
+    await expect(readAhead.read(handle, Buffer.alloc(4096), 5 * MiB, AbortSignal.abort())).rejects.toMatchObject({ code: 'EINTR' })
+    readAhead.close(handle)
+    expect(readAhead.budget.used).toBe(0)
+  })
+
   it('an object changed since it was opened: ESTALE', async () => {
     await store.put('changing', randomBytes(100 * KiB))
     const head = (await store.head('changing'))!

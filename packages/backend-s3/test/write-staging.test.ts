@@ -183,6 +183,64 @@ describe('WriteStaging', () => {
     }
   })
 
+  it('a write during an upload leaves the file dirty; the next flush sends the final bytes', async () => {
+    const s = await staging()
+    const file = await s.open('race/a', { metadata: meta })
+    await s.write(file, Buffer.alloc(3 * MiB, 1), 0)
+    const upload = s.flush(file)
+    // The upload has begun (its PUT streams from the staging file) when this write lands.
+    await s.write(file, Buffer.from('late'), 10)
+    await upload
+    // The flush promised what came before it; the late write waits for the next one.
+    expect(s.dirtyFiles().map((d) => d.key)).toEqual(['race/a'])
+    expect(s.usedBytes).toBeGreaterThan(0)
+    await s.flush(file)
+    expect(s.dirtyFiles()).toEqual([])
+    const expected = Buffer.alloc(3 * MiB, 1)
+    expected.write('late', 10)
+    expect((await store.get('race/a')).equals(expected)).toBe(true)
+    await s.close(file)
+  })
+
+  it("an upload interrupted by the caller's signal keeps the data (EINTR)", async () => {
+    const s = await staging()
+    const file = await s.open('race/interrupted', { metadata: meta })
+    await s.write(file, randomBytes(12 * MiB), 0)
+    const controller = new AbortController()
+    const upload = s.flush(file, controller.signal)
+    setTimeout(() => controller.abort(), 20)
+    await expect(upload).rejects.toMatchObject({ code: 'EINTR' })
+    expect(s.dirtyFiles()).toMatchObject([{ key: 'race/interrupted', size: 12 * MiB }])
+    expect(await store.head('race/interrupted')).toBeUndefined()
+    await s.flush(file)
+    expect((await store.head('race/interrupted'))!.size).toBe(12 * MiB)
+    await s.close(file)
+  })
+
+  it('discard drops staged data without uploading; rekey sends it to the new key', async () => {
+    const s = await staging()
+    const dropped = await s.open('moves/dropped', { metadata: meta })
+    await s.write(dropped, Buffer.from('never sent'), 0)
+    await s.discard(dropped)
+    expect(s.dirtyFiles()).toEqual([])
+    expect(s.usedBytes).toBe(0)
+    expect(await store.head('moves/dropped')).toBeUndefined()
+
+    const original = await existing('moves/from', 200 * KiB)
+    const moved = await s.open('moves/from', { base: { size: original.length }, metadata: meta })
+    await s.write(moved, Buffer.from('X'), 0)
+    await store.copy('moves/from', 'moves/to')
+    await store.delete('moves/from')
+    s.rekey(moved, 'moves/to')
+    expect(s.get('moves/from')).toBeUndefined()
+    await s.flush(moved)
+    await s.close(moved)
+    const expected = Buffer.from(original)
+    expected.write('X', 0)
+    expect((await store.get('moves/to')).equals(expected)).toBe(true)
+    expect(await store.head('moves/from')).toBeUndefined()
+  })
+
   it('flushAll uploads every dirty file with progress', async () => {
     const s = await staging()
     const sizes = [10 * KiB, 300 * KiB, 6 * MiB]
