@@ -4,3 +4,11 @@ export { assertFuseAvailable } from './fuse-available.js'
 export { describePosixSuite, type PosixCapabilities, type PosixSuiteSetup } from './posix-suite.js'
 export { useMount, type SuiteMountSetup } from './posix-suite-mount.js'
 export { eventually, expectErrno, run, runFailing, sha256, type CommandResult, type FailedCommand } from './posix-suite-tools.js'
+export {
+  posixCases, allCapabilities, capabilityDocs, prepareCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions, ensureTestUsers,
+  assertAfter, assertErrno, assertMode, assertOwner, assertTime, timeAtPrecision,
+  type Capability, type Caller, type CaseTools, type ChildKit, type ToolResult, type Errno, type PosixCase, type PreparedCaseTools, type StatResult,
+  type TestGroups, type TestUser, type TestUsers, type TimeSpec,
+} from './cases/index.js'
+export { describeCases } from './cases/vitest.js'
+export * from './cases/constants.js'

@@ -13,8 +13,8 @@ import type { PosixCase } from './types.js'
 /** Every case, in a stable order. Names are unique. */
 export const posixCases: readonly PosixCase[] = [...ownershipCases, ...modeCases, ...chownCases, ...privilegeCases, ...timeCases, ...accessCases, ...linkCases, ...spaceCases, ...copyCases, ...xattrCases]
 
-export { allCapabilities, capabilityDocs, type Capability, type Caller, type CaseTools, type ChildKit, type CommandResult, type Errno, type PosixCase, type StatResult, type TestGroups, type TestUser, type TestUsers, type TimeSpec } from './types.js'
-export { prepareCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions } from './runner.js'
+export { allCapabilities, capabilityDocs, type Capability, type Caller, type CaseTools, type ChildKit, type ToolResult, type Errno, type PosixCase, type StatResult, type TestGroups, type TestUser, type TestUsers, type TimeSpec } from './types.js'
+export { prepareCaseTools, type PreparedCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions } from './runner.js'
 export { ensureTestUsers } from './users.js'
 export { assertAfter, assertErrno, assertMode, assertOwner, assertTime, timeAtPrecision } from './assertions.js'
 export * from './constants.js'

@@ -1,6 +1,6 @@
 import { chown, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { assertErrno, assertMode } from './assertions.js'
+import { assert, assertErrno, assertMode } from './assertions.js'
 import { S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_ISGID, S_ISUID, S_ISVTX } from './constants.js'
 import type { PosixCase } from './types.js'
 
@@ -37,11 +37,16 @@ export const modeCases: PosixCase[] = [
   {
     name: 'new fifos get the mode asked for minus the umask',
     needs: ['specialFiles'],
-    async run(dir, { mknod, users, lstat }) {
+    async run(dir, { mknod, run, users, lstat }) {
       for (const umask of umasks) {
         const path = join(dir, `fifo-${umask.toString(8)}`)
         assertErrno(await mknod({ user: users.root, umask }, path, S_IFIFO | 0o666), 'ok', `mknod fifo under umask 0${umask.toString(8)}`)
         assertMode(await lstat(path), S_IFIFO | (0o666 & ~umask), `fifo 0666 made under umask 0${umask.toString(8)}`)
+        // mkfifo(1) without -m asks for 0666 too.
+        const tool = join(dir, `mkfifo-${umask.toString(8)}`)
+        const made = await run({ user: users.root, umask }, 'mkfifo', [tool])
+        assert.deepEqual(made, { code: 0, stdout: '', stderr: '' }, `mkfifo under umask 0${umask.toString(8)}`)
+        assertMode(await lstat(tool), S_IFIFO | (0o666 & ~umask), `mkfifo under umask 0${umask.toString(8)}`)
       }
     },
   },

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process'
 import { chmod, chown, lstat, mkdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { callerUser, runAs, spawnAs, callerUmask } from './child.js'
-import { parseHelperAnswer, syscallHelper } from './syscall-helper.js'
+import { buildSyscallHelper, parseHelperAnswer } from './syscall-helper.js'
 import { ensureTestUsers } from './users.js'
-import type { Capability, CaseTools, PosixCase, StatResult, TimeSpec } from './types.js'
+import type { Caller, Capability, CaseTools, ChildKit, PosixCase, StatResult, TestGroups, TestUsers, TimeSpec } from './types.js'
 import { assertErrno, assertMode, assertOwner, assertTime, assertAfter } from './assertions.js'
 
 const reduce = (s: import('node:fs').BigIntStats): StatResult => ({
@@ -12,7 +12,12 @@ const reduce = (s: import('node:fs').BigIntStats): StatResult => ({
   blocks: Number(s.blocks), rdev: Number(s.rdev), atimeNs: s.atimeNs, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs,
 })
 
-const wireTime = (time: TimeSpec) => (typeof time === 'bigint' ? `${time / 1_000_000_000n}:${time % 1_000_000_000n}` : time)
+/** seconds:nanoseconds, nanoseconds in [0, 1e9) also for times before 1970. */
+function wireTime(time: TimeSpec): string {
+  if (typeof time !== 'bigint') return time
+  const nanos = ((time % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n
+  return `${(time - nanos) / 1_000_000_000n}:${nanos}`
+}
 const toHex = (text: string) => Buffer.from(text, 'latin1').toString('hex')
 const fromHex = (hex: string) => Buffer.from(hex, 'hex').toString('latin1')
 
@@ -25,15 +30,32 @@ function kernelPageSize(): Promise<number> {
 /** The assertion helpers, also on the tools for cases written elsewhere. */
 export const caseAssertions = { mode: assertMode, owner: assertOwner, errno: assertErrno, time: assertTime, after: assertAfter }
 
-/**
- * Makes the tools for a mount: creates the test users if needed, builds the syscall helper and
- * checks that every test user can reach `mountDir` (its parents need o+x: mkdtemp makes 0700
- * directories). Needs root.
- */
-export async function prepareCaseTools(mountDir: string, capabilities: Iterable<Capability>): Promise<CaseTools & { assert: typeof caseAssertions }> {
-  if (process.getuid?.() !== 0) throw new Error('the POSIX cases need root (they switch users with setpriv and create users)')
-  const [{ users, groups }, helper, pageSize] = await Promise.all([ensureTestUsers(), syscallHelper(), kernelPageSize()])
+/** The tools for one mount; `dispose` removes the syscall helper built for them. */
+export interface PreparedCaseTools extends CaseTools {
+  readonly assert: typeof caseAssertions
+  dispose(): void
+}
 
+/**
+ * Makes the tools for a mount: creates the test users if needed, builds the syscall helper (gcc)
+ * and checks that every test user can reach `mountDir` (its parents need o+x: mkdtemp makes 0700
+ * directories; a FUSE mount needs allow_other). Needs root. Call `dispose` when done.
+ */
+export async function prepareCaseTools(mountDir: string, capabilities: Iterable<Capability>): Promise<PreparedCaseTools> {
+  if (process.getuid?.() !== 0) throw new Error('the POSIX cases need root (they switch users with setpriv and create users)')
+  const [{ users, groups }, pageSize] = await Promise.all([ensureTestUsers(), kernelPageSize()])
+  const built = await buildSyscallHelper()
+  try {
+    return await assembleTools(mountDir, capabilities, users, groups, pageSize, built.path, built.dispose)
+  } catch (error) {
+    built.dispose()
+    throw error
+  }
+}
+
+async function assembleTools(
+  mountDir: string, capabilities: Iterable<Capability>, users: TestUsers, groups: TestGroups, pageSize: number, helper: string, dispose: () => void,
+): Promise<PreparedCaseTools> {
   const callHelper = async (caller: Parameters<CaseTools['run']>[0], args: string[]) => {
     const result = await spawnAs(callerUser(caller), 'sh', ['-c', `umask ${callerUmask(caller).toString(8)} && exec "$@"`, 'sh', helper, ...args])
     if (result.code !== 0) throw new Error(`fusekit-syscall ${args.join(' ')} exited with ${result.code}: ${result.stderr}`)
@@ -48,7 +70,9 @@ export async function prepareCaseTools(mountDir: string, capabilities: Iterable<
     capabilities: new Set(capabilities),
     pageSize,
     assert: caseAssertions,
-    as: (caller, fn, ...args) => runAs(caller, fn as (...a: never[]) => unknown, args),
+    dispose,
+    as: <A extends unknown[], R>(caller: Caller, fn: (kit: ChildKit, ...args: A) => Promise<R> | R, ...args: A) =>
+      runAs(caller, fn as (...a: never[]) => unknown, args) as Promise<R>,
     run: async (caller, command, args) => {
       const result = await spawnAs(callerUser(caller), 'sh', ['-c', `umask ${callerUmask(caller).toString(8)} && exec "$@"`, 'sh', command, ...args])
       return { code: result.code, stdout: result.stdout, stderr: result.stderr }
@@ -80,7 +104,7 @@ export async function prepareCaseTools(mountDir: string, capabilities: Iterable<
     stat: async (path) => reduce(await stat(path, { bigint: true })),
     lstat: async (path) => reduce(await lstat(path, { bigint: true })),
     tick: (ms = 20) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  } satisfies CaseTools & { assert: typeof caseAssertions }
+  } satisfies PreparedCaseTools
 
   // Every user must reach the mount: a 0700 parent makes every case fail with a puzzling EACCES.
   const reach = await tools.as(users.nobody, ({ errno, fs }, path: string) => errno(fs.access(path)), mountDir)

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import { execFile } from 'node:child_process'
-import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getSystemErrorName } from 'node:util'
@@ -108,34 +108,37 @@ int main(int argc, char **argv) {
 }
 `
 
-let built: Promise<string> | undefined
-
 /**
- * Compiles the helper once per content into a world-readable directory under the temporary
- * directory (every test user must be able to run it) and returns its path.
+ * Compiles the helper into a fresh private directory (mkdtemp, then mode 0755 so that every test
+ * user can run it: never a predictable path in /tmp that someone else could have made first).
+ * `dispose` removes it; so does the process's exit, should nobody call dispose.
  */
-export function syscallHelper(): Promise<string> {
-  built ??= (async () => {
-    const hash = createHash('sha256').update(helperSource).digest('hex').slice(0, 16)
-    const dir = join(tmpdir(), `fusekit-syscall-${hash}`)
+export async function buildSyscallHelper(): Promise<{ path: string; dispose(): void }> {
+  const dir = await mkdtemp(join(tmpdir(), 'fusekit-syscall-'))
+  const dispose = () => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', dispose)
+  try {
+    const source = join(dir, 'fusekit-syscall.c')
     const binary = join(dir, 'fusekit-syscall')
-    if (await stat(binary).then((s) => s.isFile(), () => false)) return binary
-    await mkdir(dir, { recursive: true })
-    await chmod(dir, 0o755)
-    const source = join(dir, `helper-${process.pid}.c`)
-    const temporary = join(dir, `fusekit-syscall.${process.pid}`)
     await writeFile(source, helperSource)
     await new Promise<void>((resolve, reject) => {
-      execFile('gcc', ['-O1', '-Wall', '-o', temporary, source], (error, _stdout, stderr) => {
+      execFile('gcc', ['-O1', '-Wall', '-o', binary, source], (error, _stdout, stderr) => {
         if (error) reject(new Error(`cannot build the syscall helper with gcc (install gcc and libc6-dev): ${stderr || error.message}`))
         else resolve()
       })
     })
-    await chmod(temporary, 0o755)
-    await rename(temporary, binary) // atomic: parallel workers never see half a binary
-    return binary
-  })()
-  return built
+    await chmod(dir, 0o755)
+    return {
+      path: binary,
+      dispose() {
+        process.removeListener('exit', dispose)
+        dispose()
+      },
+    }
+  } catch (error) {
+    dispose()
+    throw error
+  }
 }
 
 /** Parses the helper's answer: the value on success, else the errno code (a failed open throws). */

@@ -123,7 +123,7 @@ export interface ChildKit {
 }
 
 /** Result of a shell tool. */
-export interface CommandResult {
+export interface ToolResult {
   code: number | null
   stdout: string
   stderr: string
@@ -155,7 +155,7 @@ export interface CaseTools {
   as<A extends unknown[], R>(caller: Caller, fn: (kit: ChildKit, ...args: A) => Promise<R> | R, ...args: A): Promise<R>
 
   /** Runs a tool as the caller (umask applied by the shell); never throws for a non-zero exit. */
-  run(caller: Caller, command: string, args: readonly string[]): Promise<CommandResult>
+  run(caller: Caller, command: string, args: readonly string[]): Promise<ToolResult>
 
   /** Calls from the syscall helper, as the caller; each returns the result or the errno code. */
   /** utimensat(AT_FDCWD, path, times, 0); `null` passes times = NULL. */

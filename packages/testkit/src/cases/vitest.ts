@@ -1,7 +1,7 @@
-import { beforeAll, describe, it } from 'vitest'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import { posixCases } from './index.js'
-import { prepareCaseTools, runPosixCase, skipReason } from './runner.js'
-import type { Capability, CaseTools, PosixCase } from './types.js'
+import { prepareCaseTools, runPosixCase, skipReason, type PreparedCaseTools } from './runner.js'
+import type { Capability, PosixCase } from './types.js'
 
 /**
  * Registers one vitest test per case, run against `mountDir` (a path, or a function giving it
@@ -12,10 +12,11 @@ export function describeCases(name: string, mountDir: string | (() => string), c
   const have = new Set(capabilities)
   const dirOf = typeof mountDir === 'string' ? () => mountDir : mountDir
   describe(name, () => {
-    let tools: CaseTools | undefined
+    let tools: PreparedCaseTools | undefined
     beforeAll(async () => {
       tools = await prepareCaseTools(dirOf(), have)
     })
+    afterAll(() => tools?.dispose())
     for (const testCase of cases) {
       const reason = skipReason(testCase, have)
       if (reason) {
