@@ -66,6 +66,8 @@ export class WriteStaging {
   readonly blockSize: number
   private readonly dirtyWaitMs: number
   private readonly files = new Map<string, StagedFile>()
+  /** Staged files being made, so that two opens of one key at once share one. */
+  private readonly opening = new Map<string, Promise<StagedFile>>()
   private dir: string | undefined
   private counter = 0
   private used = 0
@@ -73,7 +75,7 @@ export class WriteStaging {
 
   private constructor(
     private readonly store: S3ObjectStore,
-    private readonly options: WriteStagingOptions,
+    options: WriteStagingOptions,
   ) {
     this.maxDirtyBytes = options.maxDirtyBytes ?? 1024 * MiB
     this.blockSize = options.blockSize ?? 256 * 1024
@@ -104,14 +106,24 @@ export class WriteStaging {
   async open(key: string, options: OpenStagedOptions): Promise<StagedFile> {
     let file = this.files.get(key)
     if (!file) {
-      const path = join(this.stagingDir(), `${++this.counter}.staged`)
-      const handle = await open(path, 'w+', 0o600)
-      const base = options.base ?? { size: 0 }
-      await handle.truncate(base.size)
-      file = new StagedFile(key, path, handle, base, this.blockSize, options.metadata, options.contentType, !options.base)
-      this.files.set(key, file)
+      let making = this.opening.get(key)
+      if (!making) {
+        making = this.makeStagedFile(key, options).finally(() => this.opening.delete(key))
+        this.opening.set(key, making)
+      }
+      file = await making
     }
     file.openCount++
+    return file
+  }
+
+  private async makeStagedFile(key: string, options: OpenStagedOptions): Promise<StagedFile> {
+    const path = join(this.stagingDir(), `${++this.counter}.staged`)
+    const handle = await open(path, 'w+', 0o600)
+    const base = options.base ?? { size: 0 }
+    await handle.truncate(base.size)
+    const file = new StagedFile(key, path, handle, base, this.blockSize, options.metadata, options.contentType, !options.base)
+    this.files.set(key, file)
     return file
   }
 
@@ -154,7 +166,11 @@ export class WriteStaging {
     })
   }
 
-  /** New metadata for the next upload (chmod, chown, utimens on a staged file). */
+  /**
+   * New metadata for the next upload (chmod, chown, utimens on a file with changes not uploaded
+   * yet). A clean file is better served by copying its object onto itself with the new metadata
+   * (S3ObjectStore.copy): this re-uploads it (server-side copies for large files' parts).
+   */
   setMetadata(file: StagedFile, metadata: Record<string, string>, contentType?: string): void {
     file.metadata = metadata
     if (contentType !== undefined) file.contentType = contentType

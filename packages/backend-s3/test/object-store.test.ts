@@ -103,6 +103,16 @@ describe('S3ObjectStore', () => {
     await expect(store.copy('missing', 'x')).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
+  it('copies keys with spaces, plus signs and non-ASCII names', async () => {
+    const key = 'dir with space/a+b ü %.txt'
+    await store.put(key, Buffer.from('odd'))
+    await store.copy(key, `${key}.copy`, { size: 3 })
+    expect((await store.get(`${key}.copy`)).toString()).toBe('odd')
+    const listed = []
+    for await (const page of store.list('dir with space/')) listed.push(...page.objects.map((o) => o.key))
+    expect(listed).toEqual([key, `${key}.copy`])
+  })
+
   it('copies part by part (UploadPartCopy) above the copy threshold', async () => {
     const parted = storeFor(store.bucket, { copyPartThreshold: 8 * MiB, copyPartSize: 5 * MiB })
     try {

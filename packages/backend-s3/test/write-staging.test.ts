@@ -73,6 +73,19 @@ describe('WriteStaging', () => {
     expect(s.get('new/a')).toBeUndefined()
   })
 
+  it('two opens of one key at once share one staged file', async () => {
+    const s = await staging()
+    const [one, two] = await Promise.all([s.open('shared/a', { metadata: meta }), s.open('shared/a', { metadata: meta })])
+    expect(one).toBe(two)
+    expect(one.openCount).toBe(2)
+    await s.write(one, Buffer.from('x'), 0)
+    await s.close(one)
+    await s.flush(two)
+    await s.close(two)
+    expect(s.get('shared/a')).toBeUndefined()
+    expect((await store.get('shared/a')).toString()).toBe('x')
+  })
+
   it('uploads an empty new file', async () => {
     const s = await staging()
     const file = await s.open('new/empty', { metadata: meta })
