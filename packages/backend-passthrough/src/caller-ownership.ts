@@ -21,11 +21,6 @@ export class CallerOwnership {
     return new CallerOwnership(uid === 0 ? { uid, gid: process.getegid?.() ?? 0 } : undefined)
   }
 
-  /** Whether objects are made for their caller. */
-  get forCaller(): boolean {
-    return this.mounter !== undefined
-  }
-
   /** The (uid, gid) to make an object for `ctx` with: both THIS_PROCESS when nothing is to switch. */
   idsFor(ctx: RequestContext): readonly [number, number] {
     const { mounter } = this

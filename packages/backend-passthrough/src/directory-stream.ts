@@ -63,11 +63,9 @@ export class DirectoryStream {
     this.node.listing = this
     let skip = this.position
     while (this.readBatch()) {
-      if (skip < this.names.length) {
-        this.index = skip
-        return true
-      }
-      skip -= this.names.length
+      this.index = Math.min(skip, this.names.length)
+      skip -= this.index
+      if (this.index < this.names.length) return true
     }
     return false
   }

@@ -1,0 +1,131 @@
+import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { FileType, ROOT_INO, type InodeDirEntry } from '@fusekit/core'
+import { describe, expect, it, vi } from 'vitest'
+import type { PassthroughInodes } from '../src/passthrough.js'
+import { calls } from '../src/source-calls.js'
+import { asRoot, passthrough, sandbox } from './helpers.js'
+
+/** Draws up to `count` entries from a listing, the way one READDIR reply takes what fits. */
+function take(listing: Iterator<InodeDirEntry>, count: number): InodeDirEntry[] {
+  const taken: InodeDirEntry[] = []
+  while (taken.length < count) {
+    const step = listing.next()
+    if (step.done) break
+    taken.push(step.value)
+  }
+  return taken
+}
+
+async function listing(ops: PassthroughInodes, ino: number, offset = 0, withStats = false): Promise<Iterator<InodeDirEntry>> {
+  return (await ops.readdir(asRoot, ino, 0, offset, withStats))[Symbol.iterator]()
+}
+
+/** A directory `dir` in the source with `count` files. */
+function directoryOf(source: string, count: number): string {
+  const dir = join(source, 'dir')
+  mkdirSync(dir)
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `file-${i}`), '')
+  return dir
+}
+
+describe('readdir', () => {
+  it('lists every entry with getdents’ inode number and type, "." and ".." included', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir/sub'), { recursive: true })
+    writeFileSync(join(box.source, 'dir/file'), 'x')
+    symlinkSync('file', join(box.source, 'dir/link'))
+    const ops = await passthrough(box)
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const entries = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))]
+    expect(entries.map((e) => e.name).sort()).toEqual(['.', '..', 'file', 'link', 'sub'])
+    for (const { name, ino, type, entry } of entries) {
+      const real = lstatSync(join(box.source, 'dir', name))
+      expect({ ino, type, entry }, name).toEqual({ ino: real.ino, type: real.mode & FileType.S_IFMT, entry: undefined })
+    }
+    // The root's ".." lies outside the source: it shows the root itself.
+    const root = [...(await ops.readdir(asRoot, ROOT_INO, 0, 0, false))]
+    const rootIno = lstatSync(box.source).ino
+    expect(root.filter((e) => e.name === '.' || e.name === '..').map((e) => e.ino)).toEqual([rootIno, rootIno])
+  })
+
+  it('with stats, gives each name its Entry (never "." and ".."), as a lookup would', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir/sub'), { recursive: true })
+    writeFileSync(join(box.source, 'dir/file'), 'xyz')
+    const ops = await passthrough(box, { uid: 1234 })
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const entries = [...(await ops.readdir(asRoot, dir.ino, 0, 0, true))]
+    for (const { name, entry } of entries.filter((e) => e.name !== '.' && e.name !== '..')) {
+      const real = lstatSync(join(box.source, 'dir', name))
+      expect(entry?.attr, name).toMatchObject({ ino: real.ino, mode: real.mode, size: real.size, uid: 1234 })
+      expect((await ops.lookup(asRoot, dir.ino, name)).ino).toBe(entry?.ino)
+    }
+    expect(entries.filter((e) => e.entry === undefined).map((e) => e.name).sort()).toEqual(['.', '..'])
+  })
+
+  it('lists a name removed since getdents read it without an Entry, keeping the offsets', async () => {
+    const box = sandbox()
+    const dir = directoryOf(box.source, 3)
+    const ops = await passthrough(box)
+    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    // The listing reads its first batch at once: every name is in it before the removal.
+    const entries = await listing(ops, node.ino, 0, true)
+    for (let i = 0; i < 3; i++) rmSync(join(dir, `file-${i}`))
+    const all = take(entries, 10)
+    expect(all.map((e) => e.name).sort()).toEqual(['.', '..', 'file-0', 'file-1', 'file-2'])
+    expect(all.every((e) => e.entry === undefined)).toBe(true)
+  })
+
+  it('continues the same stream across reads: a huge directory is read once, not once per reply', async () => {
+    const box = sandbox()
+    const count = 20000
+    directoryOf(box.source, count)
+    const ops = await passthrough(box)
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const batches = vi.spyOn(calls, 'readEntries')
+    try {
+      const entries = await listing(ops, dir.ino)
+      const names = new Set<string>()
+      for (let reply = take(entries, 60); reply.length > 0; reply = take(entries, 60)) for (const e of reply) names.add(e.name)
+      expect(names.size).toBe(count + 2)
+      // About 22 bytes per entry in 32 KiB batches: some 15 reads, whatever the number of replies.
+      expect(batches.mock.calls.length).toBeLessThan(40)
+    } finally {
+      batches.mockRestore()
+    }
+  })
+
+  it('restarts at any offset: the entries from there on, in the same order', async () => {
+    const box = sandbox()
+    directoryOf(box.source, 500)
+    const ops = await passthrough(box)
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
+    for (const offset of [0, 1, 2, 137, 501, 502, 600]) {
+      const from = [...(await ops.readdir(asRoot, dir.ino, 0, offset, false))].map((e) => e.name)
+      expect(from, String(offset)).toEqual(whole.slice(offset))
+    }
+  })
+
+  it('keeps two listings of one directory right when they are read in turns', async () => {
+    const box = sandbox()
+    directoryOf(box.source, 3000)
+    const ops = await passthrough(box)
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
+    const first = await listing(ops, dir.ino)
+    const second = await listing(ops, dir.ino, 1000)
+    const a: string[] = []
+    const b: string[] = []
+    for (;;) {
+      const fromA = take(first, 700).map((e) => e.name)
+      const fromB = take(second, 300).map((e) => e.name)
+      if (fromA.length === 0 && fromB.length === 0) break
+      a.push(...fromA)
+      b.push(...fromB)
+    }
+    expect(a).toEqual(whole)
+    expect(b).toEqual(whole.slice(1000))
+  })
+})
