@@ -115,7 +115,7 @@ export class MemoryFileSystem implements InodeOperations {
     if (mask !== 0 && !permits(ctx, inode, mask)) throw new FsError('EACCES')
   }
 
-  async statfs(): Promise<StatVfs> {
+  async statfs(_ctx: RequestContext, _ino: number): Promise<StatVfs> {
     const free = Math.floor(this.capacity.free / PAGE_SIZE)
     const freeInodes = this.inodes.limit - this.inodes.count
     return {

@@ -174,4 +174,40 @@ describe('FileContent', () => {
     expect(cap.used).toBe(0)
     expect(file.size).toBe(0)
   })
+
+  it('gives back the storage of punched pages at the end of a chunk, or of a whole chunk', () => {
+    const { file, cap } = content()
+    file.write(Buffer.alloc(2 * CHUNK_SIZE, 1), 0)
+    file.punchHole(CHUNK_SIZE / 2, 3 * CHUNK_SIZE)
+    expect(file.allocatedPages).toBe(8)
+    expect(cap.used).toBe(CHUNK_SIZE / 2)
+    expect(readAt(file, 0, 2 * CHUNK_SIZE).equals(Buffer.concat([Buffer.alloc(CHUNK_SIZE / 2, 1), Buffer.alloc((3 * CHUNK_SIZE) / 2)]))).toBe(true)
+    file.punchHole(0, CHUNK_SIZE)
+    expect(file.allocatedPages).toBe(0)
+    expect(cap.used).toBe(0)
+    expect(file.size).toBe(2 * CHUNK_SIZE)
+  })
+
+  it('keeps pages allocated past the end (KEEP_SIZE) until a truncation to the size or below', () => {
+    const { file, cap } = content()
+    file.write(Buffer.from('abc'), 0)
+    file.allocate(0, 2 * CHUNK_SIZE, true)
+    expect(file.size).toBe(3)
+    expect(file.allocatedPages).toBe(32)
+    file.truncate(PAGE_SIZE)
+    expect(file.allocatedPages).toBe(32)
+    file.truncate(3)
+    expect(file.allocatedPages).toBe(1)
+    expect(cap.used).toBe(PAGE_SIZE)
+    expect(readAt(file, 0, 10).toString()).toBe('abc')
+  })
+
+  it('seeks data and holes across many chunks at once', () => {
+    const { file } = content()
+    for (let i = 0; i < 64; i += 2) file.write(Buffer.alloc(CHUNK_SIZE, 1), i * CHUNK_SIZE)
+    for (let i = 0; i < 64; i += 2) {
+      expect(file.seek(i * CHUNK_SIZE + 5, false)).toBe((i + 1) * CHUNK_SIZE)
+      if (i < 62) expect(file.seek((i + 1) * CHUNK_SIZE, true)).toBe((i + 2) * CHUNK_SIZE)
+    }
+  })
 })

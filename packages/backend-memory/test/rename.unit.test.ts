@@ -1,3 +1,4 @@
+import { RenameFlags } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { expectFsError, memoryPaths, names, readFile, writeFile } from './unit-helpers.js'
 
@@ -116,5 +117,74 @@ describe('rename', () => {
     expect(buffer.toString()).toBe('from b')
     expect((await fs.getattr('/b/g', fh)).nlink).toBe(0)
     await fs.release('/b/g', fh)
+  })
+})
+
+describe('rename flags', () => {
+  const { NOREPLACE, EXCHANGE, WHITEOUT } = RenameFlags
+
+  it('NOREPLACE: refuses an existing target with EEXIST, moves otherwise', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/a/f', '/b/g', NOREPLACE), 'EEXIST')
+    expect((await readFile(fs, '/b/g')).toString()).toBe('from b')
+    await fs.rename('/a/f', '/b/new', NOREPLACE)
+    expect((await readFile(fs, '/b/new')).toString()).toBe('from a')
+  })
+
+  it('EXCHANGE: swaps two files atomically, both kept', async () => {
+    const fs = await tree()
+    const [f, g] = [await fs.getattr('/a/f'), await fs.getattr('/b/g')]
+    await fs.rename('/a/f', '/b/g', EXCHANGE)
+    expect((await fs.getattr('/a/f')).ino).toBe(g.ino)
+    expect((await fs.getattr('/b/g')).ino).toBe(f.ino)
+    expect((await readFile(fs, '/a/f')).toString()).toBe('from b')
+    expect((await fs.getattr('/b/g')).nlink).toBe(1)
+  })
+
+  it('EXCHANGE: swaps a directory and a file across directories, fixing link counts and ".."', async () => {
+    const fs = await tree()
+    await fs.rename('/a/sub', '/b/g', EXCHANGE)
+    expect((await fs.getattr('/a')).nlink).toBe(2)
+    expect((await fs.getattr('/b')).nlink).toBe(3)
+    const dotdot = (await fs.readdir('/b/g', 0, false)).find((e) => e.name === '..')
+    expect(dotdot?.ino).toBe((await fs.getattr('/b')).ino)
+    expect((await readFile(fs, '/a/sub')).toString()).toBe('from b')
+  })
+
+  it('EXCHANGE: swaps a non-empty directory too, and needs both names (ENOENT)', async () => {
+    const fs = await tree()
+    await writeFile(fs, '/empty/x', 'x')
+    await fs.rename('/a', '/empty', EXCHANGE)
+    expect(await names(fs, '/a')).toEqual(['.', '..', 'x'])
+    expect(await names(fs, '/empty')).toEqual(['.', '..', 'f', 'sub'])
+    await expectFsError(fs.rename('/a/x', '/a/none', EXCHANGE), 'ENOENT')
+  })
+
+  it('EXCHANGE of a directory with its own ancestor is EINVAL, and nothing changes', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/a/sub', '/a', EXCHANGE), 'EINVAL')
+    await expectFsError(fs.rename('/a', '/a/sub', EXCHANGE), 'EINVAL')
+    expect(await names(fs, '/a')).toEqual(['.', '..', 'f', 'sub'])
+  })
+
+  it('refuses WHITEOUT, EXCHANGE with NOREPLACE and unknown flags with EINVAL', async () => {
+    const fs = await tree()
+    await expectFsError(fs.rename('/a/f', '/b/x', WHITEOUT), 'EINVAL')
+    await expectFsError(fs.rename('/a/f', '/b/g', EXCHANGE | NOREPLACE), 'EINVAL')
+    await expectFsError(fs.rename('/a/f', '/b/x', 1 << 5), 'EINVAL')
+    expect(await names(fs, '/a')).toEqual(['.', '..', 'f', 'sub'])
+  })
+
+  it('EXCHANGE updates ctime of both inodes and mtime/ctime of both directories', async () => {
+    const fs = await tree()
+    const old = { sec: 1000, nsec: 0 }
+    for (const path of ['/a', '/b', '/a/f', '/b/g']) await fs.utimens(path, old, old)
+    await fs.rename('/a/f', '/b/g', EXCHANGE)
+    for (const path of ['/a', '/b']) expect((await fs.getattr(path)).mtime.sec).toBeGreaterThan(old.sec)
+    for (const path of ['/a/f', '/b/g']) {
+      const stat = await fs.getattr(path)
+      expect(stat.mtime).toEqual(old)
+      expect(stat.ctime.sec).toBeGreaterThan(old.sec)
+    }
   })
 })

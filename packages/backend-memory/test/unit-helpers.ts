@@ -1,4 +1,4 @@
-import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Logger, type Operations, type RequestContext } from '@fusekit/core'
+import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Logger, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { expect } from 'vitest'
 import { MemoryFileSystem, memoryOptions } from '../src/index.js'
 
@@ -9,6 +9,11 @@ export const silentLogger: Logger = { level: 'error', debug() {}, info() {}, war
 
 /** The user running the tests, as the caller of every request unless a test says otherwise. */
 export const me = new CallerContext(process.getuid!(), process.getgid!(), process.pid)
+
+/** A caller other than the test user; pid 0: no supplementary groups to read. */
+export function caller(uid: number, gid: number, pid = 0): CallerContext {
+  return new CallerContext(uid, gid, pid)
+}
 
 /** A fresh memory filesystem of the given capacity; the kernel checks permissions unless told otherwise. */
 export function memoryFs(size: number | string = '64M', mountOptions = { defaultPermissions: true }): MemoryFileSystem {
@@ -88,4 +93,11 @@ export async function inoOf(fs: MemoryFileSystem, path: string, ctx: RequestCont
   }
   if (ino !== ROOT_INO) fs.forget(ino, 1)
   return ino
+}
+
+const NO_TIME = { sec: 0, nsec: 0 }
+
+/** A setattr request changing what `valid` names (the other fields zero). */
+export function setattrRequest(change: Partial<SetattrRequest> & { valid: number }): SetattrRequest {
+  return { mode: 0, uid: 0, gid: 0, size: 0, atime: NO_TIME, mtime: NO_TIME, ctime: NO_TIME, ...change }
 }
