@@ -5,9 +5,9 @@ export { describePosixSuite, type PosixCapabilities, type PosixSuiteSetup } from
 export { useMount, type SuiteMountSetup } from './posix-suite-mount.js'
 export { eventually, expectErrno, run, runFailing, sha256, type CommandResult, type FailedCommand } from './posix-suite-tools.js'
 export {
-  posixCases, allCapabilities, capabilityDocs, prepareCaseTools, runPosixCase, skipReason, unmetCapabilities, caseSlug, caseAssertions, ensureTestUsers,
+  posixCases, allCapabilities, capabilityDocs, prepareCaseTools, runPosixCase, runPosixCases, skipReason, unmetCapabilities, caseSlug, caseAssertions, ensureTestUsers,
   assertAfter, assertErrno, assertMode, assertOwner, assertTime, timeAtPrecision,
-  type Capability, type Caller, type CaseTools, type ChildKit, type ToolResult, type Errno, type PosixCase, type PreparedCaseTools, type StatResult,
+  type Capability, type Caller, type CaseTools, type ChildKit, type ToolResult, type Errno, type PosixCase, type PreparedCaseTools, type CaseResult, type StatResult,
   type TestGroups, type TestUser, type TestUsers, type TimeSpec,
 } from './cases/index.js'
 export { describeCases } from './cases/vitest.js'

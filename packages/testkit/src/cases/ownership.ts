@@ -19,7 +19,7 @@ export const ownershipCases: PosixCase[] = [
       const creators: Array<[TestUser, number]> = [
         [users.alice, users.alice.gid],
         [users.bob, users.bob.gid],
-        [users.nobody, 65534],
+        [users.nobody, users.nobody.gid],
         [users.root, 0],
       ]
       for (const [user] of creators) await as(user, createThree, dir, user.name)
@@ -49,7 +49,7 @@ export const ownershipCases: PosixCase[] = [
       const fifo = await lstat(join(dir, 'alice-fifo'))
       assertOwner(fifo, alice.uid, alice.gid, "alice's fifo")
       assertMode(fifo, S_IFIFO | 0o640, "alice's fifo")
-      assertOwner(await lstat(join(dir, 'nobody-fifo')), 65534, 65534, "nobody's fifo")
+      assertOwner(await lstat(join(dir, 'nobody-fifo')), 65534, nobody.gid, "nobody's fifo")
       const device = await lstat(join(dir, 'root-null'))
       assertOwner(device, 0, 0, "root's character device")
       assertMode(device, S_IFCHR | 0o644, "root's character device (umask 022)")

@@ -3,6 +3,7 @@ import { chmod, chown, lstat, mkdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { callerUser, runAs, spawnAs, callerUmask } from './child.js'
 import { buildSyscallHelper, parseHelperAnswer } from './syscall-helper.js'
+import { posixCases } from './table.js'
 import { ensureTestUsers } from './users.js'
 import type { Caller, Capability, CaseTools, ChildKit, PosixCase, StatResult, TestGroups, TestUsers, TimeSpec } from './types.js'
 import { assertErrno, assertMode, assertOwner, assertTime, assertAfter } from './assertions.js'
@@ -145,4 +146,45 @@ export async function runPosixCase(testCase: PosixCase, mountDir: string, tools:
   await chmod(dir, 0o777)
   await chown(dir, 0, 0)
   await testCase.run(dir, tools)
+}
+
+/** What happened to one case in runPosixCases. */
+export type CaseResult =
+  | { name: string; status: 'passed'; ms: number }
+  | { name: string; status: 'failed'; ms: number; error: unknown }
+  | { name: string; status: 'skipped'; reason: string }
+
+/**
+ * Runs the cases one after the other against a mounted directory, without any test framework:
+ * prepares the tools, runs each case the mount can run in its own directory, disposes the tools.
+ * `onResult` sees each result as it comes (for progress output). Needs root.
+ */
+export async function runPosixCases(
+  mountDir: string,
+  capabilities: Iterable<Capability>,
+  options: { cases?: readonly PosixCase[]; onResult?: (result: CaseResult) => void } = {},
+): Promise<CaseResult[]> {
+  const tools = await prepareCaseTools(mountDir, capabilities)
+  const results: CaseResult[] = []
+  try {
+    for (const testCase of options.cases ?? posixCases) {
+      const reason = skipReason(testCase, tools.capabilities)
+      const started = Date.now()
+      let result: CaseResult
+      if (reason) result = { name: testCase.name, status: 'skipped', reason }
+      else {
+        try {
+          await runPosixCase(testCase, mountDir, tools)
+          result = { name: testCase.name, status: 'passed', ms: Date.now() - started }
+        } catch (error) {
+          result = { name: testCase.name, status: 'failed', ms: Date.now() - started, error }
+        }
+      }
+      results.push(result)
+      options.onResult?.(result)
+    }
+  } finally {
+    tools.dispose()
+  }
+  return results
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { posixCases } from './index.js'
+import { posixCases } from './table.js'
 import { prepareCaseTools, runPosixCase, skipReason, type PreparedCaseTools } from './runner.js'
 import type { Capability, PosixCase } from './types.js'
 
