@@ -18,8 +18,8 @@ export interface CallPolicy {
 
 /**
  * Runs `attempt` until it succeeds, with a deadline over all attempts and exponential backoff
- * with jitter between them. Each attempt gets one signal that fires on the caller's abort or at
- * the deadline. The caller's abort ends everything at once (CallAbortedError, EINTR); the deadline
+ * with jitter between them. Each attempt gets one signal (AbortSignal.any) that fires on the
+ * caller's abort or at the deadline. The caller's abort ends everything at once (CallAbortedError, EINTR); the deadline
  * too (ETIMEDOUT); an answer that another attempt would only repeat (4xx) is thrown as it is.
  */
 export async function runCall<T>(
@@ -30,25 +30,33 @@ export async function runCall<T>(
   const caller = options.signal
   if (caller?.aborted) throw new CallAbortedError(true, { cause: caller.reason })
   const timeoutMs = options.timeoutMs ?? policy.timeoutMs
-  const deadline = AbortSignal.timeout(timeoutMs)
-  const signal = caller ? AbortSignal.any([caller, deadline]) : deadline
+  // Not AbortSignal.timeout: its timer and signal live on for the whole timeout after the call
+  // ended (about 350 bytes each: 50 MB at 5,000 calls/s with 30 s deadlines). This one is
+  // cleared as soon as the call settles.
+  const deadline = new AbortController()
+  const timer = setTimeout(() => deadline.abort(new CallAbortedError(false)), timeoutMs)
+  const signal = caller ? AbortSignal.any([caller, deadline.signal]) : deadline.signal
   const expiresAt = Date.now() + timeoutMs
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt(signal)
-    } catch (error) {
-      if (caller?.aborted) throw new CallAbortedError(true, { cause: error })
-      if (deadline.aborted) throw new CallAbortedError(false, { cause: error })
-      if (n >= policy.retry.maxAttempts || !isRetryable(error)) throw error
-      const delay = backoffDelayMs(n, policy.retry)
-      // No time left to wait and try again: the server's failure is the answer.
-      if (Date.now() + delay >= expiresAt) throw error
-      policy.onRetry?.(error, n)
+  try {
+    for (let n = 1; ; n++) {
       try {
-        await sleep(delay, undefined, { signal })
-      } catch {
-        throw new CallAbortedError(caller?.aborted === true, { cause: error })
+        return await attempt(signal)
+      } catch (error) {
+        if (caller?.aborted) throw new CallAbortedError(true, { cause: error })
+        if (deadline.signal.aborted) throw new CallAbortedError(false, { cause: error })
+        if (n >= policy.retry.maxAttempts || !isRetryable(error)) throw error
+        const delay = backoffDelayMs(n, policy.retry)
+        // No time left to wait and try again: the server's failure is the answer.
+        if (Date.now() + delay >= expiresAt) throw error
+        policy.onRetry?.(error, n)
+        try {
+          await sleep(delay, undefined, { signal })
+        } catch {
+          throw new CallAbortedError(caller?.aborted === true, { cause: error })
+        }
       }
     }
+  } finally {
+    clearTimeout(timer)
   }
 }

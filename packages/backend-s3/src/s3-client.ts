@@ -49,6 +49,8 @@ export function createS3Client(options: S3ClientOptions): S3Client {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: options.connectTimeoutMs,
+      // No requestTimeout: the whole call's deadline is the store's (an AbortSignal per call);
+      // a connection that goes silent is dropped sooner, and that attempt retried.
       socketTimeout: options.idleTimeoutMs,
     }),
   })

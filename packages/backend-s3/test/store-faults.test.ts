@@ -110,6 +110,14 @@ describe('retries through a proxy that fails requests', () => {
     expect(proxy.requests.length / (proxy.requests.length - injected)).toBeGreaterThan(1.05)
   })
 
+  it('a finished call leaves no deadline timer behind', async () => {
+    proxy.faults.failRate = 0
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length
+    const before = timers()
+    for (let i = 0; i < 50; i++) await direct.head(`f/${i}`)
+    expect(timers() - before).toBeLessThan(5)
+  })
+
   it('a 4xx answer is not retried', async () => {
     proxy.faults.failRate = 0
     const before = proxy.requests.length
