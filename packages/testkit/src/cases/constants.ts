@@ -18,6 +18,10 @@ export const FALLOC_FL_ZERO_RANGE = 0x10
 export const FALLOC_FL_INSERT_RANGE = 0x20
 export const FALLOC_FL_UNSHARE_RANGE = 0x40
 
+/** renameat2(2) flags (linux/fs.h). */
+export const RENAME_NOREPLACE = 1
+export const RENAME_EXCHANGE = 2
+
 /** st_rdev as Linux encodes it in stat (new_encode_dev). */
 export function makedev(major: number, minor: number): number {
   return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12)

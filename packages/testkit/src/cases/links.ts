@@ -1,10 +1,10 @@
 import { appendFile, chmod, chown, link, mkdir, open, readdir, readFile, rename, rmdir, truncate, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { assert, assertAfter, assertMode, assertOwner, assertTime } from './assertions.js'
-import { S_IFDIR, S_IFREG } from './constants.js'
+import { RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFDIR, S_IFREG } from './constants.js'
 import type { PosixCase } from './types.js'
 
-const errnoOf = (operation: Promise<unknown>) => operation.then(() => 'ok', (error: NodeJS.ErrnoException) => error.code)
+const errnoOf = (operation: Promise<unknown>) => operation.then(() => 'ok', (error: NodeJS.ErrnoException) => error.code ?? String(error))
 
 export const linkCases: PosixCase[] = [
   {
@@ -158,6 +158,37 @@ export const linkCases: PosixCase[] = [
       await rename(join(top, 'b'), join(dir, 'b'))
       assert.equal((await stat(top)).nlink, 2, 'nlink after moving the other out')
       assert.equal((await stat(dir)).nlink, 4, 'nlink of the parent that received it (top and b)')
+    },
+  },
+  {
+    name: 'renameat2: RENAME_NOREPLACE refuses an existing target with EEXIST; RENAME_EXCHANGE swaps two names, whatever their types',
+    needs: ['renameFlags'],
+    async run(dir, { rename: rename2, users, stat }) {
+      const { root } = users
+      const [a, b, c, sub] = ['a', 'b', 'c', 'sub'].map((name) => join(dir, name)) as [string, string, string, string]
+      await writeFile(a, 'A')
+      await writeFile(b, 'B')
+      await mkdir(sub)
+      await writeFile(join(sub, 'inside'), 'I')
+      const [inoA, inoB, inoSub] = [(await stat(a)).ino, (await stat(b)).ino, (await stat(sub)).ino]
+
+      assert.equal(await rename2(root, a, b, RENAME_NOREPLACE), 'EEXIST', 'NOREPLACE onto an existing file')
+      assert.deepEqual([await readFile(a, 'latin1'), await readFile(b, 'latin1')], ['A', 'B'], 'both files after the refusal')
+      assert.equal(await rename2(root, a, c, RENAME_NOREPLACE), 'ok', 'NOREPLACE to a free name')
+      assert.equal((await stat(c)).ino, inoA, 'c is the old a')
+      assert.equal(await errnoOf(stat(a)), 'ENOENT', 'a is gone')
+
+      assert.equal(await rename2(root, c, b, RENAME_EXCHANGE), 'ok', 'EXCHANGE of two files')
+      assert.deepEqual([(await stat(b)).ino, (await stat(c)).ino], [inoA, inoB], 'the inodes traded names')
+      assert.deepEqual([await readFile(b, 'latin1'), await readFile(c, 'latin1')], ['A', 'B'], 'contents after the exchange')
+      assert.equal(await rename2(root, b, sub, RENAME_EXCHANGE), 'ok', 'EXCHANGE of a file and a directory')
+      assert.equal((await stat(b)).ino, inoSub, 'b is now the directory')
+      assert.equal(await readFile(join(b, 'inside'), 'latin1'), 'I', 'with its entry')
+      assert.equal(await readFile(sub, 'latin1'), 'A', 'sub is now the file')
+
+      assert.equal(await rename2(root, c, join(dir, 'missing'), RENAME_EXCHANGE), 'ENOENT', 'EXCHANGE with a missing name')
+      assert.equal(await rename2(root, c, sub, RENAME_EXCHANGE | RENAME_NOREPLACE), 'EINVAL', 'EXCHANGE and NOREPLACE together')
+      assert.deepEqual((await readdir(dir)).sort(), ['b', 'c', 'sub'], 'names at the end')
     },
   },
 ]

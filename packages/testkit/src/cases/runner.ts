@@ -84,6 +84,7 @@ async function assembleTools(
     seek: async (caller, path, whence, offset) => numberOr(await callHelper(caller, ['seek', path, whence, String(offset)])),
     copyFileRange: async (caller, from, to, length) =>
       numberOr(await callHelper(caller, ['copy', from.path, String(from.offset), to.path, String(to.offset), String(length)])),
+    rename: async (caller, from, to, flags) => errnoOf(await callHelper(caller, ['rename', from, to, String(flags)])),
     mknod: async (caller, path, mode, major = 0, minor = 0) => errnoOf(await callHelper(caller, ['mknod', path, String(mode), String(major), String(minor)])),
     setxattr: async (caller, path, name, value, options) =>
       errnoOf(await callHelper(caller, ['setxattr', path, name, toHex(value), options?.noFollow ? 'nofollow' : 'follow'])),

@@ -8,7 +8,7 @@ import { getSystemErrorName } from 'node:util'
 /**
  * A small C program that makes single syscalls Node has no API for (utimensat with UTIME_NOW /
  * UTIME_OMIT / nanoseconds, fallocate with any mode, lseek SEEK_DATA/SEEK_HOLE, one
- * copy_file_range call, mknod, *xattr) and prints exactly what the kernel answered:
+ * copy_file_range call, renameat2 with flags, mknod, *xattr) and prints exactly what the kernel answered:
  * `ok <value>` or `err <open|call> <errno number>`. Shell tools blur that (xfs_io prints "EOF"
  * for ENXIO, loops copy_range until it returns 0, always adds KEEP_SIZE to a punch and exits 0
  * after some failed commands; touch reports its open's error instead of utimensat's), so the
@@ -79,6 +79,9 @@ int main(int argc, char **argv) {
     ssize_t copied = copy_file_range(in, &from, out, &to, (size_t)num(argv[6]), 0);
     if (copied < 0) return fail("call");
     printf("ok %lld\n", (long long)copied);
+  } else if (strcmp(op, "rename") == 0 && argc == 5) {
+    if (renameat2(AT_FDCWD, path, AT_FDCWD, argv[3], (unsigned)num(argv[4])) < 0) return fail("call");
+    printf("ok 0\n");
   } else if (strcmp(op, "mknod") == 0 && argc == 6) {
     if (mknod(path, (mode_t)num(argv[3]), makedev((unsigned)num(argv[4]), (unsigned)num(argv[5]))) < 0) return fail("call");
     printf("ok 0\n");

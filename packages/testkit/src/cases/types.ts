@@ -26,6 +26,8 @@ export const capabilityDocs = {
     'lseek SEEK_DATA/SEEK_HOLE report the holes the file really has (page granularity, like tmpfs). Without it the kernel\'s generic answer: all of the file is data and the only hole is at EOF.',
   copyFileRange:
     'copy_file_range(2) is answered by the filesystem itself. Without it the kernel copies through the page cache instead (same bytes, same counts), so the cases would pass without proving the backend\'s own copy; they are skipped.',
+  renameFlags:
+    'renameat2(2) RENAME_NOREPLACE and RENAME_EXCHANGE, atomically. Without it they fail with EINVAL and nothing moves (plain rename still works).',
   xattrs:
     'user.* extended attributes on files and directories, trusted.* for root, with the kernel\'s permission rules. Without it every xattr call fails with EOPNOTSUPP.',
   nanosecondTimes:
@@ -169,6 +171,8 @@ export interface CaseTools {
    * path on both sides the file is opened once, O_RDWR, and that descriptor is used for both.
    */
   copyFileRange(caller: Caller, from: { path: string; offset: number }, to: { path: string; offset: number }, length: number): Promise<number | Errno>
+  /** renameat2(AT_FDCWD, from, AT_FDCWD, to, flags). */
+  rename(caller: Caller, from: string, to: string, flags: number): Promise<Errno>
   /** mknod(path, mode, makedev(major, minor)); `mode` carries the type bits (S_IFIFO, S_IFCHR, …). */
   mknod(caller: Caller, path: string, mode: number, major?: number, minor?: number): Promise<Errno>
   /** lsetxattr/setxattr(path, name, value, flags 0). */
