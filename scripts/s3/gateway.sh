@@ -5,13 +5,14 @@
 #   FUSEKIT_S3_GATEWAY_DIR      default ${TMPDIR:-/tmp}/fusekit-s3-gateway
 #   FUSEKIT_S3_GATEWAY_TIMEOUT  seconds each start step may take (default 60)
 #
-#   gateway.sh start    starts it (the Debian packages must be there: scripts/s3/install.sh); writes DIR/env (FUSEKIT_TEST_S3_ENDPOINT, AWS_ACCESS_KEY_ID,
-#                       AWS_SECRET_ACCESS_KEY, AWS_REGION; mode 0600); prints the endpoint and
-#                       the start time, never the secret
+#   gateway.sh start    starts it (its Debian packages must be there: scripts/s3/install.sh),
+#                       waits for HTTP 200 on /, writes DIR/env (FUSEKIT_TEST_S3_ENDPOINT,
+#                       AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION; mode 0600); prints
+#                       the endpoint and the start time, never the secret
 #   gateway.sh stop     ends every daemon it started and removes DIR; safe twice, after a crash
 #   gateway.sh status   "running at URL" (exit 0) or "stopped" (exit 3)
 #
-# The settings below are explained in shared/notes/s3-servers.md; each fixed a failure.
+# Each setting in the generated ceph.conf fixed a failure: its comment says which.
 set -euo pipefail
 
 dir=${FUSEKIT_S3_GATEWAY_DIR:-${TMPDIR:-/tmp}/fusekit-s3-gateway}
