@@ -33,6 +33,7 @@ const OPEN_DROPPED = O_CREAT | O_EXCL | O_NOCTTY | OpenFlags.O_DIRECT
 /** The most one copy_file_range moves (Linux's MAX_RW_COUNT): the reply's count is 32-bit. */
 const MAX_COPY = 0x7fff_f000
 const statfsFields = new Float64Array(11)
+const TRUSTED = 'trusted.'
 
 export interface PassthroughSettings {
   nodes: SourceNodes
@@ -267,9 +268,13 @@ export class PassthroughInodes implements InodeOperations {
     return check(calls.getXattr(this.nodes.get(ino).fd, name))
   }
 
-  async listxattr(_ctx: RequestContext, ino: number): Promise<string[]> {
-    const names = check(calls.listXattr(this.nodes.get(ino).fd)).toString('utf8')
-    return names.split('\0').filter((n) => n !== '')
+  /**
+   * The names as the caller would see them on the source: trusted.* only for root, as Linux lists
+   * them (the kernel refuses to get or set them for anyone else, but leaves listing to us).
+   */
+  async listxattr(ctx: RequestContext, ino: number): Promise<string[]> {
+    const names = check(calls.listXattr(this.nodes.get(ino).fd)).toString('utf8').split('\0')
+    return names.filter((n) => n !== '' && (ctx.uid === 0 || !n.startsWith(TRUSTED)))
   }
 
   async removexattr(_ctx: RequestContext, ino: number, name: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, lstatSync, mkdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileType, OpenFlags, RenameFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest } from '@fusekit/core'
+import { CallerContext, FileType, OpenFlags, RenameFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
 import { PathWalker } from './path-walker.js'
@@ -156,6 +156,17 @@ describe('metadata passes through', () => {
     expect(await ops.listxattr(asRoot, file)).toEqual(['user.empty'])
     await ops.setxattr(asRoot, ROOT_INO, 'user.root', Buffer.from('r'), 0)
     expect((await ops.getxattr(asRoot, ROOT_INO, 'user.root')).toString()).toBe('r')
+  })
+
+  it('lists trusted.* attributes to root only, as Linux does', async () => {
+    const box = sandbox()
+    writeFileSync(join(box.source, 'file'), 'x')
+    const ops = await passthrough(box)
+    const file = await new PathWalker(ops).node('/file')
+    await ops.setxattr(asRoot, file, 'trusted.secret', Buffer.from('s'), 0)
+    await ops.setxattr(asRoot, file, 'user.visible', Buffer.from('v'), 0)
+    expect((await ops.listxattr(asRoot, file)).sort()).toEqual(['trusted.secret', 'user.visible'])
+    expect(await ops.listxattr(new CallerContext(1000, 1000, 1), file)).toEqual(['user.visible'])
   })
 
   it('access checks the node itself', async () => {
