@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmdirSync } from 'node:fs'
+import { chownSync, mkdtempSync, rmdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { mountedType } from '@fusekit/core'
@@ -34,6 +34,11 @@ export interface StartMountOptions {
   env?: NodeJS.ProcessEnv
   /** How long to wait for the mount to be ready, and for it to exit on stop() (default 30 s). */
   timeoutMs?: number
+  /**
+   * Mount as this ordinary user (setpriv) instead of the test's own: the mountpoint is made
+   * theirs, and the low-level driver mounts through fusermount.
+   */
+  user?: { uid: number; gid: number }
 }
 
 interface Started {
@@ -58,7 +63,12 @@ export async function startMount(options: StartMountOptions): Promise<MountProce
   usedDirs.add(dir)
 
   const args = [cliPath(), 'mount', options.backend, dir, ...(options.args ?? [])]
-  const child = spawn(process.execPath, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { user } = options
+  if (user) chownSync(dir, user.uid, user.gid)
+  const [command, commandArgs] = user
+    ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', process.execPath, ...args]]
+    : [process.execPath, args]
+  const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
   const started: Started = { child, dir }
   running.add(started)
   let output = ''

@@ -8,6 +8,8 @@ export interface SuiteMountSetup {
   args?: () => Promise<string[]> | string[]
   /** Runs after the mount stopped, to remove whatever `args` created. */
   teardown?: () => Promise<void> | void
+  /** Mount as this ordinary user (see StartMountOptions.user), computed when the suite starts. */
+  user?: () => Promise<{ uid: number; gid: number }> | { uid: number; gid: number }
 }
 
 /**
@@ -20,7 +22,7 @@ export function useMount(setup: SuiteMountSetup): () => MountProcess {
 
   beforeAll(async () => {
     const args = (await setup.args?.()) ?? []
-    mount = await startMount({ backend: setup.backend, args })
+    mount = await startMount({ backend: setup.backend, args, user: await setup.user?.() })
   })
 
   afterAll(async () => {
