@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -40,16 +41,28 @@ napi_value open_source(napi_env env, napi_callback_info info) {
   return number(env, rc < 0 ? rc : fd);
 }
 
-// raiseFileLimit() -> the soft limit on open descriptors, raised to the hard one: every node the
-// kernel holds keeps a descriptor.
+// The most descriptors a process may ever hold (fs.nr_open), or 0 when it cannot be read.
+static rlim_t descriptors_allowed(void) {
+  FILE *file = fopen("/proc/sys/fs/nr_open", "re");
+  unsigned long long value = 0;
+  if (file) {
+    if (fscanf(file, "%llu", &value) != 1) value = 0;
+    fclose(file);
+  }
+  return (rlim_t)value;
+}
+
+// raiseFileLimit() -> the limit on open descriptors, raised as far as this process may: every
+// node the kernel holds keeps a descriptor, and the kernel holds a node for every cached dentry.
+// Root (CAP_SYS_RESOURCE) goes up to fs.nr_open, as virtiofsd does; others to their hard limit.
 napi_value raise_file_limit(napi_env env, napi_callback_info info) {
   struct rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return number(env, -errno);
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlim_t before = limit.rlim_cur;
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) limit.rlim_cur = before;
-  }
+  rlim_t most = descriptors_allowed();
+  struct rlimit wanted = {.rlim_cur = most, .rlim_max = most};
+  if (most > limit.rlim_max && setrlimit(RLIMIT_NOFILE, &wanted) == 0) return number(env, (double)most);
+  wanted.rlim_cur = wanted.rlim_max = limit.rlim_max;
+  if (limit.rlim_cur < limit.rlim_max && setrlimit(RLIMIT_NOFILE, &wanted) == 0) return number(env, (double)limit.rlim_max);
   return number(env, (double)limit.rlim_cur);
 }
 
