@@ -28,10 +28,14 @@ import { InodeTable } from './inode-table.js'
 import { NAME_MAX, PATH_MAX } from './names.js'
 import type { MemoryOptions } from './options.js'
 import { PermissionChecks } from './permission-checks.js'
-import { MAY_READ, MAY_WRITE, isRoot, permits } from './posix-permissions.js'
+import { MAY_READ, MAY_WRITE, isRoot, ownsOrRoot, permits } from './posix-permissions.js'
+import { setIdBitsClearedByChown, setIdBitsClearedByWrite } from './set-id-clearing.js'
 import { XattrStore } from './xattrs.js'
 
 const { KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE } = FallocateMode
+const { MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW, CTIME } = SetattrValid
+/** The fields of a setattr request (not how it came: FH, "now" flags). */
+const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME | CTIME
 
 /**
  * A POSIX filesystem held in memory, as an inode-layer fusekit backend that behaves as tmpfs:
@@ -93,20 +97,22 @@ export class MemoryFileSystem implements InodeOperations {
   async setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
     const inode = this.inodeOf(ino, request.fh)
     const { valid } = request
-    const file = valid & SetattrValid.SIZE ? regular(inode) : undefined
+    const file = valid & SIZE ? regular(inode) : undefined
     if (file) checkSize(request.size)
     const mode = this.checks ? this.checks.setattr(ctx, inode, request) : request.mode
-    const now = Timespec.now()
+    const cleared = this.setIdBitsClearedBySetattr(ctx, inode, valid)
+    // "Now" arrives resolved in the times: ctime is the same instant.
+    const now = valid & MTIME_NOW ? request.mtime : valid & ATIME_NOW ? request.atime : Timespec.now()
     if (file) {
       file.content.truncate(request.size)
       file.modified(now)
     }
-    if (valid & SetattrValid.MODE) inode.mode = inode.type | (mode & 0o7777)
-    if (valid & SetattrValid.UID) inode.uid = request.uid
-    if (valid & SetattrValid.GID) inode.gid = request.gid
-    if (valid & SetattrValid.ATIME) inode.atime = request.atime
-    if (valid & SetattrValid.MTIME) inode.mtime = request.mtime
-    inode.ctime = valid & SetattrValid.CTIME ? request.ctime : now
+    inode.mode = inode.type | ((valid & MODE ? mode : inode.mode) & 0o7777 & ~cleared)
+    if (valid & UID) inode.uid = request.uid
+    if (valid & GID) inode.gid = request.gid
+    if (valid & ATIME) inode.atime = request.atime
+    if (valid & MTIME) inode.mtime = request.mtime
+    inode.ctime = valid & CTIME ? request.ctime : now
     return inode.stat()
   }
 
@@ -199,7 +205,10 @@ export class MemoryFileSystem implements InodeOperations {
     this.checks?.open(ctx, inode, flags)
     if (inode instanceof SpecialFile) throw new FsError('ENXIO', `inode ${ino} is a special file: the kernel opens those itself`)
     // Linux truncates even for O_RDONLY|O_TRUNC (write permission was checked).
-    if (inode instanceof RegularFile && flags & OpenFlags.O_TRUNC) this.resize(inode, 0)
+    if (inode instanceof RegularFile && flags & OpenFlags.O_TRUNC) {
+      inode.content.truncate(0)
+      this.written(ctx, inode, Timespec.now())
+    }
     return this.handles.add(file)
   }
 
@@ -218,10 +227,10 @@ export class MemoryFileSystem implements InodeOperations {
     return count
   }
 
-  async write(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  async write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
     const inode = this.writableFile(fh)
     inode.content.write(buffer, checkOffset(position))
-    inode.modified(Timespec.now())
+    this.written(ctx, inode, Timespec.now())
     return buffer.length
   }
 
@@ -229,7 +238,7 @@ export class MemoryFileSystem implements InodeOperations {
     this.inodes.releaseIfUnused(this.handles.remove(fh).inode)
   }
 
-  async fallocate(_ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
+  async fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
     const inode = this.writableFile(fh)
     if (length <= 0) throw new FsError('EINVAL', `fallocate of ${length} bytes`)
     const end = checkOffset(offset) + length
@@ -248,7 +257,7 @@ export class MemoryFileSystem implements InodeOperations {
       default:
         throw new FsError('EOPNOTSUPP', `fallocate mode 0x${mode.toString(16)}`)
     }
-    inode.modified(Timespec.now())
+    this.written(ctx, inode, Timespec.now())
   }
 
   async lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): Promise<number> {
@@ -259,7 +268,7 @@ export class MemoryFileSystem implements InodeOperations {
   }
 
   async copyFileRange(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     _inoIn: number,
     fhIn: number,
     offsetIn: number,
@@ -280,7 +289,7 @@ export class MemoryFileSystem implements InodeOperations {
     const copied = target.content.copyFrom(source.content, offsetIn, offsetOut, count)
     const now = Timespec.now()
     source.accessed(now)
-    if (copied > 0) target.modified(now)
+    if (copied > 0) this.written(ctx, target, now)
     return copied
   }
 
@@ -337,6 +346,29 @@ export class MemoryFileSystem implements InodeOperations {
     }
   }
 
+  /**
+   * The set-id bits a setattr clears besides what it asks: a truncate's, and a chown's (UID or
+   * GID). A setattr naming no field is a chown(-1, -1), or what the kernel sends before a write
+   * when its own rule finds nothing to clear: either way the bits a chown clears go, which for
+   * anyone but root are a write's too. Clearing one needs the owner, root or a writer: for a
+   * chown(-1, -1) that must clear a bit, Linux answers EPERM, as for a chmod.
+   */
+  private setIdBitsClearedBySetattr(ctx: RequestContext, inode: Inode, valid: number): number {
+    const noField = (valid & ATTRIBUTES) === 0
+    const chown = noField || (valid & (UID | GID)) !== 0
+    const cleared = inode.mode & ((chown ? setIdBitsClearedByChown(ctx, inode) : 0) | (valid & SIZE ? setIdBitsClearedByWrite(ctx, inode) : 0))
+    if (cleared !== 0 && noField && !ownsOrRoot(ctx, inode) && !permits(ctx, inode, MAY_WRITE)) {
+      throw new FsError('EPERM', `only the owner changes the mode of inode ${inode.ino}`)
+    }
+    return cleared
+  }
+
+  /** Data changed by `ctx`: mtime and ctime, and the set-id bits such a change clears. */
+  private written(ctx: RequestContext, inode: RegularFile, now: Timespec): void {
+    inode.mode &= ~setIdBitsClearedByWrite(ctx, inode)
+    inode.modified(now)
+  }
+
   /** The inode a request is about: through its handle when it came with one (fstat, ftruncate, fchmod). */
   private inodeOf(ino: number, fh: number | undefined): Inode {
     return fh ? this.handles.get(fh).inode : this.inodes.get(ino)
@@ -354,11 +386,6 @@ export class MemoryFileSystem implements InodeOperations {
 
   private xattrsOf(inode: Inode): XattrStore {
     return inode.xattrs ?? this.noXattrs
-  }
-
-  private resize(inode: RegularFile, size: number): void {
-    inode.content.truncate(checkSize(size))
-    inode.modified(Timespec.now())
   }
 }
 

@@ -1,4 +1,4 @@
-import { FsError, OpenFlags, SetattrValid, type RequestContext, type SetattrRequest } from '@fusekit/core'
+import { FileType, FsError, OpenFlags, SetattrValid, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { S_ISGID, S_ISUID, S_ISVTX, type Directory, type Inode } from './inode.js'
 import { MAY_EXEC, MAY_READ, MAY_WRITE, inGroup, isRoot, ownsOrRoot, permits } from './posix-permissions.js'
 
@@ -81,9 +81,17 @@ export class PermissionChecks {
     return mode
   }
 
-  /** Reading or writing an extended attribute: read or write permission on the file; security.* is left to security modules. */
+  /**
+   * Reading or writing an extended attribute (xattr_permission): read or write permission on
+   * the file, security.* left to security modules; user.* attributes of a sticky directory are
+   * written by its owner only (EPERM).
+   */
   xattr(ctx: RequestContext, inode: Inode, name: string, mask: number): void {
-    if (!name.startsWith('security.') && !permits(ctx, inode, mask)) throw new FsError('EACCES', `no permission for attribute ${name} of inode ${inode.ino}`)
+    if (name.startsWith('security.')) return
+    if (mask & MAY_WRITE && name.startsWith('user.') && inode.type === FileType.S_IFDIR && inode.mode & S_ISVTX && !ownsOrRoot(ctx, inode)) {
+      throw new FsError('EPERM', `only the owner sets user.* attributes of sticky directory ${inode.ino}`)
+    }
+    if (!permits(ctx, inode, mask)) throw new FsError('EACCES', `no permission for attribute ${name} of inode ${inode.ino}`)
   }
 }
 

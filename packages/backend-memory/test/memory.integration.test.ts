@@ -32,8 +32,8 @@ async function randomFile(name: string, mebibytes: number): Promise<string> {
   return path
 }
 
-describe('memory backend with --size 64M', () => {
-  const mount = useMount({ backend: 'memory', args: () => ['--size', '64M'] })
+describe.each(['lowlevel', 'fuse-native'])('memory backend with --size 64M (%s driver)', (driver) => {
+  const mount = useMount({ backend: 'memory', args: () => ['--size', '64M', '--driver', driver] })
 
   it('fills up to its capacity, then fails with ENOSPC and keeps earlier data', async () => {
     const dir = join(mount().dir, 'capacity')
@@ -106,8 +106,8 @@ describe('memory backend with --size 64M', () => {
   })
 })
 
-describe('memory backend with --read-only', () => {
-  const mount = useMount({ backend: 'memory', args: () => ['--read-only'] })
+describe.each(['lowlevel', 'fuse-native'])('memory backend with --read-only (%s driver)', (driver) => {
+  const mount = useMount({ backend: 'memory', args: () => ['--read-only', '--driver', driver] })
 
   it('refuses every change with EROFS and still answers reads', async () => {
     const root = mount().dir

@@ -204,7 +204,8 @@ describe('without default_permissions (the backend checks)', () => {
     await expectFsError(fs.setattr(alice, writable, setattrRequest({ valid: ATIME | ATIME_NOW, atime: when })), 'EPERM')
     const owned = await file(fs, alice, ROOT_INO, 'owned', 0o444)
     expect((await fs.setattr(alice, owned, explicitTimes)).mtime).toEqual(when)
-    await fs.setattr(alice, owned, touch)
+    // "Now" arrives resolved: ctime is that same instant.
+    expect(await fs.setattr(alice, owned, touch)).toMatchObject({ atime: when, mtime: when, ctime: when })
   })
 
   it('truncate needs write permission, unless through a handle opened for writing', async () => {
@@ -238,6 +239,64 @@ describe('without default_permissions (the backend checks)', () => {
     await expectFsError(fs.removexattr(alice, f, 'user.a'), 'EACCES')
     expect(await fs.listxattr(alice, f)).toEqual(['user.a'])
     expect(await fs.listxattr(root, f)).toEqual(['user.a', 'trusted.t'])
+    const sticky = await dir(fs, alice, ROOT_INO, 'sticky', 0o1777)
+    await expectFsError(fs.setxattr(bob, sticky, 'user.d', Buffer.from('d'), 0), 'EPERM')
+    await fs.setxattr(alice, sticky, 'user.d', Buffer.from('d'), 0)
+  })
+})
+
+describe('set-user-ID and set-group-ID bits', () => {
+  // The kernel clears S_ISGID only when group-executable; Linux also when the caller is outside the group.
+  it('a write, truncate, fallocate or copy by anyone but root clears S_ISUID, and S_ISGID when group-executable or the writer is outside the group', async () => {
+    const fs = memoryFs()
+    const plan: Array<[mode: number, ctx: RequestContext, expected: number]> = [
+      [0o6777, bob, 0o777],
+      [0o2666, bob, 0o666],
+      [0o2666, alice, 0o2666],
+      [0o2676, alice, 0o676],
+      [0o6777, root, 0o6777],
+    ]
+    for (const [i, [mode, ctx, expected]] of plan.entries()) {
+      const { ino, fh } = await fs.create(root, ROOT_INO, `f${i}`, mode, O_RDWR)
+      await fs.setattr(root, ino, setattrRequest({ valid: GID, gid: 1000 }))
+      await fs.setattr(root, ino, setattrRequest({ valid: MODE, mode }))
+      await fs.write(ctx, ino, fh, Buffer.from('x'), 0)
+      expect((await fs.getattr(ctx, ino)).mode, `write of 0${mode.toString(8)} by ${ctx.uid}`).toBe(REG | expected)
+      await fs.setattr(root, ino, setattrRequest({ valid: MODE, mode }))
+      await fs.setattr(ctx, ino, setattrRequest({ valid: SIZE | FH, size: 0, fh }))
+      expect((await fs.getattr(ctx, ino)).mode, `truncate of 0${mode.toString(8)} by ${ctx.uid}`).toBe(REG | expected)
+      await fs.setattr(root, ino, setattrRequest({ valid: MODE, mode }))
+      await fs.fallocate(ctx, ino, fh, 0, 0, 1)
+      expect((await fs.getattr(ctx, ino)).mode, `fallocate of 0${mode.toString(8)} by ${ctx.uid}`).toBe(REG | expected)
+      await fs.setattr(root, ino, setattrRequest({ valid: MODE, mode }))
+      await fs.copyFileRange(ctx, ino, fh, 0, ino, fh, 1, 1, 0)
+      expect((await fs.getattr(ctx, ino)).mode, `copy into 0${mode.toString(8)} by ${ctx.uid}`).toBe(REG | expected)
+    }
+  })
+
+  it('a chown clears S_ISUID, and S_ISGID when group-executable or the caller is outside the group, even by root; directories keep theirs', async () => {
+    const fs = memoryFs()
+    const f = await file(fs, root, ROOT_INO, 'f', 0o6755)
+    expect((await fs.setattr(root, f, setattrRequest({ valid: UID, uid: 1000 }))).mode).toBe(REG | 0o755)
+    await fs.setattr(root, f, setattrRequest({ valid: MODE, mode: 0o2745 }))
+    expect((await fs.setattr(root, f, setattrRequest({ valid: GID, gid: 1000 }))).mode).toBe(REG | 0o2745)
+    await fs.setattr(root, f, setattrRequest({ valid: GID, gid: 4242 }))
+    // chown(-1, -1) arrives naming no field.
+    expect((await fs.setattr(alice, f, setattrRequest({ valid: 0 }))).mode).toBe(REG | 0o745)
+    const d = await dir(fs, root, ROOT_INO, 'd', 0o6755)
+    expect((await fs.setattr(root, d, setattrRequest({ valid: UID, uid: 1000 }))).mode).toBe(FileType.S_IFDIR | 0o6755)
+  })
+
+  it("another user's chown(-1, -1) that would clear a bit is EPERM, unless a writer's; elsewhere it changes only ctime", async () => {
+    const fs = memoryFs()
+    const f = await file(fs, alice, ROOT_INO, 'f', 0o2745)
+    await fs.setattr(root, f, setattrRequest({ valid: GID, gid: 4242 }))
+    await expectFsError(fs.setattr(bob, f, setattrRequest({ valid: 0 })), 'EPERM')
+    const plain = await file(fs, alice, ROOT_INO, 'plain', 0o644)
+    await fs.setattr(bob, plain, setattrRequest({ valid: 0 }))
+    const writable = await file(fs, alice, ROOT_INO, 'writable', 0o2666)
+    await fs.setattr(root, writable, setattrRequest({ valid: GID, gid: 4242 }))
+    expect((await fs.setattr(bob, writable, setattrRequest({ valid: 0 }))).mode).toBe(REG | 0o666)
   })
 })
 
