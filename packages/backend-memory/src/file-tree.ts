@@ -52,6 +52,7 @@ export class FileTree {
   /** A new name for `inode`: one inode, one more link. */
   link(ctx: RequestContext, inode: Inode, dir: Directory, name: string, now: Timespec): void {
     this.vacant(ctx, dir, name)
+    this.checks?.link(ctx, inode)
     if (inode instanceof Directory) throw new FsError('EPERM', 'directories cannot be hard-linked')
     // An unlinked file (reached through a handle) cannot be given a name again.
     if (inode.nlink === 0) throw new FsError('ENOENT', `inode ${inode.ino} has no name left`)
@@ -106,10 +107,10 @@ export class FileTree {
     if (!exchange && target instanceof Directory && target.entries.size > 0) throw new FsError('ENOTEMPTY', toName)
 
     fromDir.detach(fromName, source)
-    if (exchange) {
-      toDir.detach(toName, target as Inode)
-      fromDir.attach(fromName, target as Inode)
-      ;(target as Inode).changed(now)
+    if (target !== undefined && exchange) {
+      toDir.detach(toName, target)
+      fromDir.attach(fromName, target)
+      target.changed(now)
     } else if (target !== undefined) {
       this.remove(toDir, toName, target, now)
     }

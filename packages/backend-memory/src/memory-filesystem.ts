@@ -28,14 +28,12 @@ import { InodeTable } from './inode-table.js'
 import { NAME_MAX, PATH_MAX } from './names.js'
 import type { MemoryOptions } from './options.js'
 import { PermissionChecks } from './permission-checks.js'
-import { MAY_READ, MAY_WRITE, isRoot, ownsOrRoot, permits } from './posix-permissions.js'
-import { setIdBitsClearedByChown, setIdBitsClearedByWrite } from './set-id-clearing.js'
+import { MAY_READ, MAY_WRITE, isRoot, permits } from './posix-permissions.js'
+import { setIdBitsClearedBySetattr, setIdBitsClearedByWrite } from './set-id-clearing.js'
 import { XattrStore } from './xattrs.js'
 
 const { KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE } = FallocateMode
 const { MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW, CTIME } = SetattrValid
-/** The fields of a setattr request (not how it came: FH, "now" flags). */
-const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME | CTIME
 
 /**
  * A POSIX filesystem held in memory, as an inode-layer fusekit backend that behaves as tmpfs:
@@ -100,7 +98,7 @@ export class MemoryFileSystem implements InodeOperations {
     const file = valid & SIZE ? regular(inode) : undefined
     if (file) checkSize(request.size)
     const mode = this.checks ? this.checks.setattr(ctx, inode, request) : request.mode
-    const cleared = this.setIdBitsClearedBySetattr(ctx, inode, valid)
+    const cleared = setIdBitsClearedBySetattr(ctx, inode, valid)
     // "Now" arrives resolved in the times: ctime is the same instant.
     const now = valid & MTIME_NOW ? request.mtime : valid & ATIME_NOW ? request.atime : Timespec.now()
     if (file) {
@@ -346,23 +344,6 @@ export class MemoryFileSystem implements InodeOperations {
     }
   }
 
-  /**
-   * The set-id bits a setattr clears besides what it asks: a truncate's, and a chown's (UID or
-   * GID). A setattr naming no field is a chown(-1, -1), or what the kernel sends before a write
-   * when its own rule finds nothing to clear: either way the bits a chown clears go, which for
-   * anyone but root are a write's too. Clearing one needs the owner, root or a writer: for a
-   * chown(-1, -1) that must clear a bit, Linux answers EPERM, as for a chmod.
-   */
-  private setIdBitsClearedBySetattr(ctx: RequestContext, inode: Inode, valid: number): number {
-    const noField = (valid & ATTRIBUTES) === 0
-    const chown = noField || (valid & (UID | GID)) !== 0
-    const cleared = inode.mode & ((chown ? setIdBitsClearedByChown(ctx, inode) : 0) | (valid & SIZE ? setIdBitsClearedByWrite(ctx, inode) : 0))
-    if (cleared !== 0 && noField && !ownsOrRoot(ctx, inode) && !permits(ctx, inode, MAY_WRITE)) {
-      throw new FsError('EPERM', `only the owner changes the mode of inode ${inode.ino}`)
-    }
-    return cleared
-  }
-
   /** Data changed by `ctx`: mtime and ctime, and the set-id bits such a change clears. */
   private written(ctx: RequestContext, inode: RegularFile, now: Timespec): void {
     inode.mode &= ~setIdBitsClearedByWrite(ctx, inode)
@@ -405,7 +386,7 @@ function checkOffset(offset: number): number {
 }
 
 /** A file size: EINVAL for what is no size, EFBIG past the largest file. */
-function checkSize(size: number): number {
+function checkSize(size: number): void {
   if (size > MAX_FILE_SIZE) throw new FsError('EFBIG', `${size} is past the largest file size`)
-  return checkOffset(size)
+  checkOffset(size)
 }

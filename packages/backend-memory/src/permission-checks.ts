@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { FileType, FsError, OpenFlags, SetattrValid, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { S_ISGID, S_ISUID, S_ISVTX, type Directory, type Inode } from './inode.js'
 import { MAY_EXEC, MAY_READ, MAY_WRITE, inGroup, isRoot, ownsOrRoot, permits } from './posix-permissions.js'
@@ -36,6 +37,16 @@ export class PermissionChecks {
     if (dir.mode & S_ISVTX && ctx.uid !== victim.uid && ctx.uid !== dir.uid && !isRoot(ctx)) {
       throw new FsError('EPERM', `directory ${dir.ino} is sticky: only the owner of an entry or of the directory removes it`)
     }
+  }
+
+  /**
+   * A hard link to a file of another user, with fs.protected_hardlinks on (as most systems
+   * have it): only to one the caller may read and write (EPERM). The kernel checks the rest of
+   * that rule itself (a regular file, neither set-user-ID nor executable set-group-ID).
+   */
+  link(ctx: RequestContext, inode: Inode): void {
+    if (ownsOrRoot(ctx, inode) || permits(ctx, inode, MAY_READ | MAY_WRITE) || !hardlinksProtected()) return
+    throw new FsError('EPERM', `inode ${inode.ino} belongs to another user, who did not let the caller read and write it`)
   }
 
   /** A directory moved to another parent: its ".." changes, which needs write permission on it. */
@@ -92,6 +103,15 @@ export class PermissionChecks {
       throw new FsError('EPERM', `only the owner sets user.* attributes of sticky directory ${inode.ino}`)
     }
     if (!permits(ctx, inode, mask)) throw new FsError('EACCES', `no permission for attribute ${name} of inode ${inode.ino}`)
+  }
+}
+
+/** The fs.protected_hardlinks sysctl, read when needed (off when unreadable, as the kernel's own default). */
+function hardlinksProtected(): boolean {
+  try {
+    return readFileSync('/proc/sys/fs/protected_hardlinks', 'latin1').trim() !== '0'
+  } catch {
+    return false
   }
 }
 

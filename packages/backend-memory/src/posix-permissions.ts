@@ -25,7 +25,7 @@ export function isRoot(ctx: RequestContext): boolean {
 
 /** Linux's inode_owner_or_capable: the caller owns the file, or is root. */
 export function ownsOrRoot(ctx: RequestContext, node: Owned): boolean {
-  return ctx.uid === 0 || ctx.uid === node.uid
+  return isRoot(ctx) || ctx.uid === node.uid
 }
 
 /**
@@ -34,7 +34,7 @@ export function ownsOrRoot(ctx: RequestContext, node: Owned): boolean {
  * may execute.
  */
 export function permits(ctx: RequestContext, node: Owned, mask: number): boolean {
-  if (ctx.uid === 0) return (mask & MAY_EXEC) === 0 || (node.mode & FileType.S_IFMT) === FileType.S_IFDIR || (node.mode & ANY_EXEC) !== 0
+  if (isRoot(ctx)) return (mask & MAY_EXEC) === 0 || (node.mode & FileType.S_IFMT) === FileType.S_IFDIR || (node.mode & ANY_EXEC) !== 0
   let bits = node.mode
   if (ctx.uid === node.uid) bits >>= 6
   // Membership matters only where the group's bits differ from everyone's: then it is looked up.

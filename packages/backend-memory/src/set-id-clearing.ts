@@ -1,8 +1,11 @@
-import { FileType, type RequestContext } from '@fusekit/core'
+import { FileType, FsError, SetattrValid, type RequestContext } from '@fusekit/core'
 import { S_ISGID, S_ISUID } from './inode.js'
-import { inGroup, isRoot, type Owned } from './posix-permissions.js'
+import { MAY_WRITE, inGroup, isRoot, ownsOrRoot, permits, type Owned } from './posix-permissions.js'
 
 const S_IXGRP = 0o010
+const { MODE, UID, GID, SIZE, ATIME, MTIME, CTIME } = SetattrValid
+/** The fields of a setattr request (not how it came: FH, "now" flags). */
+const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME | CTIME
 
 /*
  * The set-user-ID and set-group-ID bits Linux clears when a file's data or owner changes. The
@@ -22,6 +25,21 @@ export function setIdBitsClearedByWrite(ctx: RequestContext, node: Owned): numbe
 export function setIdBitsClearedByChown(ctx: RequestContext, node: Owned): number {
   if ((node.mode & (S_ISUID | S_ISGID)) === 0 || (node.mode & FileType.S_IFMT) === FileType.S_IFDIR) return 0
   return S_ISUID | sgidDropped(ctx, node)
+}
+
+/**
+ * What a setattr clears besides what it asks: a truncate's bits, and a chown's (UID or GID). A
+ * setattr naming no field is a chown(-1, -1), or what the kernel sends before a write when its
+ * own rule finds nothing to clear: either way a chown's bits go, which for anyone but root are a
+ * write's too. Clearing one needs the owner, root or a writer: for a chown(-1, -1) that must
+ * clear a bit Linux answers EPERM, as for a chmod.
+ */
+export function setIdBitsClearedBySetattr(ctx: RequestContext, node: Owned, valid: number): number {
+  const noField = (valid & ATTRIBUTES) === 0
+  const chown = noField || (valid & (UID | GID)) !== 0
+  const cleared = node.mode & ((chown ? setIdBitsClearedByChown(ctx, node) : 0) | (valid & SIZE ? setIdBitsClearedByWrite(ctx, node) : 0))
+  if (cleared !== 0 && noField && !ownsOrRoot(ctx, node) && !permits(ctx, node, MAY_WRITE)) throw new FsError('EPERM', 'only the owner changes the mode')
+  return cleared
 }
 
 function sgidDropped(ctx: RequestContext, node: Owned): number {

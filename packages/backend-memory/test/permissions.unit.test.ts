@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { AccessMode, FileType, OpenFlags, ROOT_INO, SetattrValid, XattrFlags, type RequestContext } from '@fusekit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -129,6 +130,19 @@ describe('without default_permissions (the backend checks)', () => {
     await file(fs, bob, owned, 'f', 0o644)
     await fs.unlink(alice, owned, 'f')
   })
+
+  it.skipIf(readFileSync('/proc/sys/fs/protected_hardlinks', 'latin1').trim() === '0')(
+    "a hard link to another user's file needs read and write permission on it (fs.protected_hardlinks)",
+    async () => {
+      const fs = await checkingFs()
+      const secret = await file(fs, root, ROOT_INO, 'secret', 0o644)
+      await expectFsError(fs.link(alice, secret, ROOT_INO, 'mine'), 'EPERM')
+      const shared = await file(fs, root, ROOT_INO, 'shared', 0o666)
+      expect((await fs.link(alice, shared, ROOT_INO, 'mine')).ino).toBe(shared)
+      const own = await file(fs, alice, ROOT_INO, 'own', 0o400)
+      await fs.link(alice, own, ROOT_INO, 'own-again')
+    },
+  )
 
   it('moving a directory to another parent needs write permission on it (its ".." changes)', async () => {
     const fs = await checkingFs()
