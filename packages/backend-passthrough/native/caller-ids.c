@@ -38,8 +38,12 @@ void become_self(const caller_ids_t *saved) {
   int error = errno;
   setfsuid((uid_t)saved->uid);
   setfsgid((gid_t)saved->gid);
-  // Going back to fsuid 0 raises every permitted capability: leave exactly the ones there were.
-  struct __user_cap_header_struct header = this_thread();
-  syscall(SYS_capset, &header, (void *)saved->capabilities);
+  // Going back to fsuid 0 raises every permitted capability: unless that is what there was (as
+  // for root), leave exactly the ones there were.
+  const struct __user_cap_data_struct *c = saved->capabilities;
+  if (c[0].effective != c[0].permitted || c[1].effective != c[1].permitted) {
+    struct __user_cap_header_struct header = this_thread();
+    syscall(SYS_capset, &header, (void *)saved->capabilities);
+  }
   errno = error;
 }
