@@ -1,4 +1,5 @@
 import { closeSync } from 'node:fs'
+import { FsError } from '@fusekit/core'
 import { calls, check } from './source-calls.js'
 import type { SourceNode } from './source-nodes.js'
 
@@ -37,6 +38,8 @@ export class DirectoryStream {
   }
 
   next(): RawEntry | undefined {
+    // A listing read on after its node is gone would use a descriptor number reused since.
+    if (this.node.closed) throw new FsError('ESTALE', 'the directory node is gone')
     if (this.index >= this.names.length && !this.fill()) return undefined
     const i = this.index++
     this.position++

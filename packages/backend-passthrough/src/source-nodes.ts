@@ -19,6 +19,8 @@ export interface SourceNode {
   lookups: number
   /** The listing of this directory that holds a descriptor for reading it, if any. */
   listing?: DirectoryStream
+  /** Set when the node is gone: its descriptor number may belong to another file by now. */
+  closed?: boolean
 }
 
 /**
@@ -93,6 +95,7 @@ export class SourceNodes {
   }
 
   private close(node: SourceNode): void {
+    node.closed = true
     this.byId.delete(node.id)
     this.byInode.delete(node.key)
     node.listing?.release()

@@ -93,6 +93,18 @@ describe('lookups and forget', () => {
     expect(openDescriptors()).toBe(before)
   })
 
+  it('a listing read on after its directory node is gone answers ESTALE', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir'))
+    writeFileSync(join(box.source, 'dir/file'), 'x')
+    const ops = await passthrough(box)
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const listing = (await ops.readdir(asRoot, dir.ino, 0, 0, true))[Symbol.iterator]()
+    listing.next()
+    ops.forget(dir.ino, 1)
+    expect(() => listing.next()).toThrow(expect.objectContaining({ code: 'ESTALE' }))
+  })
+
   it('forgetting the root changes nothing, and destroy closes every descriptor', async () => {
     const box = sandbox()
     writeFileSync(join(box.source, 'file'), 'x')
