@@ -1,6 +1,6 @@
-import { FileType, OpenFlags, type Timespec } from '@fusekit/core'
+import { FileType, OpenFlags, ROOT_INO, SetattrValid, type Timespec } from '@fusekit/core'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { memoryPaths, writeFile } from './unit-helpers.js'
+import { caller, me, memoryFs, memoryPaths, pathsOf, setattrRequest, writeFile } from './unit-helpers.js'
 
 const T0 = Date.UTC(2030, 0, 1)
 const at = (ms: number): Timespec => ({ sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 })
@@ -20,14 +20,14 @@ afterEach(() => {
 })
 
 describe('ownership and mode', () => {
-  it('gives new files the mounting process uid and gid', async () => {
-    const fs = memoryPaths()
-    await writeFile(fs, '/f', 'x')
-    await fs.mkdir('/d', 0o755)
-    await fs.symlink('f', '/l')
-    for (const path of ['/f', '/d', '/l']) {
-      expect(await fs.getattr(path)).toMatchObject({ uid: process.getuid!(), gid: process.getgid!() })
-    }
+  it("gives new files the caller's uid and gid, whoever mounted", async () => {
+    const fs = memoryFs()
+    await fs.setattr(me, ROOT_INO, setattrRequest({ valid: SetattrValid.MODE, mode: 0o777 }))
+    const paths = pathsOf(fs, caller(1234, 5678))
+    await writeFile(paths, '/f', 'x')
+    await paths.mkdir('/d', 0o755)
+    await paths.symlink('f', '/l')
+    for (const path of ['/f', '/d', '/l']) expect(await paths.getattr(path)).toMatchObject({ uid: 1234, gid: 5678 })
   })
 
   it('chmod changes the permission bits only and updates ctime', async () => {
