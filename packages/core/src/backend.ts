@@ -97,9 +97,14 @@ export function isBackendDescriptor(value: unknown): value is BackendDescriptor 
 /**
  * The mount options a backend runs with: the core's defaults, the backend's, then the ones chosen.
  * Letting other users in turns the kernel's permission checks on unless chosen otherwise: without
- * them every user would act with the rights of the one who mounted.
+ * them every user would act with the rights of the one who mounted. When other users are let in
+ * and the backend checks permissions itself, names are not cached: the kernel walks a cached
+ * name without asking, so one user's lookup would let another through a directory it may not
+ * search.
  */
 export function backendMountOptions(backend: Pick<BackendDescriptor<z.ZodType>, 'name' | 'mountDefaults'>, chosen: Partial<MountOptions> = {}): MountOptions {
   const names = { fsname: backend.name, subtype: backend.name }
-  return resolveMountOptions(backend.mountDefaults, names, chosen.allowOther ? { defaultPermissions: true } : undefined, chosen)
+  const options = resolveMountOptions(backend.mountDefaults, names, chosen.allowOther ? { defaultPermissions: true } : undefined, chosen)
+  if (options.allowOther && !options.defaultPermissions) options.entryTimeout = 0
+  return options
 }

@@ -83,4 +83,10 @@ describe('backendMountOptions', () => {
     expect(backendMountOptions(backend, { allowOther: true }).defaultPermissions).toBe(true)
     expect(backendMountOptions(backend, { allowOther: true, defaultPermissions: false }).defaultPermissions).toBe(false)
   })
+
+  it('caches no names when other users are let in and the backend checks permissions itself', () => {
+    expect(backendMountOptions(backend, { allowOther: true, defaultPermissions: false, entryTimeout: 5 }).entryTimeout).toBe(0)
+    expect(backendMountOptions(backend, { allowOther: true, entryTimeout: 5 }).entryTimeout).toBe(5)
+    expect(backendMountOptions(backend, { entryTimeout: 5 }).entryTimeout).toBe(5)
+  })
 })
