@@ -10,5 +10,5 @@ export {
   type Capability, type Caller, type CaseTools, type ChildKit, type ToolResult, type Errno, type PosixCase, type PreparedCaseTools, type CaseResult, type StatResult,
   type TestGroups, type TestUser, type TestUsers, type TimeSpec,
 } from './cases/index.js'
-export { describeCases, type DescribeCasesOptions } from './cases/vitest.js'
+export { describeCases, describeCasesOnMount, type DescribeCasesOptions } from './cases/vitest.js'
 export * from './cases/constants.js'

@@ -52,7 +52,7 @@ export const chownCases: PosixCase[] = [
   },
   {
     name: 'chown clears S_ISUID, and S_ISGID if group-executable or the caller is outside the group, of a regular file, even by root and without a change; directories keep theirs',
-    needs: ['otherUsers'],
+    needs: ['otherUsers', 'callerIdentity'],
     async run(dir, { as, users, groups, lstat }) {
       const { alice, root } = users
       const setup = [
@@ -104,7 +104,7 @@ export const chownCases: PosixCase[] = [
   },
   {
     name: "another user's chown(-1, -1) is EPERM where it would have to clear setuid or setgid, and a no-op success elsewhere",
-    needs: ['otherUsers'],
+    needs: ['otherUsers', 'callerIdentity'],
     async run(dir, { as, users, groups, lstat }) {
       const { alice, bob, carol } = users
       const files = [['plain', 0o644], ['setuid', 0o4755], ['setgid-gx', 0o2755], ['setgid-nogx', 0o2745]] as const

@@ -14,7 +14,7 @@ const createThree = async ({ fs }: { fs: typeof import('node:fs/promises') }, di
 export const ownershipCases: PosixCase[] = [
   {
     name: 'files, directories and symlinks belong to the uid and primary gid of the user who creates them',
-    needs: ['otherUsers', 'callerOwnership'],
+    needs: ['otherUsers', 'callerIdentity'],
     async run(dir, { as, users, lstat }) {
       const creators: Array<[TestUser, number]> = [
         [users.alice, users.alice.gid],
@@ -36,7 +36,7 @@ export const ownershipCases: PosixCase[] = [
   },
   {
     name: 'fifos belong to their creator; only root makes device nodes, which keep their device number',
-    needs: ['otherUsers', 'callerOwnership', 'specialFiles'],
+    needs: ['otherUsers', 'callerIdentity', 'specialFiles'],
     async run(dir, { mknod, users, lstat, as }) {
       const { alice, nobody, root } = users
       assertErrno(await mknod(alice, join(dir, 'alice-fifo'), S_IFIFO | 0o640), 'ok', 'alice makes a fifo')
@@ -63,7 +63,7 @@ export const ownershipCases: PosixCase[] = [
   },
   {
     name: 'in a setgid directory new entries take its group, subdirectories also its setgid bit, whoever creates them',
-    needs: ['otherUsers', 'callerOwnership'],
+    needs: ['otherUsers', 'callerIdentity'],
     async run(dir, { as, users, groups, lstat }) {
       const setgid = join(dir, 'setgid')
       const plain = join(dir, 'plain')
@@ -97,7 +97,7 @@ export const ownershipCases: PosixCase[] = [
   },
   {
     name: 'a new group-executable file asking for S_ISGID in a setgid directory keeps it only if its creator is in the group',
-    needs: ['otherUsers', 'callerOwnership'],
+    needs: ['otherUsers', 'callerIdentity'],
     async run(dir, { as, users, groups, lstat }) {
       await as(users.root, async ({ fs }, d: string, shared: number) => {
         await fs.chown(d, 0, shared)

@@ -9,7 +9,7 @@ type Operation = 'write' | 'truncate' | 'open-trunc'
 export const privilegeCases: PosixCase[] = [
   {
     name: 'a write or truncate by anyone but root clears S_ISUID, and S_ISGID when group-executable or the writer is outside the group',
-    needs: ['otherUsers'],
+    needs: ['otherUsers', 'callerIdentity'],
     async run(dir, { as, users, groups, lstat }) {
       const { alice, bob, carol, root } = users
       // Every file belongs to alice, group fusekit-shared (carol is a member, bob is not).

@@ -12,8 +12,10 @@
 export const capabilityDocs = {
   otherUsers:
     'Users other than the mounting one can use the mount (allow_other), and access is checked from the caller\'s ids and the mode bits (default_permissions, or the backend checking the same way). Without it every other user gets EACCES at the mount\'s root, so the cases that act as another user are skipped.',
-  callerOwnership:
-    'A new file, directory, symlink or node belongs to the caller\'s fsuid and to its fsgid, or to the group of a setgid parent directory. Without it (fuse-native) new nodes belong to the user who mounted, whoever creates them.',
+  callerIdentity:
+    'The filesystem learns who calls: a new file, directory, symlink or node belongs to the caller\'s fsuid and to its fsgid, or to the group of a setgid parent directory, and the rules that depend on the caller are applied (set-id bits cleared when a non-member writes or chowns, trusted.* hidden from other users). Without it (fuse-native) every request is the mounting user\'s: new nodes belong to that user, and only what the kernel enforces itself applies.',
+  unlinkedOpenFiles:
+    'Unlinking an open file removes its name at once; the file lives on through its descriptors with nlink 0. Without it (libfuse 2\'s high-level API, fuse-native) the file is renamed to .fuse_hiddenNNN in its directory until the last close.',
   specialFiles:
     'mknod(2) creates fifos and, for root, character and block device nodes that keep their st_rdev. Without it mknod fails and creates nothing.',
   hardlinks:

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest'
+import { useMount, type SuiteMountSetup } from '../posix-suite-mount.js'
 import { prepareCaseTools, runPosixCase, skipReason, type PreparedCaseTools } from './runner.js'
 import { posixCases } from './table.js'
 import type { Capability, PosixCase } from './types.js'
@@ -38,5 +39,16 @@ export function describeCases(name: string, mountDir: string | (() => string), c
         await runPosixCase(testCase, dirOf(), tools)
       })
     }
+  })
+}
+
+/**
+ * Mounts `setup.backend` in a child process for the block (see useMount) and runs the case table
+ * against it; cases the mount cannot run are left out (`pnpm test` counts a skip as a failure).
+ */
+export function describeCasesOnMount(name: string, setup: SuiteMountSetup, capabilities: Iterable<Capability>): void {
+  describe(name, () => {
+    const mount = useMount(setup)
+    describeCases('POSIX cases', () => mount().dir, capabilities, { unsupported: 'omit' })
   })
 }

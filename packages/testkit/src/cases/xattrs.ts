@@ -63,7 +63,7 @@ export const xattrCases: PosixCase[] = [
   },
   {
     name: 'trusted.* attributes are root\'s: others get EPERM setting them, ENODATA reading them, and do not see them listed',
-    needs: ['xattrs', 'otherUsers'],
+    needs: ['xattrs', 'otherUsers', 'callerIdentity'],
     async run(dir, { setxattr, getxattr, listxattr, users, make }) {
       const { alice, root } = users
       const file = join(dir, 'file')
