@@ -13,8 +13,9 @@ export const passthroughBackend = defineBackend({
   name: 'passthrough',
   description: [
     'Mirror a directory (like bindfs), with optional owner and permission mapping.',
-    'Files, directories, symlinks and nodes made through the mount belong to the process that made them when fusekit runs as root',
-    "(in a set-group-ID directory the group is the directory's); otherwise they belong to the user running fusekit.",
+    'What is made through the mount (files, directories, symlinks, nodes) belongs to the user who made it when fusekit',
+    "runs as root with the lowlevel driver (in a set-group-ID directory the group is the directory's); otherwise (fusekit",
+    'run by another user, or the fuse-native driver) it belongs to the user running fusekit.',
   ].join('\n'),
   options: passthroughOptions,
   // The source can change underneath: keep file pages only while size and mtime stay the same
