@@ -1,5 +1,11 @@
-// Phase 1 of the S3 backend: the storage layer. The backend descriptor and its path-layer
-// Operations come next, on top of these.
+import { s3Backend } from './backend.js'
+
+// The backend (default export, what `fusekit mount s3` loads), and its storage layer for tests,
+// tools and the bench.
+export default s3Backend
+export { s3Backend }
+export { s3Options, type S3Options } from './options.js'
+export { S3Filesystem } from './s3-filesystem.js'
 export { S3ObjectStore } from './object-store.js'
 export type { CopyOptions, GetOptions, ListedObject, ListOptions, ListPage, ObjectHead, ObjectWriteOptions, S3ObjectStoreOptions } from './object-store.js'
 export type { CallOptions } from './call-runner.js'
@@ -14,6 +20,7 @@ export {
   contentTypeFor,
   decodeAttributes,
   encodeAttributes,
+  foreignMetadata,
   formatTime,
   parseTime,
   prefixAttributes,

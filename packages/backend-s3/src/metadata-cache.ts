@@ -3,32 +3,62 @@ import { S3ConfigError } from './config-error.js'
 import type { ObjectAttributes } from './object-metadata.js'
 
 export interface MetadataCacheOptions {
-  /** How long attributes are trusted (default 60 s; 0: not cached). */
+  /** How long attributes are trusted (default 10 s; 0: not cached). */
   statTtlMs?: number
-  /** How long a directory listing is trusted (default 60 s). */
+  /** How long a directory listing is trusted (default 10 s). */
   listingTtlMs?: number
-  /** How long "no such path" is trusted (default 10 s). */
+  /** How long "no such path" is trusted (default 5 s). */
   negativeTtlMs?: number
-  /** Paths kept at most, positive and negative (default 1,000,000); also the most names listed. */
+  /** Paths kept at most, positive and negative (default 100,000); also the most names listed. */
   maxEntries?: number
 }
 
-/** A cached stat with the object's version, when known. */
+/** A cached stat with the object's version and, for a symlink, its target, when known. */
 export interface CachedStat {
   attributes: ObjectAttributes
   etag: string | undefined
+  linkTarget: string | undefined
+  /** The object's metadata is its attributes only, its content type the default: written by this mount. */
+  plain: boolean
 }
 
-const EMPTY = 0
-const PRESENT = 1
-const MISSING = 2
+/** What else setStat may know besides the attributes. */
+export interface StatExtras {
+  etag?: string
+  linkTarget?: string
+  plain?: boolean
+}
 
 /**
- * Attributes, negative answers and directory listings by path, with TTLs, for mounts of a
- * million objects: a path's record is one slot across typed arrays (about 70 bytes besides its
- * path string and its Map entry), no object or closure per entry. When full, the oldest slots
- * are reused first. Every local change must invalidate what it touches (invalidate,
- * invalidateTree): the cache never guesses.
+ * A directory's names. A subdirectory's name ends with "/" ("sub/"), so that one set tells files
+ * from directories without a stat per entry.
+ */
+export type ListingNames = ReadonlySet<string>
+
+export const DEFAULT_STAT_TTL_MS = 10_000
+export const DEFAULT_LISTING_TTL_MS = 10_000
+export const DEFAULT_NEGATIVE_TTL_MS = 5_000
+export const DEFAULT_MAX_ENTRIES = 100_000
+
+/** Slot states: free, known only by its inode number, present with attributes, known missing. */
+const FREE = 0
+const UNKNOWN = 1
+const PRESENT = 2
+const MISSING = 3
+
+/** The inode number of the root; others count up from it. */
+export const ROOT_INODE = 1
+
+/**
+ * Attributes, negative answers, directory listings and inode numbers by path, with TTLs, for
+ * mounts of a million objects: a path's record is one slot across typed arrays (about 80 bytes
+ * besides its path string and its Map entry), no object or closure per entry. When full, the
+ * oldest slots are reused first.
+ *
+ * A slot outlives its TTL as UNKNOWN, keeping the path's inode number: a file keeps its st_ino
+ * while it stays among the `maxEntries` paths known, also across a rename (`move`). Local
+ * changes are either written in (setStat, addToListing, ...) or forgotten (invalidate): the
+ * cache holds what was read from S3 or done through this mount, never a guess.
  */
 export class MetadataCache {
   private readonly statTtlMs: number
@@ -36,37 +66,42 @@ export class MetadataCache {
   private readonly negativeTtlMs: number
   private readonly maxEntries: number
   private readonly slotOf = new Map<string, number>()
-  private readonly listings = new Map<string, { names: string[]; expires: number }>()
+  private readonly listings = new Map<string, { names: Set<string>; expires: number }>()
   private listedNames = 0
   private capacity = 0
   private used = 0
+  private nextInode = ROOT_INODE + 1
   /** Next slot to reuse when full: the oldest ones, in turn. */
   private hand = 0
   private readonly freeSlots: number[] = []
   private paths: Array<string | undefined> = []
+  // Strings only some slots have (versions, symlink targets): sparse arrays.
   private etags: Array<string | undefined> = []
+  private targets: Array<string | undefined> = []
   private kind = new Uint8Array(0)
+  private plain = new Uint8Array(0)
   private mode = new Uint32Array(0)
   private uid = new Uint32Array(0)
   private gid = new Uint32Array(0)
   private size = new Float64Array(0)
   private expires = new Float64Array(0)
+  private inodes = new Float64Array(0)
   // sec, nsec of mtime, ctime, atime
   private seconds = new Float64Array(0)
   private nanos = new Uint32Array(0)
 
   constructor(options: MetadataCacheOptions = {}) {
-    this.statTtlMs = options.statTtlMs ?? 60_000
-    this.listingTtlMs = options.listingTtlMs ?? 60_000
-    this.negativeTtlMs = options.negativeTtlMs ?? 10_000
-    this.maxEntries = options.maxEntries ?? 1_000_000
+    this.statTtlMs = options.statTtlMs ?? DEFAULT_STAT_TTL_MS
+    this.listingTtlMs = options.listingTtlMs ?? DEFAULT_LISTING_TTL_MS
+    this.negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS
+    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES
     if (!(this.maxEntries >= 1)) throw new S3ConfigError('maxEntries: at least 1')
     for (const [name, value] of Object.entries({ statTtlMs: this.statTtlMs, listingTtlMs: this.listingTtlMs, negativeTtlMs: this.negativeTtlMs })) {
       if (!(value >= 0)) throw new S3ConfigError(`${name}: 0 or more`)
     }
   }
 
-  /** Paths held (positive and negative). */
+  /** Paths held (with attributes, negative, or only their inode number). */
   get entries(): number {
     return this.slotOf.size
   }
@@ -74,9 +109,9 @@ export class MetadataCache {
   /** The cached stat, null when the path is known not to exist, undefined when unknown or expired. */
   getStat(path: string, now = Date.now()): CachedStat | null | undefined {
     const slot = this.slotOf.get(path)
-    if (slot === undefined) return undefined
+    if (slot === undefined || this.kind[slot] === UNKNOWN) return undefined
     if (this.expires[slot]! <= now) {
-      this.forget(path, slot)
+      this.toUnknown(slot)
       return undefined
     }
     if (this.kind[slot] === MISSING) return null
@@ -85,12 +120,14 @@ export class MetadataCache {
     return {
       attributes: { mode: this.mode[slot]!, uid: this.uid[slot]!, gid: this.gid[slot]!, size: this.size[slot]!, mtime: time(0), ctime: time(1), atime: time(2) },
       etag: this.etags[slot],
+      linkTarget: this.targets[slot],
+      plain: this.plain[slot] === 1,
     }
   }
 
-  setStat(path: string, attributes: ObjectAttributes, etag?: string, now = Date.now()): void {
-    if (this.statTtlMs === 0) return
+  setStat(path: string, attributes: ObjectAttributes, extras: StatExtras = {}, now = Date.now()): void {
     const slot = this.slotFor(path)
+    if (this.statTtlMs === 0) return this.toUnknown(slot)
     this.kind[slot] = PRESENT
     this.expires[slot] = now + this.statTtlMs
     this.mode[slot] = attributes.mode
@@ -104,20 +141,63 @@ export class MetadataCache {
     this.nanos[t + 1] = attributes.ctime.nsec
     this.seconds[t + 2] = attributes.atime.sec
     this.nanos[t + 2] = attributes.atime.nsec
-    this.etags[slot] = etag
+    this.setString(this.etags, slot, extras.etag)
+    this.setString(this.targets, slot, extras.linkTarget)
+    this.plain[slot] = extras.plain ? 1 : 0
   }
 
   /** Remembers that nothing is at `path` (a failed lookup). */
   setMissing(path: string, now = Date.now()): void {
-    if (this.negativeTtlMs === 0) return
+    if (this.negativeTtlMs === 0) return this.invalidate(path)
     const slot = this.slotFor(path)
     this.kind[slot] = MISSING
     this.expires[slot] = now + this.negativeTtlMs
-    this.etags[slot] = undefined
+    this.setString(this.etags, slot, undefined)
+    this.setString(this.targets, slot, undefined)
   }
 
-  /** The names in the directory, or undefined when not cached or expired. */
-  getListing(dir: string, now = Date.now()): readonly string[] | undefined {
+  /** The path's inode number: the same for as long as the path is known (`maxEntries` paths). */
+  inodeOf(path: string): number {
+    if (path === '/') return ROOT_INODE
+    const slot = this.slotFor(path)
+    if (this.inodes[slot] === 0) this.inodes[slot] = this.nextInode++
+    return this.inodes[slot]!
+  }
+
+  /** Forgets what is known of `path` (its stat or negative entry), keeping its inode number. */
+  invalidate(path: string): void {
+    const slot = this.slotOf.get(path)
+    if (slot !== undefined) this.toUnknown(slot)
+  }
+
+  /** The path is gone (unlinked, removed): forgets it, inode number included. */
+  forget(path: string): void {
+    const slot = this.slotOf.get(path)
+    if (slot !== undefined) this.free(path, slot)
+    this.dropListing(path)
+  }
+
+  /** A file was renamed: `to` takes over the stat and the inode number of `from`, which is forgotten. */
+  move(from: string, to: string): void {
+    const source = this.slotOf.get(from)
+    this.forget(to)
+    if (source === undefined) return
+    this.slotOf.delete(from)
+    this.slotOf.set(to, source)
+    this.paths[source] = to
+  }
+
+  /** A directory was renamed or removed: forgets everything cached beneath it (a full scan), keeping it. */
+  invalidateTree(path: string): void {
+    this.invalidate(path)
+    this.dropListing(path)
+    const prefix = path === '/' ? '/' : `${path}/`
+    for (const [p, slot] of this.slotOf) if (p.startsWith(prefix)) this.free(p, slot)
+    for (const dir of [...this.listings.keys()]) if (dir.startsWith(prefix)) this.dropListing(dir)
+  }
+
+  /** The names in the directory (subdirectories with a trailing "/"), or undefined when not cached or expired. */
+  getListing(dir: string, now = Date.now()): ListingNames | undefined {
     const listing = this.listings.get(dir)
     if (!listing) return undefined
     if (listing.expires <= now) {
@@ -127,11 +207,12 @@ export class MetadataCache {
     return listing.names
   }
 
-  setListing(dir: string, names: string[], now = Date.now()): void {
-    if (this.listingTtlMs === 0 || names.length > this.maxEntries) return
+  /** Keeps a complete listing of `dir` (taken over: the caller must not change it afterwards). */
+  setListing(dir: string, names: Set<string>, now = Date.now()): void {
     this.dropListing(dir)
+    if (this.listingTtlMs === 0 || names.size > this.maxEntries) return
     this.listings.set(dir, { names, expires: now + this.listingTtlMs })
-    this.listedNames += names.length
+    this.listedNames += names.size
     // Oldest listings go first once the names pass the bound.
     for (const oldest of this.listings.keys()) {
       if (this.listedNames <= this.maxEntries) break
@@ -139,27 +220,22 @@ export class MetadataCache {
     }
   }
 
-  /**
-   * Something changed at `path` (created, written, truncated, chmod, chown, utimens, deleted, a
-   * rename's source or target): forgets its stat or negative entry, its listing, and its parent's.
-   */
-  invalidate(path: string): void {
-    const slot = this.slotOf.get(path)
-    if (slot !== undefined) this.forget(path, slot)
-    this.dropListing(path)
-    this.dropListing(parentOf(path))
+  /** A name made in `dir` through this mount: added to its cached listing, if there is one. */
+  addToListing(dir: string, name: string): void {
+    const listing = this.listings.get(dir)
+    if (!listing || listing.names.has(name)) return
+    listing.names.add(name)
+    this.listedNames++
   }
 
-  /** A directory was renamed or removed: forgets it and everything cached beneath it (a full scan). */
-  invalidateTree(path: string): void {
-    this.invalidate(path)
-    const prefix = path === '/' ? '/' : `${path}/`
-    for (const [p, slot] of this.slotOf) if (p.startsWith(prefix)) this.forget(p, slot)
-    for (const dir of [...this.listings.keys()]) if (dir.startsWith(prefix)) this.dropListing(dir)
+  /** A name removed from `dir` through this mount: taken out of its cached listing, if there is one. */
+  removeFromListing(dir: string, name: string): void {
+    const listing = this.listings.get(dir)
+    if (listing?.names.delete(name)) this.listedNames--
   }
 
   clear(): void {
-    for (const [path, slot] of this.slotOf) this.forget(path, slot)
+    for (const [path, slot] of this.slotOf) this.free(path, slot)
     for (const dir of [...this.listings.keys()]) this.dropListing(dir)
   }
 
@@ -174,27 +250,42 @@ export class MetadataCache {
       } else {
         slot = this.hand
         this.hand = (this.hand + 1) % this.capacity
-        this.forget(this.paths[slot]!, slot)
+        this.free(this.paths[slot]!, slot)
         this.freeSlots.pop()
       }
     }
     this.slotOf.set(path, slot)
     this.paths[slot] = path
+    this.kind[slot] = UNKNOWN
+    this.inodes[slot] = 0
     return slot
   }
 
-  private forget(path: string, slot: number): void {
+  private toUnknown(slot: number): void {
+    this.kind[slot] = UNKNOWN
+    this.setString(this.etags, slot, undefined)
+    this.setString(this.targets, slot, undefined)
+  }
+
+  private free(path: string, slot: number): void {
     this.slotOf.delete(path)
     this.paths[slot] = undefined
-    this.etags[slot] = undefined
-    this.kind[slot] = EMPTY
+    this.toUnknown(slot)
+    this.kind[slot] = FREE
+    this.inodes[slot] = 0
     this.freeSlots.push(slot)
+  }
+
+  /** Sparse string arrays: a slot without a value holds a hole, not an undefined element. */
+  private setString(array: Array<string | undefined>, slot: number, value: string | undefined): void {
+    if (value !== undefined) array[slot] = value
+    else if (array[slot] !== undefined) delete array[slot]
   }
 
   private dropListing(dir: string): void {
     const listing = this.listings.get(dir)
     if (!listing) return
-    this.listedNames -= listing.names.length
+    this.listedNames -= listing.names.size
     this.listings.delete(dir)
   }
 
@@ -206,11 +297,13 @@ export class MetadataCache {
       return next
     }
     this.kind = grown(this.kind, (n) => new Uint8Array(n))
+    this.plain = grown(this.plain, (n) => new Uint8Array(n))
     this.mode = grown(this.mode, (n) => new Uint32Array(n))
     this.uid = grown(this.uid, (n) => new Uint32Array(n))
     this.gid = grown(this.gid, (n) => new Uint32Array(n))
     this.size = grown(this.size, (n) => new Float64Array(n))
     this.expires = grown(this.expires, (n) => new Float64Array(n))
+    this.inodes = grown(this.inodes, (n) => new Float64Array(n))
     this.seconds = grown(this.seconds, (n) => new Float64Array(n), 3)
     this.nanos = grown(this.nanos, (n) => new Uint32Array(n), 3)
     this.capacity = capacity
@@ -221,4 +314,9 @@ export class MetadataCache {
 export function parentOf(path: string): string {
   const cut = path.lastIndexOf('/')
   return cut <= 0 ? '/' : path.slice(0, cut)
+}
+
+/** "/a/b" → "b". */
+export function nameOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
 }

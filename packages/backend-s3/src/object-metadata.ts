@@ -91,6 +91,30 @@ export function encodeAttributes(attributes: Omit<ObjectAttributes, 'size'>): Re
   }
 }
 
+/** The metadata keys the codec writes; any other key is another tool's (or the user's). */
+const attributeKeys = new Set(['mode', 'uid', 'gid', 'mtime', 'ctime', 'atime'])
+
+/** The metadata of an object that is not attributes: kept when the object is written again. */
+export function foreignMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  const foreign: Record<string, string> = {}
+  for (const [key, value] of Object.entries(metadata ?? {})) if (!attributeKeys.has(key)) foreign[key] = value
+  return foreign
+}
+
+/** Content types an object has when nobody chose one. */
+const defaultContentTypes = new Set([undefined, '', 'binary/octet-stream', 'application/octet-stream'])
+
+/**
+ * Whether an object's metadata is its attributes only and its content type the default one for
+ * its type: what this mount writes. Such an object's metadata can be replaced without reading it
+ * first (nothing else in it to keep).
+ */
+export function isPlainObject(object: Pick<StoredObject, 'metadata' | 'contentType'>, mode: number): boolean {
+  if (Object.keys(foreignMetadata(object.metadata)).length > 0) return false
+  const type = baseContentType(object.contentType)
+  return (mode & S_IFMT) === S_IFDIR ? type === '' || directoryContentTypes.has(type) : defaultContentTypes.has(type)
+}
+
 /** The content type s3fs gives directory markers; other objects get a generic one. */
 export function contentTypeFor(mode: number): string {
   return (mode & S_IFMT) === S_IFDIR ? 'application/x-directory' : 'application/octet-stream'

@@ -36,6 +36,10 @@ export class StagedFile {
   uploading: Promise<void> | undefined
   /** When an upload of it last failed (forced uploads leave it alone for a while after). */
   lastFailureAt = 0
+  /** No longer the data of its key (unlinked while open): never uploaded, freed at the last close. */
+  detached = false
+  /** Its local file is closed and removed. */
+  freed = false
 
   constructor(
     public key: string,
@@ -58,7 +62,7 @@ export class StagedFile {
   }
 
   get dirty(): boolean {
-    return this.generation !== this.uploadedGeneration
+    return !this.detached && this.generation !== this.uploadedGeneration
   }
 
   get localBytes(): number {

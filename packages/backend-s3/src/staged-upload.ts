@@ -2,6 +2,9 @@ import { runMultipartUpload } from './multipart-upload.js'
 import type { S3ObjectStore } from './object-store.js'
 import type { StagedFile } from './staged-file.js'
 
+/** Objects up to this size are sent from memory: one read of the staged file instead of a stream opened on it. */
+const SMALL_OBJECT = 1024 * 1024
+
 /** Makes bytes [start, end) of the staged file local (fetching what is still only in the object). */
 export type FetchRange = (file: StagedFile, start: number, end: number, signal?: AbortSignal) => Promise<void>
 
@@ -22,7 +25,7 @@ export async function uploadStagedFile(
   const write = { metadata: file.metadata, contentType: file.contentType, signal }
   if (size < store.partSize) {
     await fetchRange(file, 0, size, signal)
-    return store.put(key, { path, start: 0, length: size }, write)
+    return store.put(key, size <= SMALL_OBJECT ? await readWhole(file, size) : { path, start: 0, length: size }, write)
   }
   const partSize = store.partSizeFor(size)
   const partCount = Math.ceil(size / partSize)
@@ -47,4 +50,10 @@ export async function uploadStagedFile(
   )
   // CompleteMultipartUpload's ETag is not trustworthy (RGW sends it empty).
   return undefined
+}
+
+async function readWhole(file: StagedFile, size: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(size)
+  const { bytesRead } = await file.handle.read(data, 0, size, 0)
+  return data.subarray(0, bytesRead)
 }

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, open, rm } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FsError } from '@fusekit/core'
@@ -121,7 +121,7 @@ export class WriteStaging {
     const path = join(this.stagingDir(), `${++this.counter}.staged`)
     const handle = await open(path, 'w+', 0o600)
     const base = options.base ?? { size: 0 }
-    await handle.truncate(base.size)
+    if (base.size > 0) await handle.truncate(base.size)
     const file = new StagedFile(key, path, handle, base, this.blockSize, options.metadata, options.contentType, !options.base)
     this.files.set(key, file)
     return file
@@ -190,7 +190,7 @@ export class WriteStaging {
         await file.uploading.catch(() => undefined)
         continue
       }
-      if (file.uploadedGeneration >= target) return
+      if (file.detached || file.uploadedGeneration >= target) return
       await this.uploadOnce(file, signal)
     }
   }
@@ -204,12 +204,28 @@ export class WriteStaging {
     await this.forgetIfIdle(file)
   }
 
-  /** Drops the staged data of `file` without uploading it (the object was deleted). */
+  /**
+   * The file is no longer the data of its key (unlinked while open): it is never uploaded, its
+   * key is free for a new staged file, and its data stays for those who hold it open until the
+   * last close.
+   */
+  detach(file: StagedFile): void {
+    file.detached = true
+    if (this.files.get(file.key) === file) this.files.delete(file.key)
+    this.wakeWaiters()
+  }
+
+  /** Drops the staged data of `file` without uploading it (the object was deleted), whoever holds it. */
   async discard(file: StagedFile): Promise<void> {
-    file.uploadedGeneration = file.generation
+    this.detach(file)
     file.openCount = 0
     await file.uploading?.catch(() => undefined)
     await this.forgetIfIdle(file)
+  }
+
+  /** Makes the whole file local, fetching what is still only in the object (before the object goes away). */
+  async materialize(file: StagedFile, signal?: AbortSignal): Promise<void> {
+    await this.fetch(file, 0, file.size, signal)
   }
 
   /** The file now goes to `key`, whose object the caller has made a copy of the old one. */
@@ -254,12 +270,31 @@ export class WriteStaging {
     return failed
   }
 
-  /** Closes and removes every staged file, dirty or not (flushAll first to keep the data). */
-  async destroy(): Promise<void> {
-    for (const file of this.files.values()) await file.handle.close().catch(() => undefined)
+  /**
+   * Closes and removes every staged file, dirty or not (flushAll first to keep the data). With
+   * `keepDirty`, dirty files stay on disk (in `stagingDirectory`) and their local paths are
+   * returned by key: the data of uploads that failed at shutdown is not thrown away.
+   */
+  async destroy(options: { keepDirty?: boolean } = {}): Promise<Map<string, string>> {
+    const kept = new Map<string, string>()
+    for (const file of this.files.values()) {
+      await file.handle.close().catch(() => undefined)
+      if (options.keepDirty && file.dirty) kept.set(file.key, file.path)
+    }
     this.files.clear()
     this.used = 0
-    if (this.dir) await rm(this.dir, { recursive: true, force: true })
+    const dir = this.dir
+    if (dir && kept.size === 0) await rm(dir, { recursive: true, force: true })
+    if (dir && kept.size > 0) {
+      const keep = new Set(kept.values())
+      for (const name of await readdir(dir)) if (!keep.has(join(dir, name))) await rm(join(dir, name), { force: true })
+    }
+    return kept
+  }
+
+  /** The directory of this staging's files. */
+  get stagingDirectory(): string {
+    return this.stagingDir()
   }
 
   private stagingDir(): string {
@@ -298,8 +333,9 @@ export class WriteStaging {
   }
 
   private async forgetIfIdle(file: StagedFile): Promise<void> {
-    if (file.openCount > 0 || file.dirty || file.uploading || this.files.get(file.key) !== file) return
-    this.files.delete(file.key)
+    if (file.freed || file.openCount > 0 || file.dirty || file.uploading) return
+    file.freed = true
+    if (this.files.get(file.key) === file) this.files.delete(file.key)
     this.release(file.localBytes)
     await file.handle.close().catch(() => undefined)
     await rm(file.path, { force: true })

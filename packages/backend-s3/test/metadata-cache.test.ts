@@ -18,10 +18,11 @@ describe('MetadataCache', () => {
   it('keeps attributes and etag until the TTL passes', () => {
     const cache = new MetadataCache({ statTtlMs: 1000 })
     const attrs = file(5_000_000_000)
-    cache.setStat('/a/b', attrs, '"etag"', 0)
-    expect(cache.getStat('/a/b', 999)).toEqual({ attributes: attrs, etag: '"etag"' })
+    cache.setStat('/a/b', attrs, { etag: '"etag"' }, 0)
+    expect(cache.getStat('/a/b', 999)).toEqual({ attributes: attrs, etag: '"etag"', linkTarget: undefined, plain: false })
     expect(cache.getStat('/a/b', 1000)).toBeUndefined()
-    expect(cache.entries).toBe(0)
+    // The path stays known by its inode number only.
+    expect(cache.entries).toBe(1)
     expect(cache.getStat('/never')).toBeUndefined()
   })
 
@@ -32,7 +33,7 @@ describe('MetadataCache', () => {
     expect(cache.getStat('/gone', 100)).toBeUndefined()
     // A stat replaces the negative entry and the other way round.
     cache.setMissing('/x', 0)
-    cache.setStat('/x', file(1), undefined, 0)
+    cache.setStat('/x', file(1), {}, 0)
     expect(cache.getStat('/x', 1)!.attributes.size).toBe(1)
     cache.setMissing('/x', 0)
     expect(cache.getStat('/x', 1)).toBeNull()
@@ -40,34 +41,68 @@ describe('MetadataCache', () => {
 
   it('keeps listings for their TTL', () => {
     const cache = new MetadataCache({ listingTtlMs: 100 })
-    cache.setListing('/d', ['a', 'b'], 0)
-    expect(cache.getListing('/d', 99)).toEqual(['a', 'b'])
+    cache.setListing('/d', new Set(['a', 'b/']), 0)
+    expect(cache.getListing('/d', 99)).toEqual(new Set(['a', 'b/']))
     expect(cache.getListing('/d', 100)).toBeUndefined()
   })
 
-  it('a change forgets the path, its listing and its parent listing; a tree change everything beneath', () => {
+  it('takes local additions and removals into a cached listing, and ignores them without one', () => {
+    const cache = new MetadataCache()
+    cache.setListing('/d', new Set(['a']))
+    cache.addToListing('/d', 'new')
+    cache.addToListing('/d', 'sub/')
+    cache.removeFromListing('/d', 'a')
+    expect(cache.getListing('/d')).toEqual(new Set(['new', 'sub/']))
+    cache.addToListing('/unlisted', 'x')
+    expect(cache.getListing('/unlisted')).toBeUndefined()
+  })
+
+  it('keeps a path\'s inode number past its TTL and across a move; forgetting the path drops it', () => {
+    const cache = new MetadataCache({ statTtlMs: 10 })
+    expect(cache.inodeOf('/')).toBe(1)
+    const a = cache.inodeOf('/a')
+    const b = cache.inodeOf('/b')
+    expect(new Set([1, a, b]).size).toBe(3)
+    cache.setStat('/a', file(1), { linkTarget: 'target' }, 0)
+    expect(cache.getStat('/a', 5)!.linkTarget).toBe('target')
+    expect(cache.getStat('/a', 20)).toBeUndefined()
+    expect(cache.inodeOf('/a')).toBe(a)
+    cache.setStat('/a', file(2), {}, 100)
+    cache.move('/a', '/c')
+    expect(cache.inodeOf('/c')).toBe(a)
+    expect(cache.getStat('/c', 105)!.attributes.size).toBe(2)
+    expect(cache.getStat('/a', 105)).toBeUndefined()
+    expect(cache.inodeOf('/a')).not.toBe(a)
+    // Moving onto a known path replaces it.
+    cache.move('/c', '/b')
+    expect(cache.inodeOf('/b')).toBe(a)
+    cache.forget('/b')
+    expect(cache.inodeOf('/b')).not.toBe(a)
+  })
+
+  it('invalidate forgets the path\'s stat; invalidateTree also everything beneath', () => {
     const cache = new MetadataCache()
     cache.setStat('/d', { ...file(0), mode: S_IFDIR | 0o755 })
     cache.setStat('/d/f', file(1))
     cache.setStat('/d/sub/g', file(2))
     cache.setStat('/dx', file(3))
     cache.setMissing('/d/new')
-    cache.setListing('/', ['d', 'dx'])
-    cache.setListing('/d', ['f', 'sub'])
-    cache.setListing('/d/sub', ['g'])
+    cache.setListing('/', new Set(['d/', 'dx']))
+    cache.setListing('/d', new Set(['f', 'sub/']))
+    cache.setListing('/d/sub', new Set(['g']))
     cache.invalidate('/d/new')
     expect(cache.getStat('/d/new')).toBeUndefined()
-    expect(cache.getListing('/d')).toBeUndefined()
-    expect(cache.getListing('/')).toEqual(['d', 'dx'])
+    expect(cache.getListing('/d')).toEqual(new Set(['f', 'sub/']))
     expect(cache.getStat('/d/f')).toBeDefined()
     cache.invalidateTree('/d')
-    expect([cache.getStat('/d'), cache.getStat('/d/f'), cache.getStat('/d/sub/g'), cache.getListing('/d/sub'), cache.getListing('/')]).toEqual([
+    expect([cache.getStat('/d'), cache.getStat('/d/f'), cache.getStat('/d/sub/g'), cache.getListing('/d'), cache.getListing('/d/sub')]).toEqual([
       undefined,
       undefined,
       undefined,
       undefined,
       undefined,
     ])
+    expect(cache.getListing('/')).toEqual(new Set(['d/', 'dx']))
     expect(cache.getStat('/dx')!.attributes.size).toBe(3)
     expect(parentOf('/a/b')).toBe('/a')
     expect(parentOf('/a')).toBe('/')
@@ -86,12 +121,12 @@ describe('MetadataCache', () => {
 
   it('bounds the names of all listings by maxEntries, dropping the oldest listing', () => {
     const cache = new MetadataCache({ maxEntries: 5 })
-    cache.setListing('/a', ['1', '2', '3'])
-    cache.setListing('/b', ['1', '2'])
-    cache.setListing('/c', ['1'])
+    cache.setListing('/a', new Set(['1', '2', '3']))
+    cache.setListing('/b', new Set(['1', '2']))
+    cache.setListing('/c', new Set(['1']))
     expect(cache.getListing('/a')).toBeUndefined()
-    expect(cache.getListing('/b')).toEqual(['1', '2'])
-    expect(cache.getListing('/c')).toEqual(['1'])
+    expect(cache.getListing('/b')).toEqual(new Set(['1', '2']))
+    expect(cache.getListing('/c')).toEqual(new Set(['1']))
   })
 
   it('holds 200,000 stats in under 250 bytes each, path strings included', () => {
@@ -101,7 +136,7 @@ describe('MetadataCache', () => {
     gc()
     gc()
     const before = process.memoryUsage()
-    const cache = new MetadataCache()
+    const cache = new MetadataCache({ maxEntries: 200_000 })
     // Paths decoded from a buffer, flat, as the drivers hand them over (a template literal would
     // make rope strings, larger than what a mount holds).
     for (let i = 0; i < 200_000; i++) cache.setStat(Buffer.from(`/dir${i % 1000}/file-${i}.txt`).toString(), file(i))

@@ -2,4 +2,5 @@
 export const builtinBackends: Readonly<Record<string, string>> = {
   memory: '@fusekit/backend-memory',
   passthrough: '@fusekit/backend-passthrough',
+  s3: '@fusekit/backend-s3',
 }
