@@ -9,5 +9,12 @@ export default mergeConfig(shared, {
     exclude: process.env.FUSEKIT_TEST_S3_ENDPOINT ? ['**/node_modules/**', 'test/gateway-script.test.ts'] : ['**/node_modules/**'],
     // The SDK warns once per process that its releases after January 2027 want Node 22.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // The POSIX suite's big cases (10,000 files, a tree of 10,000 entries) cost one S3 request
+    // per file, one at a time as the tools make them: minutes on a one-node gateway.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    // Mounts spend their time waiting for the gateway, which serves several at once better than
+    // one after the other: test files run side by side.
+    maxWorkers: 3,
   },
 })

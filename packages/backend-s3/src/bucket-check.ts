@@ -26,7 +26,8 @@ function diagnose(error: unknown, timeoutMs: number): { errno: ErrnoName; proble
   for (let e = error, depth = 0; e !== undefined && depth < 5; depth++, e = (e as { cause?: unknown }).cause) causes.push(e)
   const code = causes.map(s3CodeOf).find((c) => c !== undefined && c !== 'FsError' && c !== 'CallAbortedError')
   const status = causes.map(httpStatusOf).find((s) => s !== undefined)
-  const system = systemCodeOf(error)
+  // The FsError's own code is the errno; the network's code is in its cause.
+  const system = systemCodeOf(causes[1])
   const errno = errnoOf(error)
   if (code === 'NoSuchBucket') return { errno: 'ENOENT', problem: 'no such bucket' }
   if (code === 'CredentialsProviderError') {

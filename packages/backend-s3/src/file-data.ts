@@ -41,7 +41,9 @@ export class FileData {
     files.add(file)
     file.staged = await staging.open(file.key, { metadata: encodeAttributes(attributes) })
     recordPresent(this.parts, path, attributes)
-    return files.open(file)
+    const fh = files.open(file)
+    files.handle(fh).wrote = true
+    return fh
   }
 
   async read(ctx: RequestContext, fh: number, buffer: Buffer, position: number): Promise<number> {
@@ -60,7 +62,9 @@ export class FileData {
   }
 
   async write(ctx: RequestContext, fh: number, buffer: Buffer, position: number): Promise<number> {
-    const { file } = this.parts.files.handle(fh)
+    const handle = this.parts.files.handle(fh)
+    const { file } = handle
+    handle.wrote = true
     const staged = await this.stage(file, ctx.signal)
     const written = await this.parts.staging.write(staged, buffer, position, ctx.signal)
     this.touched(file, staged)
@@ -70,6 +74,7 @@ export class FileData {
   /** truncate(2) and ftruncate(2): through the open file, or of a file nobody here has open (uploaded at once). */
   async truncate(ctx: RequestContext, path: string, size: number, fh: number | undefined): Promise<void> {
     const { files, lookup, keys, cache } = this.parts
+    if (fh) files.handle(fh).wrote = true
     let file = fh ? files.handle(fh).file : files.get(path)
     const transient = !file
     if (!file) {
@@ -89,9 +94,13 @@ export class FileData {
     }
   }
 
-  /** close(2) of a descriptor: uploads what the file has not uploaded yet. */
+  /**
+   * close(2) of a descriptor that made or changed the file: uploads what the file has not
+   * uploaded yet. A reader's close leaves a writer's changes alone (and reports no error of theirs).
+   */
   async flush(ctx: RequestContext, fh: number): Promise<void> {
-    await this.upload(this.parts.files.handle(fh).file, ctx.signal)
+    const handle = this.parts.files.handle(fh)
+    if (handle.wrote) await this.upload(handle.file, ctx.signal)
   }
 
   async fsync(ctx: RequestContext, fh: number): Promise<void> {

@@ -54,6 +54,8 @@ export interface OpenHandle {
   /** Read-ahead state for reads of the object (not of staged data), and the file version it reads. */
   reader: ReadHandle | undefined
   readerVersion: number
+  /** Whether this open made the file or changed it: its close uploads (a reader's close does not). */
+  wrote: boolean
 }
 
 /**
@@ -77,7 +79,7 @@ export class LocalFiles {
   /** Opens a handle on `file`; returns its number. */
   open(file: LocalFile): number {
     const fh = this.nextHandle++
-    this.handles.set(fh, { file, reader: undefined, readerVersion: -1 })
+    this.handles.set(fh, { file, reader: undefined, readerVersion: -1, wrote: false })
     file.handles++
     return fh
   }

@@ -3,11 +3,11 @@ import { S3ConfigError } from './config-error.js'
 import type { ObjectAttributes } from './object-metadata.js'
 
 export interface MetadataCacheOptions {
-  /** How long attributes are trusted (default 10 s; 0: not cached). */
+  /** How long attributes are trusted (default 60 s; 0: not cached). */
   statTtlMs?: number
-  /** How long a directory listing is trusted (default 10 s). */
+  /** How long a directory listing is trusted (default 60 s). */
   listingTtlMs?: number
-  /** How long "no such path" is trusted (default 5 s). */
+  /** How long "no such path" is trusted (default 10 s). */
   negativeTtlMs?: number
   /** Paths kept at most, positive and negative (default 100,000); also the most names listed. */
   maxEntries?: number
@@ -35,9 +35,9 @@ export interface StatExtras {
  */
 export type ListingNames = ReadonlySet<string>
 
-export const DEFAULT_STAT_TTL_MS = 10_000
-export const DEFAULT_LISTING_TTL_MS = 10_000
-export const DEFAULT_NEGATIVE_TTL_MS = 5_000
+export const DEFAULT_STAT_TTL_MS = 60_000
+export const DEFAULT_LISTING_TTL_MS = 60_000
+export const DEFAULT_NEGATIVE_TTL_MS = 10_000
 export const DEFAULT_MAX_ENTRIES = 100_000
 
 /** Slot states: free, known only by its inode number, present with attributes, known missing. */

@@ -33,6 +33,8 @@ interface Chunk {
   charged: number
   /** Cancels the fetch when the chunk is dropped before it arrived (a reader that went elsewhere). */
   cancel: AbortController
+  /** Fetched for a read somebody waits for (not ahead of one). */
+  demand: boolean
 }
 
 /** One open file being read: where the reader is and what was fetched ahead of it. */
@@ -166,7 +168,7 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals) })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.catch(() => undefined)
-    const chunk: Chunk = { start, end, data, charged, cancel }
+    const chunk: Chunk = { start, end, data, charged, cancel, demand }
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
   }
@@ -182,7 +184,7 @@ export class ReadAhead {
       } catch (error) {
         // A failed read-ahead is retried once for the reader; its own fetch's error is the answer.
         this.dropChunks(handle, (c) => c === chunk)
-        if (signal?.aborted || (error as { code?: string }).code === 'ESTALE') throw error
+        if (chunk.demand || signal?.aborted || (error as { code?: string }).code === 'ESTALE') throw error
         this.fetchMissing(handle, at, Math.min(end, chunk.end), signal)
         const retry = handle.chunks.find((c) => c.start <= at && c.end > at)!
         data = await retry.data

@@ -73,6 +73,15 @@ export class S3Filesystem implements Operations {
   }
 
   /**
+   * Nothing to open, but answering at all matters: a filesystem without opendir gets the
+   * kernel's directory cache, which keeps a listing until the directory's mtime changes, and a
+   * directory's mtime in S3 never changes when others add to it.
+   */
+  async opendir(): Promise<number> {
+    return 0
+  }
+
+  /**
    * The listing with each entry's inode number, its type where known (directories from the
    * listing, files from a cached stat), and its stat when cached (READDIRPLUS): a stat is never
    * fetched for a listing, but `ls -l` and `find` get the entries stat-ed ahead (ObjectLookup).

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import { AsyncMutex } from './async-mutex.js'
 import { BlockMap } from './block-map.js'
+import type { EagerUpload } from './eager-upload.js'
 
 /** The object a staged file starts from: its size and version (none for a new file). */
 export interface StagedBase {
@@ -40,6 +41,8 @@ export class StagedFile {
   detached = false
   /** Its local file is closed and removed. */
   freed = false
+  /** A multipart upload begun while it is written from its start (EagerUpload). */
+  eager: EagerUpload | undefined
 
   constructor(
     public key: string,
@@ -67,6 +70,12 @@ export class StagedFile {
 
   get localBytes(): number {
     return this.blocks.heldBlocks * this.blocks.blockSize
+  }
+
+  /** Gives up the upload begun while it was written (rename, unlink, discard). */
+  dropEager(): void {
+    this.eager?.abort()
+    this.eager = undefined
   }
 
   changed(): void {

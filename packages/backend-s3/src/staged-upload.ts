@@ -23,6 +23,21 @@ export async function uploadStagedFile(
 ): Promise<string | undefined> {
   const { key, size, path } = file
   const write = { metadata: file.metadata, contentType: file.contentType, signal }
+  const eager = file.eager
+  if (eager) {
+    file.eager = undefined
+    if (eager.usable) {
+      try {
+        const metadataStale = await eager.finish((start, end) => fetchRange(file, start, end, signal), signal)
+        if (metadataStale) await store.copy(key, key, { ...write, size })
+        return undefined
+      } catch (error) {
+        eager.abort()
+        throw error
+      }
+    }
+    eager.abort()
+  }
   if (size < store.partSize) {
     await fetchRange(file, 0, size, signal)
     return store.put(key, size <= SMALL_OBJECT ? await readWhole(file, size) : { path, start: 0, length: size }, write)

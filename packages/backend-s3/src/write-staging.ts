@@ -6,6 +6,7 @@ import { S3ConfigError } from './config-error.js'
 import type { S3ObjectStore } from './object-store.js'
 import { StagedFile, type StagedBase } from './staged-file.js'
 import { uploadStagedFile } from './staged-upload.js'
+import { EagerUpload } from './eager-upload.js'
 
 const MiB = 1024 * 1024
 
@@ -138,6 +139,9 @@ export class WriteStaging {
       this.used += file.blocks.mark(position, end, true) * this.blockSize
       if (end > file.size) file.size = end
       file.changed()
+      file.eager?.touched(position, end)
+      if (!file.eager && !file.detached && EagerUpload.worthStarting(this.store, file, position, end)) file.eager = new EagerUpload(this.store, file)
+      file.eager?.advance(position)
       return buffer.length
     })
   }
@@ -157,6 +161,7 @@ export class WriteStaging {
   async truncate(file: StagedFile, size: number): Promise<void> {
     await file.lock.run(async () => {
       await file.handle.truncate(size)
+      file.eager?.touched(size, Math.max(size, file.size) + 1)
       if (size < file.size) {
         file.baseSize = Math.min(file.baseSize, size)
         this.release(file.blocks.dropFrom(Math.ceil(size / this.blockSize)) * this.blockSize)
@@ -172,6 +177,7 @@ export class WriteStaging {
    * (S3ObjectStore.copy): this re-uploads it (server-side copies for large files' parts).
    */
   setMetadata(file: StagedFile, metadata: Record<string, string>, contentType?: string): void {
+    file.eager?.metadataChanged()
     file.metadata = metadata
     if (contentType !== undefined) file.contentType = contentType
     file.changed()
@@ -211,6 +217,7 @@ export class WriteStaging {
    */
   detach(file: StagedFile): void {
     file.detached = true
+    file.dropEager()
     if (this.files.get(file.key) === file) this.files.delete(file.key)
     this.wakeWaiters()
   }
@@ -231,6 +238,7 @@ export class WriteStaging {
   /** The file now goes to `key`, whose object the caller has made a copy of the old one. */
   rekey(file: StagedFile, key: string): void {
     if (this.files.get(key) && this.files.get(key) !== file) throw new FsError('EBUSY', `${key} is staged already`)
+    file.dropEager()
     this.files.delete(file.key)
     file.key = key
     file.baseKey = key

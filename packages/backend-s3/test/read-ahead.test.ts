@@ -125,12 +125,13 @@ describe('ReadAhead', () => {
   })
 
   it('a read-ahead that failed is fetched again for the reader', async () => {
-    // Every request ahead of the reader fails once (fault injection at the source).
+    // Every request ahead of the reader (past the read in progress) fails once.
     const failedOnce = new Set<number>()
+    let readingTo = 0
     const flaky: RangeSource = {
       get: (key, options) => {
         const start = options.start ?? 0
-        if (start >= MiB && !failedOnce.has(start)) {
+        if (start >= readingTo && !failedOnce.has(start)) {
           failedOnce.add(start)
           return Promise.reject(Object.assign(new Error('injected'), { code: 'EIO' }))
         }
@@ -139,9 +140,28 @@ describe('ReadAhead', () => {
     }
     const readAhead = new ReadAhead(flaky, { initialWindow: MiB, maxWindow: 4 * MiB, requestSize: MiB })
     const handle = readAhead.open('obj', data.length, etag)
-    const out = await readSequentially(readAhead, handle, 0, 8 * MiB, 128 * KiB)
+    const out = Buffer.alloc(8 * MiB)
+    for (let at = 0; at < out.length; at += 128 * KiB) {
+      readingTo = at + 128 * KiB
+      expect(await readAhead.read(handle, out.subarray(at, at + 128 * KiB), at)).toBe(128 * KiB)
+    }
     expect(out.equals(data.subarray(0, 8 * MiB))).toBe(true)
     expect(failedOnce.size).toBeGreaterThan(2)
+    readAhead.close(handle)
+  })
+
+  it('a read that fails on its own fetch gets that error at once (no second attempt past the deadline)', async () => {
+    let calls = 0
+    const failing: RangeSource = {
+      get: () => {
+        calls++
+        return Promise.reject(Object.assign(new Error('injected'), { code: 'ETIMEDOUT' }))
+      },
+    }
+    const readAhead = new ReadAhead(failing)
+    const handle = readAhead.open('obj', data.length, etag)
+    await expect(readAhead.read(handle, Buffer.alloc(4 * KiB), 10 * MiB)).rejects.toMatchObject({ code: 'ETIMEDOUT' })
+    expect(calls).toBe(1)
     readAhead.close(handle)
   })
 
