@@ -52,9 +52,10 @@ static rlim_t descriptors_allowed(void) {
   return (rlim_t)value;
 }
 
-// raiseFileLimit() -> the limit on open descriptors, raised as far as this process may: every
-// node the kernel holds keeps a descriptor, and the kernel holds a node for every cached dentry.
-// Root (CAP_SYS_RESOURCE) goes up to fs.nr_open, as virtiofsd does; others to their hard limit.
+// raiseFileLimit() -> the limit on open descriptors, raised as far as this process may: the
+// nodes the kernel holds (one per cached dentry) keep descriptors, up to a budget taken from
+// this limit. Root with CAP_SYS_RESOURCE goes up to fs.nr_open, as virtiofsd does; others to
+// their hard limit.
 napi_value raise_file_limit(napi_env env, napi_callback_info info) {
   struct rlimit limit;
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return number(env, -errno);

@@ -1,8 +1,9 @@
 import { defineBackend } from '@fusekit/core'
 import { CallerOwnership } from './caller-ownership.js'
+import { defaultNodeDescriptors } from './descriptor-budget.js'
 import { passthroughOptions } from './options.js'
 import { PassthroughInodes } from './passthrough.js'
-import { calls } from './source-calls.js'
+import { calls, check } from './source-calls.js'
 import { checkSource } from './source-check.js'
 import { SourceNodes } from './source-nodes.js'
 
@@ -26,10 +27,10 @@ export const passthroughBackend = defineBackend({
   mountDefaults: { autoCache: true, attrTimeout: 1, entryTimeout: 1, defaultPermissions: false },
   create({ options, mountpoint, mountOptions }) {
     const source = checkSource(options.source, mountpoint)
-    // Every node the kernel holds keeps a descriptor open.
-    calls.raiseFileLimit()
+    // The nodes the kernel holds keep descriptors open, as many as the budget allows.
+    const limit = check(calls.raiseFileLimit())
     return new PassthroughInodes({
-      nodes: SourceNodes.open(source),
+      nodes: SourceNodes.open(source, options.nodeDescriptors ?? defaultNodeDescriptors(limit)),
       view: { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 },
       readOnly: mountOptions.readOnly,
       owners: CallerOwnership.ofThisProcess(),

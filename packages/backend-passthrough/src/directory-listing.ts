@@ -1,6 +1,6 @@
 import type { Entry, InodeDirEntry } from '@fusekit/core'
 import { DirectoryStream } from './directory-stream.js'
-import type { SourceNode } from './source-nodes.js'
+import type { SourceNode, SourceNodes } from './source-nodes.js'
 
 export interface ListingOptions {
   /** What ".." shows (the root's parent lies outside the source: the root shows itself there). */
@@ -15,8 +15,8 @@ export interface ListingOptions {
  * is read once. A name gets its Entry (a lookup) only as it is yielded; a name gone since
  * getdents listed it is yielded without one (as its offset still counts).
  */
-export function listDirectory(node: SourceNode, offset: number, options: ListingOptions): Iterable<InodeDirEntry> {
-  return entries(new DirectoryStream(node, offset).start(), options)
+export function listDirectory(nodes: SourceNodes, node: SourceNode, offset: number, options: ListingOptions): Iterable<InodeDirEntry> {
+  return entries(new DirectoryStream(nodes, node, offset).start(), options)
 }
 
 function* entries(stream: DirectoryStream, { parentIno, lookup }: ListingOptions): Generator<InodeDirEntry> {

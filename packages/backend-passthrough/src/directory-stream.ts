@@ -1,7 +1,6 @@
-import { closeSync } from 'node:fs'
 import { FsError } from '@fusekit/core'
 import { calls, check } from './source-calls.js'
-import type { SourceNode } from './source-nodes.js'
+import type { SourceNode, SourceNodes } from './source-nodes.js'
 
 /** An entry as getdents64 gives it: d_ino and the DT_* type. */
 export interface RawEntry {
@@ -15,7 +14,8 @@ export interface RawEntry {
  * batches, from a position that survives losing the descriptor. A node keeps at most one
  * descriptor for listing (the one read last): a listing the kernel stopped reading costs that
  * descriptor only until the node is listed again or forgotten, and a listing whose descriptor
- * was taken by another one reopens the directory and skips to where it was when read again.
+ * was taken by another one (or closed with its node's for the descriptor budget) reopens the
+ * directory and skips to where it was when read again.
  */
 export class DirectoryStream {
   private fd: number | undefined
@@ -27,6 +27,7 @@ export class DirectoryStream {
 
   /** `position`: the entries already handed out, the listing offset of the next one. */
   constructor(
+    private readonly nodes: SourceNodes,
     private readonly node: SourceNode,
     private position: number,
   ) {}
@@ -39,7 +40,7 @@ export class DirectoryStream {
 
   next(): RawEntry | undefined {
     // A listing read on after its node is gone would use a descriptor number reused since.
-    if (this.node.closed) throw new FsError('ESTALE', 'the directory node is gone')
+    if (this.node.gone) throw new FsError('ESTALE', 'the directory node is gone')
     if (this.index >= this.names.length && !this.fill()) return undefined
     const i = this.index++
     this.position++
@@ -49,7 +50,7 @@ export class DirectoryStream {
   /** Gives up the descriptor, keeping the position. */
   release(): void {
     if (this.fd === undefined) return
-    closeSync(this.fd)
+    this.nodes.closeListing(this.fd)
     this.fd = undefined
     if (this.node.listing === this) this.node.listing = undefined
   }
@@ -62,7 +63,7 @@ export class DirectoryStream {
   /** Opens the directory, taking the node's listing descriptor, and skips what was handed out. */
   private resume(): boolean {
     this.node.listing?.release()
-    this.fd = check(calls.openDirectory(this.node.fd))
+    this.fd = this.nodes.openListing(this.node)
     this.node.listing = this
     let skip = this.position
     while (this.readBatch()) {

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MIN_NODE_DESCRIPTORS } from './descriptor-budget.js'
 
 const MAX_ID = 0xffff_fffe // (uid_t)-1 means "unchanged" in chown
 
@@ -22,6 +23,14 @@ export const passthroughOptions = z.object({
     .transform((octal) => parseInt(octal, 8))
     .optional()
     .describe('Octal permission bits hidden from every mode shown, e.g. 022 (display only: the source keeps its modes)'),
+  nodeDescriptors: z
+    .number()
+    .int()
+    .min(MIN_NODE_DESCRIPTORS)
+    .optional()
+    .describe(
+      'Most descriptors held for the files and directories the kernel knows; past it the least recently used are closed and reopened by name when needed. Default: three quarters of the descriptor limit',
+    ),
 })
 
 export type PassthroughOptions = z.output<typeof passthroughOptions>

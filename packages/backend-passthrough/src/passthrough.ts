@@ -44,10 +44,12 @@ export interface PassthroughSettings {
 }
 
 /**
- * The passthrough backend on the inode layer: every node holds an O_PATH descriptor of its
- * source inode (SourceNodes), and every operation acts through it, or through the parent's
- * descriptor and one name, with calls that do not follow a final symlink. No path is ever
- * rebuilt, so nothing is reached outside the source by name, and depth costs nothing.
+ * The passthrough backend on the inode layer: every node has an O_PATH descriptor of its
+ * source inode (SourceNodes, which keep within a budget of descriptors), and every operation
+ * acts through it, or through the parent's descriptor and one name, with calls that do not
+ * follow a final symlink. No path is ever rebuilt, so nothing is reached outside the source by
+ * name, and depth costs nothing. A node's descriptor is taken (nodes.fd) right where it is used:
+ * taking another may close it.
  */
 export class PassthroughInodes implements InodeOperations {
   private readonly files = new OpenFiles()
@@ -69,7 +71,8 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   async lookup(_ctx: RequestContext, parent: number, name: string): Promise<Entry> {
-    return this.entry(this.nodes.adopt(check(calls.lookupAt(this.nodes.get(parent).fd, name, statFields)), statFields))
+    const dir = this.nodes.get(parent)
+    return this.entry(this.nodes.adopt(check(calls.lookupAt(this.nodes.fd(dir), name, statFields)), statFields, dir, name))
   }
 
   forget(ino: number, nlookup: number): void {
@@ -77,7 +80,7 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   async getattr(_ctx: RequestContext, ino: number, fh?: number): Promise<Stat> {
-    return this.statOf(fh ? this.files.fd(fh) : this.nodes.get(ino).fd)
+    return this.statOf(fh ? this.files.fd(fh) : this.nodes.fd(this.nodes.get(ino)))
   }
 
   /**
@@ -89,7 +92,7 @@ export class PassthroughInodes implements InodeOperations {
     this.assertWritable()
     const { valid } = request
     const handle = valid & SetattrValid.FH && request.fh ? this.files.fd(request.fh) : undefined
-    const fd = handle ?? this.nodes.get(ino).fd
+    const fd = handle ?? this.nodes.fd(this.nodes.get(ino))
     const byDescriptor = handle !== undefined
     if (valid & (SetattrValid.UID | SetattrValid.GID)) {
       check(calls.setOwner(fd, valid & SetattrValid.UID ? request.uid : UNCHANGED_ID, valid & SetattrValid.GID ? request.gid : UNCHANGED_ID))
@@ -105,19 +108,19 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   async access(_ctx: RequestContext, ino: number, mask: number): Promise<void> {
-    check(calls.access(this.nodes.get(ino).fd, mask))
+    check(calls.access(this.nodes.fd(this.nodes.get(ino)), mask))
   }
 
   async statfs(_ctx: RequestContext, ino: number): Promise<StatVfs> {
     const f = statfsFields
-    check(calls.statFilesystem(this.nodes.get(ino).fd, f))
+    check(calls.statFilesystem(this.nodes.fd(this.nodes.get(ino)), f))
     return { bsize: f[0]!, frsize: f[1]!, blocks: f[2]!, bfree: f[3]!, bavail: f[4]!, files: f[5]!, ffree: f[6]!, favail: f[7]!, fsid: f[8]!, flag: f[9]!, namemax: f[10]! }
   }
 
   async readlink(_ctx: RequestContext, ino: number): Promise<string> {
     const node = this.nodes.get(ino)
     if (node.type !== FileType.S_IFLNK) throw new FsError('EINVAL', `node ${ino} is not a symlink`)
-    return check(calls.readLink(node.fd))
+    return check(calls.readLink(this.nodes.fd(node)))
   }
 
   async mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Promise<Entry> {
@@ -125,42 +128,54 @@ export class PassthroughInodes implements InodeOperations {
     // A mode without a type makes a regular file, as mknod(2) does.
     const typed = mode & FileType.S_IFMT ? mode : mode | FileType.S_IFREG
     const [uid, gid] = this.owners.idsFor(ctx)
-    return this.made(calls.mknodAt(this.nodes.get(parent).fd, name, typed, rdev, uid, gid, statFields))
+    const dir = this.nodes.get(parent)
+    return this.made(dir, name, calls.mknodAt(this.nodes.fd(dir), name, typed, rdev, uid, gid, statFields))
   }
 
   async mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Promise<Entry> {
     this.assertWritable()
     const [uid, gid] = this.owners.idsFor(ctx)
-    return this.made(calls.mknodAt(this.nodes.get(parent).fd, name, FileType.S_IFDIR | (mode & PERMISSIONS), 0, uid, gid, statFields))
+    const dir = this.nodes.get(parent)
+    return this.made(dir, name, calls.mknodAt(this.nodes.fd(dir), name, FileType.S_IFDIR | (mode & PERMISSIONS), 0, uid, gid, statFields))
   }
 
   async symlink(ctx: RequestContext, target: string, parent: number, name: string): Promise<Entry> {
     this.assertWritable()
     const [uid, gid] = this.owners.idsFor(ctx)
-    return this.made(calls.symlinkAt(target, this.nodes.get(parent).fd, name, uid, gid, statFields))
+    const dir = this.nodes.get(parent)
+    return this.made(dir, name, calls.symlinkAt(target, this.nodes.fd(dir), name, uid, gid, statFields))
   }
 
   async link(_ctx: RequestContext, ino: number, newParent: number, newName: string): Promise<Entry> {
     this.assertWritable()
     const node = this.nodes.get(ino)
-    check(calls.linkAt(node.fd, this.nodes.get(newParent).fd, newName))
-    check(calls.statFd(node.fd, statFields))
-    return this.entry(this.nodes.hold(node))
+    const dir = this.nodes.get(newParent)
+    check(calls.linkAt(...this.nodes.fds(node, dir), newName))
+    check(calls.statFd(this.nodes.fd(node), statFields))
+    return this.entry(this.nodes.hold(node, dir, newName))
   }
 
   async unlink(_ctx: RequestContext, parent: number, name: string): Promise<void> {
     this.assertWritable()
-    check(calls.unlinkAt(this.nodes.get(parent).fd, name, 0))
+    const dir = this.nodes.get(parent)
+    check(calls.unlinkAt(this.nodes.fd(dir), name, 0))
+    this.nodes.removed(dir, name)
   }
 
   async rmdir(_ctx: RequestContext, parent: number, name: string): Promise<void> {
     this.assertWritable()
-    check(calls.unlinkAt(this.nodes.get(parent).fd, name, AT_REMOVEDIR))
+    const dir = this.nodes.get(parent)
+    check(calls.unlinkAt(this.nodes.fd(dir), name, AT_REMOVEDIR))
+    this.nodes.removed(dir, name)
   }
 
   async rename(_ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): Promise<void> {
     this.assertWritable()
-    check(calls.renameAt(this.nodes.get(parent).fd, name, this.nodes.get(newParent).fd, newName, flags))
+    const from = this.nodes.get(parent)
+    const to = this.nodes.get(newParent)
+    const [fromFd, toFd] = this.nodes.fds(from, to)
+    check(calls.renameAt(fromFd, name, toFd, newName, flags))
+    this.nodes.renamed(from, name, to, newName, flags)
   }
 
   /** Reopens the node's inode itself for I/O: regular files only (the kernel opens special files itself). */
@@ -168,19 +183,20 @@ export class PassthroughInodes implements InodeOperations {
     const node = this.nodes.get(ino)
     if ((flags & OpenFlags.O_ACCMODE) !== O_RDONLY || flags & O_TRUNC) this.assertWritable()
     assertRegularFile(node)
-    return this.files.add(check(calls.reopen(node.fd, flags & ~OPEN_DROPPED)))
+    return this.files.add(check(calls.reopen(this.nodes.fd(node), flags & ~OPEN_DROPPED)))
   }
 
   async create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created> {
     this.assertWritable()
     const [uid, gid] = this.owners.idsFor(ctx)
-    const fd = calls.createAt(this.nodes.get(parent).fd, name, flags & ~OPEN_DROPPED, mode & PERMISSIONS, uid, gid, statFields)
+    const dir = this.nodes.get(parent)
+    const fd = calls.createAt(this.nodes.fd(dir), name, flags & ~OPEN_DROPPED, mode & PERMISSIONS, uid, gid, statFields)
     // Made by someone else since the kernel's lookup: opened, as O_CREAT without O_EXCL does.
     if (fd === -Errno.EEXIST && !(flags & O_EXCL)) return this.openExisting(ctx, parent, name, flags)
     check(fd)
     let node: SourceNode
     try {
-      node = this.nodes.adopt(check(calls.pathOf(fd)), statFields)
+      node = this.nodes.adopt(check(calls.pathOf(fd)), statFields, dir, name)
     } catch (error) {
       closeSync(fd)
       throw error
@@ -243,14 +259,14 @@ export class PassthroughInodes implements InodeOperations {
 
   async readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
     const node = this.nodes.get(ino)
-    return listDirectory(node, offset, {
+    return listDirectory(this.nodes, node, offset, {
       parentIno: node === this.nodes.root ? node.ino : undefined,
       lookup: withStats ? (name) => this.entryIfAny(node, name) : undefined,
     })
   }
 
   async fsyncdir(_ctx: RequestContext, ino: number, _fh: number, datasync: boolean): Promise<void> {
-    const fd = check(calls.openDirectory(this.nodes.get(ino).fd))
+    const fd = check(calls.openDirectory(this.nodes.fd(this.nodes.get(ino))))
     try {
       await syncFd(fd, datasync)
     } finally {
@@ -261,11 +277,11 @@ export class PassthroughInodes implements InodeOperations {
   async setxattr(_ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): Promise<void> {
     this.assertWritable()
     // XATTR_CREATE and XATTR_REPLACE are the source's own, so they hold against other writers.
-    check(calls.setXattr(this.nodes.get(ino).fd, name, value, flags))
+    check(calls.setXattr(this.nodes.fd(this.nodes.get(ino)), name, value, flags))
   }
 
   async getxattr(_ctx: RequestContext, ino: number, name: string): Promise<Buffer> {
-    return check(calls.getXattr(this.nodes.get(ino).fd, name))
+    return check(calls.getXattr(this.nodes.fd(this.nodes.get(ino)), name))
   }
 
   /**
@@ -273,13 +289,13 @@ export class PassthroughInodes implements InodeOperations {
    * them (the kernel refuses to get or set them for anyone else, but leaves listing to us).
    */
   async listxattr(ctx: RequestContext, ino: number): Promise<string[]> {
-    const names = check(calls.listXattr(this.nodes.get(ino).fd)).toString('utf8').split('\0')
+    const names = check(calls.listXattr(this.nodes.fd(this.nodes.get(ino)))).toString('utf8').split('\0')
     return names.filter((n) => n !== '' && (ctx.uid === 0 || !n.startsWith(TRUSTED)))
   }
 
   async removexattr(_ctx: RequestContext, ino: number, name: string): Promise<void> {
     this.assertWritable()
-    check(calls.removeXattr(this.nodes.get(ino).fd, name))
+    check(calls.removeXattr(this.nodes.fd(this.nodes.get(ino)), name))
   }
 
   /** The Entry of `node`, whose stat was just read into statFields. */
@@ -287,15 +303,15 @@ export class PassthroughInodes implements InodeOperations {
     return { ino: node.id, attr: shownStat(statFields, this.view) }
   }
 
-  /** The Entry of an object just made (an O_PATH descriptor, or -errno). */
-  private made(fd: number): Entry {
-    return this.entry(this.nodes.adopt(check(fd), statFields))
+  /** The Entry of `name` just made in `dir` (an O_PATH descriptor, or -errno). */
+  private made(dir: SourceNode, name: string, fd: number): Entry {
+    return this.entry(this.nodes.adopt(check(fd), statFields, dir, name))
   }
 
   /** For READDIRPLUS: a name gone since the listing, or not reachable, is listed without an Entry. */
   private entryIfAny(dir: SourceNode, name: string): Entry | undefined {
-    const fd = calls.lookupAt(dir.fd, name, statFields)
-    return fd < 0 ? undefined : this.entry(this.nodes.adopt(fd, statFields))
+    const fd = calls.lookupAt(this.nodes.fd(dir), name, statFields)
+    return fd < 0 ? undefined : this.entry(this.nodes.adopt(fd, statFields, dir, name))
   }
 
   private async openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Promise<Created> {

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
 import { FsError } from '@fusekit/core'
+import { loadAddon } from '@fusekit/native-addon'
 
 /**
  * The native calls (native/*.c). Each returns a negative errno on failure. `fd` is a node's O_PATH
@@ -10,7 +10,7 @@ import { FsError } from '@fusekit/core'
 interface SourceCalls {
   /** The source directory's O_PATH descriptor (ENOSYS: the kernel has no openat2). */
   openSource(path: string, out: Float64Array): number
-  /** The soft limit on open descriptors, raised to the hard limit. */
+  /** The limit on open descriptors, after raising it as far as this process may. */
   raiseFileLimit(): number
 
   /** An O_PATH descriptor of `name` in `dirFd` itself, found beneath it without following any symlink. */
@@ -60,7 +60,8 @@ interface SourceCalls {
   removeXattr(fd: number, attribute: string): number
 }
 
-export const calls = createRequire(import.meta.url)('../dist/source-calls.node') as SourceCalls
+// From the package root: src/ (tests) and dist/ alike.
+export const calls = loadAddon<SourceCalls>(new URL('../', import.meta.url), 'source-calls')
 
 /** unlinkAt's flag that makes it rmdir. */
 export const AT_REMOVEDIR = 0x200

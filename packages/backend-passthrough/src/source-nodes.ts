@@ -1,14 +1,24 @@
 import { closeSync } from 'node:fs'
-import { Errno, FsError, ROOT_INO } from '@fusekit/core'
+import { Errno, FsError, RenameFlags, ROOT_INO } from '@fusekit/core'
+import { DescriptorLru, type LruLinks } from './descriptor-lru.js'
 import type { DirectoryStream } from './directory-stream.js'
+import { NodeNames, type NodeName } from './node-names.js'
 import { calls, check } from './source-calls.js'
-import { fileType, inodeKey, statFields } from './stat.js'
+import { fileType, inodeKey } from './stat.js'
+
+/** A node's `fd` while the budget has its descriptor closed. */
+const CLOSED = -1
+/** Where reopening a node reads the stat that proves it found the same inode. */
+const reopenFields = new Float64Array(18)
 
 /** One inode of the source that the kernel knows, under the node id handed to it. */
-export interface SourceNode {
+export interface SourceNode extends LruLinks<SourceNode> {
   readonly id: number
-  /** An O_PATH descriptor of the inode (a symlink as the link): every call on the node goes through it. */
-  readonly fd: number
+  /**
+   * Its O_PATH descriptor (a symlink as the link), or CLOSED while the descriptor budget has it
+   * closed: calls reach it through SourceNodes.fd, which reopens it.
+   */
+  fd: number
   /** The S_IFMT bits: an inode's type never changes. */
   readonly type: number
   /** Its st_ino, as shown. */
@@ -17,35 +27,65 @@ export interface SourceNode {
   readonly key: string
   /** Lookups the kernel holds (each Entry handed out counts one). */
   lookups: number
+  /** The names through the mount that lead to it, newest last: what reopens it. */
+  names: NodeName[]
+  /** For a directory: the nodes its names lead to. They keep it, so that they can be reopened beneath it. */
+  entries?: Map<string, SourceNode>
+  /** Calls that need its descriptor open right now (it is not closed for the budget meanwhile). */
+  pins: number
   /** The listing of this directory that holds a descriptor for reading it, if any. */
   listing?: DirectoryStream
   /** Set when the node is gone: its descriptor number may belong to another file by now. */
-  closed?: boolean
+  gone?: boolean
 }
 
 /**
  * The source's inodes the kernel holds, as libfuse's passthrough_hp keeps them: one node per
  * source inode, found by (st_dev, st_ino) whatever name led to it (the names of a hard-linked
- * file are one kernel inode), holding one O_PATH descriptor from the first lookup until the
- * kernel forgets the last. Node ids are ours, counted from ROOT_INO and never reused, so no
- * generation is needed. Nothing is reached by path: a node stays the inode it was opened on
- * wherever it is renamed.
+ * file are one kernel inode). Node ids are ours, counted from ROOT_INO and never reused while the
+ * node lives, so no generation is needed. Nothing is reached by path.
+ *
+ * Each node holds an O_PATH descriptor, but at most `budget` descriptors are held (listings
+ * included): past it, the least recently used nodes close theirs, and one is reopened when a
+ * call needs it, by one of its names beneath its directory's descriptor (itself reopened first if
+ * needed), with the same openat2 confinement as a lookup. It must be the same inode again, else
+ * the node is stale (ESTALE): the name now leads to another file. The root, a node without a name
+ * (unlinked, or only known through a handle) and a node in use keep theirs.
  */
 export class SourceNodes {
   readonly root: SourceNode
   private readonly byId = new Map<number, SourceNode>()
   private readonly byInode = new Map<string, SourceNode>()
+  private readonly names: NodeNames
+  /** Nodes holding a descriptor that may be closed, least recently used first. */
+  private readonly lru = new DescriptorLru<SourceNode>()
+  /** Descriptors held: the nodes' own and their listings'. */
+  private held = 0
   private nextId = ROOT_INO + 1
 
   /** Opens the source directory (its real path) as the root node, held until closeAll. */
-  static open(source: string): SourceNodes {
-    const fd = calls.openSource(source, statFields)
+  static open(source: string, budget: number): SourceNodes {
+    const fields = new Float64Array(18)
+    const fd = calls.openSource(source, fields)
     if (fd === -Errno.ENOSYS) throw new FsError('ENOSYS', 'the passthrough backend needs openat2(2): Linux 5.6 or later')
-    return new SourceNodes(check(fd), statFields)
+    return new SourceNodes(check(fd), fields, budget)
   }
 
-  private constructor(rootFd: number, fields: Float64Array) {
-    this.root = this.add(ROOT_INO, rootFd, fields)
+  private constructor(
+    rootFd: number,
+    fields: Float64Array,
+    /** The most descriptors the nodes hold at once, when enough of them can be closed. */
+    readonly budget: number,
+  ) {
+    this.names = new NodeNames({
+      named: (node) => {
+        if (node.fd !== CLOSED) this.lru.add(node)
+      },
+      unnamed: (node) => this.lru.remove(node),
+      unused: (dir) => this.releaseIfUnused(dir),
+    })
+    this.root = this.add(ROOT_INO, fields)
+    this.arm(this.root, rootFd)
   }
 
   /** The node the kernel calls `id`; ESTALE for one it was never given or has forgotten. */
@@ -56,30 +96,84 @@ export class SourceNodes {
   }
 
   /**
-   * Counts a lookup of the inode an O_PATH descriptor was just opened on (its stat in `fields`):
-   * its node when it has one (the descriptor is closed), else a new node holding the descriptor.
+   * The node's descriptor, reopened if the budget closed it. It stays open until the next call
+   * that opens a node descriptor (fd, fds, adopt, openListing): use it at once.
    */
-  adopt(fd: number, fields: Float64Array): SourceNode {
-    const known = this.byInode.get(inodeKey(fields))
-    if (known === undefined) return this.add(this.nextId++, fd, fields)
-    closeSync(fd)
-    known.lookups++
-    return known
+  fd(node: SourceNode): number {
+    if (node.fd === CLOSED) return this.reopen(node)
+    this.lru.use(node)
+    return node.fd
   }
 
-  /** Counts another lookup of a node (a new name for it). */
-  hold(node: SourceNode): SourceNode {
+  /** The descriptors of two nodes for one call (rename, link): the first stays open while the second is reopened. */
+  fds(first: SourceNode, second: SourceNode): [number, number] {
+    const firstFd = this.fd(first)
+    first.pins++
+    try {
+      return [firstFd, this.fd(second)]
+    } finally {
+      first.pins--
+    }
+  }
+
+  /**
+   * Counts a lookup of `name` in `dir`, which was just opened as the O_PATH descriptor `fd` (its
+   * stat in `fields`): the inode's node when it has one (which takes the descriptor if it had
+   * none, else it is closed), or a new node holding it.
+   */
+  adopt(fd: number, fields: Float64Array, dir: SourceNode, name: string): SourceNode {
+    const node = this.byInode.get(inodeKey(fields)) ?? this.add(this.nextId++, fields)
     node.lookups++
+    this.names.add(node, dir, name)
+    if (node.fd === CLOSED) this.arm(node, fd)
+    else closeSync(fd)
     return node
   }
 
-  /** The kernel gave back `count` lookups of `id`; at none, the node and its descriptors go. */
+  /** Counts another lookup of a node, by its new name `name` in `dir` (link). */
+  hold(node: SourceNode, dir: SourceNode, name: string): SourceNode {
+    node.lookups++
+    this.names.add(node, dir, name)
+    return node
+  }
+
+  /** `name` was removed from `dir` through the mount (unlink, rmdir). */
+  removed(dir: SourceNode, name: string): void {
+    this.names.remove(dir, name)
+  }
+
+  /** `name` in `from` was renamed to `newName` in `to` through the mount, with renameat2's `flags`. */
+  renamed(from: SourceNode, name: string, to: SourceNode, newName: string, flags: number): void {
+    const moved = from.entries?.get(name)
+    const replaced = to.entries?.get(newName)
+    // Two names of one inode: rename changes nothing, RENAME_EXCHANGE swaps the same file.
+    if (moved === replaced) return
+    if (moved) this.names.remove(from, name)
+    if (replaced) this.names.remove(to, newName)
+    if (moved) this.names.add(moved, to, newName)
+    if (replaced && flags & RenameFlags.EXCHANGE) this.names.add(replaced, from, name)
+  }
+
+  /** The kernel gave back `count` lookups of `id`; at none, the node goes once no node needs it as a directory. */
   forget(id: number, count: number): void {
     const node = this.byId.get(id)
     // The root lives as long as the mount, whatever the kernel counts.
     if (node === undefined || node === this.root) return
     node.lookups -= count
-    if (node.lookups <= 0) this.close(node)
+    this.releaseIfUnused(node)
+  }
+
+  /** A descriptor for reading the directory `node`, counted with the nodes' until closeListing. */
+  openListing(node: SourceNode): number {
+    const fd = check(calls.openDirectory(this.fd(node)))
+    this.held++
+    this.trim(node)
+    return fd
+  }
+
+  closeListing(fd: number): void {
+    closeSync(fd)
+    this.held--
   }
 
   /** Every node goes (the mount is gone). */
@@ -87,18 +181,86 @@ export class SourceNodes {
     for (const node of this.byId.values()) this.close(node)
   }
 
-  private add(id: number, fd: number, fields: Float64Array): SourceNode {
-    const node: SourceNode = { id, fd, type: fileType(fields), ino: fields[0]!, key: inodeKey(fields), lookups: 1 }
+  private add(id: number, fields: Float64Array): SourceNode {
+    const node: SourceNode = { id, fd: CLOSED, type: fileType(fields), ino: fields[0]!, key: inodeKey(fields), lookups: 0, names: [], pins: 0 }
     this.byId.set(id, node)
     this.byInode.set(node.key, node)
     return node
   }
 
-  private close(node: SourceNode): void {
-    node.closed = true
-    this.byId.delete(node.id)
-    this.byInode.delete(node.key)
+  /** `node` holds `fd` from now on; the least recently used others close theirs past the budget. */
+  private arm(node: SourceNode, fd: number): void {
+    node.fd = fd
+    this.held++
+    if (node.names.length > 0) this.lru.add(node)
+    this.trim(node)
+  }
+
+  /** Closes descriptors of the least recently used nodes not in use until the budget holds (`keep`'s stays). */
+  private trim(keep: SourceNode): void {
+    let firstKept: SourceNode | undefined
+    for (let node = this.lru.oldest(); this.held > this.budget && node !== undefined && node !== firstKept; node = this.lru.oldest()) {
+      if (node === keep || node.pins > 0) {
+        // In use: looked at again only after all the others.
+        firstKept ??= node
+        this.lru.use(node)
+      } else {
+        this.disarm(node)
+      }
+    }
+  }
+
+  private disarm(node: SourceNode): void {
     node.listing?.release()
     closeSync(node.fd)
+    node.fd = CLOSED
+    this.held--
+    this.lru.remove(node)
+  }
+
+  /**
+   * Opens `node` again by one of its names, newest first, beneath its directory's descriptor. A
+   * name that leads nowhere or to another inode is dropped; with none left the node is stale.
+   */
+  private reopen(node: SourceNode): number {
+    if (node.gone) throw new FsError('ESTALE', `node ${node.id} is gone`)
+    let failure: FsError | undefined
+    for (let i = node.names.length - 1; i >= 0; i--) {
+      const { dir, name } = node.names[i]!
+      let fd: number
+      try {
+        // The directory's descriptor is used at once: opening the node's may close it after.
+        fd = calls.lookupAt(this.fd(dir), name, reopenFields)
+      } catch (error) {
+        // The directory is stale or could not be reopened: its name may still work later.
+        failure ??= error as FsError
+        continue
+      }
+      if (fd >= 0 && inodeKey(reopenFields) === node.key) {
+        this.arm(node, fd)
+        return fd
+      }
+      if (fd >= 0) closeSync(fd)
+      if (fd >= 0 || fd === -Errno.ENOENT) this.names.remove(dir, name)
+      else failure ??= new FsError(-fd)
+    }
+    throw failure ?? new FsError('ESTALE', `node ${node.id}: none of its names leads to it any more`)
+  }
+
+  /** Closes `first` if the kernel holds no lookup of it and no node needs it as a directory, then its directories likewise. */
+  private releaseIfUnused(first: SourceNode): void {
+    const pending = [first]
+    for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+      if (node === this.root || node.gone || node.lookups > 0 || node.entries?.size) continue
+      this.close(node)
+      pending.push(...this.names.removeAll(node))
+    }
+  }
+
+  private close(node: SourceNode): void {
+    node.gone = true
+    this.byId.delete(node.id)
+    this.byInode.delete(node.key)
+    if (node.fd !== CLOSED) this.disarm(node)
   }
 }

@@ -99,10 +99,29 @@ describe('lookups and forget', () => {
     writeFileSync(join(box.source, 'dir/file'), 'x')
     const ops = await passthrough(box)
     const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
-    const listing = (await ops.readdir(asRoot, dir.ino, 0, 0, true))[Symbol.iterator]()
+    // A plain listing: no node found in the directory keeps it.
+    const listing = (await ops.readdir(asRoot, dir.ino, 0, 0, false))[Symbol.iterator]()
     listing.next()
     ops.forget(dir.ino, 1)
     expect(() => listing.next()).toThrow(expect.objectContaining({ code: 'ESTALE' }))
+  })
+
+  it('a directory the kernel forgot stays while a node found in it lives (it is what reopens that node), and goes with it', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'dir'))
+    writeFileSync(join(box.source, 'dir/file'), 'x')
+    const ops = await passthrough(box)
+    const before = openDescriptors()
+    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const file = await ops.lookup(asRoot, dir.ino, 'file')
+    ops.forget(dir.ino, 1)
+    expect(openDescriptors()).toBe(before + 2)
+    // Found again, it is the same node.
+    expect((await ops.lookup(asRoot, ROOT_INO, 'dir')).ino).toBe(dir.ino)
+    ops.forget(dir.ino, 1)
+    ops.forget(file.ino, 1)
+    expect(openDescriptors()).toBe(before)
+    await expectFsError(ops.getattr(asRoot, dir.ino), 'ESTALE')
   })
 
   it('forgetting the root changes nothing, and destroy closes every descriptor', async () => {
