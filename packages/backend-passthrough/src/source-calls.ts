@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module'
 import { FsError } from '@fusekit/core'
+import { loadAddon } from '@fusekit/native-addon'
 
 /**
  * The native calls (native/*.c). Each returns a negative errno on failure. `fd` is a node's O_PATH
@@ -60,7 +60,8 @@ interface SourceCalls {
   removeXattr(fd: number, attribute: string): number
 }
 
-export const calls = createRequire(import.meta.url)('../dist/source-calls.node') as SourceCalls
+// From the package root: src/ (tests) and dist/ alike.
+export const calls = loadAddon<SourceCalls>(new URL('../', import.meta.url), 'source-calls')
 
 /** unlinkAt's flag that makes it rmdir. */
 export const AT_REMOVEDIR = 0x200

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { chmodSync, chownSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, closeSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -14,7 +14,10 @@ import { openKernelConnection, rawOptionProblem, type KernelMountRequest } from 
 // USER (created if missing) with setpriv for what an ordinary user does.
 const USER = 'fusekit-mounter'
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url))
-const ADDON = join(PACKAGE, 'dist/fuse-session.node')
+const ADDON_FILE = join('prebuilds', `${process.platform}-${process.arch}`, 'fuse-session.node')
+const ADDON = join(PACKAGE, ADDON_FILE)
+// The loader session-addon.ts imports, copied beside the compiled module as an installed package.
+const NATIVE_ADDON = dirname(createRequire(import.meta.url).resolve('@fusekit/native-addon/package.json'))
 const FIXTURE = join(PACKAGE, 'test/fixtures/kernel-mount-child.mjs')
 const FUSE_CONF = '/etc/fuse.conf'
 
@@ -39,7 +42,7 @@ function ensureUser(): void {
   gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }))
 }
 
-/** kernel-mount.ts and what it imports as JavaScript, beside a copy of the addon, for child processes. */
+/** kernel-mount.ts and what it imports as JavaScript, beside copies of the addon and its loader, for child processes. */
 function compileModule(): string {
   for (const file of ['src/errno.ts', 'src/lowlevel/session-addon.ts', 'src/lowlevel/kernel-mount.ts']) {
     const { outputText } = ts.transpileModule(readFileSync(join(PACKAGE, file), 'utf8'), {
@@ -49,9 +52,12 @@ function compileModule(): string {
     mkdirSync(dirname(out), { recursive: true, mode: 0o755 })
     writeFileSync(out, outputText, { mode: 0o644 })
   }
-  mkdirSync(join(work, 'dist'), { mode: 0o755 })
-  copyFileSync(ADDON, join(work, 'dist/fuse-session.node'))
-  chmodSync(join(work, 'dist/fuse-session.node'), 0o755)
+  mkdirSync(dirname(join(work, ADDON_FILE)), { recursive: true, mode: 0o755 })
+  copyFileSync(ADDON, join(work, ADDON_FILE))
+  chmodSync(join(work, ADDON_FILE), 0o755)
+  const loader = join(work, 'node_modules/@fusekit/native-addon')
+  for (const part of ['package.json', 'dist']) cpSync(join(NATIVE_ADDON, part), join(loader, part), { recursive: true })
+  execFileSync('chmod', ['-R', 'a+rX', join(work, 'node_modules')])
   return join(work, 'src/lowlevel/kernel-mount.js')
 }
 
@@ -60,7 +66,7 @@ beforeAll(() => {
   if (!existsSync('/dev/fuse')) throw new Error('FUSE is not available here: /dev/fuse is missing (modprobe fuse)')
   const addon = createRequire(import.meta.url)(ADDON) as { fusermountMount?: unknown }
   if (typeof addon.fusermountMount !== 'function') {
-    throw new Error('dist/fuse-session.node lacks kernel-mount.c: sh ../../scripts/build-addon.sh dist/fuse-session.node native/fuse-session.c native/descriptor-io.c native/kernel-mount.c')
+    throw new Error(`${ADDON_FILE} lacks kernel-mount.c: run pnpm build in packages/core`)
   }
   ensureUser()
   work = mkdtempSync(join(tmpdir(), 'fusekit-kernel-mount-'))

@@ -1,11 +1,21 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 
-/** Absolute path of the built CLI, packages/cli/dist/bin.js. */
+/**
+ * Absolute path of the `fusekit` command of the @fusekit/cli package installed beside the kit (a
+ * peer dependency: the kit runs whichever CLI the project has).
+ */
 export function cliPath(): string {
-  const path = resolve(dirname(fileURLToPath(import.meta.url)), '../../cli/dist/bin.js')
+  let manifestPath: string
+  try {
+    manifestPath = createRequire(import.meta.url).resolve('@fusekit/cli/package.json')
+  } catch {
+    throw new Error('@fusekit/testkit runs the fusekit CLI, and @fusekit/cli is not installed: npm install --save-dev @fusekit/cli')
+  }
+  const { bin } = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin: { fusekit: string } }
+  const path = resolve(dirname(manifestPath), bin.fusekit)
   if (!existsSync(path)) throw new Error(`${path} is missing: build the CLI first (pnpm --filter @fusekit/cli build)`)
   return path
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { constants } from 'node:os'
+import { loadAddon } from '@fusekit/native-addon'
 import { FsError } from '../errno.js'
 
 export type NativeCallback = (errno: number, ...values: unknown[]) => void
@@ -20,8 +21,8 @@ export const INSTALL_HINT = 'install libfuse 2 and fusermount: apt-get install -
 
 let loaded: FuseNativeClass | undefined
 
-// Resolved from the package root, so that it works from src/ (tests) and dist/ alike.
-const SHIM_PATH = new URL('../../dist/fuse-native-shim.node', import.meta.url)
+// The package root, from src/fuse-native (tests) and dist/fuse-native alike.
+const PACKAGE_ROOT = new URL('../../', import.meta.url)
 
 /**
  * Loads fuse-native, turning a missing libfuse into a message that says what to install. The
@@ -31,9 +32,9 @@ const SHIM_PATH = new URL('../../dist/fuse-native-shim.node', import.meta.url)
 export function loadFuseNative(): FuseNativeClass {
   if (loaded) return loaded
   try {
-    process.dlopen({ exports: {} }, SHIM_PATH.pathname, constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL)
+    loadAddon(PACKAGE_ROOT, 'fuse-native-shim', constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL)
   } catch (error) {
-    throw new FsError('ENOSYS', `the fuse-native driver is not built (${SHIM_PATH.pathname}): run pnpm build in packages/core`, { cause: error })
+    throw new FsError('ENOSYS', `the fuse-native driver cannot start: ${(error as Error).message}`, { cause: error })
   }
   try {
     loaded = createRequire(import.meta.url)('fuse-native') as FuseNativeClass

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module'
+import { loadAddon } from '@fusekit/native-addon'
 import { FsError } from '../errno.js'
 
 /** What fusermountMount reports. */
@@ -18,7 +18,7 @@ export interface FusermountResult {
   errno: number
 }
 
-/** The low-level driver's native half (native/*.c), built by the package's build into dist/. */
+/** The low-level driver's native half (native/fuse-session.c and the files beside it; binding.gyp). */
 export interface SessionAddon {
   /** mount(2) of /dev/fuse: the descriptor. `data` gets "fd=N," prepended. */
   kernelMount(mountpoint: string, source: string, type: string, flags: number, data: string): number
@@ -36,19 +36,19 @@ export interface SessionAddon {
   backingClose(devFd: number, id: number): number
 }
 
-// Resolved from the package root, so that it works from src/ (tests) and dist/ alike.
-const ADDON_PATH = new URL('../../dist/fuse-session.node', import.meta.url)
+// The package root, from src/lowlevel (tests) and dist/lowlevel alike.
+const PACKAGE_ROOT = new URL('../../', import.meta.url)
 let addon: SessionAddon | undefined
 
 /** Loads the addon once; an FsError that says how to build it when it is missing or stale. */
 export function sessionAddon(): SessionAddon {
   try {
-    addon ??= createRequire(import.meta.url)(ADDON_PATH.pathname) as SessionAddon
+    addon ??= loadAddon<SessionAddon>(PACKAGE_ROOT, 'fuse-session')
   } catch (error) {
-    throw new FsError('ENOSYS', `the low-level FUSE driver is not built (${ADDON_PATH.pathname}): run pnpm build in packages/core`, { cause: error })
+    throw new FsError('ENOSYS', `the low-level FUSE driver cannot start: ${(error as Error).message}`, { cause: error })
   }
   if (typeof addon.fusermountMount !== 'function') {
-    throw new FsError('ENOSYS', `${ADDON_PATH.pathname} is out of date: run pnpm build in packages/core`)
+    throw new FsError('ENOSYS', 'the fuse-session addon of @fusekit/core is older than its JavaScript: run pnpm build in packages/core')
   }
   return addon
 }

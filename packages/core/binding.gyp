@@ -1,0 +1,13 @@
+{
+  "targets": [
+    {
+      "target_name": "fuse-session",
+      "sources": ["native/fuse-session.c", "native/descriptor-io.c", "native/kernel-mount.c"]
+    },
+    {
+      "target_name": "fuse-native-shim",
+      "sources": ["native/fuse-native-shim.c"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// The install script of a package with native addons ("install": "fusekit-native-addon-install"),
+// run by the package manager in that package's directory. Plain JavaScript, not built: in a fusekit
+// checkout pnpm runs it before anything is built.
+import { realpathSync } from 'node:fs'
+import { sep } from 'node:path'
+
+// An installed package lives in a node_modules directory. Anywhere else it is a checkout, whose
+// build (pnpm build) compiles the addons.
+if (!realpathSync(process.cwd()).split(sep).includes('node_modules')) process.exit(0)
+
+const { installAddons } = await import('../dist/install.js')
+process.exitCode = installAddons(process.cwd())

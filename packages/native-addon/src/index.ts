@@ -1,0 +1,3 @@
+export { loadAddon } from './load-addon.js'
+export { addonFiles, prebuildDir } from './addon-files.js'
+export { readBinding, type BindingTarget } from './binding.js'
