@@ -3,7 +3,7 @@ import { mountCommand } from './commands/mount.js'
 import { unmountCommand } from './commands/unmount.js'
 import { createContext, type CliIo } from './context.js'
 import { describeError, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js'
-import { versionLine } from './version.js'
+import { versionLines } from './version.js'
 
 const USAGE = `Usage: fusekit <command> [options]
 
@@ -14,7 +14,7 @@ Commands:
 
 Options:
   -h, --help     Show help; fusekit mount <backend> --help shows a backend's options
-  -v, --version  Show the version
+  -v, --version  Show the version of each fusekit package, one per line
 
 Exit codes: 0 success, 1 failure, 2 wrong usage.`
 
@@ -34,7 +34,7 @@ export async function runCli(argv: readonly string[], io?: CliIo): Promise<numbe
         return EXIT_OK
       case '-v':
       case '--version':
-        ctx.out(versionLine())
+        for (const line of versionLines(ctx.cwd)) ctx.out(line)
         return EXIT_OK
       case 'mount':
         return await mountCommand(rest, ctx)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,10 +39,12 @@ describe('fusekit usage', () => {
     expect(stderr).toContain('Usage: fusekit <command>')
   })
 
-  it('prints the CLI and core versions', async () => {
+  it('prints the version of every fusekit package, one per line, the CLI first', async () => {
     const result = await runCli(['--version'])
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stdout.trim()).toMatch(/^fusekit \d+\.\d+\.\d+ \(@fusekit\/core \d+\.\d+\.\d+\)$/)
+    const packages = ['cli', 'core', 'native-addon', 'backend-memory', 'backend-passthrough', 'backend-s3', 'testkit']
+    const manifests = packages.map((dir) => JSON.parse(readFileSync(new URL(`../../${dir}/package.json`, import.meta.url), 'utf8')) as { name: string; version: string })
+    expect(result.stdout).toBe(manifests.map(({ name, version }) => `${name} ${version}\n`).join(''))
   })
 
   it('rejects an unknown command with exit 2', async () => {
