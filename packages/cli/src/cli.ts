@@ -8,7 +8,8 @@ import { versionLines } from './version.js'
 const USAGE = `Usage: fusekit <command> [options]
 
 Commands:
-  mount <backend> <mountpoint> [options]  Mount a backend in the foreground (Ctrl-C unmounts)
+  mount <backend> <mountpoint> [options]  Mount a backend in the foreground (Ctrl-C unmounts);
+                                          or mount <name>: a named mount of fusekit.config.json
   unmount <mountpoint>                    Unmount, also a stale mount left by a killed process
   backends                                List the installed backends with their versions
 
@@ -42,7 +43,7 @@ export async function runCli(argv: readonly string[], io?: CliIo): Promise<numbe
       case 'umount':
         return await unmountCommand(rest, ctx)
       case 'backends':
-        return backendsCommand(rest, ctx)
+        return await backendsCommand(rest, ctx)
       default:
         throw new UsageError(`unknown command "${command}"; commands: mount, unmount, backends (see fusekit --help)`)
     }

@@ -57,7 +57,7 @@ describe('backend resolution', () => {
 
   it('lists scoped packages in fusekit backends', async () => {
     const result = await runCli(['backends'], { cwd: project })
-    expect(result.stdout).toMatch(/^@acme\/hello +1\.2\.3 +@acme\/fusekit-backend-hello +A greeting backend for tests$/m)
+    expect(result.stdout).toMatch(/^@acme\/hello +@acme\/fusekit-backend-hello +1\.2\.3 +path +loads$/m)
   })
 
   it('says which path does not exist', async () => {
@@ -70,14 +70,14 @@ describe('backend resolution', () => {
     const result = await runCli(['mount', './lib/not-a-backend.mjs', project], { cwd: project })
     expect(result.code, result.stderr).toBe(1)
     expect(result.stderr).toBe(
-      `fusekit: error: ${project}/lib/not-a-backend.mjs does not default-export a fusekit backend (export default defineBackend({...}) from @fusekit/core)\n`,
+      `fusekit: error: cannot load backend ${project}/lib/not-a-backend.mjs: its default export is not a fusekit backend: no apiVersion, no create(), no options schema (export default defineBackend({...}) from @fusekit/core)\n`,
     )
   })
 
   it('reports a module that fails to load in one line', async () => {
     const result = await runCli(['mount', './lib/broken.mjs', project], { cwd: project })
     expect(result.code, result.stderr).toBe(1)
-    expect(result.stderr).toBe(`fusekit: error: cannot load backend ./lib/broken.mjs from ${project}/lib/broken.mjs: backend module exploded\n`)
+    expect(result.stderr).toBe(`fusekit: error: cannot load backend ${project}/lib/broken.mjs: backend module exploded\n`)
   })
 
   it('refuses a name that cannot be a package', async () => {

@@ -75,7 +75,7 @@ describe('backendFlags', () => {
 
   it('reports schema problems by flag name, on one line, and required flags as such', () => {
     expect(() => validateBackendOptions(backend, options(['--ratio', '2', '--mode', 'slow']), flags)).toThrow(
-      /^invalid options for backend sample: --mode: Invalid option: expected one of "fast"\|"safe"; --ratio: Too big: expected number to be <=1; --retries is required \(see fusekit mount sample --help\)$/,
+      /^invalid options for backend sample: --mode: Invalid option: expected one of "fast"\|"safe"; --ratio: Too big: expected number to be <=1; --retries is required \(or FUSEKIT_SAMPLE_RETRIES in the environment\) \(see fusekit mount sample --help\)$/,
     )
   })
 

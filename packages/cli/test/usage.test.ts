@@ -52,12 +52,12 @@ describe('fusekit usage', () => {
     expect(stderr).toBe('fusekit: error: unknown command "mnt"; commands: mount, unmount, backends (see fusekit --help)\n')
   })
 
-  it('names the available backends when the backend is unknown', async () => {
+  it('names the install command and the installed backends when the backend is unknown', async () => {
     const stderr = await usageError(['mount', 'nosuch', project], { cwd: project })
-    expect(stderr).toMatch(/^fusekit: error: unknown backend "nosuch": package fusekit-backend-nosuch is not installed/)
-    expect(stderr).toMatch(/available backends: .*\bmemory\b/)
-    expect(stderr).toMatch(/available backends: .*\bhello\b/)
-    expect(stderr.trim().split('\n')).toHaveLength(1)
+    expect(stderr).toBe(
+      'fusekit: error: unknown backend "nosuch": package fusekit-backend-nosuch is not installed here or next to fusekit; ' +
+        'install it with `npm install fusekit-backend-nosuch` (installed backends: memory, passthrough, s3, hello)\n',
+    )
   })
 
   it('asks for the backend and the mountpoint', async () => {
@@ -130,12 +130,37 @@ describe('fusekit usage', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1)
   })
 
-  it('lists installed backends with their versions', async () => {
+  it('lists installed backends with their package, version, layer and whether they load, as an aligned table', async () => {
     const result = await runCli(['backends'], { cwd: project })
     expect(result.code, result.stderr).toBe(0)
-    const lines = result.stdout.trim().split('\n')
-    expect(lines.find((line) => line.startsWith('memory '))).toMatch(/^memory +0\.1\.0 +built-in +\S/)
-    expect(lines.find((line) => line.startsWith('hello '))).toMatch(/^hello +1\.2\.3 +fusekit-backend-hello +A greeting backend for tests$/)
+    const lines = result.stdout.trimEnd().split('\n')
+    expect(lines[0]).toMatch(/^NAME +PACKAGE +VERSION +LAYER +STATUS$/)
+    expect(lines.find((line) => line.startsWith('memory '))).toMatch(/^memory +@fusekit\/backend-memory +0\.1\.0 +inode +loads$/)
+    expect(lines.find((line) => line.startsWith('hello '))).toMatch(/^hello +fusekit-backend-hello +1\.2\.3 +path +loads$/)
+    // Aligned: every column starts where the header's does.
+    for (const column of ['PACKAGE', 'VERSION', 'LAYER', 'STATUS']) {
+      const at = (lines[0] as string).indexOf(column)
+      for (const line of lines.slice(1)) expect(line[at - 1]).toBe(' ')
+      for (const line of lines.slice(1)) expect(line[at]).not.toBe(' ')
+    }
+  })
+
+  it('lists installed backends as JSON with --json', async () => {
+    const result = await runCli(['backends', '--json'], { cwd: project })
+    expect(result.code, result.stderr).toBe(0)
+    const hello = (JSON.parse(result.stdout) as Array<Record<string, unknown>>).find((b) => b.name === 'hello')
+    expect(hello).toEqual({
+      name: 'hello',
+      package: 'fusekit-backend-hello',
+      version: '1.2.3',
+      builtin: false,
+      description: 'A greeting backend for tests',
+      dir: join(project, 'node_modules/fusekit-backend-hello'),
+      layer: 'path',
+      loads: true,
+      problem: null,
+      warning: null,
+    })
   })
 
   it('does not list third-party packages of another directory', async () => {

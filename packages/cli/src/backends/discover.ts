@@ -1,6 +1,6 @@
 import { builtinBackends } from './builtin.js'
 import { backendNameOf, PACKAGE_PREFIX } from './names.js'
-import { findPackage, listPackages, readManifest, searchRoots } from './packages.js'
+import { findPackage, listPackages, packageEntry, readManifest, searchRoots } from './packages.js'
 import { join } from 'node:path'
 
 export interface InstalledBackend {
@@ -11,6 +11,8 @@ export interface InstalledBackend {
   description: string
   builtin: boolean
   dir: string
+  /** The module an import of the package loads. */
+  file: string
 }
 
 /**
@@ -31,6 +33,7 @@ export function installedBackends(cwd: string): InstalledBackend[] {
       description: manifest.description ?? '',
       builtin,
       dir,
+      file: packageEntry(dir, manifest),
     })
   }
   for (const packageName of Object.values(builtinBackends)) {

@@ -1,9 +1,11 @@
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { apiVersionProblem, isBackendDescriptor, type BackendDescriptor } from '@fusekit/core'
-import { CliError, UsageError } from '../errors.js'
+import { dirname, resolve } from 'node:path'
+import type { BackendDescriptor } from '@fusekit/core'
+import { UsageError } from '../errors.js'
+import { coreCopyWarning } from './core-copy.js'
 import { installedBackends } from './discover.js'
+import { installCommand } from './install-hint.js'
+import { loadBackendModule } from './load.js'
 import { backendSource } from './names.js'
 import { findPackage, packageEntry, readManifest, searchRoots } from './packages.js'
 
@@ -13,7 +15,12 @@ export interface ResolvedBackend {
   file: string
   packageName?: string
   version?: string
+  /** Things to tell the user that do not stop the mount (a second copy of @fusekit/core). */
+  warnings: string[]
 }
+
+/** The backend named is neither built in, installed, nor a path. */
+export class UnknownBackendError extends UsageError {}
 
 /**
  * Loads the backend named on the command line (see `backendSource` for the naming rules).
@@ -24,38 +31,30 @@ export async function resolveBackend(spec: string, cwd: string): Promise<Resolve
   const source = backendSource(spec)
   if (!source) throw new UsageError(`"${spec}" is not a backend name, package name or path`)
 
-  let file: string
-  let packageName: string | undefined
-  let version: string | undefined
   if (source.kind === 'path') {
     const path = resolve(cwd, source.path)
     if (!existsSync(path)) throw new UsageError(`backend module ${path} does not exist`)
-    file = statSync(path).isDirectory() ? packageEntry(path, readManifest(path)) : path
-  } else {
-    const pkg = findPackage(source.packageName, searchRoots(cwd, source.builtin ? 'cli-first' : 'cwd-first'))
-    if (!pkg) throw unknownBackend(spec, source.packageName, cwd)
-    file = packageEntry(pkg.dir, pkg.manifest)
-    packageName = pkg.name
-    version = pkg.manifest.version
+    const file = statSync(path).isDirectory() ? packageEntry(path, readManifest(path)) : path
+    const descriptor = await loadBackendModule(file, file)
+    return { descriptor, file, warnings: warningsFor(dirname(file), descriptor) }
   }
-
-  let module: { default?: unknown }
-  try {
-    module = (await import(pathToFileURL(file).href)) as { default?: unknown }
-  } catch (error) {
-    throw new CliError(`cannot load backend ${spec} from ${file}: ${error instanceof Error ? error.message : String(error)}`)
-  }
-  const descriptor = module.default
-  if (!isBackendDescriptor(descriptor)) {
-    throw new CliError(`${file} does not default-export a fusekit backend (export default defineBackend({...}) from @fusekit/core)`)
-  }
-  const versionProblem = apiVersionProblem(descriptor)
-  if (versionProblem) throw new CliError(`${versionProblem} (${file})`)
-  return { descriptor, file, packageName, version }
+  const pkg = findPackage(source.packageName, searchRoots(cwd, source.builtin ? 'cli-first' : 'cwd-first'))
+  if (!pkg) throw unknownBackend(spec, source.packageName, cwd)
+  const file = packageEntry(pkg.dir, pkg.manifest)
+  const version = pkg.manifest.version
+  const descriptor = await loadBackendModule(file, `${pkg.name}${version ? ` ${version}` : ''} (${file})`)
+  return { descriptor, file, packageName: pkg.name, version, warnings: warningsFor(pkg.dir, descriptor) }
 }
 
-function unknownBackend(spec: string, packageName: string, cwd: string): UsageError {
+function warningsFor(dir: string, descriptor: BackendDescriptor): string[] {
+  const warning = coreCopyWarning(dir, descriptor.name)
+  return warning ? [warning] : []
+}
+
+function unknownBackend(spec: string, packageName: string, cwd: string): UnknownBackendError {
   const available = installedBackends(cwd).map((b) => b.name)
-  const list = available.length > 0 ? available.join(', ') : 'none'
-  return new UsageError(`unknown backend "${spec}": package ${packageName} is not installed here or next to fusekit; available backends: ${list}`)
+  return new UnknownBackendError(
+    `unknown backend "${spec}": package ${packageName} is not installed here or next to fusekit; ` +
+      `install it with \`${installCommand(packageName)}\` (installed backends: ${available.length > 0 ? available.join(', ') : 'none'})`,
+  )
 }

@@ -1,28 +1,88 @@
-import { installedBackends } from '../backends/discover.js'
+import { coreCopyWarning } from '../backends/core-copy.js'
+import { installedBackends, type InstalledBackend } from '../backends/discover.js'
+import { probeBackend, type ProbeResult } from '../backends/probe.js'
 import type { CliContext } from '../context.js'
 import { EXIT_OK, UsageError } from '../errors.js'
-import { parseArgs } from '../options/flags.js'
+import { formatFlags, parseArgs, parseNumber, type FlagSpec } from '../options/flags.js'
 
-const USAGE = `Usage: fusekit backends
+const FLAGS: FlagSpec[] = [
+  { name: 'json', takesValue: false, description: 'Print a JSON array (name, package, version, builtin, description, dir, layer, loads, problem, warning)' },
+  {
+    name: 'timeout',
+    takesValue: true,
+    label: 'seconds',
+    defaultValue: '30',
+    description: 'How long loading one backend may take before it is reported as not loading',
+    convert: (raw) => {
+      const seconds = parseNumber(raw)
+      if (seconds === undefined || seconds <= 0) throw new Error('expects a number of seconds above 0')
+      return seconds
+    },
+  },
+]
+
+const USAGE = `Usage: fusekit backends [--json] [--timeout <seconds>]
 
 Lists the backends fusekit can mount: the built-in ones, and packages named fusekit-backend-<name>
 or @scope/fusekit-backend-<name> installed in node_modules of the current directory (or its
-parents) or next to fusekit itself.`
+parents) or next to fusekit itself. Each is loaded in a child process of its own, to tell its
+layer (inode or path) and whether it loads; one that hangs or crashes cannot stop the listing.
 
-export function backendsCommand(args: readonly string[], ctx: CliContext): number {
-  const parsed = parseArgs(args, [], 'fusekit backends --help')
+Options:
+${formatFlags(FLAGS).join('\n')}`
+
+interface Row extends InstalledBackend {
+  probe: ProbeResult
+  warning: string | undefined
+}
+
+export async function backendsCommand(args: readonly string[], ctx: CliContext): Promise<number> {
+  const parsed = parseArgs(args, FLAGS, 'fusekit backends --help')
   if (parsed.help) {
     ctx.out(USAGE)
     return EXIT_OK
   }
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}" (usage: fusekit backends)`)
-  const backends = installedBackends(ctx.cwd)
-  if (backends.length === 0) {
-    ctx.out('no backends installed')
-    return EXIT_OK
-  }
-  const rows = backends.map((b) => [b.name, b.version, b.builtin ? 'built-in' : b.packageName, b.description])
-  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => (row[column] as string).length)))
-  for (const row of rows) ctx.out(row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd())
+  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}" (usage: fusekit backends [--json])`)
+  const timeoutMs = ((parsed.values.get('timeout') as number | undefined) ?? 30) * 1000
+  const rows: Row[] = await Promise.all(
+    installedBackends(ctx.cwd).map(async (backend) => {
+      const probe = await probeBackend(backend.file, `${backend.packageName} ${backend.version} (${backend.file})`, timeoutMs)
+      return { ...backend, probe, warning: probe.loads ? coreCopyWarning(backend.dir, backend.name) : undefined }
+    }),
+  )
+  if (parsed.values.get('json') === true) ctx.out(JSON.stringify(rows.map(asJson), null, 2))
+  else if (rows.length === 0) ctx.out('no backends installed')
+  else for (const line of table(rows)) ctx.out(line)
   return EXIT_OK
+}
+
+function asJson(row: Row) {
+  const { name, packageName, version, builtin, description, dir, probe, warning } = row
+  return {
+    name,
+    package: packageName,
+    version,
+    builtin,
+    description,
+    dir,
+    layer: probe.loads ? probe.layer : null,
+    loads: probe.loads,
+    problem: probe.loads ? null : probe.problem,
+    warning: warning ?? null,
+  }
+}
+
+/** An aligned table with a header; the last column (status) is left ragged. */
+function table(rows: readonly Row[]): string[] {
+  const cells = [
+    ['NAME', 'PACKAGE', 'VERSION', 'LAYER', 'STATUS'],
+    ...rows.map((row) => [row.name, row.packageName, row.version, row.probe.loads ? row.probe.layer : '-', status(row)]),
+  ]
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...cells.map((line) => (line[column] as string).length)))
+  return cells.map((line) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd())
+}
+
+function status(row: Row): string {
+  if (!row.probe.loads) return `does not load: ${row.probe.problem}`
+  return row.warning ? `loads (warning: ${row.warning})` : 'loads'
 }

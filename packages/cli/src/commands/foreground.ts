@@ -27,6 +27,7 @@ export async function serveInForeground(start: () => Promise<Mount>, backendName
   try {
     const mount = await start()
     ctx.err(`fusekit: mounted ${backendName} at ${mount.mountpoint}`)
+    ctx.mounted(mount.mountpoint)
     const watcher = setInterval(() => {
       // Reads the mount table only: a process must never touch its own mount.
       void mountedType(mount.mountpoint).then((type) => type === undefined && requestStop('gone'))

@@ -1,54 +1,65 @@
 import { resolve } from 'node:path'
 import { assertMountable, backendMountOptions, createConsoleLogger, FsError, mount, resolveMountOptions, type BackendDescriptor, type MountOptions } from '@fusekit/core'
-import { resolveBackend } from '../backends/resolve.js'
+import { oneLine } from '../backends/load.js'
 import type { CliContext } from '../context.js'
-import { EXIT_OK, UsageError } from '../errors.js'
+import { CliError, EXIT_OK, UsageError } from '../errors.js'
 import { checkFuseEnvironment } from '../fuse-check.js'
-import { parseArgs } from '../options/flags.js'
-import { mountFlags, mountOptionsFrom } from '../options/mount-flags.js'
-import { backendFlags, backendOptionsFrom, validateBackendOptions } from '../options/schema-flags.js'
+import { parseArgs, takeOption, type FlagSpec } from '../options/flags.js'
+import { mountFlags, type MountFlag } from '../options/mount-flags.js'
+import { layerOptions } from '../options/option-layers.js'
+import { backendFlags, type BackendFlag } from '../options/schema-flags.js'
 import { backendMountHelp, generalMountHelp } from './mount-help.js'
+import { CONFIG_FLAG, mountTarget } from './mount-target.js'
 import { serveInForeground } from './foreground.js'
 
-const USAGE = 'fusekit mount <backend> <mountpoint> [options]'
+const USAGE = 'fusekit mount <backend> <mountpoint> [options], or fusekit mount <named mount> [mountpoint] [options]'
 
 export async function mountCommand(args: readonly string[], ctx: CliContext): Promise<number> {
-  const [spec, ...rest] = args
-  if (spec === '-h' || spec === '--help') {
-    ctx.out(generalMountHelp(ctx.cwd, mountFlags(resolveMountOptions())))
+  const [name, ...rest] = args
+  if (name === '-h' || name === '--help') {
+    ctx.out(generalMountHelp(ctx, mountFlags(resolveMountOptions())))
     return EXIT_OK
   }
-  if (spec === undefined) throw new UsageError(`missing backend (usage: ${USAGE}; see fusekit mount --help)`)
-  if (spec.startsWith('-')) throw new UsageError(`the backend comes first, before "${spec}" (usage: ${USAGE})`)
+  if (name === undefined) throw new UsageError(`missing backend (usage: ${USAGE}; see fusekit mount --help)`)
+  if (name.startsWith('-')) throw new UsageError(`the backend comes first, before "${name}" (usage: ${USAGE})`)
 
-  const backend = await resolveBackend(spec, ctx.cwd)
-  const { descriptor } = backend
-  const defaults = backendMountOptions(descriptor)
-  const ownFlags = backendFlags(descriptor)
-  const commonFlags = mountFlags(defaults)
-  // A backend option named like a mount flag (passthrough's --read-only) takes the flag; the value goes to both.
-  const flags = [...ownFlags, ...commonFlags.filter((f) => !ownFlags.some((own) => own.name === f.name))]
-  const parsed = parseArgs(rest, flags, `fusekit mount ${spec} --help`)
+  const { value: configFile, rest: flagArgs } = takeOption(rest, CONFIG_FLAG.name)
+  const target = await mountTarget(name, configFile, ctx)
+  const { descriptor } = target.backend
+  for (const warning of target.backend.warnings) ctx.err(`fusekit: warning: ${warning}`)
+  const { ownFlags, commonFlags, flags } = mountCommandFlags(descriptor)
+  const parsed = parseArgs(flagArgs, flags, `fusekit mount ${name} --help`)
   for (const flag of ownFlags) if (flag.secret && parsed.values.has(flag.name)) ctx.secrets.push(...[parsed.values.get(flag.name)].flat().map(String))
 
   if (parsed.help) {
-    ctx.out(backendMountHelp(backend, ownFlags, commonFlags))
+    ctx.out(backendMountHelp(target, ownFlags, commonFlags))
     return EXIT_OK
   }
-  const [target, extra] = parsed.positionals
-  if (target === undefined) throw new UsageError(`missing mountpoint (usage: fusekit mount ${spec} <mountpoint> [options])`)
+  const [given, extra] = parsed.positionals
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" (usage: ${USAGE})`)
+  const mountpoint = given !== undefined ? resolve(ctx.cwd, given) : target.entry?.mountpoint
+  if (mountpoint === undefined) {
+    const where = target.entry ? `: give it, or set mountpoint in ${target.entry.name}'s entry of ${target.entry.file}` : ''
+    throw new UsageError(`missing mountpoint (usage: fusekit mount ${name} <mountpoint> [options])${where}`)
+  }
 
-  const backendOptions = backendOptionsFrom(parsed.values, ownFlags)
-  validateBackendOptions(descriptor, backendOptions, ownFlags)
-  const mountOptions = mountOptionsFrom(parsed.values, commonFlags)
+  const { backendOptions, mountOptions, warnings } = layerOptions({ descriptor, ownFlags, commonFlags, flagValues: parsed.values, env: ctx.env, entry: target.entry, secrets: ctx.secrets })
+  for (const warning of warnings) ctx.err(`fusekit: warning: ${warning}`)
   const effective = validMountOptions(descriptor, mountOptions)
 
-  const mountpoint = resolve(ctx.cwd, target)
   await assertMountable(mountpoint, effective.fuseOptions)
   checkFuseEnvironment(effective.driver === 'lowlevel' ? 'lowlevel' : 'fuse-native')
   const logger = createConsoleLogger({ level: effective.debug ? 'debug' : 'info', secrets: ctx.secrets, write: ctx.err })
-  return serveInForeground(() => mount({ backend: descriptor, mountpoint, backendOptions, mountOptions, logger }), descriptor.name, ctx)
+  const backend = reportingStartFailures(descriptor)
+  return serveInForeground(() => mount({ backend, mountpoint, backendOptions, mountOptions, logger }), descriptor.name, ctx)
+}
+
+/** The flags `fusekit mount` takes for a backend: its own, from its schema, and the mount flags. */
+export function mountCommandFlags(descriptor: BackendDescriptor): { ownFlags: BackendFlag[]; commonFlags: MountFlag[]; flags: FlagSpec[] } {
+  const ownFlags = backendFlags(descriptor)
+  const commonFlags = mountFlags(backendMountOptions(descriptor))
+  // A backend option named like a mount flag (passthrough's --read-only) takes the flag; the value goes to both.
+  return { ownFlags, commonFlags, flags: [...ownFlags, ...commonFlags.filter((f) => !ownFlags.some((own) => own.name === f.name))] }
 }
 
 function validMountOptions(descriptor: BackendDescriptor, chosen: Partial<MountOptions>): MountOptions {
@@ -58,4 +69,21 @@ function validMountOptions(descriptor: BackendDescriptor, chosen: Partial<MountO
     if (error instanceof FsError) throw new UsageError(error.message.replace(/^EINVAL: /, ''))
     throw error
   }
+}
+
+/**
+ * The descriptor with a create() whose unexpected failures (a bug, a missing service) name the
+ * backend. An FsError is the backend's own deliberate one-line report ("EACCES: bucket x: access
+ * denied") and passes as it is.
+ */
+function reportingStartFailures(descriptor: BackendDescriptor): BackendDescriptor {
+  const create = async (context: Parameters<BackendDescriptor['create']>[0]) => {
+    try {
+      return await descriptor.create(context)
+    } catch (error) {
+      if (error instanceof FsError) throw error
+      throw new CliError(`backend ${descriptor.name} failed to start: ${oneLine(error)}`)
+    }
+  }
+  return { ...descriptor, create } as BackendDescriptor
 }

@@ -46,7 +46,7 @@ export function parseArgs(args: readonly string[], flags: readonly FlagSpec[], h
     const takeValue = (flag: FlagSpec, display: string, attached: string | undefined): void => {
       const raw = attached ?? args[++i]
       if (raw === undefined) throw new UsageError(`${display} needs a value (see ${helpHint})`)
-      set(flag, convert(flag, display, raw))
+      set(flag, convertValue(flag, display, raw))
     }
 
     if (arg === '--') {
@@ -78,7 +78,33 @@ export function parseArgs(args: readonly string[], flags: readonly FlagSpec[], h
   return parsed
 }
 
-function convert(flag: FlagSpec, display: string, raw: string): unknown {
+/**
+ * Takes one option (`--name value` or `--name=value`) out of an argument list before the rest
+ * can be parsed: its value decides which other flags exist (the config file names the backend).
+ */
+export function takeOption(args: readonly string[], name: string): { value: string | undefined; rest: string[] } {
+  const rest: string[] = []
+  let value: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string
+    if (arg === '--') {
+      rest.push(...args.slice(i))
+      break
+    }
+    if (arg === `--${name}`) {
+      value = args[++i]
+      if (value === undefined) throw new UsageError(`--${name} needs a value`)
+    } else if (arg.startsWith(`--${name}=`)) {
+      value = arg.slice(name.length + 3)
+    } else {
+      rest.push(arg)
+    }
+  }
+  return { value, rest }
+}
+
+/** A raw value as the flag wants it; `display` names where it came from in the error (`--size`, `FUSEKIT_MEMORY_SIZE`). */
+export function convertValue(flag: FlagSpec, display: string, raw: string): unknown {
   if (!flag.convert) return raw
   try {
     return flag.convert(raw)

@@ -1,4 +1,5 @@
 import type { MountOptions } from '@fusekit/core'
+import { z } from 'zod'
 import { parseNumber, type FlagSpec } from './flags.js'
 
 /** A flag that sets one mount option. */
@@ -62,6 +63,21 @@ export function mountOptionsFrom(values: ReadonlyMap<string, unknown>, flags: re
   if (options.autoCache === true && !values.has('kernel-cache')) options.kernelCache = false
   if (options.kernelCache === true && !values.has('auto-cache')) options.autoCache = false
   return options as Partial<MountOptions>
+}
+
+/** Types of the values of each kind in a config file (ranges the core checks are checked here too, to name the field). */
+const kindSchemas: Record<Kind, z.ZodType> = {
+  switch: z.boolean(),
+  seconds: z.number().nonnegative(),
+  milliseconds: z.number().nonnegative(),
+  bytes: z.number().int().positive(),
+  text: z.string().min(1),
+}
+
+/** The schema of a named mount's `mountOptions` in a config file: the options the mount flags set, by key. */
+export function mountOptionsSchema(): z.ZodType<Partial<MountOptions>> {
+  const shape = Object.fromEntries(table.map(({ key, kind }) => [key, kindSchemas[kind].optional()]))
+  return z.strictObject({ ...shape, fuseOptions: z.array(z.string()).optional() }) as unknown as z.ZodType<Partial<MountOptions>>
 }
 
 function number(kind: 'seconds' | 'milliseconds' | 'bytes'): (raw: string) => number {

@@ -1,6 +1,8 @@
 import type { BackendDescriptor } from '@fusekit/core'
 import { z } from 'zod'
+import { fieldPath } from '../config/field-path.js'
 import { CliError, UsageError } from '../errors.js'
+import { envVariable } from './env-options.js'
 import { parseNumber, type FlagSpec } from './flags.js'
 
 /** A flag generated from one key of a backend's options schema. */
@@ -64,19 +66,43 @@ export function backendOptionsFrom(values: ReadonlyMap<string, unknown>, flags: 
   return options
 }
 
-/** Validates with the backend's schema; problems are reported by flag name, on one line. */
-export function validateBackendOptions(descriptor: BackendDescriptor, raw: Record<string, unknown>, flags: readonly BackendFlag[]): void {
+/** Where a backend option's value came from when not from a flag, to name it in errors. */
+export type OptionOrigin = { kind: 'env'; variable: string } | { kind: 'file'; file: string; entry: string }
+
+/**
+ * Validates with the backend's schema; problems are reported on one line, each by where its value
+ * came from: the flag, the environment variable, or the config file's field. Problems in a config
+ * file are reported alone, as the file's.
+ */
+export function validateBackendOptions(
+  descriptor: BackendDescriptor,
+  raw: Record<string, unknown>,
+  flags: readonly BackendFlag[],
+  origins: ReadonlyMap<string, OptionOrigin> = new Map(),
+): void {
   const result = descriptor.options.safeParse(raw)
   if (result.success) return
   const byKey = new Map(flags.map((f) => [f.key, f]))
-  const problems = result.error.issues.map((issue) => {
+  const problems: string[] = []
+  const inFile = new Map<string, string[]>()
+  for (const issue of result.error.issues) {
     const [first, ...rest] = issue.path
     const flag = typeof first === 'string' ? byKey.get(first) : undefined
-    if (!flag) return issue.message
-    if (raw[flag.key] === undefined && issue.code === 'invalid_type') return `--${flag.name} is required`
-    const where = rest.length > 0 ? `--${flag.name} (at ${rest.map(String).join('.')})` : `--${flag.name}`
-    return `${where}: ${issue.message}`
-  })
+    const origin = flag && origins.get(flag.key)
+    if (!flag) {
+      problems.push(issue.message)
+    } else if (origin?.kind === 'file') {
+      const field = fieldPath(['mounts', origin.entry, 'options', flag.key, ...rest])
+      inFile.set(origin.file, [...(inFile.get(origin.file) ?? []), `${field}: ${issue.message}`])
+    } else if (raw[flag.key] === undefined && issue.code === 'invalid_type') {
+      problems.push(`--${flag.name} is required (or ${envVariable(descriptor.name, flag)} in the environment)`)
+    } else {
+      const name = origin?.kind === 'env' ? origin.variable : `--${flag.name}`
+      problems.push(`${rest.length > 0 ? `${name} (at ${rest.map(String).join('.')})` : name}: ${issue.message}`)
+    }
+  }
+  const [fileProblems] = inFile
+  if (fileProblems) throw new UsageError(`${fileProblems[0]}: ${fileProblems[1].join('; ')}`)
   throw new UsageError(`invalid options for backend ${descriptor.name}: ${problems.join('; ')} (see fusekit mount ${descriptor.name} --help)`)
 }
 

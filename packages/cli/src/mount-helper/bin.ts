@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+import { runMountHelper } from './run.js'
+
+process.exit(await runMountHelper(process.argv.slice(2)))

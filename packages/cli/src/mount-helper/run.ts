@@ -1,0 +1,60 @@
+import { resolve } from 'node:path'
+import { mountCommandFlags } from '../commands/mount.js'
+import { mountTarget } from '../commands/mount-target.js'
+import { createContext, type CliIo } from '../context.js'
+import { describeError, EXIT_USAGE } from '../errors.js'
+import { defaultLogFile, mountInBackground } from './background.js'
+import { fstabArguments, helperOptions } from './fstab-options.js'
+import { parseHelperArgs } from './helper-args.js'
+
+/** mount(8)'s exit codes, which it passes on from its helpers: incorrect invocation, and mount failure. */
+const MOUNT_USAGE = 1
+const MOUNT_FAILURE = 32
+
+/**
+ * mount.fusekit: what mount(8) runs for an fstab line of type fusekit
+ * (`memory /mnt/scratch fusekit defaults,size=1G 0 0` → `mount.fusekit memory /mnt/scratch -o rw,size=1G`).
+ * Translates the -o list into fusekit mount's arguments, starts the mount in the background and
+ * returns once it is up, or with its error. Resolves with mount(8)'s exit code.
+ */
+export async function runMountHelper(argv: readonly string[], io?: CliIo): Promise<number> {
+  const ctx = createContext(io)
+  const report = (text: string) => ctx.err(`mount.fusekit: ${text}`)
+  try {
+    const request = parseHelperArgs(argv)
+    const options = helperOptions(request.options)
+    const target = await mountTarget(request.spec, options.config, ctx)
+    const { flags } = mountCommandFlags(target.backend.descriptor)
+    const mountArgs = fstabArguments(options.rest, flags)
+    for (const flag of flags) {
+      if (!flag.secret) continue
+      for (const arg of mountArgs) if (arg.startsWith(`--${flag.name}=`)) ctx.secrets.push(arg.slice(flag.name.length + 3))
+    }
+    const fusekitArgv = ['mount', request.spec, request.mountpoint, ...(options.config ? ['--config', options.config] : []), ...mountArgs]
+    const logFile = options.log ? resolve(ctx.cwd, options.log) : defaultLogFile(request.mountpoint)
+    if (request.verbose) report(`fusekit ${fusekitArgv.map(quoted).join(' ')} (output to ${logFile})`)
+    if (request.fake) return 0
+
+    // mount(8) is quiet when all goes well: the mount's own output is shown when it fails, or with -v.
+    const write = io?.stderr ?? ((text: string) => process.stderr.write(text))
+    let held = ''
+    const code = await mountInBackground({
+      argv: fusekitArgv,
+      cwd: ctx.cwd,
+      label: [request.spec, request.mountpoint],
+      logFile,
+      onOutput: (chunk) => (request.verbose ? write(chunk) : (held += chunk)),
+    })
+    if (code === 0) return 0
+    write(held)
+    return code === EXIT_USAGE ? MOUNT_USAGE : MOUNT_FAILURE
+  } catch (error) {
+    const { text, exitCode } = describeError(error, ctx.secrets, false)
+    report(`error: ${text}`)
+    return exitCode === EXIT_USAGE ? MOUNT_USAGE : MOUNT_FAILURE
+  }
+}
+
+function quoted(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`
+}
