@@ -1,3 +1,0 @@
-import { describePassthroughSuite } from './posix-suite.js'
-
-describePassthroughSuite('lowlevel')
