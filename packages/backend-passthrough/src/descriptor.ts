@@ -6,6 +6,7 @@ import { PassthroughInodes } from './passthrough.js'
 import { calls, check } from './source-calls.js'
 import { checkSource } from './source-check.js'
 import { SourceNodes } from './source-nodes.js'
+import { SourceSetId } from './source-set-id.js'
 
 /** `fusekit mount passthrough <mountpoint> --source <dir>`: shows <dir> through the mount, like bindfs. */
 export const passthroughBackend = defineBackend({
@@ -34,6 +35,7 @@ export const passthroughBackend = defineBackend({
       view: { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 },
       readOnly: mountOptions.readOnly,
       owners: CallerOwnership.ofThisProcess(),
+      setIds: SourceSetId.ofThisProcess(),
     })
   },
 })

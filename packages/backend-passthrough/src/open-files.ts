@@ -8,6 +8,11 @@ interface OpenFile {
   busy: number
   /** Set while release waits for them. */
   whenIdle?: () => void
+  /**
+   * Its writes must clear set-id bits first (source-set-id.ts): 'pending' until its first write
+   * has, then 'done'. Such a handle's writes reach the backend: it has no backing descriptor.
+   */
+  setIdClearing?: 'pending' | 'done'
 }
 
 /**
@@ -18,14 +23,29 @@ interface OpenFile {
 export class OpenFiles {
   private readonly files = new Map<number, OpenFile>()
 
-  add(fd: number): number {
-    this.files.set(fd + 1, { fd, busy: 0 })
+  /** `writesClearSetId`: its writes must clear set-id bits first. */
+  add(fd: number, writesClearSetId = false): number {
+    this.files.set(fd + 1, { fd, busy: 0, setIdClearing: writesClearSetId ? 'pending' : undefined })
     return fd + 1
   }
 
   /** The descriptor, for calls that finish before anything else runs (synchronous ones). */
   fd(fh: number): number {
     return this.get(fh).fd
+  }
+
+  /** The descriptor the kernel or the driver may read and write without the backend: none while writes clear set-id bits. */
+  backingFd(fh: number): number | undefined {
+    const file = this.get(fh)
+    return file.setIdClearing ? undefined : file.fd
+  }
+
+  /** Whether this is the first write through a handle whose writes clear set-id bits (true once). */
+  takeSetIdClearing(fh: number): boolean {
+    const file = this.get(fh)
+    if (file.setIdClearing !== 'pending') return false
+    file.setIdClearing = 'done'
+    return true
   }
 
   /**

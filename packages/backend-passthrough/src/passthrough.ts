@@ -20,6 +20,7 @@ import { listDirectory } from './directory-listing.js'
 import { OpenFiles } from './open-files.js'
 import { AT_REMOVEDIR, calls, check, TIME_NOW, TIME_OMIT } from './source-calls.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
+import type { SourceSetId } from './source-set-id.js'
 import { shownStat, statFields, type StatView } from './stat.js'
 import { syncFd, sys } from './syscall.js'
 
@@ -41,6 +42,7 @@ export interface PassthroughSettings {
   /** Refuse every change with EROFS (the kernel already does under `ro`; this is defence in depth). */
   readOnly: boolean
   owners: CallerOwnership
+  setIds: SourceSetId
 }
 
 /**
@@ -57,12 +59,14 @@ export class PassthroughInodes implements InodeOperations {
   private readonly view: StatView
   private readonly readOnly: boolean
   private readonly owners: CallerOwnership
+  private readonly setIds: SourceSetId
 
-  constructor({ nodes, view, readOnly, owners }: PassthroughSettings) {
+  constructor({ nodes, view, readOnly, owners, setIds }: PassthroughSettings) {
     this.nodes = nodes
     this.view = view
     this.readOnly = readOnly
     this.owners = owners
+    this.setIds = setIds
   }
 
   async destroy(): Promise<void> {
@@ -85,20 +89,22 @@ export class PassthroughInodes implements InodeOperations {
 
   /**
    * Through the open handle when the change came through one (fchmod, ftruncate, futimens keep
-   * working on an unlinked file), else through the node. The owner changes before the mode, so a
-   * mode set in the same request survives chown clearing the set-user-ID bit.
+   * working on an unlinked file), else through the node. The set-id bits the caller's chown or
+   * truncate clears go too (SourceSetId.modeAfterSetattr, decided before anything changes). The
+   * mode is set after the owner and the size, so that it is the one that stays.
    */
-  async setattr(_ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
+  async setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
     this.assertWritable()
     const { valid } = request
     const handle = valid & SetattrValid.FH && request.fh ? this.files.fd(request.fh) : undefined
     const fd = handle ?? this.nodes.fd(this.nodes.get(ino))
     const byDescriptor = handle !== undefined
+    const mode = this.setIds.modeAfterSetattr(ctx, fd, request)
     if (valid & (SetattrValid.UID | SetattrValid.GID)) {
       check(calls.setOwner(fd, valid & SetattrValid.UID ? request.uid : UNCHANGED_ID, valid & SetattrValid.GID ? request.gid : UNCHANGED_ID))
     }
-    if (valid & SetattrValid.MODE) check(calls.setMode(fd, request.mode & PERMISSIONS, byDescriptor))
     if (valid & SetattrValid.SIZE) check(calls.setSize(fd, request.size, byDescriptor))
+    if (mode !== undefined) check(calls.setMode(fd, mode, byDescriptor))
     if (valid & (SetattrValid.ATIME | SetattrValid.MTIME)) {
       const [atimeSec, atimeNsec] = timeArgument(valid, SetattrValid.ATIME, SetattrValid.ATIME_NOW, request.atime)
       const [mtimeSec, mtimeNsec] = timeArgument(valid, SetattrValid.MTIME, SetattrValid.MTIME_NOW, request.mtime)
@@ -178,12 +184,21 @@ export class PassthroughInodes implements InodeOperations {
     this.nodes.renamed(from, name, to, newName, flags)
   }
 
-  /** Reopens the node's inode itself for I/O: regular files only (the kernel opens special files itself). */
-  async open(_ctx: RequestContext, ino: number, flags: number): Promise<number> {
+  /**
+   * Reopens the node's inode itself for I/O: regular files only (the kernel opens special files
+   * itself). An open by anyone but root clears set-id bits as Linux does (SourceSetId.afterOpen).
+   */
+  async open(ctx: RequestContext, ino: number, flags: number): Promise<number> {
     const node = this.nodes.get(ino)
     if ((flags & OpenFlags.O_ACCMODE) !== O_RDONLY || flags & O_TRUNC) this.assertWritable()
     assertRegularFile(node)
-    return this.files.add(check(calls.reopen(this.nodes.fd(node), flags & ~OPEN_DROPPED)))
+    const fd = check(calls.reopen(this.nodes.fd(node), flags & ~OPEN_DROPPED))
+    try {
+      return this.files.add(fd, this.setIds.afterOpen(ctx, fd, flags))
+    } catch (error) {
+      closeSync(fd)
+      throw error
+    }
   }
 
   async create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created> {
@@ -201,7 +216,7 @@ export class PassthroughInodes implements InodeOperations {
       closeSync(fd)
       throw error
     }
-    return { ...this.entry(node), fh: this.files.add(fd) }
+    return { ...this.entry(node), fh: this.files.add(fd, this.setIds.writesClear(ctx, flags, statFields[1]!)) }
   }
 
   async read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
@@ -210,15 +225,20 @@ export class PassthroughInodes implements InodeOperations {
     return sys(() => readSync(fd, buffer, 0, buffer.length, position))
   }
 
-  async write(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  /** Positional; the first write through a handle whose writes clear set-id bits clears them first (SourceSetId). */
+  async write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
     this.assertWritable()
     const fd = this.files.fd(fh)
+    if (this.files.takeSetIdClearing(fh)) this.setIds.clearForWrite(ctx, fd)
     return sys(() => writeSync(fd, buffer, 0, buffer.length, position))
   }
 
-  /** Reads and writes are positional I/O on this descriptor: the kernel or the driver may do them itself. */
-  backingFd(fh: number): number {
-    return this.files.fd(fh)
+  /**
+   * Reads and writes are positional I/O on this descriptor: the kernel or the driver may do them
+   * itself, except where writes must clear set-id bits first.
+   */
+  backingFd(fh: number): number | undefined {
+    return this.files.backingFd(fh)
   }
 
   async flush(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
@@ -233,9 +253,11 @@ export class PassthroughInodes implements InodeOperations {
     return this.files.use(fh, (fd) => syncFd(fd, datasync))
   }
 
-  async fallocate(_ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
+  async fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
     this.assertWritable()
-    check(calls.allocate(this.files.fd(fh), mode, offset, length))
+    const fd = this.files.fd(fh)
+    this.setIds.clearForWrite(ctx, fd)
+    check(calls.allocate(fd, mode, offset, length))
   }
 
   async lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): Promise<number> {
@@ -243,7 +265,7 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   async copyFileRange(
-    _ctx: RequestContext,
+    ctx: RequestContext,
     _inoIn: number,
     fhIn: number,
     offsetIn: number,
@@ -254,7 +276,9 @@ export class PassthroughInodes implements InodeOperations {
     flags: number,
   ): Promise<number> {
     this.assertWritable()
-    return check(calls.copyRange(this.files.fd(fhIn), offsetIn, this.files.fd(fhOut), offsetOut, Math.min(length, MAX_COPY), flags))
+    const out = this.files.fd(fhOut)
+    this.setIds.clearForWrite(ctx, out)
+    return check(calls.copyRange(this.files.fd(fhIn), offsetIn, out, offsetOut, Math.min(length, MAX_COPY), flags))
   }
 
   async readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
