@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { describePosixSuite, ensureTestUsers, startMount } from '@fusekit/testkit'
+import { allCapabilities, describeBackend, ensureTestUsers, startMount } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { memoryBackend } from '../src/index.js'
 
 // An ordinary user mounts with the low-level driver through fusermount. `-o allow_root` lets
 // this (root) test process in, which fusermount allows only with user_allow_other in
@@ -36,9 +37,11 @@ describe('memory mounted by an ordinary user', () => {
   })
 })
 
-describePosixSuite('memory mounted by an ordinary user (lowlevel driver through fusermount)', {
-  backend: 'memory',
-  args: () => ['--driver', 'lowlevel', '-o', 'allow_root'],
+// allow_root lets only root in besides the mounting user: no cases as other users.
+describeBackend(memoryBackend, {
+  capabilities: allCapabilities.filter((c) => c !== 'otherUsers'),
+  mountOptions: { fuseOptions: ['allow_root'] },
   user: mounter,
-  timePrecision: 'nanosecond',
+  unsupported: 'omit',
+  title: 'memory mounted by an ordinary user (lowlevel driver through fusermount)',
 })

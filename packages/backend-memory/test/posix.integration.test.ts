@@ -1,3 +1,16 @@
-import { describePosixSuite } from '@fusekit/testkit'
+import { allCapabilities, describeBackend } from '@fusekit/testkit'
+import { memoryBackend } from '../src/index.js'
 
-describePosixSuite('memory (fuse-native driver)', { backend: 'memory', args: () => ['--driver', 'fuse-native'] })
+// The whole POSIX case table, as tmpfs answers it (and FALLOC_FL_ZERO_RANGE besides), run from
+// other processes and as other users; through fuse-native, what libfuse 2 cannot carry is left out.
+describeBackend(memoryBackend, { capabilities: allCapabilities, unsupported: 'omit', title: 'memory (lowlevel driver, kernel permission checks)' })
+
+// Without default_permissions the backend checks permissions itself.
+describeBackend(memoryBackend, {
+  capabilities: allCapabilities,
+  mountOptions: { defaultPermissions: false },
+  unsupported: 'omit',
+  title: 'memory (lowlevel driver, the backend checking permissions)',
+})
+
+describeBackend(memoryBackend, { capabilities: allCapabilities, driver: 'fuse-native', unsupported: 'omit', title: 'memory (fuse-native driver)' })

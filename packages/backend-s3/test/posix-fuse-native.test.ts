@@ -1,9 +1,11 @@
-import { describePosixSuite } from '@fusekit/testkit'
-import { bucketArgs } from './s3-mounts.js'
-import { freshBucket } from './s3-target.js'
+import { describeBackend } from '@fusekit/testkit'
+import { s3Capabilities } from './s3-mounts.js'
+import { freshBucket, s3Target } from './s3-target.js'
 
-describePosixSuite('s3 on the fuse-native driver', {
-  backend: 's3',
-  args: async () => [...bucketArgs((await freshBucket()).bucket), '--driver', 'fuse-native'],
-  capabilities: { hardlinks: false, xattr: false },
+describeBackend('s3', {
+  options: async () => ({ bucket: (await freshBucket()).bucket, endpoint: s3Target.endpoint }),
+  capabilities: s3Capabilities,
+  driver: 'fuse-native',
+  unsupported: 'omit',
+  title: 's3 on the fuse-native driver',
 })

@@ -1,6 +1,12 @@
-import { startMount, type MountProcess } from '@fusekit/testkit'
+import { startMount, type Capability, type MountProcess } from '@fusekit/testkit'
 import { freshBucket, s3Target } from './s3-target.js'
 import type { S3ObjectStore } from '../src/object-store.js'
+
+/**
+ * What the kit's POSIX cases may expect of a bucket, as the suite checked before: no hard links
+ * (one object per name), no extended attributes (not kept), nothing as other users.
+ */
+export const s3Capabilities: Capability[] = ['writable', 'chown', 'symlinks', 'execute', 'subsecondTimes', 'nanosecondTimes']
 
 /** The arguments that mount `bucket` from the run's endpoint (credentials travel in the environment). */
 export function bucketArgs(bucket: string, endpoint = s3Target.endpoint): string[] {

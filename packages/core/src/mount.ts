@@ -1,4 +1,4 @@
-import { container as rootContainer } from 'tsyringe'
+import { container as rootContainer, type DependencyContainer } from 'tsyringe'
 import { z } from 'zod'
 import { apiVersionProblem, backendMountOptions, type BackendDescriptor } from './backend.js'
 import { bridgePathOperations } from './bridges/path-bridge.js'
@@ -63,17 +63,8 @@ export async function mount(request: MountRequest): Promise<Mount> {
   const logger = request.logger ?? createConsoleLogger({ level: options.debug ? 'debug' : 'info' })
   await assertMountable(request.mountpoint, options.fuseOptions)
 
-  const container = rootContainer.createChildContainer()
   const driver: FuseDriver = request.driver ?? (options.driver === 'lowlevel' ? new LowLevelDriver() : new FuseNativeDriver())
-  container.register(MOUNT_OPTIONS, { useValue: options })
-  container.register(MOUNTPOINT, { useValue: request.mountpoint })
-  container.register(BACKEND_OPTIONS, { useValue: backendOptions })
-  container.register(LOGGER, { useValue: logger })
-  container.register(FUSE_DRIVER, { useValue: driver })
-
-  const created = await backend.create({ options: backendOptions, mountpoint: request.mountpoint, mountOptions: options, logger, container })
-  checkOperations(backend, created)
-  container.register(OPERATIONS, { useValue: created })
+  const { operations: created, container } = await createBackendOperations(backend, { mountpoint: request.mountpoint, options, backendOptions, logger, driver })
   const ops = options.debug ? traceOperations(created, logger) : created
 
   let served: Served | undefined
@@ -133,6 +124,35 @@ function serve(
     init: async () => paths.init?.(),
     destroy: async () => paths.destroy?.(),
   }
+}
+
+/** A backend made for a mount, in the mount's own child container. */
+export interface CreatedBackend {
+  /** What create() returned: operations of the backend's layer. */
+  operations: Operations | InodeOperations
+  /** The mount's container, with the core's tokens and OPERATIONS registered; dispose it at unmount. */
+  container: DependencyContainer
+}
+
+/**
+ * Creates a backend as a mount does: one child container with the core's tokens, create() with
+ * the validated options, and the operations checked against what its layer requires. Also for
+ * running a backend without the kernel (the testkit's in-process tier), where `driver` is absent.
+ */
+export async function createBackendOperations(
+  backend: BackendDescriptor,
+  at: { mountpoint: string; options: MountOptions; backendOptions: unknown; logger: Logger; driver?: FuseDriver },
+): Promise<CreatedBackend> {
+  const container = rootContainer.createChildContainer()
+  container.register(MOUNT_OPTIONS, { useValue: at.options })
+  container.register(MOUNTPOINT, { useValue: at.mountpoint })
+  container.register(BACKEND_OPTIONS, { useValue: at.backendOptions })
+  container.register(LOGGER, { useValue: at.logger })
+  if (at.driver) container.register(FUSE_DRIVER, { useValue: at.driver })
+  const operations = await backend.create({ options: at.backendOptions, mountpoint: at.mountpoint, mountOptions: at.options, logger: at.logger, container })
+  checkOperations(backend, operations)
+  container.register(OPERATIONS, { useValue: operations })
+  return { operations, container }
 }
 
 /** The operations a backend's create() returned must have what its layer requires. */

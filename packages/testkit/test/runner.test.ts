@@ -36,7 +36,7 @@ describe('runPosixCases', () => {
       { name: 'fails', async run() { throw new Error('wrong on purpose') } },
       { name: 'needs xattrs', needs: ['xattrs'], async run() { throw new Error('must not run') } },
     ]
-    const results = await runPosixCases(mountDir, ['otherUsers'], { cases, onResult: (result) => seen.push(result.name) })
+    const results = await runPosixCases(mountDir, ['writable', 'otherUsers', 'chown'], { cases, onResult: (result) => seen.push(result.name) })
     expect(results.map(({ name, status }) => [name, status])).toEqual([['passes', 'passed'], ['fails', 'failed'], ['needs xattrs', 'skipped']])
     expect(results[1]?.status === 'failed' && String(results[1].error)).toContain('wrong on purpose')
     expect(results[2]).toMatchObject({ reason: 'needs xattrs' })
@@ -44,7 +44,7 @@ describe('runPosixCases', () => {
   })
 
   it('gives the child its user, groups, umask, bigints, and rethrows its errors with their code', async () => {
-    const [result] = await runPosixCases(mountDir, ['otherUsers'], {
+    const [result] = await runPosixCases(mountDir, ['writable', 'otherUsers', 'chown'], {
       cases: [{
         name: 'tools',
         async run(dir, { as, run, users, seek }) {

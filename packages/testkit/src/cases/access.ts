@@ -35,7 +35,7 @@ export const accessCases: PosixCase[] = [
   },
   {
     name: 'a directory needs write and search permission to create or remove entries, search to reach them, read to list them',
-    needs: ['otherUsers'],
+    needs: ['otherUsers', 'symlinks'],
     async run(dir, { as, users, make }) {
       const { alice, root } = users
       for (const [name, mode] of [['rx', 0o555], ['rw', 0o666], ['wx', 0o333]] as const) {

@@ -7,7 +7,7 @@ import type { PosixCase } from './types.js'
 export const chownCases: PosixCase[] = [
   {
     name: 'only root gives a file away; its owner may change its group to one of her own groups only',
-    needs: ['otherUsers'],
+    needs: ['otherUsers', 'symlinks'],
     async run(dir, { as, users, groups, lstat }) {
       const { alice, bob } = users
       const file = join(dir, 'file')

@@ -14,7 +14,7 @@ const createThree = async ({ fs }: { fs: typeof import('node:fs/promises') }, di
 export const ownershipCases: PosixCase[] = [
   {
     name: 'files, directories and symlinks belong to the uid and primary gid of the user who creates them',
-    needs: ['otherUsers', 'callerIdentity'],
+    needs: ['otherUsers', 'callerIdentity', 'symlinks'],
     async run(dir, { as, users, lstat }) {
       const creators: Array<[TestUser, number]> = [
         [users.alice, users.alice.gid],

@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process'
 import { chmod, chown, lstat, mkdir, stat, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { callerUser, runAs, spawnAs, callerUmask } from './child.js'
+import { capabilityProblems } from './capability-rules.js'
+import { writeSampleTree } from './sample-tree.js'
 import { buildSyscallHelper, parseHelperAnswer } from './syscall-helper.js'
 import { posixCases } from './table.js'
 import { ensureTestUsers } from './users.js'
@@ -44,6 +46,8 @@ export interface PreparedCaseTools extends CaseTools {
  */
 export async function prepareCaseTools(mountDir: string, capabilities: Iterable<Capability>): Promise<PreparedCaseTools> {
   if (process.getuid?.() !== 0) throw new Error('the POSIX cases need root (they switch users with setpriv and create users)')
+  const problems = capabilityProblems(new Set(capabilities))
+  if (problems.length > 0) throw new Error(`inconsistent capabilities: ${problems.join('; ')}`)
   const [{ users, groups }, pageSize] = await Promise.all([ensureTestUsers(), kernelPageSize()])
   const built = await buildSyscallHelper()
   try {
@@ -62,14 +66,21 @@ async function assembleTools(
     if (result.code !== 0) throw new Error(`fusekit-syscall ${args.join(' ')} exited with ${result.code}: ${result.stderr}`)
     return parseHelperAnswer(result.stdout, `${args[0]} ${args[1]}`)
   }
-  const errnoOf = (answer: { value: string } | { errno: string }) => ('errno' in answer ? answer.errno : 'ok')
+  const answerErrno = (answer: { value: string } | { errno: string }) => ('errno' in answer ? answer.errno : 'ok')
   const numberOr = (answer: { value: string } | { errno: string }) => ('errno' in answer ? answer.errno : Number(answer.value))
 
+  const have = new Set(capabilities)
   const tools = {
     users,
     groups,
-    capabilities: new Set(capabilities),
+    capabilities: have,
     pageSize,
+    mountDir,
+    sample: async (dir) => {
+      if (!have.has('writable')) return mountDir
+      await writeSampleTree(dir, have)
+      return dir
+    },
     assert: caseAssertions,
     dispose,
     as: <A extends unknown[], R>(caller: Caller, fn: (kit: ChildKit, ...args: A) => Promise<R> | R, ...args: A) =>
@@ -79,20 +90,20 @@ async function assembleTools(
       return { code: result.code, stdout: result.stdout, stderr: result.stderr }
     },
     utimens: async (caller, path, times) =>
-      errnoOf(await callHelper(caller, times === null ? ['utimens', path, 'null'] : ['utimens', path, wireTime(times[0]), wireTime(times[1])])),
-    fallocate: async (caller, path, mode, offset, length) => errnoOf(await callHelper(caller, ['fallocate', path, String(mode), String(offset), String(length)])),
+      answerErrno(await callHelper(caller, times === null ? ['utimens', path, 'null'] : ['utimens', path, wireTime(times[0]), wireTime(times[1])])),
+    fallocate: async (caller, path, mode, offset, length) => answerErrno(await callHelper(caller, ['fallocate', path, String(mode), String(offset), String(length)])),
     seek: async (caller, path, whence, offset) => numberOr(await callHelper(caller, ['seek', path, whence, String(offset)])),
     copyFileRange: async (caller, from, to, length) =>
       numberOr(await callHelper(caller, ['copy', from.path, String(from.offset), to.path, String(to.offset), String(length)])),
-    rename: async (caller, from, to, flags) => errnoOf(await callHelper(caller, ['rename', from, to, String(flags)])),
-    mknod: async (caller, path, mode, major = 0, minor = 0) => errnoOf(await callHelper(caller, ['mknod', path, String(mode), String(major), String(minor)])),
+    rename: async (caller, from, to, flags) => answerErrno(await callHelper(caller, ['rename', from, to, String(flags)])),
+    mknod: async (caller, path, mode, major = 0, minor = 0) => answerErrno(await callHelper(caller, ['mknod', path, String(mode), String(major), String(minor)])),
     setxattr: async (caller, path, name, value, options) =>
-      errnoOf(await callHelper(caller, ['setxattr', path, name, toHex(value), options?.noFollow ? 'nofollow' : 'follow'])),
+      answerErrno(await callHelper(caller, ['setxattr', path, name, toHex(value), options?.noFollow ? 'nofollow' : 'follow'])),
     getxattr: async (caller, path, name, options) => {
       const answer = await callHelper(caller, ['getxattr', path, name, options?.noFollow ? 'nofollow' : 'follow'])
       return 'errno' in answer ? answer : { value: fromHex(answer.value) }
     },
-    removexattr: async (caller, path, name) => errnoOf(await callHelper(caller, ['removexattr', path, name])),
+    removexattr: async (caller, path, name) => answerErrno(await callHelper(caller, ['removexattr', path, name])),
     listxattr: async (caller, path) => {
       const answer = await callHelper(caller, ['listxattr', path])
       return 'errno' in answer ? answer : { names: fromHex(answer.value).split('\0').filter(Boolean).sort() }
@@ -121,7 +132,7 @@ async function assembleTools(
 }
 
 /** The capabilities a case needs that the mount lacks, and those it must lack that the mount has. */
-export function unmetCapabilities(testCase: PosixCase, capabilities: ReadonlySet<Capability>): { missing: Capability[]; present: Capability[] } {
+export function unmetCapabilities(testCase: Pick<PosixCase, 'needs' | 'unless'>, capabilities: ReadonlySet<Capability>): { missing: Capability[]; present: Capability[] } {
   return {
     missing: (testCase.needs ?? []).filter((c) => !capabilities.has(c)),
     present: (testCase.unless ?? []).filter((c) => capabilities.has(c)),
@@ -129,19 +140,23 @@ export function unmetCapabilities(testCase: PosixCase, capabilities: ReadonlySet
 }
 
 /** Why the case does not run on this mount, or undefined when it does. */
-export function skipReason(testCase: PosixCase, capabilities: ReadonlySet<Capability>): string | undefined {
+export function skipReason(testCase: Pick<PosixCase, 'needs' | 'unless'>, capabilities: ReadonlySet<Capability>): string | undefined {
   const { missing, present } = unmetCapabilities(testCase, capabilities)
   const reasons = [...(missing.length ? [`needs ${missing.join(', ')}`] : []), ...(present.length ? [`checks a mount without ${present.join(', ')}`] : [])]
   return reasons.length ? reasons.join('; ') : undefined
 }
 
 /** A directory name for the case: its name reduced to [A-Za-z0-9_-], at most 100 characters. */
-export function caseSlug(testCase: PosixCase): string {
+export function caseSlug(testCase: Pick<PosixCase, 'name'>): string {
   return testCase.name.replace(/[^\w-]+/g, '-').slice(0, 100)
 }
 
-/** Runs one case in a fresh directory `<mountDir>/<slug>` (mode 0777, owned by root:root). */
+/**
+ * Runs one case: on a writable mount in a fresh directory `<mountDir>/<slug>` (mode 0777, owned
+ * by root:root), on a read-only one at the mount's root.
+ */
 export async function runPosixCase(testCase: PosixCase, mountDir: string, tools: CaseTools): Promise<void> {
+  if (!tools.capabilities.has('writable')) return testCase.run(mountDir, tools)
   const dir = join(mountDir, caseSlug(testCase))
   await mkdir(dir)
   await chmod(dir, 0o777)
@@ -156,9 +171,39 @@ export type CaseResult =
   | { name: string; status: 'skipped'; reason: string }
 
 /**
+ * Runs cases one after the other with `run`, skipping those the capabilities rule out; `onResult`
+ * sees each result as it comes (for progress output). The loop of both tiers.
+ */
+export async function runCaseList<C extends Pick<PosixCase, 'name' | 'needs' | 'unless'>>(
+  cases: readonly C[],
+  capabilities: ReadonlySet<Capability>,
+  run: (testCase: C) => Promise<void>,
+  onResult?: (result: CaseResult) => void,
+): Promise<CaseResult[]> {
+  const results: CaseResult[] = []
+  for (const testCase of cases) {
+    const reason = skipReason(testCase, capabilities)
+    const started = Date.now()
+    let result: CaseResult
+    if (reason) result = { name: testCase.name, status: 'skipped', reason }
+    else {
+      try {
+        await run(testCase)
+        result = { name: testCase.name, status: 'passed', ms: Date.now() - started }
+      } catch (error) {
+        result = { name: testCase.name, status: 'failed', ms: Date.now() - started, error }
+      }
+    }
+    results.push(result)
+    onResult?.(result)
+  }
+  return results
+}
+
+/**
  * Runs the cases one after the other against a mounted directory, without any test framework:
  * prepares the tools, runs each case the mount can run in its own directory, disposes the tools.
- * `onResult` sees each result as it comes (for progress output). Needs root.
+ * Needs root.
  */
 export async function runPosixCases(
   mountDir: string,
@@ -166,26 +211,9 @@ export async function runPosixCases(
   options: { cases?: readonly PosixCase[]; onResult?: (result: CaseResult) => void } = {},
 ): Promise<CaseResult[]> {
   const tools = await prepareCaseTools(mountDir, capabilities)
-  const results: CaseResult[] = []
   try {
-    for (const testCase of options.cases ?? posixCases) {
-      const reason = skipReason(testCase, tools.capabilities)
-      const started = Date.now()
-      let result: CaseResult
-      if (reason) result = { name: testCase.name, status: 'skipped', reason }
-      else {
-        try {
-          await runPosixCase(testCase, mountDir, tools)
-          result = { name: testCase.name, status: 'passed', ms: Date.now() - started }
-        } catch (error) {
-          result = { name: testCase.name, status: 'failed', ms: Date.now() - started, error }
-        }
-      }
-      results.push(result)
-      options.onResult?.(result)
-    }
+    return await runCaseList(options.cases ?? posixCases, tools.capabilities, (testCase) => runPosixCase(testCase, mountDir, tools), options.onResult)
   } finally {
     tools.dispose()
   }
-  return results
 }

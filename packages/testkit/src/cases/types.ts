@@ -4,26 +4,36 @@
  */
 
 /**
- * What a mount can do beyond the baseline every case may assume (create, read, write, unlink,
- * rename, mkdir, symlink, chmod, chown by root). A case lists the capabilities it needs; a mount
- * lacking one has the case skipped with the reason. Each entry says what a mount without the
- * capability does instead.
+ * What a mount can do beyond the baseline every case may assume (lookups, listings, reads, and
+ * on a writable mount create, write, truncate, unlink, rename, mkdir, rmdir and chmod). A case
+ * lists the capabilities it needs; a mount lacking one has the case skipped with the reason.
+ * Each entry says what a mount without the capability does instead.
  */
 export const capabilityDocs = {
+  writable:
+    'Files and directories can be made, changed and removed. Without it (a read-only backend, which mounts read-only through its mountDefaults) every change fails with EROFS; the cases then run on the mount\'s root, which must show the sample tree (writeSampleTree), and every case that makes something is skipped.',
   otherUsers:
-    'Users other than the mounting one can use the mount (allow_other), and access is checked from the caller\'s ids and the mode bits (default_permissions, or the backend checking the same way). Without it every other user gets EACCES at the mount\'s root, so the cases that act as another user are skipped.',
+    'Users other than the mounting one can use the mount (allow_other, which describeBackend adds), and access is checked from the caller\'s ids and the mode bits (default_permissions, or the backend checking the same way). The cases give their files to the test users with chown as root, so this needs chown. Without it every other user gets EACCES at the mount\'s root, so the cases that act as another user are skipped.',
   callerIdentity:
     'The filesystem learns who calls: a new file, directory, symlink or node belongs to the caller\'s fsuid and to its fsgid, or to the group of a setgid parent directory, and the rules that depend on the caller are applied (set-id bits cleared when a non-member writes or chowns, trusted.* hidden from other users). Without it (fuse-native) every request is the mounting user\'s: new nodes belong to that user, and only what the kernel enforces itself applies.',
+  chown:
+    'chown(2) by root sets any uid and gid, and lchown those of a symlink itself. Without it chown fails (EPERM, EOPNOTSUPP or ENOSYS) and the owner stays.',
+  symlinks:
+    'symlink(2) makes a symbolic link that readlink(2) gives back byte for byte, lstat shows as S_IFLNK 0777 with the target\'s length as size, and path walks follow. Without it symlink fails (EPERM, EOPNOTSUPP or ENOSYS) and creates nothing.',
+  hardlinks:
+    'link(2) gives a second name to the same file: one st_ino, the same bytes, nlink counting the names (as a fresh stat shows them: see coherentLinks). Without it link fails (EPERM, EOPNOTSUPP or ENOSYS) and creates nothing.',
+  coherentLinks:
+    'Every name of a hard-linked file is one inode to the kernel too: a change made through one name (mode, owner, times, size) shows through the others at once. Needs hardlinks. Without it (a path-layer backend, or the fuse-native driver: each name is its own kernel inode) attributes seen through another name lag until the attribute timeout.',
   unlinkedOpenFiles:
     'Unlinking an open file removes its name at once; the file lives on through its descriptors with nlink 0. Without it (libfuse 2\'s high-level API, fuse-native) the file is renamed to .fuse_hiddenNNN in its directory until the last close.',
   specialFiles:
     'mknod(2) creates fifos and, for root, character and block device nodes that keep their st_rdev. Without it mknod fails and creates nothing.',
-  hardlinks:
-    'link(2) gives a second name to the same inode: one st_ino, one set of attributes and bytes, nlink counting the names. Without it link fails (EPERM or EOPNOTSUPP) and creates nothing.',
+  execute:
+    'Programs and scripts stored on the mount run: the kernel opens them for execution and maps them. Without it (a mount with noexec, or a backend whose files cannot be mapped) running one fails and the cases that do are skipped.',
   fallocate:
     'fallocate(2) default mode and FALLOC_FL_KEEP_SIZE reserve space (st_blocks grows), FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE frees whole pages and zeroes partial ones, as tmpfs does. Without it every mode fails with EOPNOTSUPP and the file is unchanged.',
   zeroRange:
-    'FALLOC_FL_ZERO_RANGE zeroes a range (and extends the file without FALLOC_FL_KEEP_SIZE), as ext4 and xfs do. Without it (tmpfs) ZERO_RANGE fails with EOPNOTSUPP and the file is unchanged.',
+    'FALLOC_FL_ZERO_RANGE zeroes a range (and extends the file without FALLOC_FL_KEEP_SIZE), as ext4 and xfs do. Needs fallocate. Without it (tmpfs) ZERO_RANGE fails with EOPNOTSUPP and the file is unchanged.',
   seekHoles:
     'lseek SEEK_DATA/SEEK_HOLE report the holes the file really has (page granularity, like tmpfs). Without it the kernel\'s generic answer: all of the file is data and the only hole is at EOF.',
   copyFileRange:
@@ -32,8 +42,10 @@ export const capabilityDocs = {
     'renameat2(2) RENAME_NOREPLACE and RENAME_EXCHANGE, atomically. Without it they fail with EINVAL and nothing moves (plain rename still works).',
   xattrs:
     'user.* extended attributes on files and directories, trusted.* for root, with the kernel\'s permission rules. Without it every xattr call fails with EOPNOTSUPP.',
+  subsecondTimes:
+    'File times keep at least milliseconds. Without it they keep whole seconds (as tar and many object stores do): the fraction of a time set reads back as zero. Cases that set explicit times compare at the precision the mount has.',
   nanosecondTimes:
-    'File times are kept to the nanosecond. Without it (fuse-native) they are kept to the millisecond: the digits below it read back as zeros. Cases that set explicit times compare at the precision the mount has.',
+    'File times are kept to the nanosecond. Needs subsecondTimes. Without it (fuse-native) they are kept to the millisecond: the digits below it read back as zeros.',
 } as const
 
 export type Capability = keyof typeof capabilityDocs
@@ -51,7 +63,10 @@ export interface PosixCase {
    * for FALLOC_FL_ZERO_RANGE); the runner skips it when the mount has any of them.
    */
   unless?: readonly Capability[]
-  /** `dir`: a fresh empty directory inside the mount, mode 0777, owned by root:root. */
+  /**
+   * `dir`: on a writable mount a fresh empty directory inside it, mode 0777, owned by root:root;
+   * on a read-only mount the mount's root (which shows the sample tree).
+   */
   run(dir: string, tools: CaseTools): Promise<void>
 }
 
@@ -149,6 +164,15 @@ export interface CaseTools {
   readonly capabilities: ReadonlySet<Capability>
   /** The kernel's page size (`getconf PAGESIZE`): tmpfs counts space and finds holes in pages. */
   readonly pageSize: number
+  /** The root of the mount under test. */
+  readonly mountDir: string
+
+  /**
+   * Where the sample tree (sample-tree.ts) is: on a writable mount it is written into `dir` through
+   * the mount (the entries the mount's capabilities allow) and `dir` is returned; on a read-only
+   * mount the backend shows it at its root, which is returned.
+   */
+  sample(dir: string): Promise<string>
 
   /**
    * Runs `fn` in a new node process under the caller's uid, gid and groups (setpriv), with the

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, it } from 'vitest'
-import { useMount, type SuiteMountSetup } from '../posix-suite-mount.js'
 import { prepareCaseTools, runPosixCase, skipReason, type PreparedCaseTools } from './runner.js'
 import { posixCases } from './table.js'
 import type { Capability, PosixCase } from './types.js'
@@ -13,6 +12,8 @@ export interface DescribeCasesOptions {
    * counts skipped tests as failed.
    */
   unsupported?: 'skip' | 'omit'
+  /** Adds to a skip reason (say, which capabilities the driver took away). */
+  explainSkip?: (testCase: PosixCase, reason: string) => string
 }
 
 /**
@@ -31,7 +32,7 @@ export function describeCases(name: string, mountDir: string | (() => string), c
     for (const testCase of options.cases ?? posixCases) {
       const reason = skipReason(testCase, have)
       if (reason) {
-        if (options.unsupported !== 'omit') it.skip(`${testCase.name} (skipped: ${reason})`, () => {})
+        if (options.unsupported !== 'omit') it.skip(`${testCase.name} (skipped: ${options.explainSkip?.(testCase, reason) ?? reason})`, () => {})
         continue
       }
       it(testCase.name, async () => {
@@ -39,16 +40,5 @@ export function describeCases(name: string, mountDir: string | (() => string), c
         await runPosixCase(testCase, dirOf(), tools)
       })
     }
-  })
-}
-
-/**
- * Mounts `setup.backend` in a child process for the block (see useMount) and runs the case table
- * against it; cases the mount cannot run are left out (`pnpm test` counts a skip as a failure).
- */
-export function describeCasesOnMount(name: string, setup: SuiteMountSetup, capabilities: Iterable<Capability>): void {
-  describe(name, () => {
-    const mount = useMount(setup)
-    describeCases('POSIX cases', () => mount().dir, capabilities, { unsupported: 'omit' })
   })
 }

@@ -37,7 +37,7 @@ export const xattrCases: PosixCase[] = [
   },
   {
     name: 'user.* attributes exist only on files and directories, not on symlinks; a sticky directory takes them only from its owner',
-    needs: ['xattrs', 'otherUsers'],
+    needs: ['xattrs', 'otherUsers', 'symlinks'],
     async run(dir, { setxattr, getxattr, users, make }) {
       const { alice, bob } = users
       const file = join(dir, 'file')
