@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# A throw-away one-node Ceph cluster (one monitor, one OSD on memstore, no manager, no cephx) with
+# A throw-away one-node Ceph cluster (one monitor, one OSD on memstore or bluestore, no manager, no cephx) with
 # a RADOS Gateway on 127.0.0.1, for tests. Everything lives in one scratch directory:
 #
 #   FUSEKIT_S3_GATEWAY_DIR      default ${TMPDIR:-/tmp}/fusekit-s3-gateway
 #   FUSEKIT_S3_GATEWAY_TIMEOUT  seconds each start step may take (default 60)
+#   FUSEKIT_S3_GATEWAY_STORE    the OSD's object store: memstore (default: data in the OSD's RAM,
+#                               fastest to start) or bluestore (data in a sparse 16 GiB file in DIR,
+#                               as a real disk-backed cluster keeps it)
 #
 #   gateway.sh start    starts it (its Debian packages must be there: scripts/s3/install.sh),
 #                       waits for HTTP 200 on /, writes DIR/env (FUSEKIT_TEST_S3_ENDPOINT,
@@ -17,6 +20,7 @@ set -euo pipefail
 
 dir=${FUSEKIT_S3_GATEWAY_DIR:-${TMPDIR:-/tmp}/fusekit-s3-gateway}
 step_timeout=${FUSEKIT_S3_GATEWAY_TIMEOUT:-60}
+store=${FUSEKIT_S3_GATEWAY_STORE:-memstore}
 marker=$dir/.fusekit-s3-gateway
 conf=$dir/ceph.conf
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -139,7 +143,31 @@ ceph_cli() { timeout 15 ceph -c "$conf" --connect-timeout 10 "$@"; }
 
 osd_up() { ceph_cli osd stat -f json | grep -q '"num_up_osds":1'; }
 
+# The [osd] lines that choose and size the object store.
+store_settings() {
+  case "$store" in
+    memstore)
+      echo "osd objectstore = memstore"
+      echo "memstore device bytes = 8589934592"
+      ;;
+    bluestore)
+      echo "osd objectstore = bluestore"
+      # Not inside the OSD data directory: ceph-osd --mkfs refuses that.
+      echo "bluestore block path = $dir/bluestore.block"
+      echo "bluestore block create = true"
+      echo "bluestore block size = 17179869184"
+      ;;
+  esac
+}
+
 start() {
+  case "$store" in
+    memstore | bluestore) ;;
+    *)
+      say "FUSEKIT_S3_GATEWAY_STORE must be memstore or bluestore, not '$store'"
+      exit 2
+      ;;
+  esac
   "$here/install.sh" --check
   # An empty directory (made by the caller for us) is used as it is.
   if [ -e "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
@@ -206,8 +234,7 @@ pid file = $dir/run/\$name.pid
 [osd]
 osd data = $dir/osd/\$id
 # Spelled exactly: an unknown value silently falls back to bluestore.
-osd objectstore = memstore
-memstore device bytes = 8589934592
+$(store_settings)
 pid file = $dir/run/\$name.pid
 
 [client.rgw.a]
@@ -255,7 +282,7 @@ AWS_REGION=us-east-1
 ENV
   )
   local elapsed_ms=$((($(date +%s%N) - began) / 1000000))
-  echo "s3 gateway: ready at $endpoint in $((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000))) s (env: $dir/env)"
+  echo "s3 gateway: ready at $endpoint ($store) in $((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000))) s (env: $dir/env)"
 }
 
 case "${1:-}" in

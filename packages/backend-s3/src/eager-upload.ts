@@ -120,7 +120,11 @@ export class EagerUpload {
       const start = index * this.partSize
       const length = this.partSize
       this.inFlight++
-      const etag = this.uploadId.then((id) => this.store.uploadPart(this.file.key, id, index + 1, { path: this.file.path, start, length }))
+      const etag = this.uploadId.then((id) => {
+        // Given up meanwhile (the file may be gone from disk already).
+        if (this.failed) throw new Error('eager upload given up')
+        return this.store.uploadPart(this.file.key, id, index + 1, { path: this.file.path, start, length })
+      })
       this.parts[index] = { etag, stale: false }
       etag
         .catch(() => {

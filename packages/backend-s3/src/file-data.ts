@@ -119,7 +119,10 @@ export class FileData {
     await this.retire(file)
   }
 
-  /** Uploads the file's changes, if it has any; the cache and listing learn the result. */
+  /**
+   * Uploads the file's changes, if it has any; the cache and listing learn the result. A failure
+   * is logged once per file until an upload of it succeeds (the background retry repeats it).
+   */
   async upload(file: LocalFile, signal?: AbortSignal): Promise<void> {
     const staged = file.staged
     if (!staged || file.detached || !file.dirty) return
@@ -128,9 +131,14 @@ export class FileData {
       await this.parts.staging.flush(staged, signal)
     } catch (error) {
       const errno = (error as FsError).code as ErrnoName
-      this.parts.logger.warn(`s3: uploading ${file.path} failed (${(error as Error).message}); its data is kept and sent again at the next close or fsync, or within a minute`)
+      if (!file.uploadFailing) {
+        this.parts.logger.warn(`s3: uploading ${file.path} failed (${(error as Error).message}); its data is kept and sent again at the next close or fsync, or in the background`)
+      }
+      file.uploadFailing = true
       throw new FsError(KEPT_UPLOAD_ERRNOS.has(errno) ? errno : 'EIO', `uploading ${file.path}: ${(error as Error).message}`, { cause: error })
     }
+    if (file.uploadFailing) this.parts.logger.info(`s3: uploaded ${file.path} after all`)
+    file.uploadFailing = false
     file.version++
     file.etag = staged.baseEtag
     file.attributes = file.current()

@@ -20,6 +20,8 @@ export class LocalFile {
   detached = false
   /** Bumped whenever its bytes change (a write, a truncate, an upload): read-ahead of an older version is dropped. */
   version = 0
+  /** Its last upload failed (logged once; cleared by the next success). */
+  uploadFailing = false
   /** Metadata of the object that is not ours (another tool's, or the user's): kept on upload. */
   foreignMetadata: Record<string, string> = {}
   contentType: string | undefined

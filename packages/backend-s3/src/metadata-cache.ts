@@ -40,11 +40,16 @@ export const DEFAULT_LISTING_TTL_MS = 60_000
 export const DEFAULT_NEGATIVE_TTL_MS = 10_000
 export const DEFAULT_MAX_ENTRIES = 100_000
 
-/** Slot states: free, known only by its inode number, present with attributes, known missing. */
+/**
+ * Slot states: free, known only by its inode number, present with attributes, known missing,
+ * and stale: present once, its TTL passed, its attributes kept until a listing shows the same
+ * version (revalidate) or a lookup replaces them.
+ */
 const FREE = 0
 const UNKNOWN = 1
 const PRESENT = 2
 const MISSING = 3
+const STALE = 4
 
 /** The inode number of the root; others count up from it. */
 export const ROOT_INODE = 1
@@ -55,10 +60,16 @@ export const ROOT_INODE = 1
  * besides its path string and its Map entry), no object or closure per entry. When full, the
  * oldest slots are reused first.
  *
- * A slot outlives its TTL as UNKNOWN, keeping the path's inode number: a file keeps its st_ino
- * while it stays among the `maxEntries` paths known, also across a rename (`move`). Local
- * changes are either written in (setStat, addToListing, ...) or forgotten (invalidate): the
- * cache holds what was read from S3 or done through this mount, never a guess.
+ * A slot outlives its TTL, keeping the path's inode number: a file keeps its st_ino while it
+ * stays among the `maxEntries` paths known, also across a rename (`move`). Local changes are
+ * either written in (setStat, addToListing, ...) or forgotten (invalidate): the cache holds
+ * what was read from S3 or done through this mount, never a guess.
+ *
+ * An expired stat can be made fresh again, once, by a listing that shows the object with the
+ * same ETag and size (revalidate): one LIST instead of a HEAD per entry for `ls -l`, `find` or
+ * `rm -rf` of a directory whose stats expired. A listing does not show metadata: a chmod made
+ * elsewhere by copying the object onto itself (same ETag) can go unseen for one more TTL.
+ * Expired listings are kept too (staleListing), for the lookup to refresh them in one go.
  */
 export class MetadataCache {
   private readonly statTtlMs: number
@@ -80,6 +91,8 @@ export class MetadataCache {
   private targets: Array<string | undefined> = []
   private kind = new Uint8Array(0)
   private plain = new Uint8Array(0)
+  /** 1 once a listing made the stat fresh again: the next expiry needs a real lookup. */
+  private revalidated = new Uint8Array(0)
   private mode = new Uint32Array(0)
   private uid = new Uint32Array(0)
   private gid = new Uint32Array(0)
@@ -109,9 +122,10 @@ export class MetadataCache {
   /** The cached stat, null when the path is known not to exist, undefined when unknown or expired. */
   getStat(path: string, now = Date.now()): CachedStat | null | undefined {
     const slot = this.slotOf.get(path)
-    if (slot === undefined || this.kind[slot] === UNKNOWN) return undefined
+    if (slot === undefined || this.kind[slot] === UNKNOWN || this.kind[slot] === STALE) return undefined
     if (this.expires[slot]! <= now) {
-      this.toUnknown(slot)
+      if (this.kind[slot] === PRESENT && this.revalidated[slot] === 0) this.kind[slot] = STALE
+      else this.toUnknown(slot)
       return undefined
     }
     if (this.kind[slot] === MISSING) return null
@@ -144,6 +158,23 @@ export class MetadataCache {
     this.setString(this.etags, slot, extras.etag)
     this.setString(this.targets, slot, extras.linkTarget)
     this.plain[slot] = extras.plain ? 1 : 0
+    this.revalidated[slot] = 0
+  }
+
+  /**
+   * A listing shows the object at `path` with this ETag and size: an expired stat of that same
+   * version is fresh again (once). Returns whether it was.
+   */
+  revalidate(path: string, etag: string, size: number, now = Date.now()): boolean {
+    const slot = this.slotOf.get(path)
+    if (slot === undefined) return false
+    // getStat turns an expired stat stale.
+    if (this.kind[slot] === PRESENT) this.getStat(path, now)
+    if (this.kind[slot] !== STALE || this.etags[slot] !== etag || this.size[slot] !== size) return false
+    this.kind[slot] = PRESENT
+    this.expires[slot] = now + this.statTtlMs
+    this.revalidated[slot] = 1
+    return true
   }
 
   /** Remembers that nothing is at `path` (a failed lookup). */
@@ -199,12 +230,12 @@ export class MetadataCache {
   /** The names in the directory (subdirectories with a trailing "/"), or undefined when not cached or expired. */
   getListing(dir: string, now = Date.now()): ListingNames | undefined {
     const listing = this.listings.get(dir)
-    if (!listing) return undefined
-    if (listing.expires <= now) {
-      this.dropListing(dir)
-      return undefined
-    }
-    return listing.names
+    return listing && listing.expires > now ? listing.names : undefined
+  }
+
+  /** The directory's last listing, expired or not (how many names to expect, which are directories). */
+  staleListing(dir: string): ListingNames | undefined {
+    return this.listings.get(dir)?.names
   }
 
   /** Keeps a complete listing of `dir` (taken over: the caller must not change it afterwards). */
@@ -298,6 +329,7 @@ export class MetadataCache {
     }
     this.kind = grown(this.kind, (n) => new Uint8Array(n))
     this.plain = grown(this.plain, (n) => new Uint8Array(n))
+    this.revalidated = grown(this.revalidated, (n) => new Uint8Array(n))
     this.mode = grown(this.mode, (n) => new Uint32Array(n))
     this.uid = grown(this.uid, (n) => new Uint32Array(n))
     this.gid = grown(this.gid, (n) => new Uint32Array(n))

@@ -28,6 +28,9 @@ export interface ObjectLookupOptions {
   mountTime: Timespec
 }
 
+/** Directories of up to this many names are listed again when their listing expired, rather than looked up name by name. */
+const RELIST_LIMIT = 10_000
+
 /** A lookup in flight; `stale` once a local change made its answer out of date. */
 interface PendingLookup {
   promise: Promise<FoundObject | undefined>
@@ -76,7 +79,7 @@ export class ObjectLookup {
     if (cached === null) return undefined
     const parent = parentOf(path)
     const name = nameOf(path)
-    const listing = this.cache.getListing(parent)
+    const listing = await this.currentListing(parent, signal)
     if (listing) {
       if (listing.has(`${name}/`)) kind = 'dir'
       else if (listing.has(name)) kind = 'file'
@@ -97,6 +100,18 @@ export class ObjectLookup {
       if (listing && signal) this.statAhead.missed(parent, listing, name)
     }
     return abortable(pending.promise, signal)
+  }
+
+  /**
+   * The directory's fresh listing, if one is cached, or listed again now when the last one
+   * expired and was small enough: one LIST answers every lookup in it (negative ones too) and
+   * refreshes the expired stats of unchanged objects, instead of HEADs for each name.
+   */
+  private async currentListing(dir: string, signal?: AbortSignal): Promise<ListingNames | undefined> {
+    const fresh = this.cache.getListing(dir)
+    if (fresh) return fresh
+    const stale = this.cache.staleListing(dir)
+    return stale && stale.size <= RELIST_LIMIT ? this.listing(dir, signal) : undefined
   }
 
   /**
@@ -199,8 +214,9 @@ export class ObjectLookup {
         names.add(name)
         const path = base + name
         const cached = this.cache.getStat(path)
-        // A version other than the one cached: changed elsewhere since.
+        // A version other than the one cached: changed elsewhere since. The same: an expired stat is good again.
         if (cached && cached.etag !== undefined && cached.etag !== object.etag) this.cache.invalidate(path)
+        else if (!cached) this.cache.revalidate(path, object.etag, object.size)
         if (fast && !this.cache.getStat(path)) this.cache.setStat(path, decodeAttributes(object, this.options.defaults), { etag: object.etag })
       }
       for (const prefix of page.prefixes) {

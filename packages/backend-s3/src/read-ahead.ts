@@ -35,6 +35,8 @@ interface Chunk {
   cancel: AbortController
   /** Fetched for a read somebody waits for (not ahead of one). */
   demand: boolean
+  /** When a read last copied from it (ReadAhead's counter); 0: never read. */
+  lastUse: number
 }
 
 /** One open file being read: where the reader is and what was fetched ahead of it. */
@@ -75,6 +77,8 @@ export class ReadAhead {
   private readonly maxWindow: number
   private readonly minRead: number
   private readonly requestSize: number
+  /** Counts reads, to tell which chunk was used longest ago. */
+  private uses = 0
 
   constructor(
     private readonly source: RangeSource,
@@ -105,18 +109,51 @@ export class ReadAhead {
     if (sequential) {
       handle.streak++
     } else {
+      // A sequential reader that jumps leaves its read-ahead behind; a random one keeps what it
+      // read (it comes back), and only drops what was fetched ahead and never read.
+      const wasSequential = handle.streak > 0
       handle.streak = 0
       handle.window = this.initialWindow
       handle.fetchedTo = 0
-      this.dropChunks(handle, (c) => c.end <= position || c.start >= end)
+      this.dropChunks(handle, (c) => (wasSequential || c.lastUse === 0) && (c.end <= position || c.start >= end))
     }
     handle.nextOffset = end
-    this.fetchMissing(handle, position, Math.min(handle.size, Math.max(end, position + this.minRead)), signal)
+    // What is not held yet is fetched, at least minRead of it.
+    if (!this.holds(handle, position, end)) this.fetchMissing(handle, position, Math.min(handle.size, Math.max(end, position + this.minRead)), signal)
     if (sequential && handle.streak >= 2) this.readAhead(handle, end)
     const done = await this.copyOut(handle, buffer, position, end, signal)
     // What a sequential reader has passed it will not ask for again.
     if (sequential) this.dropChunks(handle, (c) => c.end <= position)
+    else this.evictLeastUsed(handle, position, end)
     return done
+  }
+
+  /**
+   * A random reader keeps what it read, in at most half the budget (the rest stays for
+   * read-ahead): the chunks it used longest ago go first, never those of the read just made.
+   */
+  private evictLeastUsed(handle: ReadHandle, start: number, end: number): void {
+    while (this.budget.used > this.budget.limit / 2) {
+      let oldest: Chunk | undefined
+      for (const chunk of handle.chunks) {
+        if (chunk.end > start && chunk.start < end) continue
+        if (!oldest || chunk.lastUse < oldest.lastUse) oldest = chunk
+      }
+      if (!oldest) return
+      const victim = oldest
+      this.dropChunks(handle, (c) => c === victim)
+    }
+  }
+
+  /** Whether the handle's chunks (arrived or arriving) cover [start, end). */
+  private holds(handle: ReadHandle, start: number, end: number): boolean {
+    let at = start
+    for (const chunk of handle.chunks) {
+      if (chunk.start > at) break
+      if (chunk.end > at) at = chunk.end
+      if (at >= end) return true
+    }
+    return at >= end
   }
 
   /** Forgets the handle: its fetches are cancelled and its memory released. */
@@ -168,7 +205,7 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals) })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.catch(() => undefined)
-    const chunk: Chunk = { start, end, data, charged, cancel, demand }
+    const chunk: Chunk = { start, end, data, charged, cancel, demand, lastUse: 0 }
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
   }
@@ -176,19 +213,24 @@ export class ReadAhead {
   private async copyOut(handle: ReadHandle, buffer: Buffer, start: number, end: number, signal?: AbortSignal): Promise<number> {
     let at = start
     while (at < end) {
-      const chunk = handle.chunks.find((c) => c.start <= at && c.end > at)
+      let chunk = handle.chunks.find((c) => c.start <= at && c.end > at)
       if (!chunk) throw new FsError('EIO', `no fetched range of ${handle.key} at ${at}`)
       let data: Buffer
       try {
         data = await chunk.data
       } catch (error) {
         // A failed read-ahead is retried once for the reader; its own fetch's error is the answer.
-        this.dropChunks(handle, (c) => c === chunk)
-        if (chunk.demand || signal?.aborted || (error as { code?: string }).code === 'ESTALE') throw error
-        this.fetchMissing(handle, at, Math.min(end, chunk.end), signal)
-        const retry = handle.chunks.find((c) => c.start <= at && c.end > at)!
-        data = await retry.data
+        // A chunk dropped by another read of the handle meanwhile (reads come in parallel, out of
+        // order) was cancelled, not failed: it is fetched again too.
+        const failed = chunk
+        const cancelled = failed.cancel.signal.aborted && !signal?.aborted
+        this.dropChunks(handle, (c) => c === failed)
+        if (!cancelled && (failed.demand || signal?.aborted || (error as { code?: string }).code === 'ESTALE')) throw error
+        this.fetchMissing(handle, at, Math.min(end, failed.end), signal)
+        chunk = handle.chunks.find((c) => c.start <= at && c.end > at)!
+        data = await chunk.data
       }
+      chunk.lastUse = ++this.uses
       const available = chunk.start + data.length
       // Shorter than asked: the object shrank since it was opened.
       if (available <= at) throw new FsError('ESTALE', `${handle.key} is shorter than when it was opened`)

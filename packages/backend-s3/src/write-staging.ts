@@ -286,6 +286,7 @@ export class WriteStaging {
   async destroy(options: { keepDirty?: boolean } = {}): Promise<Map<string, string>> {
     const kept = new Map<string, string>()
     for (const file of this.files.values()) {
+      file.dropEager()
       await file.handle.close().catch(() => undefined)
       if (options.keepDirty && file.dirty) kept.set(file.key, file.path)
     }
@@ -343,6 +344,7 @@ export class WriteStaging {
   private async forgetIfIdle(file: StagedFile): Promise<void> {
     if (file.freed || file.openCount > 0 || file.dirty || file.uploading) return
     file.freed = true
+    file.dropEager()
     if (this.files.get(file.key) === file) this.files.delete(file.key)
     this.release(file.localBytes)
     await file.handle.close().catch(() => undefined)

@@ -47,7 +47,7 @@ describe('scripts/s3/gateway.sh', () => {
     expect(started.status).toBe(0)
     expect(Object.keys(env).sort()).toEqual(['AWS_ACCESS_KEY_ID', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'FUSEKIT_TEST_S3_ENDPOINT'])
     expect(statSync(join(dir, 'env')).mode & 0o777).toBe(0o600)
-    expect(started.stdout).toMatch(new RegExp(`^s3 gateway: ready at ${env.FUSEKIT_TEST_S3_ENDPOINT} in \\d+\\.\\d{3} s`))
+    expect(started.stdout).toMatch(new RegExp(`^s3 gateway: ready at ${env.FUSEKIT_TEST_S3_ENDPOINT} \\(memstore\\) in \\d+\\.\\d{3} s`))
     expect((await fetch(`${env.FUSEKIT_TEST_S3_ENDPOINT}/`)).status).toBe(200)
     expect(gateway('status', dir)).toMatchObject({ status: 0, stdout: `running at ${env.FUSEKIT_TEST_S3_ENDPOINT}\n` })
 

@@ -46,6 +46,28 @@ describe('MetadataCache', () => {
     expect(cache.getListing('/d', 100)).toBeUndefined()
   })
 
+  it('an expired listing stays readable as stale; an expired stat is made fresh once by a listing of the same version', () => {
+    const cache = new MetadataCache({ statTtlMs: 100, listingTtlMs: 100 })
+    cache.setListing('/d', new Set(['f']), 0)
+    expect(cache.getListing('/d', 100)).toBeUndefined()
+    expect(cache.staleListing('/d')).toEqual(new Set(['f']))
+
+    cache.setStat('/d/f', file(10), { etag: '"v1"' }, 0)
+    expect(cache.revalidate('/d/f', '"v1"', 10, 50)).toBe(false)
+    // Expired: another version, or another size, does not bring it back; the same one does.
+    expect(cache.revalidate('/d/f', '"v2"', 10, 200)).toBe(false)
+    expect(cache.revalidate('/d/f', '"v1"', 11, 200)).toBe(false)
+    expect(cache.getStat('/d/f', 200)).toBeUndefined()
+    expect(cache.revalidate('/d/f', '"v1"', 10, 200)).toBe(true)
+    expect(cache.getStat('/d/f', 250)!.attributes.size).toBe(10)
+    // Once only: after the next expiry a real lookup is due.
+    expect(cache.getStat('/d/f', 300)).toBeUndefined()
+    expect(cache.revalidate('/d/f', '"v1"', 10, 300)).toBe(false)
+    // A stat set anew can be revalidated again.
+    cache.setStat('/d/f', file(10), { etag: '"v1"' }, 300)
+    expect(cache.revalidate('/d/f', '"v1"', 10, 450)).toBe(true)
+  })
+
   it('takes local additions and removals into a cached listing, and ignores them without one', () => {
     const cache = new MetadataCache()
     cache.setListing('/d', new Set(['a']))

@@ -88,6 +88,33 @@ describe('ReadAhead', () => {
     readAhead.close(handle)
   })
 
+  it('a random reader keeps what it read in half the budget: a range read again costs no request; the least recently used goes first', async () => {
+    const source = new RecordingSource(store)
+    const budget = new MemoryBudget(MiB)
+    const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget })
+    const handle = readAhead.open('obj', data.length, etag)
+    const read = async (offset: number) => {
+      const out = Buffer.alloc(4 * KiB)
+      expect(await readAhead.read(handle, out, offset)).toBe(4 * KiB)
+      expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
+    }
+    // Four ranges of 128 KiB fill half the budget; reading them again asks nothing.
+    const offsets = [3, 11, 17, 5].map((n) => n * MiB)
+    for (const offset of offsets) await read(offset)
+    for (const offset of offsets) await read(offset + 64 * KiB)
+    expect(source.ranges).toHaveLength(4)
+    expect(budget.used).toBe(512 * KiB)
+    // A fifth pushes out the one used longest ago (3 MiB), not the others.
+    await read(7 * MiB)
+    expect(budget.used).toBeLessThanOrEqual(512 * KiB)
+    await read(11 * MiB)
+    expect(source.ranges).toHaveLength(5)
+    await read(3 * MiB)
+    expect(source.ranges).toHaveLength(6)
+    readAhead.close(handle)
+    expect(budget.used).toBe(0)
+  })
+
   it('a seek resets the window and drops what was fetched ahead', async () => {
     const source = new RecordingSource(store)
     const readAhead = new ReadAhead(source, { initialWindow: MiB, maxWindow: 16 * MiB, minRead: 64 * KiB })
@@ -162,6 +189,21 @@ describe('ReadAhead', () => {
     const handle = readAhead.open('obj', data.length, etag)
     await expect(readAhead.read(handle, Buffer.alloc(4 * KiB), 10 * MiB)).rejects.toMatchObject({ code: 'ETIMEDOUT' })
     expect(calls).toBe(1)
+    readAhead.close(handle)
+  })
+
+  it('reads of one handle in parallel and out of order (as the kernel sends them) all succeed, whatever one drops for another', async () => {
+    const readAhead = new ReadAhead(store)
+    const handle = readAhead.open('obj', data.length, etag)
+    const read = async (offset: number, length: number) => {
+      const out = Buffer.alloc(length)
+      expect(await readAhead.read(handle, out, offset)).toBe(length)
+      return out.equals(data.subarray(offset, offset + length))
+    }
+    expect(await read(0, 128 * KiB)).toBe(true)
+    expect(await read(128 * KiB, 128 * KiB)).toBe(true)
+    // The jump drops the sequential reader's chunks, the one its read waits for among them.
+    expect(await Promise.all([read(256 * KiB, 128 * KiB), read(20 * MiB, 4 * KiB), read(384 * KiB, 128 * KiB)])).toEqual([true, true, true])
     readAhead.close(handle)
   })
 

@@ -169,6 +169,48 @@ describe('WriteStaging', () => {
     await s.close(file)
   })
 
+  /** Waits until the store has begun `count` part uploads (eager uploads run in the background). */
+  async function partsBegun(count: number): Promise<void> {
+    const deadline = Date.now() + 20_000
+    while ((store.stats.calls['UPLOAD-PART'] ?? 0) < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
+  it('a new file written from its start sends its parts while it is written; the flush sends the last and completes', async () => {
+    const s = await staging()
+    const file = await s.open('eager/sequential', { metadata: meta })
+    const data = randomBytes(17 * MiB)
+    store.stats.reset()
+    for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+    // Parts of 5 MiB: the writer is past the first three.
+    await partsBegun(3)
+    expect(store.stats.calls).toMatchObject({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 3 })
+    await s.flush(file)
+    expect(store.stats.calls).toEqual({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 4, 'COMPLETE-MULTIPART': 1 })
+    expect((await store.get('eager/sequential')).equals(data)).toBe(true)
+    expect((await store.head('eager/sequential'))!.metadata).toEqual(meta)
+    await s.close(file)
+  })
+
+  it('a part written again after it was sent is sent again; a truncate cuts the parts; a chmod meanwhile is put right by a copy', async () => {
+    const s = await staging()
+    const file = await s.open('eager/rewritten', { metadata: meta })
+    const data = randomBytes(23 * MiB)
+    store.stats.reset()
+    for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+    await partsBegun(4)
+    // Part 1 written again; the file cut inside part 4 (its sent copy is too long now).
+    const patch = Buffer.alloc(1000, 9)
+    await s.write(file, patch, MiB + 7)
+    patch.copy(data, MiB + 7)
+    await s.truncate(file, 19 * MiB)
+    s.setMetadata(file, { mode: '33152' })
+    await s.flush(file)
+    expect(store.stats.calls).toMatchObject({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 6, 'COMPLETE-MULTIPART': 1, COPY: 1 })
+    expect((await store.get('eager/rewritten')).equals(data.subarray(0, 19 * MiB))).toBe(true)
+    expect((await store.head('eager/rewritten'))!.metadata).toEqual({ mode: '33152' })
+    await s.close(file)
+  })
+
   it('a failed upload keeps the staged data; a later flush uploads it', async () => {
     const proxy = await FaultProxy.start(s3Target.endpoint)
     const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
