@@ -44,16 +44,31 @@ export async function backendsCommand(args: readonly string[], ctx: CliContext):
   }
   if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument "${parsed.positionals[0]}" (usage: fusekit backends [--json])`)
   const timeoutMs = ((parsed.values.get('timeout') as number | undefined) ?? 30) * 1000
-  const rows: Row[] = await Promise.all(
-    installedBackends(ctx.cwd).map(async (backend) => {
-      const probe = await probeBackend(backend.file, `${backend.packageName} ${backend.version} (${backend.file})`, timeoutMs)
-      return { ...backend, probe, warning: probe.loads ? coreCopyWarning(backend.dir, backend.name) : undefined }
-    }),
-  )
+  const rows = await inBatches(installedBackends(ctx.cwd), PROBES_AT_ONCE, async (backend): Promise<Row> => {
+    const probe = await probeBackend(backend.file, `${backend.packageName} ${backend.version} (${backend.file})`, timeoutMs)
+    return { ...backend, probe, warning: probe.loads ? coreCopyWarning(backend.dir, backend.name) : undefined }
+  })
   if (parsed.values.get('json') === true) ctx.out(JSON.stringify(rows.map(asJson), null, 2))
   else if (rows.length === 0) ctx.out('no backends installed')
   else for (const line of table(rows)) ctx.out(line)
   return EXIT_OK
+}
+
+/** Child processes loading backends at one time: a dozen Node processes starting together would each take seconds. */
+const PROBES_AT_ONCE = 4
+
+/** `work` over every item, at most `limit` at a time, results in the items' order. */
+async function inBatches<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await work(items[index] as T)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
 }
 
 function asJson(row: Row) {
