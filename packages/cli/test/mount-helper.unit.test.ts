@@ -4,6 +4,7 @@ import { UsageError } from '../src/errors.js'
 import { defaultLogFile } from '../src/mount-helper/background.js'
 import { fstabArguments, helperOptions } from '../src/mount-helper/fstab-options.js'
 import { parseHelperArgs } from '../src/mount-helper/helper-args.js'
+import { runMountHelper } from '../src/mount-helper/run.js'
 import type { FlagSpec } from '../src/options/flags.js'
 import { mountFlags } from '../src/options/mount-flags.js'
 
@@ -32,6 +33,21 @@ describe('mount.fusekit arguments', () => {
     expect(() => parseHelperArgs(['memory', '/mnt/x', '-o'])).toThrow(/^-o needs a value/)
     expect(() => parseHelperArgs(['memory', '/mnt/x', '-N', '/proc/1/ns/mnt'])).toThrow('-N (mounting in another namespace) is not supported')
     expect(() => parseHelperArgs(['memory', '/mnt/x', '/mnt/y'])).toThrow(/^unexpected argument "\/mnt\/y"/)
+  })
+})
+
+describe('mount.fusekit', () => {
+  it('prints its usage with --help', async () => {
+    let out = ''
+    expect(await runMountHelper(['--help'], { stdout: (text) => (out += text) })).toBe(0)
+    expect(out).toMatch(/^Usage: mount\.fusekit <backend or named mount> <mountpoint> /)
+    expect(out).toContain('memory /mnt/scratch fusekit defaults,size=1G 0 0')
+  })
+
+  it("exits as mount(8) says a helper does: 1 for a wrong invocation, with one line", async () => {
+    let err = ''
+    expect(await runMountHelper(['memory'], { stderr: (text) => (err += text) })).toBe(1)
+    expect(err).toBe('mount.fusekit: error: needs a backend and a mountpoint (usage: mount.fusekit <backend or named mount> <mountpoint> [-sfnv] [-o option[,option...]])\n')
   })
 })
 

@@ -5,7 +5,21 @@ import { createContext, type CliIo } from '../context.js'
 import { describeError, EXIT_USAGE } from '../errors.js'
 import { defaultLogFile, mountInBackground } from './background.js'
 import { fstabArguments, helperOptions } from './fstab-options.js'
-import { parseHelperArgs } from './helper-args.js'
+import { HELPER_USAGE, parseHelperArgs } from './helper-args.js'
+
+const HELP = `Usage: ${HELPER_USAGE}
+
+The helper mount(8) runs for filesystems of type fusekit, as for the /etc/fstab line
+  memory /mnt/scratch fusekit defaults,size=1G 0 0
+It mounts like fusekit mount <backend or named mount> <mountpoint>, in the background, and returns
+once the mount is up (0) or with its error (1: a wrong option, 32: the mount failed).
+
+Options (-o): ro → --read-only; an option named like a flag of the backend or a mount flag, with
+_ for - (size=1G, allow_other, attr_timeout=1) → that flag; config=<file> → --config <file>;
+log=<file>: where the mount's output goes (default /var/log/fusekit/<mountpoint, / as ->.log);
+mount(8)'s own (defaults, auto, noauto, user, users, nofail, _netdev, rw, x-*) are dropped;
+anything else is a raw FUSE option (-o noatime).
+-f: do everything but mount; -v: print the fusekit command line and the mount's output.`
 
 /** mount(8)'s exit codes, which it passes on from its helpers: incorrect invocation, and mount failure. */
 const MOUNT_USAGE = 1
@@ -20,6 +34,10 @@ const MOUNT_FAILURE = 32
 export async function runMountHelper(argv: readonly string[], io?: CliIo): Promise<number> {
   const ctx = createContext(io)
   const report = (text: string) => ctx.err(`mount.fusekit: ${text}`)
+  if (argv[0] === '-h' || argv[0] === '--help') {
+    ctx.out(HELP)
+    return 0
+  }
   try {
     const request = parseHelperArgs(argv)
     const options = helperOptions(request.options)
