@@ -107,12 +107,19 @@ describe('fstab lines through mount.fusekit', () => {
     expect(log).toMatch(new RegExp(`^\\S+Z fusekit: mounted memory at ${dir}\\n\\S+Z fusekit: ${dir} was unmounted from outside; exiting\\n$`))
   })
 
-  it('mounts a named mount of the config file given with config=, read-only, logging where log= says', async () => {
+  it('mounts a named mount of the config file given with config=, read-only, logging where log= says; mount -a sees it mounted', async () => {
     const dir = join(project, 'greet')
     const mounted = await mountFromFstab(dir)
     expect(mounted, mounted.stderr).toEqual({ code: 0, stderr: '' })
     expect(await readFile(join(dir, 'hello'), 'utf8')).toBe('from file\n')
-    expect((await mountEntry(dir))?.options).toContain('ro')
+    const entry = await mountEntry(dir)
+    expect(entry?.options).toContain('ro')
+    // The source is the line's first field, so mount -a leaves the line alone.
+    expect(entry?.source).toBe('greet')
+    const onlyGreet = join(project, 'greet.fstab')
+    await writeFile(onlyGreet, (await readFile(fstab, 'utf8')).split('\n').filter((line) => line.startsWith('greet ')).join('\n') + '\n')
+    const again = await run('mount', ['-a', '-v', '-T', onlyGreet], { cwd: '/' })
+    expect(again.stdout).toMatch(new RegExp(`^${dir} *: already mounted\n$`))
     await run('umount', [dir])
     await eventually(async () => expect(await daemonsOf(dir)).toEqual([]), 15_000)
     expect(await readFile(join(project, 'greet.log'), 'utf8')).toContain(`fusekit: mounted hello at ${dir}\n`)
@@ -137,7 +144,7 @@ describe('fstab lines through mount.fusekit', () => {
     const dir = join(project, 'scratch')
     const { stdout, stderr } = await run(process.execPath, [helper, 'memory', dir, '-fv', '-o', 'rw,size=1G,ro,noatime'], { cwd: project })
     expect(stdout).toBe('')
-    expect(stderr).toBe(`mount.fusekit: fusekit mount memory ${dir} --size=1G --read-only -o noatime (output to ${LOG_DIR}${dir.replace(/\//g, '-').replace(/^-/, '/')}.log)\n`)
+    expect(stderr).toBe(`mount.fusekit: fusekit mount memory ${dir} --fsname=memory --size=1G --read-only -o noatime (output to ${LOG_DIR}${dir.replace(/\//g, '-').replace(/^-/, '/')}.log)\n`)
     expect(await mountEntry(dir)).toBeUndefined()
   })
 })

@@ -48,7 +48,10 @@ export async function runMountHelper(argv: readonly string[], io?: CliIo): Promi
       if (!flag.secret) continue
       for (const arg of mountArgs) if (arg.startsWith(`--${flag.name}=`)) ctx.secrets.push(arg.slice(flag.name.length + 3))
     }
-    const fusekitArgv = ['mount', request.spec, request.mountpoint, ...(options.config ? ['--config', options.config] : []), ...mountArgs]
+    // The mount's source is the fstab line's first field unless told otherwise: mount -a tells a
+    // line already mounted by its source and mountpoint.
+    const fsname = mountArgs.some((arg) => arg.startsWith('--fsname=')) || target.entry?.mountOptions.fsname ? [] : [`--fsname=${request.spec}`]
+    const fusekitArgv = ['mount', request.spec, request.mountpoint, ...(options.config ? ['--config', options.config] : []), ...fsname, ...mountArgs]
     const logFile = options.log ? resolve(ctx.cwd, options.log) : defaultLogFile(request.mountpoint)
     if (request.verbose) report(`fusekit ${fusekitArgv.map(quoted).join(' ')} (output to ${logFile})`)
     if (request.fake) return 0
