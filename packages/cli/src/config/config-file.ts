@@ -24,10 +24,10 @@ export interface ConfigFile {
 }
 
 /** File names looked for in each directory. JSON is read by the YAML 1.2 parser too (JSON is a subset of it). */
-export const CONFIG_NAMES = ['fusekit.config.json', 'fusekit.config.yaml', 'fusekit.config.yml'] as const
+const CONFIG_NAMES = ['fusekit.config.json', 'fusekit.config.yaml', 'fusekit.config.yml'] as const
 
 /** Where config files are looked for when none is given: the working directory, then $XDG_CONFIG_HOME/fusekit. */
-export function configDirs(cwd: string, env: NodeJS.ProcessEnv): string[] {
+function configDirs(cwd: string, env: NodeJS.ProcessEnv): string[] {
   const xdg = env.XDG_CONFIG_HOME && isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : join(homedir(), '.config')
   return [cwd, join(xdg, 'fusekit')]
 }

@@ -29,8 +29,6 @@ const entry = z.strictObject({
 
 export const configSchema = z.strictObject({ mounts: z.record(entryName, entry) })
 
-export type ConfigEntry = z.output<typeof entry>
-
 /** One line per problem, each starting with the field: `mounts.photos.mountpoint: expected string, received number`. */
 export function configProblems(error: z.ZodError): string[] {
   return error.issues.flatMap((issue) => {
