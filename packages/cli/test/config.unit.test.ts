@@ -81,6 +81,11 @@ describe('config file', () => {
     )
   })
 
+  it("takes names that are only an object's inherited properties as names", async () => {
+    const path = await configFile('fusekit.config.json', JSON.stringify({ mounts: { constructor: { backend: 'x' }, toString: { backend: 'y' } } }))
+    expect([...readConfigFile(path).mounts.keys()]).toEqual(['constructor', 'toString'])
+  })
+
   it('refuses a file without mounts, or with other top-level fields', async () => {
     expect(problem(await configFile('fusekit.config.json', ''))).toMatch(/: mounts: Invalid input: expected record, received undefined$/)
     expect(problem(await configFile('fusekit.config.json', '{"mounts": {}, "mount": {}}'))).toMatch(/: mount: unknown field$/)

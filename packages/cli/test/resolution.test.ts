@@ -80,6 +80,12 @@ describe('backend resolution', () => {
     expect(result.stderr).toBe(`fusekit: error: cannot load backend ${project}/lib/broken.mjs: backend module exploded\n`)
   })
 
+  it("takes a name like an object's inherited property for a package name", async () => {
+    const result = await runCli(['mount', 'constructor', project], { cwd: project })
+    expect(result.code, result.stderr).toBe(2)
+    expect(result.stderr).toMatch(/^fusekit: error: unknown backend "constructor": package fusekit-backend-constructor is not installed /)
+  })
+
   it('refuses a name that cannot be a package', async () => {
     const result = await runCli(['mount', 'Hello World', project], { cwd: project })
     expect(result.code, result.stderr).toBe(2)

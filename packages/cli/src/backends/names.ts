@@ -19,7 +19,7 @@ const PLAIN = /^[a-z0-9][\w.-]*$/
  */
 export function backendSource(spec: string): BackendSource | undefined {
   if (spec.startsWith('.') || spec.startsWith('/')) return { kind: 'path', name: spec, path: spec }
-  const builtin = builtinBackends[spec] ?? Object.values(builtinBackends).find((pkg) => pkg === spec)
+  const builtin = (Object.hasOwn(builtinBackends, spec) ? builtinBackends[spec] : undefined) ?? Object.values(builtinBackends).find((pkg) => pkg === spec)
   if (builtin) return { kind: 'package', name: spec, packageName: builtin, builtin: true }
   const scoped = SCOPED.exec(spec)
   if (scoped) {

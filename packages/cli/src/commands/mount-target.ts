@@ -27,7 +27,7 @@ export interface MountTarget {
  * file may not use one), so for those the file is read only when --config is given.
  */
 export async function mountTarget(name: string, configFile: string | undefined, ctx: CliContext): Promise<MountTarget> {
-  const config = configFile !== undefined ? readConfigFile(resolve(ctx.cwd, configFile)) : isEntryName(name) && !(name in builtinBackends) ? foundConfig(ctx) : undefined
+  const config = configFile !== undefined ? readConfigFile(resolve(ctx.cwd, configFile)) : isEntryName(name) && !Object.hasOwn(builtinBackends, name) ? foundConfig(ctx) : undefined
   const entry = config?.mounts.get(name)
   if (configFile !== undefined && !entry) throw new UsageError(`${config?.path} has no named mount "${name}" (it has: ${entryList(config)})`)
   try {

@@ -15,7 +15,7 @@ const entryName = z
   .string()
   .regex(ENTRY_NAME, 'a named mount is named with letters, digits and . _ - (not starting with . _ -)')
   // `fusekit mount memory` always means the built-in backend, whatever a config file holds.
-  .refine((name) => !(name in builtinBackends), 'is the name of a built-in backend: choose another name for the mount')
+  .refine((name) => !Object.hasOwn(builtinBackends, name), 'is the name of a built-in backend: choose another name for the mount')
 
 const entry = z.strictObject({
   // As given to fusekit mount: a backend name, a package name, or a path (relative to the file).
