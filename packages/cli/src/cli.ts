@@ -1,4 +1,5 @@
 import { backendsCommand } from './commands/backends.js'
+import { createBackendCommand } from './commands/create-backend.js'
 import { mountCommand } from './commands/mount.js'
 import { unmountCommand } from './commands/unmount.js'
 import { createContext, type CliIo } from './context.js'
@@ -12,6 +13,8 @@ Commands:
                                           or mount <name>: a named mount of fusekit.config.json
   unmount <mountpoint>                    Unmount, also a stale mount left by a killed process
   backends                                List the installed backends with their versions
+  create-backend <name> [--layer path|inode]
+                                          Write a new backend package with tests, ready to publish
 
 Options:
   -h, --help     Show help; fusekit mount <backend> --help shows a backend's options
@@ -44,8 +47,10 @@ export async function runCli(argv: readonly string[], io?: CliIo): Promise<numbe
         return await unmountCommand(rest, ctx)
       case 'backends':
         return await backendsCommand(rest, ctx)
+      case 'create-backend':
+        return await createBackendCommand(rest, ctx)
       default:
-        throw new UsageError(`unknown command "${command}"; commands: mount, unmount, backends (see fusekit --help)`)
+        throw new UsageError(`unknown command "${command}"; commands: mount, unmount, backends, create-backend (see fusekit --help)`)
     }
   } catch (error) {
     const { text, exitCode } = describeError(error, ctx.secrets, argv.includes('--debug'))

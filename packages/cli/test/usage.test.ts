@@ -49,7 +49,7 @@ describe('fusekit usage', () => {
 
   it('rejects an unknown command with exit 2', async () => {
     const stderr = await usageError(['mnt', 'memory'])
-    expect(stderr).toBe('fusekit: error: unknown command "mnt"; commands: mount, unmount, backends (see fusekit --help)\n')
+    expect(stderr).toBe('fusekit: error: unknown command "mnt"; commands: mount, unmount, backends, create-backend (see fusekit --help)\n')
   })
 
   it('names the install command and the installed backends when the backend is unknown', async () => {

@@ -72,7 +72,8 @@ function copyFlags(capabilities: ReadonlySet<Capability>): string[] {
   if (has('chown')) preserve.push('ownership')
   if (has('hardlinks')) preserve.push('links')
   if (has('xattrs')) preserve.push('xattr')
-  return ['-dR', `--preserve=${preserve.join(',')}`]
+  // -P, not -d: -d also preserves links.
+  return ['-PR', `--preserve=${preserve.join(',')}`]
 }
 
 /** Up to 20 entries of `a` missing from `b`: enough to see what went wrong without flooding the log. */
