@@ -47,6 +47,7 @@ beforeAll(async () => {
   await writePackage(project, 'fusekit-backend-throws', descriptor(`apiVersion: 2, name: 'throws', create() { throw new Error('cannot reach the server\\nat line two') }`))
   await writePackage(project, 'fusekit-backend-syntax', 'export default {\n  name: "syntax",\n  oops oops\n}\n')
   await writePackage(project, 'fusekit-backend-missingdep', `import 'left-pad-nowhere'\n${descriptor(`apiVersion: 2, name: 'missingdep', create() { return {} }`)}`)
+  await writePackage(project, 'fusekit-backend-explodes', 'throw new TypeError("backend module exploded")\n')
   await writePackage(project, 'fusekit-backend-hangs', 'await new Promise(() => setInterval(() => {}, 1000))\n')
   await writePackage(project, 'fusekit-backend-exits', 'console.error("giving up"); process.exit(3)\n')
 })
@@ -119,6 +120,7 @@ describe('fusekit backends with bad plugins', () => {
     expect(status('oldapi')).toMatch(/^does not load: backend oldapi declares plugin API version 1, this fusekit implements version 2: /)
     expect(status('syntax')).toMatch(/^does not load: SyntaxError: \S/)
     expect(status('missingdep')).toBe(`does not load: Cannot find package 'left-pad-nowhere' imported from ${entryOf('missingdep')}`)
+    expect(status('explodes')).toBe('does not load: TypeError: backend module exploded')
     expect(status('hangs')).toBe('does not load: still loading after 10 s (does it wait for something at import?)')
     expect(status('exits')).toBe('does not load: the process loading it exited with code 3: giving up')
     // create() is not called by a listing.
