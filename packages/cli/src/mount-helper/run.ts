@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
 import { mountCommandFlags } from '../commands/mount.js'
 import { mountTarget } from '../commands/mount-target.js'
-import { createContext, type CliIo } from '../context.js'
+import { createContext, type CliContext, type CliIo } from '../context.js'
 import { describeError, EXIT_USAGE } from '../errors.js'
 import { defaultLogFile, mountInBackground } from './background.js'
-import { fstabArguments, helperOptions } from './fstab-options.js'
-import { HELPER_USAGE, parseHelperArgs } from './helper-args.js'
+import { fstabArguments, helperOptions, type HelperOptions } from './fstab-options.js'
+import { HELPER_USAGE, parseHelperArgs, type HelperRequest } from './helper-args.js'
 
 const HELP = `Usage: ${HELPER_USAGE}
 
@@ -41,17 +41,7 @@ export async function runMountHelper(argv: readonly string[], io?: CliIo): Promi
   try {
     const request = parseHelperArgs(argv)
     const options = helperOptions(request.options)
-    const target = await mountTarget(request.spec, options.config, ctx)
-    const { flags } = mountCommandFlags(target.backend.descriptor)
-    const mountArgs = fstabArguments(options.rest, flags)
-    for (const flag of flags) {
-      if (!flag.secret) continue
-      for (const arg of mountArgs) if (arg.startsWith(`--${flag.name}=`)) ctx.secrets.push(arg.slice(flag.name.length + 3))
-    }
-    // The mount's source is the fstab line's first field unless told otherwise: mount -a tells a
-    // line already mounted by its source and mountpoint.
-    const fsname = mountArgs.some((arg) => arg.startsWith('--fsname=')) || target.entry?.mountOptions.fsname ? [] : [`--fsname=${request.spec}`]
-    const fusekitArgv = ['mount', request.spec, request.mountpoint, ...(options.config ? ['--config', options.config] : []), ...fsname, ...mountArgs]
+    const fusekitArgv = await fusekitArguments(request, options, ctx)
     const logFile = options.log ? resolve(ctx.cwd, options.log) : defaultLogFile(request.mountpoint)
     if (request.verbose) report(`fusekit ${fusekitArgv.map(quoted).join(' ')} (output to ${logFile})`)
     if (request.fake) return 0
@@ -74,6 +64,21 @@ export async function runMountHelper(argv: readonly string[], io?: CliIo): Promi
     report(`error: ${text}`)
     return exitCode === EXIT_USAGE ? MOUNT_USAGE : MOUNT_FAILURE
   }
+}
+
+/** The `fusekit mount` arguments an fstab line stands for; the values of secret options go to ctx.secrets. */
+async function fusekitArguments(request: HelperRequest, options: HelperOptions, ctx: CliContext): Promise<string[]> {
+  const target = await mountTarget(request.spec, options.config, ctx)
+  const { flags } = mountCommandFlags(target.backend.descriptor)
+  const mountArgs = fstabArguments(options.rest, flags)
+  for (const flag of flags.filter((f) => f.secret)) {
+    for (const arg of mountArgs) if (arg.startsWith(`--${flag.name}=`)) ctx.secrets.push(arg.slice(flag.name.length + 3))
+  }
+  // The mount's source is the line's first field unless told otherwise: mount -a tells a line
+  // already mounted by its source and mountpoint.
+  const named = mountArgs.some((arg) => arg.startsWith('--fsname=')) || target.entry?.mountOptions.fsname !== undefined
+  const config = options.config ? ['--config', options.config] : []
+  return ['mount', request.spec, request.mountpoint, ...config, ...(named ? [] : [`--fsname=${request.spec}`]), ...mountArgs]
 }
 
 function quoted(arg: string): string {
