@@ -45,7 +45,7 @@ export function layerOptions(sources: OptionSources): LayeredOptions {
     const variable = env.variables.get(flag.name)
     if (sources.flagValues.has(flag.name)) continue
     if (variable) origins.set(flag.key, { kind: 'env', variable })
-    else if (entry && flag.key in fromFile) origins.set(flag.key, { kind: 'file', file: entry.file, entry: entry.name })
+    else if (entry && Object.hasOwn(fromFile, flag.key)) origins.set(flag.key, { kind: 'file', file: entry.file, entry: entry.name })
   }
   for (const flag of ownFlags) if (flag.secret && backendOptions[flag.key] !== undefined) sources.secrets.push(...[backendOptions[flag.key]].flat().map(String))
   validateBackendOptions(descriptor, backendOptions, ownFlags, origins)
