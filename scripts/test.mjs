@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `pnpm test`: runs every package's tests through turbo, then adds up the JSON reports that
-// vitest.shared.ts makes each package write (into FUSEKIT_TEST_RESULTS), and ends with one
-// line: "N passed, N failed".
+// `pnpm test`: runs every workspace package's tests through turbo, then adds up the JSON
+// reports that vitest.shared.ts makes each package write (into FUSEKIT_TEST_RESULTS), and ends
+// with one line: "N passed, N failed".
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
@@ -69,11 +69,28 @@ for (const problem of problems) console.log(`  ${problem}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exitCode = failed > 0 || turbo.status !== 0 ? 1 : 0
 
+/** Every workspace package with a test script: the `dir/*` globs of pnpm-workspace.yaml. */
 function packagesWithTests() {
-  const packagesDir = join(root, 'packages')
-  return readdirSync(packagesDir)
-    .map((dir) => join(packagesDir, dir, 'package.json'))
+  return workspaceGlobs()
+    .flatMap((glob) => {
+      if (!glob.endsWith('/*')) throw new Error(`scripts/test.mjs reads only dir/* globs from pnpm-workspace.yaml, not "${glob}"`)
+      const dir = join(root, glob.slice(0, -2))
+      return existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name, 'package.json')) : []
+    })
     .filter((manifest) => existsSync(manifest))
     .map((manifest) => JSON.parse(readFileSync(manifest, 'utf8')))
     .filter((pkg) => pkg.scripts?.test)
+}
+
+/** The entries of the `packages:` list in pnpm-workspace.yaml. */
+function workspaceGlobs() {
+  const lines = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8').split('\n')
+  const start = lines.findIndex((line) => /^packages:\s*$/.test(line))
+  const globs = []
+  for (const line of lines.slice(start + 1)) {
+    const item = /^\s+-\s+['"]?([^'"#]+?)['"]?\s*$/.exec(line)
+    if (!item) break
+    globs.push(item[1])
+  }
+  return globs
 }
