@@ -1,4 +1,5 @@
 import { FsError } from './errno.js'
+import { unknownToLibfuse } from './fuse-native/libfuse-options.js'
 import { rawOptionProblem } from './lowlevel/kernel-mount.js'
 
 const DRIVERS = ['auto', 'fuse-native', 'lowlevel'] as const
@@ -96,7 +97,9 @@ export function resolveMountOptions(...layers: Array<Partial<MountOptions> | und
  * unless raw options only libfuse understands are given.
  */
 function autoDriver(o: MountOptions): MountOptions['driver'] {
-  return rawOptionProblem(o.fuseOptions, isRoot()) === undefined ? 'lowlevel' : 'fuse-native'
+  const lowlevelTakesThem = rawOptionProblem(o.fuseOptions, isRoot()) === undefined
+  // Options neither driver knows: the low-level driver's refusal says which.
+  return lowlevelTakesThem || unknownToLibfuse(o.fuseOptions).length > 0 ? 'lowlevel' : 'fuse-native'
 }
 
 function isRoot(): boolean {
@@ -128,6 +131,8 @@ function validate(o: MountOptions): void {
   // The low-level driver is not libfuse: it refuses what it would otherwise silently ignore.
   const refused = o.driver === 'lowlevel' ? rawOptionProblem(o.fuseOptions, isRoot()) : undefined
   if (refused) throw invalid(`${refused}; use the mount flags, or --driver fuse-native for libfuse's own options`)
+  const unknown = o.driver === 'fuse-native' ? unknownToLibfuse(o.fuseOptions) : []
+  if (unknown.length > 0) throw invalid(`libfuse 2 does not know ${unknown.map((raw) => `'${raw}'`).join(', ')}`)
   if (fuseOptionList(o).join(',').length > MAX_OPTION_STRING) throw invalid('the FUSE option string is too long')
 }
 

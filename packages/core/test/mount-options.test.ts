@@ -15,6 +15,9 @@ describe('resolveMountOptions', () => {
     expect(resolveMountOptions().driver).toBe('lowlevel')
     expect(resolveMountOptions({ fuseOptions: ['nonempty', 'noatime', 'auto_unmount'] }).driver).toBe('lowlevel')
     expect(resolveMountOptions({ fuseOptions: ['splice_read'] }).driver).toBe('fuse-native')
+    // Known to neither: refused by the low-level driver, never handed to libfuse (which would fail after mounting).
+    expect(() => resolveMountOptions({ fuseOptions: ['colour=red'] })).toThrow(/'colour=red' \(unknown to the low-level driver\)/)
+    expect(() => resolveMountOptions({ driver: 'fuse-native', fuseOptions: ['colour=red'] })).toThrow(/libfuse 2 does not know 'colour=red'/)
     expect(resolveMountOptions({ driver: 'fuse-native' }).driver).toBe('fuse-native')
   })
 

@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import { Errno } from '../errno.js'
 import type { DriverMount, DriverMountRequest, PathHandler, Reply } from '../driver.js'
 import { fuseOptionList } from '../mount-options.js'
+import { forceUnmount, mountState } from '../mount-state.js'
 import type { RequestName } from '../operations.js'
 import { CallerContext } from '../request-context.js'
 import { entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
@@ -34,7 +35,13 @@ export class FuseNativeDriver {
       fusekitOptions: fuseOptionList(options),
       fusekitHandler: handler,
     })
-    await promisify(fuse.mount.bind(fuse))()
+    try {
+      await promisify(fuse.mount.bind(fuse))()
+    } catch (error) {
+      // libfuse mounts before it parses its own options: a failure may leave the mount behind.
+      if ((await mountState(mountpoint)) !== 'unmounted') await forceUnmount(mountpoint).catch(() => {})
+      throw error
+    }
     let unmounted: Promise<void> | undefined
     return {
       unmount: () => (unmounted ??= promisify(fuse.unmount.bind(fuse))()),
