@@ -59,5 +59,5 @@ if (missing.length > 0) {
   describeCases('POSIX cases tmpfs cannot prove, on ext4', () => {
     if (!mountDir) throw new Error('ext4 is not mounted: see the failure in beforeAll')
     return mountDir
-  }, ['fallocate', 'zeroRange'], { cases: beyondTmpfs })
+  }, ['writable', 'fallocate', 'zeroRange'], { cases: beyondTmpfs })
 }
