@@ -117,8 +117,8 @@ function readme(name: string, layer: Layer, packageName: string): string {
 ${what}
 
     npm install -g @fusekit/cli ${packageName}
-    ${mount}          # Ctrl-C unmounts
-    fusekit mount ${name} --help                # the options, from the zod schema in src/index.ts
+    ${mount}    # Ctrl-C unmounts
+    fusekit mount ${name} --help    # its options, from the zod schema in src/index.ts
 
 ## Developing
 
@@ -132,8 +132,9 @@ needs, and the kit runs the cases that check it. See fusekit's docs/writing-a-ba
 
 ## Publishing
 
-The package name \`${packageName}\` and the keyword \`fusekit-backend\` are how \`fusekit mount ${name}\`
-and \`fusekit backends\` find it. \`@fusekit/core\` and \`zod\` are peer dependencies: the backend
-uses the CLI's copies. \`npm publish\` builds \`dist/\` first (\`prepack\`).
+The package name \`${packageName}\` is how \`fusekit mount ${name}\` and \`fusekit backends\` find
+it; the keyword \`fusekit-backend\` is how people find it on npm. \`@fusekit/core\` and \`zod\`
+are peer dependencies: the backend runs on the CLI's copies. \`npm publish\` builds \`dist/\`
+first (\`prepack\`).
 `
 }
