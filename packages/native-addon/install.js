@@ -1,7 +1,8 @@
-#!/usr/bin/env node
-// The install script of a package with native addons ("install": "fusekit-native-addon-install"),
-// run by the package manager in that package's directory. Plain JavaScript, not built: in a fusekit
-// checkout pnpm runs it before anything is built.
+// The install script of a package with native addons, run by the package manager in that
+// package's directory: "install": "node -e \"import('@fusekit/native-addon/install')\"" (found
+// by Node's resolution beside the package, where a dependency's bin may not be on PATH: tarballs
+// installed side by side with npm -g). Plain JavaScript, not built: in a fusekit checkout pnpm
+// runs it before anything is built.
 import { realpathSync } from 'node:fs'
 import { sep } from 'node:path'
 
@@ -9,5 +10,5 @@ import { sep } from 'node:path'
 // build (pnpm build) compiles the addons.
 if (!realpathSync(process.cwd()).split(sep).includes('node_modules')) process.exit(0)
 
-const { installAddons } = await import('../dist/install.js')
+const { installAddons } = await import('./dist/install.js')
 process.exitCode = installAddons(process.cwd())

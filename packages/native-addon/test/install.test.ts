@@ -2,12 +2,10 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadAddon } from '../src/index.js'
 import { addonPackage, prebuiltHello, removeAddonPackages } from './addon-package.js'
 
-const INSTALL = fileURLToPath(new URL('../bin/install.js', import.meta.url))
 
 // A stand-in for node-gyp on PATH: it records each call and "builds" by copying a prebuilt hello.
 let fakeBin: string
@@ -28,10 +26,11 @@ afterAll(() => {
   removeAddonPackages()
 })
 
-/** Runs the install script as a package manager does: in the package's directory. */
+/** Runs the package's install script as a package manager does: with sh, in the package's directory. */
 function install(dir: string, env: NodeJS.ProcessEnv = {}) {
   rmSync(join(fakeBin, 'calls'), { force: true })
-  const result = spawnSync(process.execPath, [INSTALL], {
+  const { scripts } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts: { install: string } }
+  const result = spawnSync('sh', ['-c', scripts.install], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, ...env, PATH: `${fakeBin}${delimiter}${process.env.PATH}` },
@@ -40,7 +39,7 @@ function install(dir: string, env: NodeJS.ProcessEnv = {}) {
   return { code: result.status, stderr: result.stderr, nodeGypCalls: calls }
 }
 
-describe('fusekit-native-addon-install', () => {
+describe('the install script (@fusekit/native-addon/install)', () => {
   it('does nothing when the prebuilt addons load', () => {
     const dir = addonPackage({ installed: true, built: true })
     const result = install(dir)

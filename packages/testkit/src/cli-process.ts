@@ -4,10 +4,16 @@ import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
 
 /**
- * Absolute path of the `fusekit` command of the @fusekit/cli package installed beside the kit (a
- * peer dependency: the kit runs whichever CLI the project has).
+ * Absolute path of the `fusekit` command the kit runs: $FUSEKIT_CLI when set (another install of
+ * the CLI, such as a global one), else the bin of the @fusekit/cli package installed beside the
+ * kit (a peer dependency: the kit runs whichever CLI the project has).
  */
 export function cliPath(): string {
+  const chosen = process.env.FUSEKIT_CLI
+  if (chosen) {
+    if (!existsSync(chosen)) throw new Error(`FUSEKIT_CLI is ${chosen}, which does not exist`)
+    return resolve(chosen)
+  }
   let manifestPath: string
   try {
     manifestPath = createRequire(import.meta.url).resolve('@fusekit/cli/package.json')
