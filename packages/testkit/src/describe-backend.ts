@@ -25,6 +25,8 @@ export interface DescribeBackendOptions {
   user?: () => Promise<{ uid: number; gid: number }> | { uid: number; gid: number }
   /** Runs after the mount stopped, to remove what `options` made. */
   teardown?: () => Promise<void> | void
+  /** The mount process's environment (default: this process's): credentials the backend reads there. */
+  env?: NodeJS.ProcessEnv
   /**
    * A case the backend cannot run: 'skip' (default: it.skip, with the reason in its title) or
    * 'omit' (fusekit's own suites: `pnpm test` counts a skip as a failure).
@@ -61,6 +63,7 @@ export function describeBackend(backend: BackendUnderTest, setup: DescribeBacken
       args: async () => [...backendOptionFlags(await resolveOptions(setup.options)), `--driver=${driver}`, ...mountOptionFlags(mountOptions)],
       teardown: setup.teardown,
       user: setup.user,
+      env: setup.env,
     })
     describeCases('POSIX cases', () => mount().dir, capabilities, {
       unsupported: setup.unsupported,

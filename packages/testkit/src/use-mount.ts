@@ -10,6 +10,8 @@ export interface SuiteMountSetup {
   teardown?: () => Promise<void> | void
   /** Mount as this ordinary user (see StartMountOptions.user), computed when the suite starts. */
   user?: () => Promise<{ uid: number; gid: number }> | { uid: number; gid: number }
+  /** The mount process's environment (default: this process's), e.g. with credentials. */
+  env?: NodeJS.ProcessEnv
 }
 
 /**
@@ -22,7 +24,7 @@ export function useMount(setup: SuiteMountSetup): () => MountProcess {
 
   beforeAll(async () => {
     const args = (await setup.args?.()) ?? []
-    mount = await startMount({ backend: setup.backend, args, user: await setup.user?.() })
+    mount = await startMount({ backend: setup.backend, args, user: await setup.user?.(), env: setup.env })
   })
 
   afterAll(async () => {
