@@ -3,9 +3,10 @@
 // after another, as a shell tool would), timed inside the process so Node's start-up is not counted.
 //   node files.mjs create <dir> <count>   open(O_CREAT|O_EXCL|O_WRONLY) + write 4 KiB + close each
 //   node files.mjs stat   <dir> <count>   stat each
+//   node files.mjs read   <dir> <count>   open + read + close each
 //   node files.mjs unlink <dir> <count>   unlink each
 // Prints one JSON line: {"phase":"create","count":10000,"ms":1234.5}
-import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 
 const SIZE = 4096
@@ -29,6 +30,10 @@ const phases = {
     const { size } = statSync(path)
     if (size !== SIZE) throw new Error(`${path}: size ${size}, expected ${SIZE}`)
   },
+  read(path) {
+    const { length } = readFileSync(path)
+    if (length !== SIZE) throw new Error(`${path}: read ${length} bytes, expected ${SIZE}`)
+  },
   unlink(path) {
     unlinkSync(path)
   },
@@ -41,6 +46,6 @@ const ms = Number(process.hrtime.bigint() - started) / 1e6
 process.stdout.write(JSON.stringify({ phase, count, ms }) + '\n')
 
 function usage() {
-  process.stderr.write('usage: node files.mjs create|stat|unlink <dir> <count>\n')
+  process.stderr.write('usage: node files.mjs create|stat|read|unlink <dir> <count>\n')
   process.exit(2)
 }

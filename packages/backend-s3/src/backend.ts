@@ -1,5 +1,6 @@
 import { defineBackend, FsError, mapErrno, Timespec, type Logger } from '@fusekit/core'
 import { checkBucket } from './bucket-check.js'
+import { DirectoryTimes } from './directory-times.js'
 import { LocalFiles } from './local-files.js'
 import { MemoryBudget } from './memory-budget.js'
 import { DEFAULT_NEGATIVE_TTL_MS, DEFAULT_STAT_TTL_MS, MetadataCache } from './metadata-cache.js'
@@ -57,14 +58,16 @@ async function createS3Filesystem(options: S3Options, logger: Logger): Promise<S
       maxEntries: options.cacheEntries,
     })
     const defaults = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
+    const lookup = new ObjectLookup(store, keys, cache, { listMode: options.listMode, headConcurrency: options.headConcurrency, defaults, mountTime: Timespec.now() })
     const parts: MountParts = {
       store,
       keys,
       cache,
-      lookup: new ObjectLookup(store, keys, cache, { listMode: options.listMode, headConcurrency: options.headConcurrency, defaults, mountTime: Timespec.now() }),
+      lookup,
       staging: await stagingIn(store, options),
       readAhead: new ReadAhead(store, { budget: new MemoryBudget(options.readMemory) }),
       files: new LocalFiles(),
+      directoryTimes: new DirectoryTimes({ store, keys }, cache, lookup, logger),
       logger,
     }
     return new S3Filesystem(parts)

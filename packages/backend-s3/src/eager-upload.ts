@@ -101,7 +101,7 @@ export class EagerUpload {
       const start = index * this.partSize
       const end = Math.min(size, start + this.partSize)
       await prepare(start, end)
-      etags[index] = await this.store.uploadPart(this.file.key, uploadId, index + 1, { path: this.file.path, start, length: end - start }, { signal })
+      etags[index] = await this.store.uploadPart(this.file.key, uploadId, index + 1, this.file.body(start, end - start), { signal })
     })
     await this.store.completeMultipartUpload(this.file.key, uploadId, etags, { signal })
     return this.attributesChanged || !sameKeys(this.sentMetadata, this.file.metadata, ['mtime', 'ctime', 'atime'])
@@ -123,7 +123,7 @@ export class EagerUpload {
       const etag = this.uploadId.then((id) => {
         // Given up meanwhile (the file may be gone from disk already).
         if (this.failed) throw new Error('eager upload given up')
-        return this.store.uploadPart(this.file.key, id, index + 1, { path: this.file.path, start, length })
+        return this.store.uploadPart(this.file.key, id, index + 1, this.file.body(start, length))
       })
       this.parts[index] = { etag, stale: false }
       etag

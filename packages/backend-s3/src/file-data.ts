@@ -1,6 +1,7 @@
 import { FsError, Timespec, type ErrnoName, type RequestContext } from '@fusekit/core'
 import { isDirectory } from './file-stat.js'
 import { LocalFile, type OpenHandle } from './local-files.js'
+import { parentOf } from './metadata-cache.js'
 import { recordPresent, type MountParts } from './mount-parts.js'
 import { encodeAttributes, foreignMetadata, isPlainObject, S_IFREG, type ObjectAttributes } from './object-metadata.js'
 import type { StagedFile } from './staged-file.js'
@@ -41,6 +42,7 @@ export class FileData {
     files.add(file)
     file.staged = await staging.open(file.key, { metadata: encodeAttributes(attributes) })
     recordPresent(this.parts, path, attributes)
+    this.parts.directoryTimes.entryChanged(parentOf(path))
     const fh = files.open(file)
     files.handle(fh).wrote = true
     return fh

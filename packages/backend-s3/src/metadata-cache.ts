@@ -77,7 +77,7 @@ export class MetadataCache {
   private readonly negativeTtlMs: number
   private readonly maxEntries: number
   private readonly slotOf = new Map<string, number>()
-  private readonly listings = new Map<string, { names: Set<string>; expires: number }>()
+  private readonly listings = new Map<string, { names: Set<string>; expires: number; subdirectories: number }>()
   private listedNames = 0
   private capacity = 0
   private used = 0
@@ -238,11 +238,18 @@ export class MetadataCache {
     return this.listings.get(dir)?.names
   }
 
+  /** How many subdirectories the directory's last listing has (expired or not), if there is one. */
+  subdirectoryCount(dir: string): number | undefined {
+    return this.listings.get(dir)?.subdirectories
+  }
+
   /** Keeps a complete listing of `dir` (taken over: the caller must not change it afterwards). */
   setListing(dir: string, names: Set<string>, now = Date.now()): void {
     this.dropListing(dir)
     if (this.listingTtlMs === 0 || names.size > this.maxEntries) return
-    this.listings.set(dir, { names, expires: now + this.listingTtlMs })
+    let subdirectories = 0
+    for (const name of names) if (name.endsWith('/')) subdirectories++
+    this.listings.set(dir, { names, expires: now + this.listingTtlMs, subdirectories })
     this.listedNames += names.size
     // Oldest listings go first once the names pass the bound.
     for (const oldest of this.listings.keys()) {
@@ -256,13 +263,16 @@ export class MetadataCache {
     const listing = this.listings.get(dir)
     if (!listing || listing.names.has(name)) return
     listing.names.add(name)
+    if (name.endsWith('/')) listing.subdirectories++
     this.listedNames++
   }
 
   /** A name removed from `dir` through this mount: taken out of its cached listing, if there is one. */
   removeFromListing(dir: string, name: string): void {
     const listing = this.listings.get(dir)
-    if (listing?.names.delete(name)) this.listedNames--
+    if (!listing?.names.delete(name)) return
+    if (name.endsWith('/')) listing.subdirectories--
+    this.listedNames--
   }
 
   clear(): void {

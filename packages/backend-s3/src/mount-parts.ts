@@ -1,4 +1,5 @@
 import type { Logger } from '@fusekit/core'
+import type { DirectoryTimes } from './directory-times.js'
 import type { LocalFiles } from './local-files.js'
 import { nameOf, parentOf, type MetadataCache, type StatExtras } from './metadata-cache.js'
 import type { ObjectKeys } from './object-keys.js'
@@ -17,6 +18,7 @@ export interface MountParts {
   readonly staging: WriteStaging
   readonly readAhead: ReadAhead
   readonly files: LocalFiles
+  readonly directoryTimes: DirectoryTimes
   readonly logger: Logger
 }
 

@@ -1,3 +1,4 @@
+import { forEachConcurrently } from './bounded-pool.js'
 import type { CallOptions } from './call-runner.js'
 
 /** The calls a multipart upload needs (S3ObjectStore has them). */
@@ -31,21 +32,11 @@ export async function runMultipartUpload(
 ): Promise<void> {
   const uploadId = await calls.createMultipartUpload(key, options)
   const etags: string[] = new Array<string>(partCount)
-  let next = 0
-  let failure: { error: unknown } | undefined
-  const worker = async () => {
-    while (failure === undefined && next < partCount) {
-      const index = next++
-      try {
-        etags[index] = await uploadPart(index + 1, uploadId)
-      } catch (error) {
-        failure ??= { error }
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, partCount) }, worker))
+  const parts = Array.from({ length: partCount }, (_, index) => index)
   try {
-    if (failure !== undefined) throw failure.error
+    await forEachConcurrently(parts, options.concurrency, async (index) => {
+      etags[index] = await uploadPart(index + 1, uploadId)
+    })
     await calls.completeMultipartUpload(key, uploadId, etags, options)
   } catch (error) {
     // Without the caller's signal: an interrupted upload must still be cleaned up.

@@ -1,12 +1,14 @@
 import { FsError, Timespec, type RequestContext } from '@fusekit/core'
 import type { FileData } from './file-data.js'
+import { parentOf } from './metadata-cache.js'
 import { recordGone, recordPresent, type MountParts } from './mount-parts.js'
 import { contentTypeFor, encodeAttributes, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, type ObjectAttributes } from './object-metadata.js'
 import { checkPathLength } from './path-names.js'
 
 /**
  * Names: directories (marker objects "dir/", as s3fs makes them), symlinks (objects whose body is
- * the target), unlink, and the node types S3 cannot hold. New objects belong to the caller.
+ * the target), unlink, and the node types S3 cannot hold. New objects belong to the caller; the
+ * parent directory's times follow (DirectoryTimes).
  */
 export class Namespace {
   constructor(
@@ -25,6 +27,7 @@ export class Namespace {
     recordPresent(this.parts, path, attributes, { plain: true }, true)
     // Its lookup found nothing under it: its listing is known, and empty.
     this.parts.cache.setListing(path, new Set())
+    this.parts.directoryTimes.entryChanged(parentOf(path))
   }
 
   /** Removes a directory: ENOTEMPTY while any key is under its prefix (a marker-less subdirectory too) or a new file in it is not uploaded yet. */
@@ -34,8 +37,10 @@ export class Namespace {
     if (this.parts.files.beneath(path).length > 0 || (await this.parts.lookup.hasKeysUnder(path, marker, ctx.signal))) {
       throw new FsError('ENOTEMPTY')
     }
+    await this.parts.directoryTimes.settle(path)
     await this.parts.store.delete(marker, { signal: ctx.signal })
     recordGone(this.parts, path, true)
+    this.parts.directoryTimes.entryChanged(parentOf(path))
   }
 
   /** Deletes the object; a file still open here lives on locally until its last close. */
@@ -44,6 +49,7 @@ export class Namespace {
     if (file) await this.data.keepForHandles(file, ctx.signal)
     await this.parts.store.delete(this.parts.keys.fileKey(path), { signal: ctx.signal })
     recordGone(this.parts, path)
+    this.parts.directoryTimes.entryChanged(parentOf(path))
   }
 
   async symlink(ctx: RequestContext, target: string, path: string): Promise<void> {
@@ -52,6 +58,7 @@ export class Namespace {
     const attributes = this.newAttributes(ctx, S_IFLNK | 0o777, body.length)
     await this.parts.store.put(this.parts.keys.fileKey(path), body, { metadata: encodeAttributes(attributes), signal: ctx.signal })
     recordPresent(this.parts, path, attributes, { linkTarget: target, plain: true })
+    this.parts.directoryTimes.entryChanged(parentOf(path))
   }
 
   async readlink(ctx: RequestContext, path: string): Promise<string> {
@@ -70,6 +77,7 @@ export class Namespace {
     const attributes = this.newAttributes(ctx, mode, 0)
     await this.parts.store.put(this.parts.keys.fileKey(path), Buffer.alloc(0), { metadata: encodeAttributes(attributes), signal: ctx.signal })
     recordPresent(this.parts, path, attributes, { plain: true })
+    this.parts.directoryTimes.entryChanged(parentOf(path))
   }
 
   private newAttributes(ctx: RequestContext, mode: number, size: number): ObjectAttributes {

@@ -16,7 +16,7 @@ export interface ReadAheadOptions {
   initialWindow?: number
   /** The most it grows to while the reader stays sequential (default 64 MiB). */
   maxWindow?: number
-  /** The least a random read fetches (default 128 KiB): what it needs, or this much. */
+  /** The least a read of bytes not held fetches (default 512 KiB); a random reader fetches aligned pieces of this size. */
   minRead?: number
   /** A window is fetched in parallel requests of at most this size (default 8 MiB). */
   requestSize?: number
@@ -65,11 +65,13 @@ export class ReadHandle {
 
 /**
  * Ranged GETs for reading objects, with adaptive read-ahead. A handle whose reads follow each
- * other is sequential: from its second such read on, the next `window` bytes are fetched ahead
- * in parallel requests, and the window doubles (initialWindow up to maxWindow) each time the
- * reader needs more. A read elsewhere resets it: the window goes back to initialWindow, the data
- * fetched ahead is dropped, and only the bytes read (at least minRead) are fetched. Fetched data
- * lives in one MemoryBudget for all handles: read-ahead stops growing when the budget is spent.
+ * other is sequential: from its second such read on (its first, when it starts at offset 0), the
+ * next `window` bytes are fetched ahead in parallel requests (at least four per window), and the
+ * window doubles (initialWindow up to maxWindow) each time the reader needs more. A read
+ * elsewhere resets it: the window goes back to initialWindow, the data fetched ahead is dropped,
+ * and the bytes read are fetched in an aligned piece of minRead. A random reader keeps what it
+ * read, in at most half the budget, the least recently used going first. Fetched data lives in
+ * one MemoryBudget for all handles: read-ahead stops growing when the budget is spent.
  */
 export class ReadAhead {
   readonly budget: MemoryBudget
@@ -86,7 +88,7 @@ export class ReadAhead {
   ) {
     this.initialWindow = options.initialWindow ?? MiB
     this.maxWindow = options.maxWindow ?? 64 * MiB
-    this.minRead = options.minRead ?? 128 * KiB
+    this.minRead = options.minRead ?? 512 * KiB
     this.requestSize = options.requestSize ?? 8 * MiB
     this.budget = options.budget ?? new MemoryBudget(128 * MiB)
     if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
@@ -118,9 +120,14 @@ export class ReadAhead {
       this.dropChunks(handle, (c) => (wasSequential || c.lastUse === 0) && (c.end <= position || c.start >= end))
     }
     handle.nextOffset = end
-    // What is not held yet is fetched, at least minRead of it.
-    if (!this.holds(handle, position, end)) this.fetchMissing(handle, position, Math.min(handle.size, Math.max(end, position + this.minRead)), signal)
-    if (sequential && handle.streak >= 2) this.readAhead(handle, end)
+    // What is not held yet is fetched, at least minRead of it; a random reader's in aligned
+    // pieces, so that what it keeps is found again by reads nearby.
+    if (!this.holds(handle, position, end)) {
+      const from = sequential ? position : position - (position % this.minRead)
+      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), signal)
+    }
+    // A reader starting at the beginning most likely reads the whole file: read ahead at once.
+    if (sequential && (handle.streak >= 2 || position === 0)) this.readAhead(handle, end)
     const done = await this.copyOut(handle, buffer, position, end, signal)
     // What a sequential reader has passed it will not ask for again.
     if (sequential) this.dropChunks(handle, (c) => c.end <= position)
@@ -180,8 +187,10 @@ export class ReadAhead {
     let from = Math.max(handle.fetchedTo, end, this.lastChunkEnd(handle))
     // Top up once less than half a window is left ahead: fewer, larger requests.
     if (from >= target || from - end >= handle.window / 2) return
+    // At least four requests per window (of 1 MiB or more): the first bytes come sooner.
+    const requestSize = Math.min(this.requestSize, Math.max(MiB, handle.window / 4))
     while (from < target) {
-      const length = Math.min(this.requestSize, target - from)
+      const length = Math.min(requestSize, target - from)
       if (!this.budget.tryAcquire(length)) break
       this.addChunk(handle, from, from + length, false, undefined, length)
       from += length

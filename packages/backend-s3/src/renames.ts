@@ -1,8 +1,9 @@
-import { FsError, type RequestContext } from '@fusekit/core'
+import { FsError, Timespec, type RequestContext } from '@fusekit/core'
 import { forEachConcurrently } from './bounded-pool.js'
 import type { FileData } from './file-data.js'
 import { isDirectory } from './file-stat.js'
 import { nameOf, parentOf, type StatExtras } from './metadata-cache.js'
+import { rewriteMetadata } from './metadata-rewrite.js'
 import { recordPresent, type MountParts } from './mount-parts.js'
 import type { FoundObject } from './object-lookup.js'
 import type { ObjectAttributes } from './object-metadata.js'
@@ -64,15 +65,21 @@ export class Renames {
     if (file) await this.data.upload(file, signal)
     const replaced = files.get(to)
     if (replaced) await this.data.keepForHandles(replaced, signal)
-    const attributes = file ? file.current() : source.attributes
-    await store.copy(keys.fileKey(from), keys.fileKey(to), { size: attributes.size, signal })
+    // A rename changes the file's ctime: the copy carries it in new metadata.
+    const attributes = { ...(file ? file.current() : source.attributes), ctime: Timespec.now() }
+    const { foreign } = await rewriteMetadata(this.parts, to, attributes, source.plain, signal, from)
     await store.delete(keys.fileKey(from), { signal })
-    this.moved(from, to, attributes, { linkTarget: source.linkTarget, plain: source.plain }, false)
-    if (file) this.follow(from, to)
+    this.moved(from, to, attributes, { linkTarget: source.linkTarget, plain: Object.keys(foreign).length === 0 }, false)
+    if (file) {
+      file.attributes = attributes
+      file.foreignMetadata = foreign
+      this.follow(from, to)
+    }
   }
 
   private async moveDirectory(from: string, to: string, source: FoundObject, signal: AbortSignal): Promise<void> {
-    const { files, keys, store } = this.parts
+    const { files, keys, store, directoryTimes } = this.parts
+    await directoryTimes.settle(from)
     for (const file of files.beneath(from)) await this.data.upload(file, signal)
     const fromPrefix = keys.dirKey(from)
     const toPrefix = keys.dirKey(to)
@@ -101,6 +108,8 @@ export class Renames {
     cache.removeFromListing(parentOf(from), directory ? `${nameOf(from)}/` : nameOf(from))
     lookup.listingChanged(parentOf(from))
     recordPresent(this.parts, to, attributes, extras, directory)
+    this.parts.directoryTimes.entryChanged(parentOf(from))
+    this.parts.directoryTimes.entryChanged(parentOf(to))
   }
 
   /** Files open here under `from` go on under `to`: their staged data now belongs to the new keys. */

@@ -1,7 +1,7 @@
 import { FsError, type DirEntry, type Operations, type RequestContext, type Stat, type StatVfs, type Timespec } from '@fusekit/core'
 import { AttributeChanges } from './attribute-changes.js'
 import { FileData } from './file-data.js'
-import { statOf } from './file-stat.js'
+import { linkCount, statOf } from './file-stat.js'
 import type { MountParts } from './mount-parts.js'
 import { Namespace } from './namespace.js'
 import { S_IFDIR, S_IFMT } from './object-metadata.js'
@@ -51,9 +51,10 @@ export class S3Filesystem implements Operations {
     this.retryTimer.unref()
   }
 
-  /** At unmount: uploads everything not uploaded yet, with progress in the log. */
+  /** At unmount: writes pending directory times, uploads everything not uploaded yet (progress in the log). */
   async destroy(): Promise<void> {
     clearInterval(this.retryTimer)
+    await this.parts.directoryTimes.flush()
     await new ShutdownUpload(this.parts, this.data).run()
     const { calls, retries } = this.parts.store.stats
     this.parts.logger.debug(`s3: requests made: ${Object.entries(calls).map(([name, n]) => `${name} ${n}`).join(', ')}; retries ${retries}`)
@@ -62,10 +63,10 @@ export class S3Filesystem implements Operations {
   async getattr(ctx: RequestContext, path: string, fh?: number): Promise<Stat> {
     const { files, lookup, cache, keys } = this.parts
     const file = fh ? files.handle(fh).file : files.get(path)
-    if (file) return statOf(file.ino, file.current())
+    if (file) return statOf(file.ino, file.current(), linkCount(file.attributes, undefined, file.detached))
     checkPathLength(path, keys)
     const found = await lookup.stat(path, ctx.signal)
-    return statOf(cache.inodeOf(path), found.attributes)
+    return statOf(cache.inodeOf(path), found.attributes, linkCount(found.attributes, cache.subdirectoryCount(path)))
   }
 
   async statfs(): Promise<StatVfs> {
@@ -104,12 +105,12 @@ export class S3Filesystem implements Operations {
       const ino = local?.ino ?? cache.inodeOf(child)
       const attributes = local?.current() ?? cache.getStat(child)?.attributes
       const type = attributes ? attributes.mode & S_IFMT : directory ? S_IFDIR : 0
-      entries.push({ name, ino, type, stat: withStats && attributes ? statOf(ino, attributes) : undefined })
+      entries.push({ name, ino, type, stat: withStats && attributes ? statOf(ino, attributes, linkCount(attributes, cache.subdirectoryCount(child))) : undefined })
     }
     // New files not uploaded yet, when the listing came from S3 since they were made.
     for (const file of files.childrenOf(path)) {
       const name = file.path.slice(base.length)
-      if (!names.has(name)) entries.push({ name, ino: file.ino, type: file.attributes.mode & S_IFMT, stat: withStats ? statOf(file.ino, file.current()) : undefined })
+      if (!names.has(name)) entries.push({ name, ino: file.ino, type: file.attributes.mode & S_IFMT, stat: withStats ? statOf(file.ino, file.current(), 1) : undefined })
     }
     return entries
   }

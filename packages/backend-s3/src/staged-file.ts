@@ -1,7 +1,8 @@
-import type { FileHandle } from 'node:fs/promises'
 import { AsyncMutex } from './async-mutex.js'
 import { BlockMap } from './block-map.js'
 import type { EagerUpload } from './eager-upload.js'
+import type { UploadBody } from './request-body.js'
+import { MemoryStore, type StagingStore } from './staging-store.js'
 
 /** The object a staged file starts from: its size and version (none for a new file). */
 export interface StagedBase {
@@ -10,8 +11,9 @@ export interface StagedBase {
 }
 
 /**
- * One object's data staged on local disk: a sparse file of the object's current size where the
- * blocks written, or fetched from the object when needed, are kept. Bytes [0, baseSize) not held
+ * One object's data staged locally: a sparse file of the object's current size (or, for a small
+ * new file, a buffer in memory) where the blocks written, or fetched from the object when
+ * needed, are kept. Bytes [0, baseSize) not held
  * locally are still the object's and are fetched before anything reads or uploads them; bytes
  * past baseSize (appended, or zeros after a truncate that grew the file) are all local.
  */
@@ -46,8 +48,10 @@ export class StagedFile {
 
   constructor(
     public key: string,
-    readonly path: string,
-    readonly handle: FileHandle,
+    /** Its file on disk; undefined while its bytes are in memory (a small new file). */
+    public path: string | undefined,
+    /** Where its bytes are: that file, or memory. */
+    public local: StagingStore,
     base: StagedBase,
     blockSize: number,
     public metadata: Record<string, string>,
@@ -70,6 +74,12 @@ export class StagedFile {
 
   get localBytes(): number {
     return this.blocks.heldBlocks * this.blocks.blockSize
+  }
+
+  /** Bytes [start, start + length) to upload: a range of its file, or its bytes in memory. */
+  body(start: number, length: number): UploadBody {
+    if (this.local instanceof MemoryStore) return this.local.contents().subarray(start, start + length)
+    return { path: this.path!, start, length }
   }
 
   /** Gives up the upload begun while it was written (rename, unlink, discard). */

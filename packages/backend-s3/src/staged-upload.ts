@@ -21,7 +21,7 @@ export async function uploadStagedFile(
   fetchRange: FetchRange,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  const { key, size, path } = file
+  const { key, size } = file
   const write = { metadata: file.metadata, contentType: file.contentType, signal }
   const eager = file.eager
   if (eager) {
@@ -40,7 +40,8 @@ export async function uploadStagedFile(
   }
   if (size < store.partSize) {
     await fetchRange(file, 0, size, signal)
-    return store.put(key, size <= SMALL_OBJECT ? await readWhole(file, size) : { path, start: 0, length: size }, write)
+    // A file on disk small enough is read in one go rather than streamed; one in memory is sent as it is.
+    return store.put(key, file.path !== undefined && size <= SMALL_OBJECT ? await readWhole(file, size) : file.body(0, size), write)
   }
   const partSize = store.partSizeFor(size)
   const partCount = Math.ceil(size / partSize)
@@ -59,7 +60,7 @@ export async function uploadStagedFile(
         return store.uploadPartCopy(key, uploadId, partNumber, baseKey, start, end, { ifMatch: baseEtag, signal })
       }
       await fetchRange(file, start, end, signal)
-      return store.uploadPart(key, uploadId, partNumber, { path, start, length: end - start }, { signal })
+      return store.uploadPart(key, uploadId, partNumber, file.body(start, end - start), { signal })
     },
     { ...write, concurrency: store.uploadConcurrency },
   )
@@ -69,6 +70,6 @@ export async function uploadStagedFile(
 
 async function readWhole(file: StagedFile, size: number): Promise<Buffer> {
   const data = Buffer.allocUnsafe(size)
-  const { bytesRead } = await file.handle.read(data, 0, size, 0)
+  const { bytesRead } = await file.local.read(data, 0, size, 0)
   return data.subarray(0, bytesRead)
 }

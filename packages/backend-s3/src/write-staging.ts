@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FsError } from '@fusekit/core'
@@ -7,6 +7,7 @@ import type { S3ObjectStore } from './object-store.js'
 import { StagedFile, type StagedBase } from './staged-file.js'
 import { uploadStagedFile } from './staged-upload.js'
 import { EagerUpload } from './eager-upload.js'
+import { MemoryStore } from './staging-store.js'
 
 const MiB = 1024 * 1024
 
@@ -19,6 +20,10 @@ export interface WriteStagingOptions {
   dirtyWaitMs?: number
   /** Unit of local data and of fetches from objects (default 256 KiB). */
   blockSize?: number
+  /** A new file is staged in memory until it grows past this (default 1 MiB; 0: always on disk). */
+  memoryFileBytes?: number
+  /** Memory for such files in all (default 64 MiB): past it new files go to disk from the start. */
+  memoryTotalBytes?: number
 }
 
 export interface OpenStagedOptions {
@@ -49,7 +54,8 @@ export interface FlushProgress {
 /**
  * Dirty data of open files, staged on local disk until it is uploaded.
  *
- * - Writes go to a sparse local file per object. Bytes of an existing object are fetched lazily,
+ * - Writes go to a sparse local file per object (a new file stays in memory until it grows past
+ *   `memoryFileBytes`, while `memoryTotalBytes` lasts). Bytes of an existing object are fetched lazily,
  *   block by block: a write fetches only the (at most two) edge blocks it covers partly, a read
  *   the blocks it reads, an upload the blocks of each part it sends (a part the writes left
  *   untouched is copied server-side instead). Cost: a small overwrite of a big object downloads
@@ -72,6 +78,10 @@ export class WriteStaging {
   private dir: string | undefined
   private counter = 0
   private used = 0
+  private readonly memoryFileBytes: number
+  private readonly memoryTotalBytes: number
+  /** Memory set aside for files staged in memory (their capacity each). */
+  private memoryReserved = 0
   private waiters: Array<() => void> = []
 
   private constructor(
@@ -81,6 +91,8 @@ export class WriteStaging {
     this.maxDirtyBytes = options.maxDirtyBytes ?? 1024 * MiB
     this.blockSize = options.blockSize ?? 256 * 1024
     this.dirtyWaitMs = options.dirtyWaitMs ?? 60_000
+    this.memoryFileBytes = options.memoryFileBytes ?? MiB
+    this.memoryTotalBytes = options.memoryTotalBytes ?? 64 * MiB
     if (!(this.blockSize >= 4096) || this.blockSize % 4096 !== 0) throw new S3ConfigError('blockSize: a multiple of 4096')
     if (this.maxDirtyBytes < 4 * this.blockSize) throw new S3ConfigError(`maxDirtyBytes: at least 4 blocks (${4 * this.blockSize})`)
   }
@@ -118,14 +130,44 @@ export class WriteStaging {
     return file
   }
 
+  /** A new file starts in memory while there is room for it; any other on disk. */
   private async makeStagedFile(key: string, options: OpenStagedOptions): Promise<StagedFile> {
-    const path = join(this.stagingDir(), `${++this.counter}.staged`)
-    const handle = await open(path, 'w+', 0o600)
     const base = options.base ?? { size: 0 }
-    if (base.size > 0) await handle.truncate(base.size)
-    const file = new StagedFile(key, path, handle, base, this.blockSize, options.metadata, options.contentType, !options.base)
+    let file: StagedFile
+    if (!options.base && this.memoryFileBytes > 0 && this.memoryReserved + this.memoryFileBytes <= this.memoryTotalBytes) {
+      this.memoryReserved += this.memoryFileBytes
+      file = new StagedFile(key, undefined, new MemoryStore(this.memoryFileBytes), base, this.blockSize, options.metadata, options.contentType, true)
+    } else {
+      const { path, handle } = await this.newLocalFile()
+      if (base.size > 0) await handle.truncate(base.size)
+      file = new StagedFile(key, path, handle, base, this.blockSize, options.metadata, options.contentType, !options.base)
+    }
     this.files.set(key, file)
     return file
+  }
+
+  private async newLocalFile(): Promise<{ path: string; handle: FileHandle }> {
+    const path = join(this.stagingDir(), `${++this.counter}.staged`)
+    return { path, handle: await open(path, 'w+', 0o600) }
+  }
+
+  /** Moves a file staged in memory to disk (it grows past its capacity, or must outlive the mount). The lock is held. */
+  private async spill(file: StagedFile): Promise<void> {
+    if (!(file.local instanceof MemoryStore)) return
+    const memory = file.local
+    const { path, handle } = await this.newLocalFile()
+    const bytes = memory.contents()
+    await handle.write(bytes, 0, bytes.length, 0)
+    if (file.size > bytes.length) await handle.truncate(file.size)
+    file.local = handle
+    file.path = path
+    await memory.close()
+    this.memoryReserved -= memory.capacity
+  }
+
+  /** Bytes [0, end) will be needed: a file in memory that cannot hold them goes to disk first. The lock is held. */
+  private async room(file: StagedFile, end: number): Promise<void> {
+    if (file.local instanceof MemoryStore && end > file.local.capacity) await this.spill(file)
   }
 
   /** Writes `buffer` at `position`; returns the count written. */
@@ -134,8 +176,9 @@ export class WriteStaging {
     const end = position + buffer.length
     await this.makeRoom(file, this.newBytes(file, position, end), signal)
     return file.lock.run(async () => {
+      await this.room(file, end)
       await this.fetchEdges(file, position, end, signal)
-      await file.handle.write(buffer, 0, buffer.length, position)
+      await file.local.write(buffer, 0, buffer.length, position)
       this.used += file.blocks.mark(position, end, true) * this.blockSize
       if (end > file.size) file.size = end
       file.changed()
@@ -152,7 +195,7 @@ export class WriteStaging {
       const end = Math.min(file.size, position + buffer.length)
       if (end <= position) return 0
       await this.fetchLocked(file, position, end, signal)
-      const { bytesRead } = await file.handle.read(buffer, 0, end - position, position)
+      const { bytesRead } = await file.local.read(buffer, 0, end - position, position)
       return bytesRead
     })
   }
@@ -160,7 +203,8 @@ export class WriteStaging {
   /** Sets the size: shrinking forgets the bytes past it, growing adds zeros (a hole on disk). */
   async truncate(file: StagedFile, size: number): Promise<void> {
     await file.lock.run(async () => {
-      await file.handle.truncate(size)
+      await this.room(file, size)
+      await file.local.truncate(size)
       file.eager?.touched(size, Math.max(size, file.size) + 1)
       if (size < file.size) {
         file.baseSize = Math.min(file.baseSize, size)
@@ -287,8 +331,11 @@ export class WriteStaging {
     const kept = new Map<string, string>()
     for (const file of this.files.values()) {
       file.dropEager()
-      await file.handle.close().catch(() => undefined)
-      if (options.keepDirty && file.dirty) kept.set(file.key, file.path)
+      if (options.keepDirty && file.dirty) {
+        await this.spill(file).catch(() => undefined)
+        if (file.path !== undefined) kept.set(file.key, file.path)
+      }
+      await file.local.close().catch(() => undefined)
     }
     this.files.clear()
     this.used = 0
@@ -321,8 +368,8 @@ export class WriteStaging {
         file.uploadedGeneration = generation
         if (file.generation !== generation) return
         // Clean: the object holds it all now; free the local blocks, keep the size (a hole).
-        await file.handle.truncate(0)
-        await file.handle.truncate(file.size)
+        await file.local.truncate(0)
+        await file.local.truncate(file.size)
         this.release(file.blocks.dropFrom(0) * this.blockSize)
         file.baseSize = file.size
         file.dirtySince = undefined
@@ -347,8 +394,9 @@ export class WriteStaging {
     file.dropEager()
     if (this.files.get(file.key) === file) this.files.delete(file.key)
     this.release(file.localBytes)
-    await file.handle.close().catch(() => undefined)
-    await rm(file.path, { force: true })
+    await file.local.close().catch(() => undefined)
+    if (file.local instanceof MemoryStore) this.memoryReserved -= file.local.capacity
+    if (file.path !== undefined) await rm(file.path, { force: true })
   }
 
   /** Bytes a write of [start, end) will add to the local data, at most. */
@@ -388,7 +436,7 @@ export class WriteStaging {
         if (data.length !== to - from) {
           throw new FsError('ESTALE', `${file.baseKey} is shorter than when it was opened (changed by someone else)`)
         }
-        await file.handle.write(data, 0, data.length, from)
+        await file.local.write(data, 0, data.length, from)
         this.used += file.blocks.mark(from, to, false) * this.blockSize
       }),
     )
@@ -425,8 +473,8 @@ export class WriteStaging {
       if (file === writer || file.dirty || file.uploading || file.localBytes === 0) continue
       await file.lock.run(async () => {
         if (file.dirty) return
-        await file.handle.truncate(0)
-        await file.handle.truncate(file.size)
+        await file.local.truncate(0)
+        await file.local.truncate(file.size)
         this.release(file.blocks.dropFrom(0) * this.blockSize)
       })
     }

@@ -75,6 +75,13 @@ describe('MetadataCache', () => {
     cache.addToListing('/d', 'sub/')
     cache.removeFromListing('/d', 'a')
     expect(cache.getListing('/d')).toEqual(new Set(['new', 'sub/']))
+    // Subdirectories are counted as they come and go (a directory's link count).
+    expect(cache.subdirectoryCount('/d')).toBe(1)
+    cache.addToListing('/d', 'other/')
+    cache.removeFromListing('/d', 'sub/')
+    cache.removeFromListing('/d', 'sub/')
+    expect(cache.subdirectoryCount('/d')).toBe(1)
+    expect(cache.subdirectoryCount('/unlisted')).toBeUndefined()
     cache.addToListing('/unlisted', 'x')
     expect(cache.getListing('/unlisted')).toBeUndefined()
   })

@@ -73,6 +73,35 @@ describe('WriteStaging', () => {
     expect(s.get('new/a')).toBeUndefined()
   })
 
+  it('a small new file stays in memory until it grows past memoryFileBytes, then goes to disk with its bytes', async () => {
+    const s = await staging({ memoryFileBytes: 256 * KiB })
+    const stagingFiles = async () => readdir(s.stagingDirectory)
+    const file = await s.open('memory/a', { metadata: meta })
+    const head = randomBytes(100 * KiB)
+    await s.write(file, head, 0)
+    expect(file.path).toBeUndefined()
+    expect(await stagingFiles()).toEqual([])
+    const tail = randomBytes(200 * KiB)
+    await s.write(file, tail, 300 * KiB)
+    expect(file.path).toBeDefined()
+    expect(await stagingFiles()).toHaveLength(1)
+    const expected = Buffer.concat([head, Buffer.alloc(200 * KiB), tail])
+    expect((await readAll(s, file)).equals(expected)).toBe(true)
+    await s.flush(file)
+    expect((await store.get('memory/a')).equals(expected)).toBe(true)
+    await s.close(file)
+    expect(await stagingFiles()).toEqual([])
+
+    // Uploaded from memory, never on disk.
+    const small = await s.open('memory/small', { metadata: meta })
+    await s.write(small, Buffer.from('small'), 0)
+    await s.truncate(small, 10)
+    await s.flush(small)
+    await s.close(small)
+    expect(small.path).toBeUndefined()
+    expect((await store.get('memory/small')).equals(Buffer.from('small\0\0\0\0\0'))).toBe(true)
+  })
+
   it('two opens of one key at once share one staged file', async () => {
     const s = await staging()
     const [one, two] = await Promise.all([s.open('shared/a', { metadata: meta }), s.open('shared/a', { metadata: meta })])
