@@ -4,7 +4,7 @@
 // against the running Node's headers into prebuilds/<platform>-<arch>/<target>.node, the files its
 // published package ships. Where no prebuilt addon fits, node-gyp builds the same binding.gyp.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { prebuildDir, readBinding } from '../packages/native-addon/dist/index.js'
 
@@ -23,14 +23,23 @@ for (const dir of new Set([...listed].map(dirname))) {
   }
 }
 
+// Each addon is written beside its file and renamed over it: a test or mount loading it meanwhile
+// sees the old one or the new one, never none or half of one.
 const outDir = prebuildDir(process.cwd())
-rmSync(outDir, { recursive: true, force: true })
 mkdirSync(outDir, { recursive: true })
-for (const target of targets) {
-  const output = join(outDir, `${target.target_name}.node`)
-  const gcc = spawnSync('gcc', ['-O2', '-Wall', '-shared', '-fPIC', `-I${headers}`, '-o', output, ...target.sources, ...(target.libraries ?? [])], { stdio: 'inherit' })
-  if (gcc.status !== 0) process.exit(gcc.status ?? 1)
+const outputs = targets.map((target) => `${target.target_name}.node`)
+for (const [i, target] of targets.entries()) {
+  const output = join(outDir, outputs[i])
+  const partial = `${output}.${process.pid}.partial`
+  const gcc = spawnSync('gcc', ['-O2', '-Wall', '-shared', '-fPIC', `-I${headers}`, '-o', partial, ...target.sources, ...(target.libraries ?? [])], { stdio: 'inherit' })
+  if (gcc.status !== 0) {
+    rmSync(partial, { force: true })
+    process.exit(gcc.status ?? 1)
+  }
+  renameSync(partial, output)
 }
+// Addons of targets that are gone.
+for (const file of readdirSync(outDir)) if (file.endsWith('.node') && !outputs.includes(file)) rmSync(join(outDir, file))
 
 function fail(message) {
   console.error(`build-addons: ${message}`)

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { cleanupMounts, startMount } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { compilerFreePath } from './compiler-free-path.js'
+import { COMPILERS, CXX_COMPILERS, pathWithout } from './commands-path.js'
 import { cleanEnv, NODE_PREFIX, npm } from './npm.js'
 import { packAll, type PackedPackage } from './packed-packages.js'
 
@@ -29,14 +29,17 @@ const BUILTIN_BACKENDS = ['memory', 'passthrough', 's3']
 const PREBUILDS = `prebuilds/${process.platform}-${process.arch}`
 
 let work: string
+/** PATH without compilers, and without C++ ones only (node-gyp builds the addons with a C compiler). */
 let compilerFree: string
+let withoutCxx: string
 let packed: PackedPackage[]
 // Each install, started at once after packing (npm spends most of its time waiting on the registry).
 const installs = new Map<string, Promise<Installed>>()
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'fusekit-e2e-'))
-  compilerFree = compilerFreePath(join(work, 'compiler-free-bin'))
+  compilerFree = pathWithout(join(work, 'compiler-free-bin'), COMPILERS)
+  withoutCxx = pathWithout(join(work, 'no-cxx-bin'), CXX_COMPILERS)
   packed = await packAll(join(work, 'tarballs'))
   for (const { where, install } of [...INSTALLS, FROM_SOURCE]) {
     const installing = install(mkdtempSync(join(work, 'install-')))
@@ -118,21 +121,23 @@ const INSTALLS: Install[] = [
   },
 ]
 
-// Where no prebuilt addon fits: installed with compilers on PATH (and the install scripts of the
-// packages with addons allowed, as npm 12 wants), to be rebuilt from source.
+// Where no prebuilt addon fits: installed with a C compiler on PATH (and the install scripts of
+// the packages with addons allowed, as npm 12 wants), to be rebuilt from source.
 const FROM_SOURCE: Install = {
   where: 'a project that builds from source',
   async install(dir) {
+    const missing = ['cc', 'make', 'python3'].filter((command) => spawnSync('sh', ['-c', `command -v ${command}`], { env: { PATH: withoutCxx } }).status !== 0)
+    if (missing.length > 0) throw new Error(`node-gyp builds the addons from source with make, python3 and a C compiler; missing: ${missing.join(', ')} (apt-get install make python3 gcc)`)
     const allowScripts = Object.fromEntries(packed.filter((pkg) => bindingTargets(pkg).length > 0).map((pkg) => [pkg.name, true]))
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fusekit-e2e-from-source', private: true, allowScripts }))
-    await npm(['install', ...packed.map((pkg) => pkg.tarball)], dir, withCompilers())
+    await npm(['install', ...packed.map((pkg) => pkg.tarball)], dir, withCCompiler())
     return { bin: join(dir, 'node_modules/.bin'), packageDir: (name) => join(dir, 'node_modules', name), cwd: dir }
   },
 }
 
-/** npm's environment with this machine's compilers, and Node's own headers for node-gyp (no download). */
-function withCompilers(): NodeJS.ProcessEnv {
-  return { ...cleanEnv(process.env.PATH ?? ''), npm_config_nodedir: NODE_PREFIX }
+/** npm's environment with a C compiler (no C++ one), and Node's own headers for node-gyp (no download). */
+function withCCompiler(): NodeJS.ProcessEnv {
+  return { ...cleanEnv(withoutCxx), npm_config_nodedir: NODE_PREFIX }
 }
 
 describe.each(INSTALLS)('installed in $where with no compiler on PATH', ({ where }) => {
@@ -195,7 +200,7 @@ describe('where no prebuilt addon fits', () => {
     const withAddons = packed.filter((pkg) => bindingTargets(pkg).length > 0)
     for (const pkg of withAddons) rmSync(join(installed.packageDir(pkg.name), 'prebuilds'), { recursive: true })
 
-    await npm(['rebuild', ...withAddons.map((pkg) => pkg.name)], installed.cwd, withCompilers())
+    await npm(['rebuild', ...withAddons.map((pkg) => pkg.name)], installed.cwd, withCCompiler())
 
     for (const pkg of withAddons) {
       const built = readdirSync(join(installed.packageDir(pkg.name), 'build/Release')).filter((file) => file.endsWith('.node'))
@@ -203,7 +208,7 @@ describe('where no prebuilt addon fits', () => {
     }
     process.env.FUSEKIT_CLI = join(installed.bin, 'fusekit')
     for (const { backend, args } of MOUNTS) {
-      const mount = await startMount({ backend, args: args(mkdtempSync(join(work, `${backend}-`))), cwd: installed.cwd, env: withCompilers() })
+      const mount = await startMount({ backend, args: args(mkdtempSync(join(work, `${backend}-`))), cwd: installed.cwd, env: withCCompiler() })
       writeFileSync(join(mount.dir, 'hello.txt'), 'built from source\n')
       expect(readFileSync(join(mount.dir, 'hello.txt'), 'utf8')).toBe('built from source\n')
       expect(await mount.stop(), mount.output()).toBe(0)
