@@ -182,7 +182,23 @@ export class SourceNodes {
   }
 
   private add(id: number, fields: Float64Array): SourceNode {
-    const node: SourceNode = { id, fd: CLOSED, type: fileType(fields), ino: fields[0]!, key: inodeKey(fields), lookups: 0, names: [], pins: 0 }
+    // Every field from the start: one shape for all nodes keeps the hot path's reads monomorphic.
+    const node: SourceNode = {
+      id,
+      fd: CLOSED,
+      type: fileType(fields),
+      ino: fields[0]!,
+      key: inodeKey(fields),
+      lookups: 0,
+      names: [],
+      entries: undefined,
+      pins: 0,
+      listing: undefined,
+      gone: false,
+      older: undefined,
+      newer: undefined,
+      inLru: false,
+    }
     this.byId.set(id, node)
     this.byInode.set(node.key, node)
     return node
