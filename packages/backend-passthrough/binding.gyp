@@ -1,4 +1,5 @@
 {
+  "make_global_settings": [["LINK", "$(CC)"]],
   "targets": [
     {
       "target_name": "source-calls",

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import { cleanupMounts, startMount } from '@fusekit/testkit'
+import { cleanupMounts, runCli, startMount } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { COMPILERS, CXX_COMPILERS, pathWithout } from './commands-path.js'
 import { cleanEnv, NODE_PREFIX, npm } from './npm.js'
@@ -195,10 +195,16 @@ describe.each(INSTALLS)('installed in $where with no compiler on PATH', ({ where
 })
 
 describe('where no prebuilt addon fits', () => {
-  it('npm rebuild builds the addons from source with node-gyp, and mounts load them', async () => {
+  it('a mount fails with one line saying how to build the addon; npm rebuild builds it from source with node-gyp, and mounts load it', async () => {
     const installed = await installs.get(FROM_SOURCE.where)!
     const withAddons = packed.filter((pkg) => bindingTargets(pkg).length > 0)
     for (const pkg of withAddons) rmSync(join(installed.packageDir(pkg.name), 'prebuilds'), { recursive: true })
+    process.env.FUSEKIT_CLI = join(installed.bin, 'fusekit')
+
+    const refused = await runCli(['mount', 'memory', mkdtempSync(join(work, 'unbuilt-'))], { cwd: installed.cwd, env: withCCompiler() })
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^fusekit: error: .*@fusekit\/core: native addon fuse-session does not load \(.*\): build it from source with `npx node-gyp rebuild` in \S+\/@fusekit\/core /)
+    expect(refused.stderr.trimEnd().split('\n')).toHaveLength(1)
 
     await npm(['rebuild', ...withAddons.map((pkg) => pkg.name)], installed.cwd, withCCompiler())
 
@@ -206,7 +212,6 @@ describe('where no prebuilt addon fits', () => {
       const built = readdirSync(join(installed.packageDir(pkg.name), 'build/Release')).filter((file) => file.endsWith('.node'))
       expect(built.sort(), pkg.name).toEqual(bindingTargets(pkg).map((target) => `${target.target_name}.node`).sort())
     }
-    process.env.FUSEKIT_CLI = join(installed.bin, 'fusekit')
     for (const { backend, args } of MOUNTS) {
       const mount = await startMount({ backend, args: args(mkdtempSync(join(work, `${backend}-`))), cwd: installed.cwd, env: withCCompiler() })
       writeFileSync(join(mount.dir, 'hello.txt'), 'built from source\n')

@@ -13,9 +13,7 @@ export function installAddons(packageDir: string): number {
   if (unloadable.length === 0) return 0
   const name = packageName(packageDir)
   console.error(`${name}: no prebuilt ${unloadable.join(', ')} loads on ${process.platform}-${process.arch}: building from source with node-gyp (needs python3, make and a C compiler)`)
-  // gyp's makefiles link with the C++ compiler unless LINK says otherwise; these addons are C.
-  const env = { ...process.env, LINK: process.env.LINK ?? process.env.CC ?? 'cc' }
-  const build = spawnSync('node-gyp', ['rebuild'], { cwd: packageDir, stdio: 'inherit', env })
+  const build = spawnSync('node-gyp', ['rebuild'], { cwd: packageDir, stdio: 'inherit' })
   if (build.error) {
     console.error(`${name}: cannot run node-gyp (${build.error.message}): install it with npm install -g node-gyp, then run node-gyp rebuild in ${packageDir}`)
     return 1

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { constants } from 'node:os'
-import { relative } from 'node:path'
+import { relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { addonFiles } from './addon-files.js'
 import { packageName } from './package-name.js'
@@ -16,7 +16,7 @@ const loaded = new Map<string, unknown>()
  * is resolved at load (RTLD_NOW), so that a broken or foreign build fails here, not at its first call.
  */
 export function loadAddon<T>(packageRoot: string | URL, name: string, flags: number = constants.dlopen.RTLD_NOW): T {
-  const dir = packageRoot instanceof URL ? fileURLToPath(packageRoot) : packageRoot
+  const dir = resolve(packageRoot instanceof URL ? fileURLToPath(packageRoot) : packageRoot)
   const tried: string[] = []
   for (const file of addonFiles(dir, name)) {
     if (loaded.has(file)) return loaded.get(file) as T
