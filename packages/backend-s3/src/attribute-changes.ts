@@ -47,6 +47,9 @@ export class AttributeChanges {
       return
     }
     if (path === '/') throw new FsError('EPERM', 'the root of the mount has no object to keep attributes in')
+    // Times set now win over the times its entries' changes would still write (cp -a sets a
+    // directory's times after filling it).
+    await this.parts.directoryTimes.settle(path)
     const found = file ? { attributes: file.current(), linkTarget: undefined, plain: cache.getStat(path)?.plain ?? false } : await lookup.stat(path, ctx.signal)
     const next = changed(found.attributes)
     // Nothing S3 keeps would change (cp -a's chown to the owner it has): no request.

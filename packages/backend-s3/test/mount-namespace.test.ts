@@ -1,6 +1,6 @@
-import { chmod, link, mkdir, readdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises'
+import { chmod, link, mkdir, readdir, readFile, rename, rmdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { expectErrno, prepareCaseTools, RENAME_EXCHANGE, RENAME_NOREPLACE, type MountProcess, type PreparedCaseTools } from '@fusekit/testkit'
+import { eventually, expectErrno, prepareCaseTools, RENAME_EXCHANGE, RENAME_NOREPLACE, type MountProcess, type PreparedCaseTools } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { S3ObjectStore } from '../src/object-store.js'
 import { s3Capabilities } from './s3-capabilities.js'
@@ -75,6 +75,24 @@ describe('names in S3: what a rename, rmdir, link and mknod become', () => {
     expect(await readFile(join(mount.dir, 'renamed', 'implied', 'file'), 'utf8')).toBe('implied')
     expect(await readFile(join(mount.dir, 'renamed', 'sub', 'deep'), 'utf8')).toBe('deep')
     await expectErrno(stat(join(mount.dir, 'tree')), 'ENOENT')
+  })
+
+  it("a directory's times follow its entries, and reach its marker within seconds; times set on purpose win", async () => {
+    const dir = join(mount.dir, 'timed')
+    await mkdir(dir)
+    const before = Date.now()
+    await writeFile(join(dir, 'entry'), 'x')
+    const shown = await stat(dir)
+    expect(shown.mtimeMs).toBeGreaterThanOrEqual(before - 5)
+    expect(shown.ctimeMs).toBe(shown.mtimeMs)
+    await eventually(async () => expect(Number((await store.head('timed/'))!.metadata.mtime)).toBeGreaterThanOrEqual(Math.floor(before / 1000)), 8000)
+
+    // cp -a fills a directory, then sets its times: the entries' pending change must not undo them.
+    await writeFile(join(dir, 'another'), 'y')
+    await utimes(dir, 1_000_000_000, 1_000_000_000)
+    await new Promise((resolve) => setTimeout(resolve, 6000))
+    expect((await stat(dir)).mtimeMs).toBe(1_000_000_000_000)
+    expect((await store.head('timed/'))!.metadata.mtime).toBe('1000000000')
   })
 
   it('rmdir of a directory whose only content is a subdirectory without a marker: ENOTEMPTY', async () => {
