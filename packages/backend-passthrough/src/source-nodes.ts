@@ -33,6 +33,8 @@ export interface SourceNode extends LruLinks<SourceNode> {
   entries?: Map<string, SourceNode>
   /** Calls that need its descriptor open right now (it is not closed for the budget meanwhile). */
   pins: number
+  /** Set while it is being reopened: a name beneath itself (a bind mount loop) cannot reopen it. */
+  reopening: boolean
   /** The listing of this directory that holds a descriptor for reading it, if any. */
   listing?: DirectoryStream
   /** Set when the node is gone: its descriptor number may belong to another file by now. */
@@ -78,8 +80,9 @@ export class SourceNodes {
     readonly budget: number,
   ) {
     this.names = new NodeNames({
+      // The root may get a name (a bind mount of the source inside it), never a closed descriptor.
       named: (node) => {
-        if (node.fd !== CLOSED) this.lru.add(node)
+        if (node.fd !== CLOSED && node !== this.root) this.lru.add(node)
       },
       unnamed: (node) => this.lru.remove(node),
       unused: (dir) => this.releaseIfUnused(dir),
@@ -193,6 +196,7 @@ export class SourceNodes {
       names: [],
       entries: undefined,
       pins: 0,
+      reopening: false,
       listing: undefined,
       gone: false,
       older: undefined,
@@ -240,6 +244,16 @@ export class SourceNodes {
    */
   private reopen(node: SourceNode): number {
     if (node.gone) throw new FsError('ESTALE', `node ${node.id} is gone`)
+    if (node.reopening) throw new FsError('ELOOP', `node ${node.id} lies beneath itself`)
+    node.reopening = true
+    try {
+      return this.reopenByName(node)
+    } finally {
+      node.reopening = false
+    }
+  }
+
+  private reopenByName(node: SourceNode): number {
     let failure: FsError | undefined
     for (let i = node.names.length - 1; i >= 0; i--) {
       const { dir, name } = node.names[i]!

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { OpenFlags, ROOT_INO } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
@@ -247,6 +248,64 @@ describe('a budget of node descriptors', () => {
     expect(await read(ops, file)).toBe('moving')
     expect(readdirSync(left)).toEqual(['back'])
     expect(readdirSync(right)).toEqual(['moved'])
+  })
+})
+
+describe('bind mounts that make a directory appear beneath itself', () => {
+  /** Bind-mounts `from` onto `to` for the length of `body` (the tests run as root). */
+  async function boundOnto<T>(from: string, to: string, body: () => Promise<T>): Promise<T> {
+    execFileSync('mount', ['--bind', from, to])
+    try {
+      return await body()
+    } finally {
+      // Detached even if something under test left a descriptor beneath it.
+      execFileSync('umount', ['--lazy', to])
+    }
+  }
+
+  it('a directory reopened by a name beneath itself gives that name up for another (ELOOP there, not a stack overflow)', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'a/b/loop'), { recursive: true })
+    writeFileSync(join(box.source, 'a/file'), 'inside a')
+    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
+    await boundOnto(join(box.source, 'a'), join(box.source, 'a/b/loop'), async () => {
+      const before = openDescriptors()
+      const ops = await passthrough(box, { nodeDescriptors: 16 })
+      try {
+        const a = await ops.lookup(asRoot, ROOT_INO, 'a')
+        const b = await ops.lookup(asRoot, a.ino, 'b')
+        // The same inode: the node of `a`, now also named `loop` in `b`.
+        expect((await ops.lookup(asRoot, b.ino, 'loop')).ino).toBe(a.ino)
+        const file = await ops.lookup(asRoot, a.ino, 'file')
+        for (let f = 0; f < 40; f++) await ops.lookup(asRoot, ROOT_INO, `fill${f}`)
+        expect(await read(ops, file.ino)).toBe('inside a')
+        await ops.destroy()
+        // Every descriptor opened was a node's, and closed with it.
+        expect(openDescriptors()).toBe(before)
+      } finally {
+        // Nothing may hold the bind mount when it goes.
+        await ops.destroy()
+      }
+    })
+  })
+
+  it('the root, named again beneath itself, keeps its descriptor', async () => {
+    const box = sandbox()
+    mkdirSync(join(box.source, 'sub/root'), { recursive: true })
+    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `sub/fill${f}`), 'x')
+    await boundOnto(box.source, join(box.source, 'sub/root'), async () => {
+      const ops = await passthrough(box, { nodeDescriptors: 16 })
+      try {
+        const sub = await ops.lookup(asRoot, ROOT_INO, 'sub')
+        expect((await ops.lookup(asRoot, sub.ino, 'root')).ino).toBe(ROOT_INO)
+        // Lookups in `sub` only: the root is the least recently used.
+        for (let f = 0; f < 40; f++) await ops.lookup(asRoot, sub.ino, `fill${f}`)
+        expect(descriptorsOf(box.source)).toBe(1)
+        expect((await ops.getattr(asRoot, ROOT_INO)).ino).toBe(lstatSync(box.source).ino)
+      } finally {
+        await ops.destroy()
+      }
+    })
   })
 })
 
