@@ -37,6 +37,10 @@ interface Chunk {
   demand: boolean
   /** When a read last copied from it (ReadAhead's counter); 0: never read. */
   lastUse: number
+  /** Reads waiting for it now: it is not dropped under them (a seek or an eviction by another read). */
+  waiters: number
+  /** Cancelled and its memory released. */
+  dropped: boolean
 }
 
 /** One open file being read: where the reader is and what was fetched ahead of it. */
@@ -51,7 +55,8 @@ export class ReadHandle {
   streak = 0
   /** End of the furthest byte fetched or being fetched ahead. */
   fetchedTo = 0
-  readonly abort = new AbortController()
+  /** Closed: what reads still wait for is dropped when they end. */
+  closed = false
 
   constructor(
     readonly key: string,
@@ -143,7 +148,7 @@ export class ReadAhead {
     while (this.budget.used > this.budget.limit / 2) {
       let oldest: Chunk | undefined
       for (const chunk of handle.chunks) {
-        if (chunk.end > start && chunk.start < end) continue
+        if (chunk.waiters > 0 || (chunk.end > start && chunk.start < end)) continue
         if (!oldest || chunk.lastUse < oldest.lastUse) oldest = chunk
       }
       if (!oldest) return
@@ -163,9 +168,9 @@ export class ReadAhead {
     return at >= end
   }
 
-  /** Forgets the handle: its fetches are cancelled and its memory released. */
+  /** Forgets the handle: its fetches are cancelled and its memory released (what a read still waits for, when that read ends). */
   close(handle: ReadHandle): void {
-    handle.abort.abort()
+    handle.closed = true
     this.dropChunks(handle, () => true)
   }
 
@@ -210,56 +215,68 @@ export class ReadAhead {
       this.budget.acquire(charged)
     }
     const cancel = new AbortController()
-    const signals = [cancel.signal, handle.abort.signal, ...(demand && signal ? [signal] : [])]
+    const signals = [cancel.signal, ...(demand && signal ? [signal] : [])]
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals) })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.catch(() => undefined)
-    const chunk: Chunk = { start, end, data, charged, cancel, demand, lastUse: 0 }
+    const chunk: Chunk = { start, end, data, charged, cancel, demand, lastUse: 0, waiters: 0, dropped: false }
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
   }
 
   private async copyOut(handle: ReadHandle, buffer: Buffer, start: number, end: number, signal?: AbortSignal): Promise<number> {
     let at = start
-    while (at < end) {
-      let chunk = handle.chunks.find((c) => c.start <= at && c.end > at)
-      if (!chunk) throw new FsError('EIO', `no fetched range of ${handle.key} at ${at}`)
-      let data: Buffer
-      try {
-        data = await chunk.data
-      } catch (error) {
-        // A failed read-ahead is retried once for the reader; its own fetch's error is the answer.
-        // A chunk dropped by another read of the handle meanwhile (reads come in parallel, out of
-        // order) was cancelled, not failed: it is fetched again too.
-        const failed = chunk
-        const cancelled = failed.cancel.signal.aborted && !signal?.aborted
-        this.dropChunks(handle, (c) => c === failed)
-        if (!cancelled && (failed.demand || signal?.aborted || (error as { code?: string }).code === 'ESTALE')) throw error
-        this.fetchMissing(handle, at, Math.min(end, failed.end), signal)
-        chunk = handle.chunks.find((c) => c.start <= at && c.end > at)!
-        data = await chunk.data
+    let retried = false
+    try {
+      while (at < end) {
+        let chunk = handle.chunks.find((c) => c.start <= at && c.end > at)
+        if (!chunk) {
+          // Dropped meanwhile (it failed): fetched again for this read.
+          this.fetchMissing(handle, at, end, signal)
+          chunk = handle.chunks.find((c) => c.start <= at && c.end > at)!
+        }
+        chunk.waiters++
+        let data: Buffer
+        try {
+          data = await chunk.data
+        } catch (error) {
+          this.dropChunk(chunk)
+          handle.chunks = handle.chunks.filter((c) => c !== chunk)
+          // A failed read-ahead is fetched again for the reader, once; a fetch of the reader's own is the answer.
+          if (chunk.demand || retried || signal?.aborted || (error as { code?: string }).code === 'ESTALE') throw error
+          retried = true
+          continue
+        } finally {
+          chunk.waiters--
+        }
+        chunk.lastUse = ++this.uses
+        const available = chunk.start + data.length
+        // Shorter than asked: the object shrank since it was opened.
+        if (available <= at) throw new FsError('ESTALE', `${handle.key} is shorter than when it was opened`)
+        const until = Math.min(end, available)
+        data.copy(buffer, at - start, at - chunk.start, until - chunk.start)
+        at = until
       }
-      chunk.lastUse = ++this.uses
-      const available = chunk.start + data.length
-      // Shorter than asked: the object shrank since it was opened.
-      if (available <= at) throw new FsError('ESTALE', `${handle.key} is shorter than when it was opened`)
-      const until = Math.min(end, available)
-      data.copy(buffer, at - start, at - chunk.start, until - chunk.start)
-      at = until
+      return end - start
+    } finally {
+      if (handle.closed) this.dropChunks(handle, () => true)
     }
-    return end - start
   }
 
+  /** Drops the chunks `drop` picks, but those reads wait for (they go when those reads end, or stay). */
   private dropChunks(handle: ReadHandle, drop: (chunk: Chunk) => boolean): void {
     const kept: Chunk[] = []
     for (const chunk of handle.chunks) {
-      if (drop(chunk)) {
-        chunk.cancel.abort()
-        this.budget.release(chunk.charged)
-      } else {
-        kept.push(chunk)
-      }
+      if (chunk.waiters === 0 && drop(chunk)) this.dropChunk(chunk)
+      else kept.push(chunk)
     }
     handle.chunks = kept
+  }
+
+  private dropChunk(chunk: Chunk): void {
+    if (chunk.dropped) return
+    chunk.dropped = true
+    chunk.cancel.abort()
+    this.budget.release(chunk.charged)
   }
 }

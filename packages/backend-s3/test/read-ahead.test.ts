@@ -210,6 +210,28 @@ describe('ReadAhead', () => {
     readAhead.close(handle)
   })
 
+  it('hundreds of reads in parallel on four handles, with a budget too small to keep them all, give the right bytes', async () => {
+    const readAhead = new ReadAhead(store, { budget: new MemoryBudget(4 * MiB) })
+    const handles = [0, 1, 2, 3].map(() => readAhead.open('obj', data.length, etag))
+    let seed = 7
+    const random = (below: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % below
+    }
+    const reads = Array.from({ length: 200 }, () => [random(data.length), 1 + random(300_000)] as const)
+    const wrong = await Promise.all(
+      reads.map(async ([offset, length], i) => {
+        const out = Buffer.alloc(length)
+        const n = await readAhead.read(handles[i % 4]!, out, offset)
+        const expected = data.subarray(offset, offset + length)
+        return n === expected.length && out.subarray(0, n).equals(expected) ? 0 : 1
+      }),
+    )
+    expect(wrong.reduce((a: number, b: number) => a + b, 0)).toBe(0)
+    handles.forEach((h) => readAhead.close(h))
+    expect(readAhead.budget.used).toBe(0)
+  })
+
   it("the caller's abort ends a read with EINTR", async () => {
     const readAhead = new ReadAhead(store)
     const handle = readAhead.open('obj', data.length, etag)
