@@ -3,10 +3,8 @@ import { PAGE_SIZE } from './chunk-pages.js'
 import { FileContent, type FileStorage } from './file-content.js'
 import type { XattrStore } from './xattrs.js'
 
-/** Set-group-ID bit: on a directory, new entries take its group. */
-export const S_ISGID = 0o2000
-/** Set-user-ID bit. */
-export const S_ISUID = 0o4000
+/** Set-user-ID and set-group-ID bits (on a directory, new entries take its group). */
+export { S_ISGID, S_ISUID } from '@fusekit/core'
 /** Sticky bit: in a directory, only a name's owner (or the directory's) may remove it. */
 export const S_ISVTX = 0o1000
 /** tmpfs counts this many bytes of directory size per entry, "." and ".." included. */

@@ -1,5 +1,11 @@
 import {
   FallocateMode,
+  MAY_READ,
+  MAY_WRITE,
+  callerIsRoot,
+  permits,
+  setIdBitsClearedBySetattr,
+  setIdBitsClearedByWrite,
   FileType,
   FsError,
   OpenFlags,
@@ -28,8 +34,6 @@ import { InodeTable } from './inode-table.js'
 import { NAME_MAX, PATH_MAX } from './names.js'
 import type { MemoryOptions } from './options.js'
 import { PermissionChecks } from './permission-checks.js'
-import { MAY_READ, MAY_WRITE, isRoot, permits } from './posix-permissions.js'
-import { setIdBitsClearedBySetattr, setIdBitsClearedByWrite } from './set-id-clearing.js'
 import { XattrStore } from './xattrs.js'
 
 const { KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE } = FallocateMode
@@ -313,7 +317,7 @@ export class MemoryFileSystem implements InodeOperations {
   async listxattr(ctx: RequestContext, ino: number): Promise<string[]> {
     const names = this.xattrsOf(this.inodes.get(ino)).list()
     // As tmpfs: trusted.* attributes are listed to root only.
-    return isRoot(ctx) ? names : names.filter((name) => !name.startsWith('trusted.'))
+    return callerIsRoot(ctx) ? names : names.filter((name) => !name.startsWith('trusted.'))
   }
 
   async removexattr(ctx: RequestContext, ino: number, name: string): Promise<void> {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs'
-import { FileType, FsError, OpenFlags, SetattrValid, type RequestContext, type SetattrRequest } from '@fusekit/core'
+import { FileType, FsError, MAY_EXEC, MAY_READ, MAY_WRITE, OpenFlags, SetattrValid, callerIsRoot, inGroup, ownsOrRoot, permits, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { S_ISGID, S_ISUID, S_ISVTX, type Directory, type Inode } from './inode.js'
-import { MAY_EXEC, MAY_READ, MAY_WRITE, inGroup, isRoot, ownsOrRoot, permits } from './posix-permissions.js'
 
 /** The open flag of an exec (__FMODE_EXEC): execute permission is asked instead of read. */
 const FMODE_EXEC = 0o40
@@ -34,7 +33,7 @@ export class PermissionChecks {
    */
   removeName(ctx: RequestContext, dir: Directory, victim: Inode): void {
     this.addName(ctx, dir)
-    if (dir.mode & S_ISVTX && ctx.uid !== victim.uid && ctx.uid !== dir.uid && !isRoot(ctx)) {
+    if (dir.mode & S_ISVTX && ctx.uid !== victim.uid && ctx.uid !== dir.uid && !callerIsRoot(ctx)) {
       throw new FsError('EPERM', `directory ${dir.ino} is sticky: only the owner of an entry or of the directory removes it`)
     }
   }
@@ -76,15 +75,15 @@ export class PermissionChecks {
     const touch = times && (valid & TOUCH) === TOUCH
     if (truncating && request.fh === undefined && !permits(ctx, inode, MAY_WRITE)) throw new FsError('EACCES', `no write permission on inode ${inode.ino}`)
     if (touch && !ownsOrRoot(ctx, inode) && !permits(ctx, inode, MAY_WRITE)) throw new FsError('EACCES', `no write permission on inode ${inode.ino}`)
-    if (valid & UID && !isRoot(ctx) && !(ctx.uid === inode.uid && request.uid === inode.uid)) throw new FsError('EPERM', 'only root gives a file away')
-    if (valid & GID && !isRoot(ctx) && !(ctx.uid === inode.uid && (request.gid === inode.gid || inGroup(ctx, request.gid)))) {
+    if (valid & UID && !callerIsRoot(ctx) && !(ctx.uid === inode.uid && request.uid === inode.uid)) throw new FsError('EPERM', 'only root gives a file away')
+    if (valid & GID && !callerIsRoot(ctx) && !(ctx.uid === inode.uid && (request.gid === inode.gid || inGroup(ctx, request.gid)))) {
       throw new FsError('EPERM', `only root, or the owner for one of its own groups, sets group ${request.gid}`)
     }
     let mode = request.mode
     if (valid & MODE) {
       if (!ownsOrRoot(ctx, inode)) {
         if (!clearsSetIdsOnly(inode.mode & 0o7777, mode) || !permits(ctx, inode, MAY_WRITE)) throw new FsError('EPERM', `only the owner changes the mode of inode ${inode.ino}`)
-      } else if (!isRoot(ctx) && !inGroup(ctx, valid & GID ? request.gid : inode.gid)) {
+      } else if (!callerIsRoot(ctx) && !inGroup(ctx, valid & GID ? request.gid : inode.gid)) {
         mode &= ~S_ISGID
       }
     }

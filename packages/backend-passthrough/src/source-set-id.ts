@@ -1,6 +1,5 @@
 import { constants } from 'node:fs'
-import { OpenFlags, SetattrValid, type RequestContext, type SetattrRequest } from '@fusekit/core'
-import { S_ISGID, S_ISUID, setIdBitsClearedBySetattr, setIdBitsClearedByWrite, type Owned } from './set-id-clearing.js'
+import { OpenFlags, S_ISGID, S_ISUID, SetattrValid, setIdBitsClearedBySetattr, setIdBitsClearedByWrite, type Owned, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { calls, check } from './source-calls.js'
 
 const PERMISSIONS = 0o7777
@@ -11,7 +10,7 @@ const { MODE, UID, GID, SIZE, ATIME, MTIME, CTIME } = SetattrValid
 const fields = new Float64Array(18)
 
 /**
- * The set-id rules (set-id-clearing.ts) applied to the source. A mount process running as root
+ * The set-id rules (@fusekit/core's setIdBitsCleared*) applied to the source. A mount process running as root
  * acts on the source as root, for whom Linux clears little (CAP_FSETID), so the source keeps
  * bits it would clear for the caller: the backend clears them itself, for the caller each request
  * names. Any other mount process is cleared for by the source itself, as its own writes are.

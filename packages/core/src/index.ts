@@ -3,6 +3,8 @@ import 'reflect-metadata'
 export { Errno, FsError, errnoName, mapErrno, type ErrnoName } from './errno.js'
 export { Timespec, OpenFlags, XattrFlags, FileType, AccessMode, type Stat, type StatVfs, type DirEntry } from './types.js'
 export { CallerContext, type RequestContext } from './request-context.js'
+export { MAY_READ, MAY_WRITE, MAY_EXEC, callerIsRoot, ownsOrRoot, permits, inGroup, type Owned } from './posix/access.js'
+export { S_ISUID, S_ISGID, setIdBitsClearedByWrite, setIdBitsClearedByChown, setIdBitsClearedBySetattr } from './posix/set-id-bits.js'
 export type { Operations, RequestName } from './operations.js'
 export {
   ROOT_INO,

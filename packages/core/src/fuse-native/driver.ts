@@ -54,11 +54,12 @@ export class FuseNativeDriver {
  * not reach JavaScript, so every request is the mounting user's.
  */
 function mounterRequest(): CallerContext {
-  return new CallerContext(MOUNTER_UID, MOUNTER_GID, 0)
+  return new CallerContext(MOUNTER_UID, MOUNTER_GID, 0, MOUNTER_GROUPS)
 }
 
 const MOUNTER_UID = process.geteuid?.() ?? 0
 const MOUNTER_GID = process.getegid?.() ?? 0
+const MOUNTER_GROUPS = process.getgroups?.() ?? []
 
 /** fuse-native gives create no open flags. */
 const CREATE_FLAGS = constants.O_RDWR | constants.O_CREAT

@@ -1,23 +1,27 @@
-import { FileType, FsError, SetattrValid, type RequestContext } from '@fusekit/core'
-import { S_ISGID, S_ISUID } from './inode.js'
-import { MAY_WRITE, inGroup, isRoot, ownsOrRoot, permits, type Owned } from './posix-permissions.js'
-
-const S_IXGRP = 0o010
-const { MODE, UID, GID, SIZE, ATIME, MTIME, CTIME } = SetattrValid
-/** The fields of a setattr request (not how it came: FH, "now" flags). */
-const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME | CTIME
+import { FsError } from '../errno.js'
+import { SetattrValid } from '../inode-operations.js'
+import type { RequestContext } from '../request-context.js'
+import { FileType } from '../types.js'
+import { MAY_WRITE, callerIsRoot, inGroup, ownsOrRoot, permits, type Owned } from './access.js'
 
 /*
  * The set-user-ID and set-group-ID bits Linux clears when a file's data or owner changes. The
  * FUSE kernel module asks for part of it (a SETATTR of the mode before a write, a truncate or a
  * chown) but keeps its own older rule: S_ISGID only when group-executable. Linux also clears it
- * when the caller is outside the file's group (setattr_should_drop_sgid), so that part is done
- * here, for the caller each request names.
+ * when the caller is outside the file's group (setattr_should_drop_sgid): a backend whose writes
+ * reach it does that part, for the caller each request names.
  */
+
+export const S_ISUID = 0o4000
+export const S_ISGID = 0o2000
+const S_IXGRP = 0o010
+const { MODE, UID, GID, SIZE, ATIME, MTIME, CTIME } = SetattrValid
+/** The fields of a setattr request (not how it came: FH, "now" flags). */
+const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME | CTIME
 
 /** What a write, truncate, fallocate or copy into a regular file by `ctx` clears (setattr_should_drop_suidgid): nothing for root. */
 export function setIdBitsClearedByWrite(ctx: RequestContext, node: Owned): number {
-  if ((node.mode & (S_ISUID | S_ISGID)) === 0 || isRoot(ctx)) return 0
+  if ((node.mode & (S_ISUID | S_ISGID)) === 0 || callerIsRoot(ctx)) return 0
   return S_ISUID | sgidDropped(ctx, node)
 }
 
@@ -43,5 +47,5 @@ export function setIdBitsClearedBySetattr(ctx: RequestContext, node: Owned, vali
 }
 
 function sgidDropped(ctx: RequestContext, node: Owned): number {
-  return node.mode & S_IXGRP || !(isRoot(ctx) || inGroup(ctx, node.gid)) ? S_ISGID : 0
+  return node.mode & S_IXGRP || !(callerIsRoot(ctx) || inGroup(ctx, node.gid)) ? S_ISGID : 0
 }
