@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // fusekit benchmarks (not tests): each backend side by side with bindfs and a non-FUSE baseline,
-// in one run. As root: node bench/run.mjs memory|passthrough|all [options]; see bench/README.md.
+// in one run, under one machine-wide policy for all of them (--latency-request). As root:
+// node bench/run.mjs memory|passthrough|all [options]; see bench/README.md.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
+import { LATENCY_MODES, applyLatencyMode } from './lib/cpu-latency.mjs'
 import { cliBin, repoRoot } from './lib/mounts.mjs'
 import { Samples, headerLines, phaseLines, summaryMarkdown } from './lib/report.mjs'
 import { capture, commandExists, machineInfo } from './lib/system.mjs'
@@ -20,15 +22,18 @@ const USAGE = `usage: node bench/run.mjs memory|passthrough|all [options]   (as 
   --runs N               repetitions of every phase; the median is reported (3)
   --size-mib N           size of the sequential file in MiB (1024)
   --files N              number of small files (10000)
+  --scale-files N[,N]    files in the one directory of the scale phases (100000; 100000,1000000 adds a million)
+  --latency-request M    the machine-wide policy, the same for every target: off (none, the default),
+                         both (a 0 µs CPU latency request held by the bench), or off,both (each in turn)
   --tree DIR             tree copied by the passthrough suite (node_modules/.pnpm of this repo)
   --source-parent DIR    where the passthrough source directory is created (/var/tmp)
   --fio-size-mib N       size of the fio file in MiB (256)
   --fio-runtime S        seconds per fio run (10)
-  --only KEYS            comma-separated phase groups: seq, files, tree, fio
+  --only KEYS            comma-separated phase groups: seq, files, scale (memory); seq, tree, fio, scale (passthrough)
   --fusekit-arg ARG      extra argument for 'fusekit mount' (repeatable, e.g. --fusekit-arg=--attr-timeout=5)
   --bindfs-option OPT    extra -o option for bindfs (repeatable)
   --bindfs-multithreaded run bindfs with --multithreaded (it is single-threaded by default)
-  --out FILE             where to write the JSON results (bench/results/<suite>-<time>.json)`
+  --out FILE             where to write the JSON results (bench/results/<memory|passthrough|all>-<time>.json)`
 
 const { values: flags, positionals } = parseCommandLine({
   allowPositionals: true,
@@ -36,6 +41,8 @@ const { values: flags, positionals } = parseCommandLine({
     runs: { type: 'string', default: '3' },
     'size-mib': { type: 'string', default: '1024' },
     files: { type: 'string', default: '10000' },
+    'scale-files': { type: 'string', default: '100000' },
+    'latency-request': { type: 'string', default: 'off' },
     tree: { type: 'string', default: join(repoRoot, 'node_modules/.pnpm') },
     'source-parent': { type: 'string', default: '/var/tmp' },
     'fio-size-mib': { type: 'string', default: '256' },
@@ -60,6 +67,8 @@ const settings = {
   runs: positiveInteger('runs'),
   sizeMiB: positiveInteger('size-mib'),
   files: positiveInteger('files'),
+  scaleFiles: flags['scale-files'].split(',').map((n) => positiveInteger('scale-files', n)),
+  latencyModes: flags['latency-request'].split(',').map(latencyMode),
   tree: flags.tree,
   sourceParent: flags['source-parent'],
   fioSizeMiB: positiveInteger('fio-size-mib'),
@@ -80,20 +89,28 @@ installCleanupHandlers()
 const info = environment()
 console.log(headerLines(info).join('\n'))
 if (os.loadavg()[0] > 0.5) console.log(`warning: the machine is busy (load ${os.loadavg()[0].toFixed(2)}): figures will be noisy`)
+const results = { info, settings, runs: [] }
+const summaries = []
 for (const suite of suites) {
-  try {
-    await runSuite(suite)
-  } catch (error) {
-    cleanupAll()
-    fail(`bench: the ${suite.name} suite failed: ${error.message}`, 1)
-  } finally {
-    cleanupAll()
+  // Both policies on one suite back to back, so that they see the machine in the same state.
+  for (const mode of settings.latencyModes) {
+    const release = applyLatencyMode(mode)
+    try {
+      await runSuite(suite, mode)
+    } catch (error) {
+      cleanupAll()
+      fail(`bench: the ${suite.name} suite failed: ${error.message}`, 1)
+    } finally {
+      release()
+      cleanupAll()
+    }
   }
 }
+console.log(summaries.join('\n\n'))
 
-async function runSuite(suite) {
+async function runSuite(suite, mode) {
   const groups = groupsOf.get(suite).filter((g) => !settings.only || settings.only.includes(g.key))
-  console.log(`\n=== ${suite.name} suite: ${settings.runs} run(s) per phase, median reported ===`)
+  console.log(`\n=== ${suite.name} suite, latency request ${mode}: ${LATENCY_MODES[mode]}; ${settings.runs} run(s) per phase, median reported ===`)
   const { targets, fuseOptions, notes = [] } = await suite.mount(settings)
   console.log(`fusekit ${suite.subject} FUSE options (also given to bindfs): ${fuseOptions.join(',')}`)
   for (const note of notes) console.log(note)
@@ -120,17 +137,25 @@ async function runSuite(suite) {
   }
 
   const phases = groups.flatMap((g) => g.phases)
-  console.log(`\n${suite.name} summary (speeds: higher is better; a ratio above 1 means ${suite.subject} is faster):\n`)
-  console.log(summaryMarkdown(suite, phases, targets, samples).join('\n'))
   for (const target of targets) {
-    if (target.log?.length) console.log(`\n${target.name} mount printed:\n  ${target.log.join('\n  ')}`)
+    const log = target.server?.log() ?? []
+    if (log.length > 0) console.log(`\n${target.name} mount printed:\n  ${log.join('\n  ')}`)
   }
-  saveResults(suite, { info, settings, fuseOptions, targets: targets.map(({ name, commands }) => ({ name, commands })), phases, samples })
+  summaries.push(
+    [
+      `${suite.name} summary, latency request ${mode} (${LATENCY_MODES[mode]}); CPU and RSS are the serving process's:`,
+      '',
+      ...summaryMarkdown(suite, phases, targets, samples),
+    ].join('\n'),
+  )
+  results.runs.push({ suite: suite.name, latencyRequest: mode, fuseOptions, targets: targets.map(({ name, commands }) => ({ name, commands })), phases, samples })
+  saveResults()
 }
 
-function saveResults(suite, results) {
-  const stamp = results.info.date.replace(/[:.]/g, '-')
-  const file = flags.out ?? join(repoRoot, 'bench/results', `${suite.name}-${stamp}.json`)
+/** Everything measured so far, in one file: rewritten after each suite, so a failure keeps the rest. */
+function saveResults() {
+  const stamp = info.date.replace(/[:.]/g, '-')
+  const file = flags.out ?? join(repoRoot, 'bench/results', `${which}-${stamp}.json`)
   mkdirSync(join(file, '..'), { recursive: true })
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n')
   console.log(`\nresults written to ${file}`)
@@ -146,6 +171,8 @@ function preflight(suites) {
   const packages = ['packages/core', 'packages/cli', ...suites.map((s) => `packages/backend-${s.name}`)]
   const unbuilt = packages.filter((p) => !existsSync(join(repoRoot, p, 'dist/index.js')))
   if (unbuilt.length > 0 || !existsSync(cliBin)) problems.push(`build first (pnpm build): no dist in ${unbuilt.join(', ') || 'packages/cli'}`)
+  if (settings.latencyModes.includes('both') && !existsSync('/dev/cpu_dma_latency')) problems.push('--latency-request both: this kernel has no /dev/cpu_dma_latency')
+  if ((!settings.only || settings.only.includes('scale')) && !commandExists('gcc')) problems.push('the scale phases build a small C helper: apt-get install -y gcc libc6-dev')
   if (suites.includes(passthroughSuite) && !existsSync(settings.tree)) problems.push(`the tree to copy, ${settings.tree}, does not exist (pnpm install, or --tree DIR)`)
   if (problems.length > 0) fail(problems.map((p) => `bench: ${p}`).join('\n'), 1)
 }
@@ -166,20 +193,21 @@ function environment() {
     fusekit: `${version('git', ['-C', repoRoot, 'describe', '--always', '--dirty'])} (${fusekitSetup(settings.fusekitArgs)}; fuse-native over ${libfuseOf(fuseNative)})`,
     bindfs: `${version('bindfs', ['--version'])} over ${libfuseOf(version('sh', ['-c', 'command -v bindfs']))}${settings.bindfsFlags.length ? ', --multithreaded' : ', single-threaded (its default)'}`,
     fio: version('fio', ['--version']),
+    'latency request': settings.latencyModes.map((mode) => `${mode}: ${LATENCY_MODES[mode]}`).join('; then '),
     command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`,
   }
 }
 
 /**
  * The driver and hot loop the fusekit mounts get: what --fusekit-arg chose, with core resolving
- * the rest ('auto') as the mounts will.
+ * the rest ('auto') as the mounts will. A hot loop is fusekit's alone: the header says so.
  */
 function fusekitSetup(fusekitArgs) {
   const given = (flag) => fusekitArgs.join(' ').match(new RegExp(`--${flag}[= ](\\S+)`))?.[1]
   const ms = given('hot-loop-ms')
   const options = core.resolveMountOptions({ driver: given('driver'), hotLoop: given('hot-loop'), hotLoopMs: ms === undefined ? undefined : Number(ms) })
   const way = { 'cpu-latency': 'CPU latency request', 'event-loop': 'event-loop polling' }[core.hotLoopMode(options)]
-  return `${options.driver} driver, ${way ? `hot loop ${options.hotLoopMs} ms: ${way}` : 'hot loop off'}`
+  return `${options.driver} driver, ${way ? `hot loop ${options.hotLoopMs} ms: ${way} (fusekit only: not the same policy for both sides)` : 'hot loop off'}`
 }
 
 function parseCommandLine(config) {
@@ -195,10 +223,15 @@ function rotate(list, by) {
   return [...list.slice(k), ...list.slice(0, k)]
 }
 
-function positiveInteger(name) {
-  const value = Number(flags[name])
-  if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${flags[name]}"`, 2)
+function positiveInteger(name, text = flags[name]) {
+  const value = Number(text)
+  if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${text}"`, 2)
   return value
+}
+
+function latencyMode(mode) {
+  if (!(mode in LATENCY_MODES)) fail(`--latency-request must be off, both, or both separated by a comma, got "${mode}"`, 2)
+  return mode
 }
 
 function fail(message, code) {

@@ -33,12 +33,46 @@ export function mountTmpfs(dir, size) {
   return { command: `mount ${args.join(' ')}`, unmount }
 }
 
-/** bindfs (it daemonizes once the mount is up); `fuseOptions` go to libfuse as one -o list. */
-export function mountBindfs(source, dir, { fuseOptions = [], flags = [] } = {}) {
-  const args = ['--no-allow-other', ...flags, ...(fuseOptions.length > 0 ? ['-o', fuseOptions.join(',')] : []), source, dir]
-  execFileSync('bindfs', args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  const unmount = onCleanup(`bindfs at ${dir}`, () => fuseUnmount(dir))
-  return { command: `bindfs ${args.join(' ')}`, unmount }
+/**
+ * bindfs in the foreground (`-f`), so that its one process is our child and can be measured;
+ * `fuseOptions` go to libfuse as one -o list.
+ */
+export async function mountBindfs(source, dir, { fuseOptions = [], flags = [] } = {}) {
+  const args = ['-f', '--no-allow-other', ...flags, ...(fuseOptions.length > 0 ? ['-o', fuseOptions.join(',')] : []), source, dir]
+  return mountForeground('bindfs', ['bindfs', ...args], {}, dir)
+}
+
+/**
+ * Runs a FUSE daemon in the foreground, in its own process group, with `envChanges` applied to
+ * this process's environment (undefined removes a variable), and waits until its mount shows in
+ * /proc/mounts. Unmounting is `fusermount -u`, after which the daemon exits.
+ */
+export async function mountForeground(name, argv, envChanges, dir) {
+  const env = { ...process.env }
+  for (const [key, value] of Object.entries(envChanges)) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
+  const child = spawn(argv[0], argv.slice(1), { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (text) => (stderr = (stderr + text).slice(-4000)))
+  const unmount = onCleanup(`${name} at ${dir}`, () => stopForeground(child, dir))
+  const deadline = Date.now() + MOUNT_TIMEOUT_MS
+  while (!isMounted(dir)) {
+    if (hasExited(child.pid) || Date.now() > deadline) {
+      unmount()
+      throw new Error(`${name} did not mount ${dir}: ${stderr.trim() || 'no output'}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { command: argv.join(' '), pid: child.pid, unmount }
+}
+
+function stopForeground(child, dir) {
+  if (isMounted(dir)) fuseUnmount(dir)
+  const deadline = Date.now() + UNMOUNT_TIMEOUT_MS
+  while (!hasExited(child.pid) && Date.now() < deadline) sleepSync(50)
+  if (!hasExited(child.pid)) child.kill('SIGKILL')
 }
 
 /**
@@ -112,4 +146,21 @@ function stopFusekit(child, dir) {
 function fuseUnmount(dir) {
   if (spawnSync('fusermount', ['-u', dir]).status === 0) return
   if (isMounted(dir)) execFileSync('fusermount', ['-uz', dir])
+}
+
+/**
+ * The process serving a mount, as the phases see it: its pid (it changes on remount), and
+ * remount(), which replaces it by a fresh one (new process, nothing remembered) made by `mount`.
+ */
+export async function servedBy(mount) {
+  let current = await mount()
+  return {
+    command: current.command,
+    log: () => current.log ?? [],
+    pid: () => current.pid,
+    async remount() {
+      current.unmount()
+      current = await mount()
+    },
+  }
 }

@@ -1,9 +1,11 @@
 // What a process (a mount, a workload) costs during a phase: CPU seconds from /proc/PID/stat
-// (utime + stime) and the peak of its resident memory (VmRSS, sampled).
-import { readFileSync } from 'node:fs'
+// (utime + stime, all its threads) and its resident memory from /proc/PID/status.
+import { readFileSync, writeFileSync } from 'node:fs'
 
 const TICKS_PER_SECOND = 100 // USER_HZ on Linux
 const SAMPLE_MS = 100
+const SETTLE_STEP_MS = 100
+const SETTLE_LIMIT_MS = 10_000
 
 /** utime + stime of a process in seconds, or undefined when it is gone. */
 export function cpuSeconds(pid) {
@@ -17,26 +19,59 @@ export function cpuSeconds(pid) {
   }
 }
 
-/** VmRSS of a process in MiB, or 0 when it is gone. */
-export function rssMiB(pid) {
+/** A memory line of /proc/PID/status (VmRSS, VmHWM) in MiB, or 0 when the process is gone. */
+function statusMiB(pid, key) {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`))
     return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) / 1024
   } catch {
     return 0
   }
 }
 
-/** Starts watching `pid`; stop() returns the CPU seconds it used since, and its peak RSS in MiB. */
+const rssMiB = (pid) => statusMiB(pid, 'VmRSS')
+
+/** Sets VmHWM back to the current RSS (Linux 4.0+, needs the right to write clear_refs: root). */
+function resetPeak(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5')
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Starts watching `pid`; stop() returns the CPU seconds it used since (`cpu`), its peak RSS
+ * (`rss`, MiB: VmHWM after resetting it here, or VmRSS sampled every 100 ms where that is not
+ * allowed), and its RSS at start and stop (`rssStart`, `rssEnd`, MiB).
+ */
 export function watchProcess(pid) {
   const cpuBefore = cpuSeconds(pid) ?? 0
-  let peak = rssMiB(pid)
-  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), SAMPLE_MS)
+  const rssStart = rssMiB(pid)
+  const exactPeak = resetPeak(pid)
+  let sampledPeak = rssStart
+  const timer = exactPeak ? undefined : setInterval(() => (sampledPeak = Math.max(sampledPeak, rssMiB(pid))), SAMPLE_MS)
   return {
     stop() {
       clearInterval(timer)
-      peak = Math.max(peak, rssMiB(pid))
-      return { cpu: (cpuSeconds(pid) ?? cpuBefore) - cpuBefore, rss: peak }
+      const rssEnd = rssMiB(pid)
+      const peak = exactPeak ? statusMiB(pid, 'VmHWM') : Math.max(sampledPeak, rssEnd)
+      return { cpu: (cpuSeconds(pid) ?? cpuBefore) - cpuBefore, rss: peak, rssStart, rssEnd }
     },
+  }
+}
+
+/**
+ * Waits until `pid` has used no CPU for 100 ms (at most 10 s): dropping the caches makes the kernel
+ * send a FUSE server its FORGETs after drop_caches returns, and that work belongs to no phase.
+ */
+export async function settle(pid) {
+  let last = cpuSeconds(pid)
+  for (let waited = 0; waited < SETTLE_LIMIT_MS; waited += SETTLE_STEP_MS) {
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_STEP_MS))
+    const now = cpuSeconds(pid)
+    if (now === last) return
+    last = now
   }
 }

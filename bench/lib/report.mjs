@@ -1,11 +1,14 @@
-// Turning samples into tables. Every figure is a speed (higher is better), so a ratio above 1
-// means the subject is faster than the reference. Medians over the repetitions throughout.
+// Turning samples into tables. Speeds are "higher is better", so a speed ratio above 1 means the
+// subject is faster than the reference; CPU per operation is "lower is better". Medians over the
+// repetitions throughout. The issue's targets, checked on every phase: the subject at least as
+// fast as its first reference (bindfs), at no more CPU per operation, and, where the suite sets
+// one, no more memory per empty file than its ceiling.
 import { median } from './system.mjs'
 
-const TARGETS = { seq: 1.0, meta: 0.7 }
-const KIND = { seq: 'sequential throughput', meta: 'metadata', rand: 'random I/O' }
+const SPEED_TARGET = 1.0
+const CPU_TARGET = 1.0
 
-/** Samples per phase and target: speeds, times (or latencies) and failures. */
+/** Samples per phase and target: speeds, times (or latencies), usage, and failures. */
 export class Samples {
   #data = new Map()
 
@@ -17,17 +20,12 @@ export class Samples {
     this.#entry(phaseId, target).errors.push(error.message.split('\n')[0])
   }
 
+  /** The median of every numeric field the runs share (value, ms, cpu, cpuPerOp, ...), with the runs. */
   get(phaseId, target) {
     const entry = this.#data.get(phaseId)?.get(target)
     if (!entry || entry.runs.length === 0) return { errors: entry?.errors ?? [] }
-    const pick = (key) => median(entry.runs.map((r) => r[key]))
-    return {
-      value: pick('value'),
-      ms: pick('ms'),
-      p99us: entry.runs[0].p99us === undefined ? undefined : pick('p99us'),
-      runs: entry.runs,
-      errors: entry.errors,
-    }
+    const keys = Object.keys(entry.runs[0]).filter((key) => entry.runs.every((r) => typeof r[key] === 'number'))
+    return { ...Object.fromEntries(keys.map((key) => [key, median(entry.runs.map((r) => r[key]))])), runs: entry.runs, errors: entry.errors }
   }
 
   toJSON() {
@@ -49,51 +47,113 @@ export function headerLines(info) {
 
 /** The table printed as soon as a phase has all its repetitions. */
 export function phaseLines(suite, phase, targets, samples) {
-  const target = TARGETS[phase.kind]
-  const goal = target === undefined ? 'no target' : `target: ${suite.subject} ≥ ${target.toFixed(1)}× ${suite.references[0]}`
-  const lines = [`${phase.title}   [${KIND[phase.kind]}; ${goal}]`]
+  const lines = [phase.title]
   for (const { name } of targets) {
     const s = samples.get(phase.id, name)
     if (s.value === undefined) {
       lines.push(`  ${name.padEnd(12)} failed: ${s.errors[0] ?? 'no result'}`)
       continue
     }
-    const runs = s.runs.map((r) => (phase.kind === 'rand' ? formatSpeed(r.value, '') : formatSeconds(r.ms))).join(' ')
-    lines.push(`  ${name.padEnd(12)} ${formatSpeed(s.value, phase.unit).padStart(16)}  ${detail(phase, s).padEnd(24)} runs: ${runs}`)
+    const runs = s.runs.map((r) => (phase.kind === 'rand' ? formatNumber(r.value) : formatSeconds(r.ms))).join(' ')
+    lines.push(`  ${name.padEnd(12)} ${formatSpeed(s.value, phase.unit).padStart(16)}  ${detail(phase, s).padEnd(24)} ${usageText(phase, s).padEnd(52)} runs: ${runs}`)
   }
-  const ratios = suite.references.map((ref) => `${suite.subject} ÷ ${ref} ${formatRatio(ratio(samples, phase, suite.subject, ref))}`)
-  const verdict = target === undefined ? '' : `  (${verdictOf(ratio(samples, phase, suite.subject, suite.references[0]), target)})`
-  lines.push(`  ${ratios.join('   ')}${verdict}`)
+  lines.push(`  ${suite.references.map((ref) => `${suite.subject} ÷ ${ref} ${formatRatio(speedRatio(samples, phase, suite.subject, ref))}`).join('   ')}`)
+  const [reference] = suite.references
+  const speed = speedRatio(samples, phase, suite.subject, reference)
+  lines.push(`  speed: ${suite.subject} ÷ ${reference} ${formatRatio(speed)}, target ≥ ${SPEED_TARGET.toFixed(1)}×: ${verdict(speed, SPEED_TARGET, 'higher')}`)
+  const cpu = cpuRatio(samples, phase, suite.subject, reference)
+  lines.push(`  CPU per ${phase.op}: ${suite.subject} ÷ ${reference} ${formatRatio(cpu)}, target ≤ ${CPU_TARGET.toFixed(1)}×: ${cpuVerdict(samples, phase, suite.subject, reference)}`)
+  if (phase.perFile && suite.bytesPerFileTarget) {
+    const bytes = samples.get(phase.id, suite.subject).bytesPerFile
+    lines.push(`  memory per empty file: ${formatBytes(bytes)}, target ≤ ${suite.bytesPerFileTarget} B: ${verdict(bytes, suite.bytesPerFileTarget, 'lower')}`)
+  }
   return lines
 }
 
-/** The whole suite as one Markdown table, for the terminal and for docs/benchmarks.md. */
+/**
+ * The whole suite as Markdown, for the terminal and for docs/benchmarks.md: one row per phase
+ * with every target's speed, time, serving-process CPU and peak RSS, the speed and CPU-per-op
+ * ratios against the first reference with their verdicts, and the speed ratio against the others;
+ * then, for the phases that create files, the serving process's memory per file.
+ */
 export function summaryMarkdown(suite, phases, targets, samples) {
   const [first, ...others] = suite.references
-  const header = ['phase', ...targets.map((t) => t.name), `${suite.subject} ÷ ${first}`, 'target', ...others.map((r) => `${suite.subject} ÷ ${r}`)]
-  const rows = phases.map((phase) => {
+  const line = (cells) => `| ${cells.join(' | ')} |`
+  const table = (header, rows) => [line(header), line(header.map(() => '---')), ...rows.map(line)]
+
+  const speedHeader = [
+    'phase',
+    ...targets.map((t) => t.name),
+    `${suite.subject} ÷ ${first} (≥ ${SPEED_TARGET.toFixed(1)}×)`,
+    `CPU per op, ${suite.subject} / ${first} (≤ ${CPU_TARGET.toFixed(1)}×)`,
+    ...others.map((r) => `${suite.subject} ÷ ${r}`),
+  ]
+  const speedRows = phases.map((phase) => {
     const cells = targets.map(({ name }) => {
       const s = samples.get(phase.id, name)
-      return s.value === undefined ? 'failed' : `${formatSpeed(s.value, phase.unit)} (${detail(phase, s)})`
+      if (s.value === undefined) return 'failed'
+      const used = s.cpu === undefined ? '' : `; CPU ${s.cpu.toFixed(2)} s; ${Math.round(s.rss)} MiB`
+      return `${formatSpeed(s.value, phase.unit)} (${detail(phase, s)}${used})`
     })
-    const target = TARGETS[phase.kind]
-    const main = ratio(samples, phase, suite.subject, first)
-    const goal = target === undefined ? '—' : `≥ ${target.toFixed(1)}× ${main === undefined ? '' : main >= target ? '✓' : '✗ missed'}`
-    return [phase.title, ...cells, formatRatio(main), goal, ...others.map((r) => formatRatio(ratio(samples, phase, suite.subject, r)))]
+    const speed = speedRatio(samples, phase, suite.subject, first)
+    const cpu = cpuRatio(samples, phase, suite.subject, first)
+    const perOp = (name) => formatMicros(samples.get(phase.id, name).cpuPerOp).replace(' µs', '')
+    return [
+      phase.title,
+      ...cells,
+      `${formatRatio(speed)}, ${verdict(speed, SPEED_TARGET, 'higher')}`,
+      `${perOp(suite.subject)} / ${perOp(first)} µs per ${phase.op}: ${formatRatio(cpu)}, ${cpuVerdict(samples, phase, suite.subject, first)}`,
+      ...others.map((r) => formatRatio(speedRatio(samples, phase, suite.subject, r))),
+    ]
   })
-  const line = (cells) => `| ${cells.join(' | ')} |`
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)]
+  const lines = table(speedHeader, speedRows)
+
+  const perFile = phases.filter((p) => p.perFile)
+  if (perFile.length === 0) return lines
+  const served = targets.filter((t) => t.server)
+  const goal = suite.bytesPerFileTarget ? `target ≤ ${suite.bytesPerFileTarget} B` : 'no target'
+  const memoryHeader = ['phase', ...served.map((t) => `${t.name}: RSS growth per file`), `${suite.subject}: ${goal}`]
+  const memoryRows = perFile.map((phase) => {
+    const bytes = samples.get(phase.id, suite.subject).bytesPerFile
+    const check = suite.bytesPerFileTarget ? verdict(bytes, suite.bytesPerFileTarget, 'lower') : '—'
+    return [phase.title, ...served.map((t) => formatBytes(samples.get(phase.id, t.name).bytesPerFile)), check]
+  })
+  return [...lines, '', ...table(memoryHeader, memoryRows)]
 }
 
-function ratio(samples, phase, subject, reference) {
-  const a = samples.get(phase.id, subject).value
-  const b = samples.get(phase.id, reference).value
+function speedRatio(samples, phase, subject, reference) {
+  return quotient(samples.get(phase.id, subject).value, samples.get(phase.id, reference).value)
+}
+
+function cpuRatio(samples, phase, subject, reference) {
+  return quotient(samples.get(phase.id, subject).cpuPerOp, samples.get(phase.id, reference).cpuPerOp)
+}
+
+/** The CPU-per-op check: also decided when the reference used no measurable CPU (under one tick). */
+function cpuVerdict(samples, phase, subject, reference) {
+  const a = samples.get(phase.id, subject).cpuPerOp
+  const b = samples.get(phase.id, reference).cpuPerOp
+  if (a === undefined || b === undefined) return 'n/a'
+  if (b === 0) return a === 0 ? 'met' : `missed (${reference} used no measurable CPU)`
+  return verdict(a / b, CPU_TARGET, 'lower')
+}
+
+function quotient(a, b) {
   return a === undefined || b === undefined || b === 0 ? undefined : a / b
 }
 
-function verdictOf(value, target) {
-  if (value === undefined) return 'no ratio'
-  return value >= target ? `target met` : `target MISSED by ${((1 - value / target) * 100).toFixed(0)}%`
+/** "met", or "missed by N%" (how far short of a floor, or how far over a ceiling). */
+function verdict(value, goal, better) {
+  if (value === undefined) return 'n/a'
+  const met = better === 'higher' ? value >= goal : value <= goal
+  const miss = better === 'higher' ? 1 - value / goal : value / goal - 1
+  return met ? 'met' : `missed by ${(miss * 100).toFixed(0)}%`
+}
+
+function usageText(phase, s) {
+  if (s.cpu === undefined) return '(no serving process)'
+  const growth = phase.perFile ? `, ${formatBytes(s.bytesPerFile)}/file` : ''
+  return `CPU ${s.cpu.toFixed(2)} s, ${formatMicros(s.cpuPerOp)}/${phase.op}  RSS ${Math.round(s.rss)} MiB${growth}`
 }
 
 function detail(phase, s) {
@@ -101,10 +161,21 @@ function detail(phase, s) {
   return `mean ${Math.round(s.ms * 1000)} µs, p99 ${Math.round(s.p99us)} µs`
 }
 
-function formatSpeed(value, unit) {
+function formatNumber(value) {
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2
-  const text = value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
-  return unit ? `${text} ${unit}` : text
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+function formatSpeed(value, unit) {
+  return `${formatNumber(value)} ${unit}`
+}
+
+function formatMicros(seconds) {
+  return seconds === undefined ? '—' : `${formatNumber(seconds * 1e6)} µs`
+}
+
+function formatBytes(bytes) {
+  return bytes === undefined ? '—' : `${Math.round(bytes).toLocaleString('en-US')} B`
 }
 
 function formatSeconds(ms) {

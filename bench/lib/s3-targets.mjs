@@ -2,15 +2,14 @@
 // (exact and fast listing), s3fs-fuse, rclone mount, and the raw SDK. Each mount runs in the
 // foreground as a child process, so its CPU time and memory can be read from /proc, and registers
 // its undo with the cleanup registry the moment it exists.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { onCleanup } from './cleanup.mjs'
-import { backendSpec, mountFusekit, repoRoot, scratchDir } from './mounts.mjs'
-import { capture, hasExited, isMounted, sleepSync } from './system.mjs'
+import { backendSpec, mountForeground, mountFusekit, repoRoot, scratchDir } from './mounts.mjs'
+import { capture } from './system.mjs'
 
 const gatewayScript = join(repoRoot, 'scripts/s3/gateway.sh')
-const MOUNT_TIMEOUT_MS = 30_000
 
 /**
  * Starts a throw-away gateway (scripts/s3/gateway.sh) on `store` (memstore or bluestore) and puts
@@ -92,39 +91,4 @@ async function remountable(name, dir, mount) {
     target.mounted = await mount(dir)
   }
   return target
-}
-
-/** Runs a FUSE daemon in the foreground and waits until its mount shows in /proc/mounts. */
-async function mountForeground(name, argv, envChanges, dir) {
-  const env = { ...process.env }
-  for (const [key, value] of Object.entries(envChanges)) {
-    if (value === undefined) delete env[key]
-    else env[key] = value
-  }
-  const child = spawn(argv[0], argv.slice(1), { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (text) => (stderr = (stderr + text).slice(-4000)))
-  const unmount = onCleanup(`${name} at ${dir}`, () => stopForeground(child, dir))
-  const deadline = Date.now() + MOUNT_TIMEOUT_MS
-  while (!isMounted(dir)) {
-    if (hasExited(child.pid) || Date.now() > deadline) {
-      unmount()
-      throw new Error(`${name} did not mount ${dir}: ${stderr.trim() || 'no output'}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return { command: argv.join(' '), pid: child.pid, unmount }
-}
-
-function stopForeground(child, dir) {
-  if (isMounted(dir)) {
-    try {
-      execFileSync('fusermount', ['-u', dir], { stdio: 'ignore' })
-    } catch {
-      execFileSync('fusermount', ['-uz', dir], { stdio: 'ignore' })
-    }
-  }
-  const deadline = Date.now() + 15_000
-  while (!hasExited(child.pid) && Date.now() < deadline) sleepSync(50)
-  if (!hasExited(child.pid)) child.kill('SIGKILL')
 }

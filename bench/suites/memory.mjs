@@ -4,14 +4,21 @@ import { mkdirSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { fusekitDefaults } from '../lib/fuse-options.mjs'
-import { backendSpec, mountBindfs, mountFusekit, mountTmpfs, scratchDir } from '../lib/mounts.mjs'
+import { backendSpec, mountBindfs, mountFusekit, mountTmpfs, scratchDir, servedBy } from '../lib/mounts.mjs'
 import { sequential, smallFiles } from '../lib/phases.mjs'
+import { scale } from '../lib/scale.mjs'
 
 export const memorySuite = {
   name: 'memory',
   subject: 'memory',
   references: ['bindfs', 'tmpfs'],
-  groups: (settings) => [sequential({ sizeMiB: settings.sizeMiB }), smallFiles({ count: settings.files })],
+  /** The issue's ceiling on what an empty file costs the mount process. */
+  bytesPerFileTarget: 400,
+  groups: (settings) => [
+    sequential({ sizeMiB: settings.sizeMiB }),
+    smallFiles({ count: settings.files }),
+    scale({ counts: settings.scaleFiles }),
+  ],
 
   async mount(settings) {
     const capacity = `${Math.ceil(settings.sizeMiB / 1024) * 2 + 1}G`
@@ -24,19 +31,20 @@ export const memorySuite = {
     }
 
     const memoryDir = dir('memory')
-    const memory = await mountFusekit(backendSpec('memory'), memoryDir, ['--size', capacity, ...settings.fusekitArgs])
+    const memory = await servedBy(() => mountFusekit(backendSpec('memory'), memoryDir, ['--size', capacity, ...settings.fusekitArgs]))
     const storage = dir('bindfs-storage')
     const storageTmpfs = mountTmpfs(storage, capacity)
     const bindfsDir = dir('bindfs')
-    const bindfs = mountBindfs(storage, bindfsDir, { fuseOptions: [...fuseOptions, ...settings.bindfsOptions], flags: settings.bindfsFlags })
+    const bindfsOptions = { fuseOptions: [...fuseOptions, ...settings.bindfsOptions], flags: settings.bindfsFlags }
+    const bindfs = await servedBy(() => mountBindfs(storage, bindfsDir, bindfsOptions))
     const tmpfsDir = dir('tmpfs')
     const tmpfs = mountTmpfs(tmpfsDir, capacity)
 
     return {
       fuseOptions,
       targets: [
-        { name: 'memory', dir: memoryDir, fuse: true, commands: [memory.command], log: memory.log },
-        { name: 'bindfs', dir: bindfsDir, fuse: true, commands: [storageTmpfs.command, bindfs.command] },
+        { name: 'memory', dir: memoryDir, fuse: true, commands: [memory.command], server: memory },
+        { name: 'bindfs', dir: bindfsDir, fuse: true, commands: [storageTmpfs.command, bindfs.command], server: bindfs },
         { name: 'tmpfs', dir: tmpfsDir, fuse: false, commands: [tmpfs.command] },
       ],
     }

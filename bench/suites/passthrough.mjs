@@ -5,8 +5,9 @@ import { mkdirSync } from 'node:fs'
 import os from 'node:os'
 import { join, relative } from 'node:path'
 import { fusekitDefaults } from '../lib/fuse-options.mjs'
-import { backendSpec, mountBindfs, mountFusekit, scratchDir } from '../lib/mounts.mjs'
+import { backendSpec, mountBindfs, mountFusekit, scratchDir, servedBy } from '../lib/mounts.mjs'
 import { randomReads, sequential, tree } from '../lib/phases.mjs'
+import { scale } from '../lib/scale.mjs'
 import { filesystemOf } from '../lib/system.mjs'
 
 export const passthroughSuite = {
@@ -17,6 +18,7 @@ export const passthroughSuite = {
     sequential({ sizeMiB: settings.sizeMiB }),
     tree({ source: settings.tree }),
     randomReads({ sizeMiB: settings.fioSizeMiB, runtime: settings.fioRuntime }),
+    scale({ counts: settings.scaleFiles }),
   ],
 
   async mount(settings) {
@@ -29,19 +31,20 @@ export const passthroughSuite = {
     mkdirSync(bindfsDir)
     for (const name of ['passthrough', 'bindfs', 'direct']) mkdirSync(join(source, name))
 
-    const passthrough = await mountFusekit(backendSpec('passthrough'), passthroughDir, ['--source', source, ...settings.fusekitArgs])
-    const bindfs = mountBindfs(source, bindfsDir, { fuseOptions: [...fuseOptions, ...settings.bindfsOptions], flags: settings.bindfsFlags })
+    const passthrough = await servedBy(() => mountFusekit(backendSpec('passthrough'), passthroughDir, ['--source', source, ...settings.fusekitArgs]))
+    const bindfsOptions = { fuseOptions: [...fuseOptions, ...settings.bindfsOptions], flags: settings.bindfsFlags }
+    const bindfs = await servedBy(() => mountBindfs(source, bindfsDir, bindfsOptions))
 
-    const target = (name, mountpoint, fuse, commands, log) => {
+    const target = (name, mountpoint, fuse, commands, server) => {
       const dir = join(mountpoint, name)
-      return { name, dir, fuse, commands, log, sourceOf: (path) => join(source, name, relative(dir, path)) }
+      return { name, dir, fuse, commands, server, sourceOf: (path) => join(source, name, relative(dir, path)) }
     }
     return {
       fuseOptions,
       notes: [`source: ${source} (${filesystemOf(source)})`],
       targets: [
-        target('passthrough', passthroughDir, true, [passthrough.command], passthrough.log),
-        target('bindfs', bindfsDir, true, [bindfs.command]),
+        target('passthrough', passthroughDir, true, [passthrough.command], passthrough),
+        target('bindfs', bindfsDir, true, [bindfs.command], bindfs),
         target('direct', source, false, ['(the source directory itself)']),
       ],
     }
