@@ -9,8 +9,9 @@ import { cleanEnv, NODE_PREFIX, npm } from './npm.js'
 import { packAll, type PackedPackage } from './packed-packages.js'
 
 // Every package is packed with pnpm pack, installed from its tarball outside the workspace with
-// no compiler on PATH (in a project, and globally), and used there. The packages are this
-// package's workspace: devDependencies (test/packed-packages.ts); the backends mounted are MOUNTS.
+// no compiler on PATH (in a project, and globally), and used there. To test one more package, add
+// it to this package's devDependencies with a workspace: range (test/packed-packages.ts); to mount
+// one more backend from each install, add a line to MOUNTS.
 
 interface MountCase {
   backend: string
