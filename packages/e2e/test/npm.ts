@@ -19,10 +19,13 @@ export function cleanEnv(path: string): NodeJS.ProcessEnv {
 /** Node's installation prefix: its headers, for node-gyp, are under include/node. */
 export const NODE_PREFIX = resolve(dirname(process.execPath), '..')
 
+// Killed past this, before the tests' own timeouts (vitest.config.ts) leave it running.
+const NPM_TIMEOUT_MS = 480_000
+
 /** Runs npm with `args` in `cwd`; rejects with npm's output when it fails. */
 export async function npm(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
   try {
-    await run('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd, env, maxBuffer: 64 << 20 })
+    await run('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd, env, maxBuffer: 64 << 20, timeout: NPM_TIMEOUT_MS })
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string }
     throw new Error(`npm ${args.join(' ')} failed in ${cwd}\n${stdout ?? ''}${stderr ?? ''}`, { cause: error })

@@ -219,5 +219,5 @@ describe('where no prebuilt addon fits', () => {
       expect(readFileSync(join(mount.dir, 'hello.txt'), 'utf8')).toBe('built from source\n')
       expect(await mount.stop(), mount.output()).toBe(0)
     }
-  })
+  }, 600_000)
 })
