@@ -275,11 +275,6 @@ export class MetadataCache {
     this.listedNames--
   }
 
-  clear(): void {
-    for (const [path, slot] of this.slotOf) this.free(path, slot)
-    for (const dir of [...this.listings.keys()]) this.dropListing(dir)
-  }
-
   private slotFor(path: string): number {
     const existing = this.slotOf.get(path)
     if (existing !== undefined) return existing

@@ -60,10 +60,6 @@ export class ObjectLookup {
     this.statAhead = new StatAhead((path, kind) => this.find(path, undefined, kind), options.headConcurrency)
   }
 
-  get defaults(): AttributeDefaults {
-    return this.options.defaults
-  }
-
   /** The object at `path`; ENOENT when there is none. */
   async stat(path: string, signal?: AbortSignal): Promise<FoundObject> {
     const found = await this.find(path, signal)
