@@ -9,19 +9,20 @@ export const memoryBackend = defineBackend({
   name: 'memory',
   description: 'A POSIX filesystem held in RAM, like tmpfs; its contents go away at unmount',
   options: memoryOptions,
-  mountDefaults: {
-    // Every change goes through the mount, so lookups, attributes and failed lookups can be
-    // cached for a second. File pages are kept across opens unless size or mtime changed
-    // (auto_cache), not unconditionally (kernel_cache): through fuse-native, libfuse 2 gives each
-    // hard-link name its own kernel inode, and with kernel_cache a write through one name left
-    // the other's pages stale for good.
-    autoCache: true,
+  // Every change goes through the mount, so lookups, attributes and failed lookups can be cached
+  // for a second, and the kernel's permission checks apply (without them, --no-default-permissions,
+  // the backend checks itself, for the caller each request names). On the low-level driver a hard
+  // link is one kernel inode and the backend the only writer: the kernel keeps file pages across
+  // opens. Through fuse-native each hard-link name is its own kernel inode, so pages are kept only
+  // while size and mtime are unchanged (auto_cache). The writeback cache stays off (see
+  // docs/backends.md): ENOSPC would surface at close instead of at write, and the kernel's own
+  // time updates would meet the backend's permission checks.
+  mountDefaults: (driver) => ({
     attrTimeout: 1,
     entryTimeout: 1,
     negativeTimeout: 1,
-    // The kernel checks permissions from the mode bits; without them (--no-default-permissions)
-    // the backend checks them itself, for the caller each request names.
     defaultPermissions: true,
-  },
+    ...(driver === 'lowlevel' ? { kernelCache: true } : { autoCache: true }),
+  }),
   create: ({ options, logger, mountOptions }) => new MemoryFileSystem(options, logger, mountOptions),
 })

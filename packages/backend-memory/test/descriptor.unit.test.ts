@@ -1,4 +1,4 @@
-import { FsError, fuseOptionList, isBackendDescriptor, parseBackendOptions, resolveMountOptions } from '@fusekit/core'
+import { FsError, backendMountOptions, fuseOptionList, isBackendDescriptor, parseBackendOptions } from '@fusekit/core'
 import { container } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
 import memory, { MemoryFileSystem, memoryBackend } from '../src/index.js'
@@ -14,7 +14,7 @@ describe('the memory backend descriptor', () => {
 
   it('creates a MemoryFileSystem from the parsed options and the mount options', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
-    const mountOptions = resolveMountOptions(memory.mountDefaults)
+    const mountOptions = backendMountOptions(memory)
     const fs = await memory.create({ options, mountpoint: '/unused', mountOptions, logger: silentLogger, container: container.createChildContainer() })
     expect(fs).toBeInstanceOf(MemoryFileSystem)
     expect((await fs.statfs!(me, 1)).blocks).toBe((2 * MiB) / 4096)
@@ -24,7 +24,7 @@ describe('the memory backend descriptor', () => {
   it('opens directories with no request unless it checks permissions itself (no default_permissions)', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
     const create = (defaultPermissions: boolean) =>
-      memory.create({ options, mountpoint: '/unused', mountOptions: resolveMountOptions(memory.mountDefaults, { defaultPermissions }), logger: silentLogger, container })
+      memory.create({ options, mountpoint: '/unused', mountOptions: backendMountOptions(memory, { defaultPermissions }), logger: silentLogger, container })
     expect((await create(true)).opendir).toBeUndefined()
     expect((await create(false)).opendir).toBeTypeOf('function')
   })
@@ -42,9 +42,14 @@ describe('the memory backend descriptor', () => {
     expect((error as FsError).message).toMatch(/"huge" is not understood/)
   })
 
-  it('mounts with pages kept across opens unless size or mtime changed, one-second caches and kernel permission checks', () => {
-    const options = resolveMountOptions(memory.mountDefaults)
-    expect(options).toMatchObject({ kernelCache: false, autoCache: true, attrTimeout: 1, entryTimeout: 1, negativeTimeout: 1, defaultPermissions: true })
+  it('on the low-level driver, keeps pages across opens (hard links are one kernel inode); one-second caches and kernel permission checks', () => {
+    const options = backendMountOptions(memory, { driver: 'lowlevel' })
+    expect(options).toMatchObject({ kernelCache: true, autoCache: false, writebackCache: false, attrTimeout: 1, entryTimeout: 1, negativeTimeout: 1, defaultPermissions: true })
+  })
+
+  it('through fuse-native (each hard-link name its own kernel inode), keeps pages only while size and mtime are unchanged', () => {
+    const options = backendMountOptions(memory, { driver: 'fuse-native' })
+    expect(options).toMatchObject({ kernelCache: false, autoCache: true, writebackCache: false, defaultPermissions: true })
     expect(fuseOptionList(options)).toEqual(expect.arrayContaining(['auto_cache', 'ac_attr_timeout=0', 'default_permissions', 'negative_timeout=1']))
   })
 })

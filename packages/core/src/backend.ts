@@ -35,7 +35,11 @@ interface DescriptorBase<TSchema extends z.ZodType> {
   /** Options schema: `--help` and validation are derived from it (use .describe() on fields). */
   options: TSchema
   /** Mount-option defaults that suit this backend (caching, timeouts). */
-  mountDefaults?: Partial<MountOptions>
+  /**
+   * Mount-option defaults that suit this backend, or a function of the driver giving them (some
+   * choices are right on one driver only: the writeback cache, or keeping pages through hard links).
+   */
+  mountDefaults?: Partial<MountOptions> | ((driver: 'lowlevel' | 'fuse-native') => Partial<MountOptions>)
   /** Option keys whose values are secret: masked in logs and never echoed. */
   secretOptions?: readonly string[]
 }
@@ -104,7 +108,11 @@ export function isBackendDescriptor(value: unknown): value is BackendDescriptor 
  */
 export function backendMountOptions(backend: Pick<BackendDescriptor<z.ZodType>, 'name' | 'mountDefaults'>, chosen: Partial<MountOptions> = {}): MountOptions {
   const names = { fsname: backend.name, subtype: backend.name }
-  const options = resolveMountOptions(backend.mountDefaults, names, chosen.allowOther ? { defaultPermissions: true } : undefined, chosen)
+  const permissions = chosen.allowOther ? { defaultPermissions: true } : undefined
+  const { mountDefaults } = backend
+  // A backend's defaults by driver need the driver first: the one chosen, or auto's pick.
+  const defaults = typeof mountDefaults === 'function' ? mountDefaults(resolveMountOptions(names, chosen).driver as 'lowlevel' | 'fuse-native') : mountDefaults
+  const options = resolveMountOptions(defaults, names, permissions, chosen)
   if (options.allowOther && !options.defaultPermissions) options.entryTimeout = 0
   return options
 }

@@ -26,7 +26,16 @@ export interface MountOptions {
   kernelCache: boolean
   /** Drop cached pages when size or mtime changed: right when the data can change underneath. */
   autoCache: boolean
-  /** Largest write request in bytes (libfuse 2 caps it at 128 KiB). */
+  /**
+   * The kernel buffers writes in its page cache and sends them in large batches, keeping size and
+   * mtime itself meanwhile (FUSE_WRITEBACK_CACHE; low-level driver only). Right only when every
+   * change goes through the mount: another writer's changes would be overwritten.
+   */
+  writebackCache: boolean
+  /**
+   * Largest write request in bytes: 1 MiB by default with the low-level driver, 128 KiB (libfuse
+   * 2's cap) with fuse-native.
+   */
   maxWrite: number
   /**
    * Seconds an operation may take before the kernel gets ETIMEDOUT; 0 (the default): no limit.
@@ -55,6 +64,9 @@ export interface MountOptions {
 }
 
 
+/** The largest write each driver takes (and its default): libfuse 2 caps writes at 128 KiB, the kernel at 1 MiB (max_pages). */
+const MAX_WRITE = { lowlevel: 1048576, 'fuse-native': 131072, auto: 1048576 } as const
+
 export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   fsname: 'fusekit',
   subtype: 'fusekit',
@@ -66,7 +78,8 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   negativeTimeout: 0,
   kernelCache: false,
   autoCache: false,
-  maxWrite: 131072,
+  writebackCache: false,
+  maxWrite: 0,
   opTimeout: 0,
   hotLoopMs: 2,
   hotLoop: 'off',
@@ -87,6 +100,7 @@ export function resolveMountOptions(...layers: Array<Partial<MountOptions> | und
     }
   }
   if (options.driver === 'auto') options.driver = autoDriver(options)
+  if (options.maxWrite === 0) options.maxWrite = MAX_WRITE[options.driver]
   validate(options)
   return options
 }
@@ -116,11 +130,11 @@ function validate(o: MountOptions): void {
       throw invalid(`${key} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${String(o[key])}"`)
     }
   }
-  // libfuse 2 caps writes at 128 KiB; the kernel takes up to 1 MiB (max_pages) from the low-level driver.
-  const maxWrite = o.driver === 'lowlevel' ? 1048576 : 131072
+  const maxWrite = MAX_WRITE[o.driver as 'lowlevel' | 'fuse-native']
   if (!Number.isInteger(o.maxWrite) || o.maxWrite < 4096 || o.maxWrite > maxWrite) {
     throw invalid(`maxWrite must be an integer from 4096 to ${maxWrite}, got ${o.maxWrite}`)
   }
+  if (o.writebackCache && o.driver !== 'lowlevel') throw invalid('writebackCache needs the lowlevel driver (libfuse 2 would send reads on write-only handles)')
   for (const name of ['fsname', 'subtype'] as const) {
     if (!/^[\w.@:/+-]+$/.test(o[name])) throw invalid(`${name} may hold only letters, digits and . _ @ : / + -, got "${o[name]}"`)
   }

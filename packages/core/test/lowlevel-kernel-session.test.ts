@@ -395,6 +395,45 @@ describe('KernelSession', () => {
     expect((await ask(request(Opcode.LISTXATTR, 17, 0, 0))).body.readUInt32LE(0)).toBe(14)
   })
 
+  it('with the writeback cache agreed at INIT, opens write-only files read-write and leaves O_APPEND to the kernel', async () => {
+    const WRITEBACK_CACHE = 1 << 16
+    const flags: number[] = []
+    const ops: Partial<InodeOperations> = {
+      open: async (_ctx, _ino, f) => (flags.push(f), 1),
+      create: async (_ctx, _parent, _name, _mode, f) => (flags.push(f), { ...fileEntry, fh: 2 }),
+    }
+    const O_WRONLY = 1
+    const O_RDWR = 2
+    const O_APPEND = 0o2000
+    const O_CREAT = 0o100
+    const on = session(ops, { writebackCache: true })
+    const init = await on.ask(request(Opcode.INIT, 0, 7, 31, 65536, WRITEBACK_CACHE))
+    expect(init.body.readUInt32LE(12) & WRITEBACK_CACHE).toBe(WRITEBACK_CACHE)
+    await on.ask(request(Opcode.OPEN, 17, O_WRONLY | O_APPEND, 0))
+    await on.ask(request(Opcode.CREATE, ROOT_INO, O_WRONLY | O_CREAT, 0o100644, 0, 0, 'f'))
+    expect(flags).toEqual([O_RDWR, O_RDWR | O_CREAT])
+    // Not asked for, or not offered by the kernel: the flags pass unchanged.
+    flags.length = 0
+    const off = session(ops, { writebackCache: false })
+    expect((await off.ask(request(Opcode.INIT, 0, 7, 31, 65536, WRITEBACK_CACHE))).body.readUInt32LE(12) & WRITEBACK_CACHE).toBe(0)
+    await off.ask(request(Opcode.OPEN, 17, O_WRONLY | O_APPEND, 0))
+    const refused = session(ops, { writebackCache: true })
+    await refused.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
+    await refused.ask(request(Opcode.OPEN, 17, O_WRONLY, 0))
+    expect(flags).toEqual([O_WRONLY | O_APPEND, O_WRONLY])
+  })
+
+  it('answers flush, fsync, fsyncdir and access a backend lacks with ENOSYS, which the kernel remembers as done', async () => {
+    const { ask } = session({})
+    expect((await ask(request(Opcode.FLUSH, 17, 1n, 0, 0, 0n))).errno).toBe(Errno.ENOSYS)
+    expect((await ask(request(Opcode.FSYNC, 17, 1n, 0, 0))).errno).toBe(Errno.ENOSYS)
+    expect((await ask(request(Opcode.ACCESS, 17, 4, 0))).errno).toBe(Errno.ENOSYS)
+    const flushed: number[] = []
+    const withFlush = session({ flush: async (_ctx, _ino, fh) => void flushed.push(fh) })
+    expect((await withFlush.ask(request(Opcode.FLUSH, 17, 9n, 0, 0, 0n))).errno).toBe(0)
+    expect(flushed).toEqual([9])
+  })
+
   it('refuses unknown opcodes with ENOSYS and xattrs a backend lacks with EOPNOTSUPP', async () => {
     const { ask } = session({})
     expect((await ask(request(99, ROOT_INO))).errno).toBe(Errno.ENOSYS)

@@ -8,7 +8,7 @@ describe('resolveMountOptions', () => {
     const o = resolveMountOptions({ kernelCache: true, attrTimeout: 5 }, { attrTimeout: 2 })
     expect(o.kernelCache).toBe(true)
     expect(o.attrTimeout).toBe(2)
-    expect(o.maxWrite).toBe(131072)
+    expect(o.maxWrite).toBe(1 << 20)
   })
 
   it('resolves the auto driver to lowlevel for every user, unless a raw option only libfuse knows is given', () => {
@@ -25,7 +25,9 @@ describe('resolveMountOptions', () => {
     expect(resolveMountOptions()).toMatchObject({ hotLoop: 'off', opTimeout: 0 })
   })
 
-  it('takes writes up to 1 MiB with the low-level driver, 128 KiB with fuse-native', () => {
+  it('takes writes up to 1 MiB with the low-level driver, 128 KiB with fuse-native, each its largest by default', () => {
+    expect(resolveMountOptions({ driver: 'lowlevel' }).maxWrite).toBe(1 << 20)
+    expect(resolveMountOptions({ driver: 'fuse-native' }).maxWrite).toBe(131072)
     expect(resolveMountOptions({ driver: 'lowlevel', maxWrite: 1 << 20 }).maxWrite).toBe(1 << 20)
     expect(() => resolveMountOptions({ driver: 'fuse-native', maxWrite: 1 << 20 })).toThrow(/maxWrite must be an integer from 4096 to 131072/)
   })
@@ -38,6 +40,7 @@ describe('resolveMountOptions', () => {
     [{ attrTimeout: -1 }, /attrTimeout must be a number >= 0/],
     [{ fsname: 'a,b' }, /fsname may hold only/],
     [{ kernelCache: true, autoCache: true }, /exclude each other/],
+    [{ driver: 'fuse-native' as const, writebackCache: true }, /writebackCache needs the lowlevel driver/],
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
     [{ driver: 'libfuse3' as never }, /driver must be auto, fuse-native or lowlevel/],
     [{ hotLoop: 'spin' as never }, /hotLoop must be off, cpu-latency or event-loop, got "spin"/],
@@ -53,7 +56,7 @@ describe('resolveMountOptions', () => {
 
 describe('fuseOptionList', () => {
   it('always asks for real inode numbers and 128 KiB writes', () => {
-    expect(fuseOptionList(resolveMountOptions())).toEqual(expect.arrayContaining(['use_ino', 'big_writes', 'max_write=131072']))
+    expect(fuseOptionList(resolveMountOptions({ driver: 'fuse-native' }))).toEqual(expect.arrayContaining(['use_ino', 'big_writes', 'max_write=131072']))
   })
 
   it('keeps zero timeouts, which fuse-native would drop', () => {
@@ -85,6 +88,12 @@ describe('backendMountOptions', () => {
   it('turns the kernel permission checks on with allowOther, unless they were turned off explicitly', () => {
     expect(backendMountOptions(backend, { allowOther: true }).defaultPermissions).toBe(true)
     expect(backendMountOptions(backend, { allowOther: true, defaultPermissions: false }).defaultPermissions).toBe(false)
+  })
+
+  it('takes a backend\'s defaults for the driver the mount gets', () => {
+    const byDriver = { name: 'x', mountDefaults: (driver: 'lowlevel' | 'fuse-native') => (driver === 'lowlevel' ? { writebackCache: true } : { autoCache: true }) }
+    expect(backendMountOptions(byDriver)).toMatchObject({ driver: 'lowlevel', writebackCache: true, autoCache: false })
+    expect(backendMountOptions(byDriver, { driver: 'fuse-native' })).toMatchObject({ driver: 'fuse-native', writebackCache: false, autoCache: true })
   })
 
   it('caches no names when other users are let in and the backend checks permissions itself', () => {

@@ -92,5 +92,5 @@ export function releasedir(s: KernelSession, { header, body, ctx }: KernelReques
 
 export function fsyncdir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
   const { fh, datasync } = decodeFsync(body)
-  return s.optional('fsyncdir', [ctx, header.nodeid, s.listings.get(fh)?.fh ?? 0, datasync])
+  return s.rememberedNoop('fsyncdir', [ctx, header.nodeid, s.listings.get(fh)?.fh ?? 0, datasync])
 }

@@ -29,10 +29,21 @@ import {
 
 /** Requests about open files: open, create, I/O, flush, release, fsync, fallocate, lseek, copy. */
 
+/**
+ * The open flags a backend is given. With the writeback cache the kernel reads pages around a
+ * partial write (also through a write-only descriptor) and appends itself: a write-only open
+ * becomes read-write, and O_APPEND is dropped (its writes arrive at the end already).
+ */
+function openFlagsForBackend(s: KernelSession, flags: number): number {
+  if (!s.writebackCache) return flags
+  const access = flags & OpenFlags.O_ACCMODE
+  return (flags & ~(OpenFlags.O_ACCMODE | OpenFlags.O_APPEND)) | (access === OpenFlags.O_WRONLY ? OpenFlags.O_RDWR : access)
+}
+
 export async function open(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
   const { flags } = decodeOpen(body)
   const ino = header.nodeid
-  const fh = s.handler.implements('open') ? ((await s.ask('open', [ctx, ino, flags])) ?? 0) : 0
+  const fh = s.handler.implements('open') ? ((await s.ask('open', [ctx, ino, openFlagsForBackend(s, flags)])) ?? 0) : 0
   const opened = openedHandle(s, ino, fh, flags)
   // A passthrough file's pages are the backing file's own: nothing of ours to keep or drop.
   if (s.options.autoCache && opened.backingId === undefined) {
@@ -48,7 +59,7 @@ export async function create(s: KernelSession, { header, body, ctx }: KernelRequ
   if (!s.handler.implements('create')) throw new FsError(Errno.ENOSYS)
   const { flags, mode, umask, name } = decodeCreate(body)
   ctx.umask = umask
-  const created = await s.ask('create', [ctx, header.nodeid, name, mode, flags])
+  const created = await s.ask('create', [ctx, header.nodeid, name, mode, openFlagsForBackend(s, flags)])
   const reply = replyBuffer(header.unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE)
   encodeEntry(reply, OUT, created.ino, created.attr, s.options.entryTimeout, s.options.attrTimeout, created.generation)
   if (s.options.autoCache) s.pageVersions.created(created.ino, created.attr)
@@ -83,7 +94,7 @@ export async function write(s: KernelSession, { header, body, ctx }: KernelReque
 }
 
 export function flush(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  return s.optional('flush', [ctx, header.nodeid, decodeFlush(body).fh])
+  return s.rememberedNoop('flush', [ctx, header.nodeid, decodeFlush(body).fh])
 }
 
 export function release(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
@@ -95,7 +106,7 @@ export function release(s: KernelSession, { header, body, ctx }: KernelRequest):
 
 export function fsync(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
   const { fh, datasync } = decodeFsync(body)
-  return s.optional('fsync', [ctx, header.nodeid, fh, datasync])
+  return s.rememberedNoop('fsync', [ctx, header.nodeid, fh, datasync])
 }
 
 export async function fallocate(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {

@@ -9,6 +9,7 @@ export async function init(s: KernelSession, { header, body }: KernelRequest): P
   if (offered.major < FUSE_KERNEL_VERSION) throw new FsError(Errno.EPROTO)
   const maxPages = Math.ceil(s.options.maxWrite / 4096)
   let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
+  if (s.options.writebackCache) flags |= InitFlag.WRITEBACK_CACHE
   let flags2 = 0
   const opendirNeeded = s.handler.implements('opendir') || s.handler.implements('releasedir')
   s.listings.zeroMessageOpen = (offered.flags & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
@@ -17,6 +18,7 @@ export async function init(s: KernelSession, { header, body }: KernelRequest): P
     flags2 = InitFlag2.PASSTHROUGH
     s.backing.enable()
   }
+  s.writebackCache = (offered.flags & flags & InitFlag.WRITEBACK_CACHE) !== 0
   const reply = replyBuffer(header.unique, INIT_OUT_SIZE)
   // Stack depth 1: backing files on ordinary filesystems, not on another stacking one.
   const maxStackDepth = flags2 ? 1 : 0

@@ -34,6 +34,8 @@ export class KernelSession {
   readonly listings = new DirectoryListings()
   readonly pageVersions = new PageVersions()
   readonly backing: BackingFiles
+  /** Agreed at INIT: the kernel caches writes (see openFlagsForBackend). */
+  writebackCache = false
   /** Requests being answered, by the kernel's unique id: INTERRUPT aborts their signal. */
   private readonly inFlight = new Map<number, CallerContext>()
   private readonly pooledCapacity: number
@@ -110,6 +112,16 @@ export class KernelSession {
   /** Runs an operation a backend may leave out, which the kernel then treats as done. */
   async optional<K extends InodeRequestName>(name: K, args: ArgsOf<InodeOperations, K>): Promise<undefined> {
     if (this.handler.implements(name)) await this.ask(name, args)
+    return undefined
+  }
+
+  /**
+   * An operation the kernel counts as done when the filesystem answers ENOSYS, and then stops
+   * sending (flush, fsync, fsyncdir, access): a backend without it costs no request per close.
+   */
+  async rememberedNoop<K extends InodeRequestName>(name: K, args: ArgsOf<InodeOperations, K>): Promise<undefined> {
+    if (!this.handler.implements(name)) throw new FsError(Errno.ENOSYS)
+    await this.ask(name, args)
     return undefined
   }
 

@@ -120,7 +120,7 @@ export async function statfs(s: KernelSession, { header, ctx }: KernelRequest): 
 }
 
 export function access(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  return s.optional('access', [ctx, header.nodeid, decodeAccess(body).mask])
+  return s.rememberedNoop('access', [ctx, header.nodeid, decodeAccess(body).mask])
 }
 
 export async function setxattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {

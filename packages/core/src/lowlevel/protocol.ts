@@ -52,6 +52,8 @@ export const InitFlag = {
   BIG_WRITES: 1 << 5,
   DO_READDIRPLUS: 1 << 13,
   READDIRPLUS_AUTO: 1 << 14,
+  /** The kernel caches writes and sends them later, keeping size and mtime meanwhile. */
+  WRITEBACK_CACHE: 1 << 16,
   MAX_PAGES: 1 << 22,
   /** The kernel takes ENOSYS for OPENDIR as "no need", and sends no more OPENDIR or RELEASEDIR. */
   NO_OPENDIR_SUPPORT: 1 << 24,
