@@ -1,21 +1,15 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
-  DeleteObjectCommand,
   DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import type { Readable } from 'node:stream'
+import type { IncomingHttpHeaders } from 'node:http'
 import { runCall, type CallOptions, type CallPolicy } from './call-runner.js'
 import { S3ConfigError } from './config-error.js'
 import { fsErrorOf, httpStatusOf, s3CodeOf } from './errno-of.js'
@@ -23,6 +17,8 @@ import { runMultipartUpload, type ObjectWriteOptions } from './multipart-upload.
 import { bodyLength, closeBody, openBody, readBody, type UploadBody } from './request-body.js'
 import { defaultRetryOptions, type RetryOptions } from './retry-policy.js'
 import { createS3Client, type S3ClientOptions } from './s3-client.js'
+import { S3Http, S3HttpError } from './s3-http.js'
+import { parseListPage, xmlText } from './s3-xml.js'
 import { StoreStats } from './store-stats.js'
 
 export type { ObjectWriteOptions } from './multipart-upload.js'
@@ -114,6 +110,10 @@ export class S3ObjectStore {
   private readonly policy: CallPolicy
   private readonly copyPartThreshold: number
   private readonly copyPartSize: number
+  private readonly options: S3ObjectStoreOptions
+  private readonly idleTimeoutMs: number
+  /** The lean transport of the frequent calls (S3Http), made on first use (the region may need resolving). */
+  private transport: Promise<S3Http> | undefined
 
   constructor(options: S3ObjectStoreOptions) {
     if (!options.bucket) throw new S3ConfigError('bucket: required')
@@ -132,29 +132,49 @@ export class S3ObjectStore {
       retry: { ...defaultRetryOptions, ...options.retry },
       onRetry: () => this.stats.retries++,
     }
+    this.options = options
+    this.idleTimeoutMs = options.idleTimeoutMs ?? Math.min(timeoutMs, 20_000)
     this.client =
       options.client ??
       createS3Client({
         ...options,
         maxSockets: options.maxConnections ?? 32,
         connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
-        idleTimeoutMs: options.idleTimeoutMs ?? Math.min(timeoutMs, 20_000),
+        idleTimeoutMs: this.idleTimeoutMs,
       })
+  }
+
+  /**
+   * HEAD, GET, PUT, DELETE, copy and list go through S3Http (plain HTTP, SigV4), with the SDK
+   * client's region and credential chain; the multipart and bucket calls through the SDK.
+   */
+  private http(): Promise<S3Http> {
+    this.transport ??= (async () => {
+      const { endpoint, region, forcePathStyle } = this.options
+      return new S3Http({
+        bucket: this.bucket,
+        endpoint,
+        region: region ?? (await this.client.config.region()),
+        pathStyle: forcePathStyle ?? endpoint !== undefined,
+        credentials: () => this.client.config.credentials(),
+        maxSockets: this.options.maxConnections ?? 32,
+        idleTimeoutMs: this.idleTimeoutMs,
+      })
+    })().catch((error: unknown) => {
+      // No region yet (a misconfiguration): asked again next time rather than failing for good.
+      this.transport = undefined
+      throw error
+    })
+    return this.transport
   }
 
   /** The object's size, version and metadata; undefined when there is no such key. */
   async head(key: string, options: CallOptions = {}): Promise<ObjectHead | undefined> {
     try {
       return await this.call('HEAD', key, options, async (signal) => {
-        const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal })
-        return {
-          key,
-          size: out.ContentLength ?? 0,
-          lastModified: out.LastModified ?? new Date(0),
-          etag: out.ETag ?? '',
-          contentType: out.ContentType,
-          metadata: out.Metadata ?? {},
-        }
+        const response = await (await this.http()).send({ method: 'HEAD', key, signal })
+        response.resume()
+        return headOf(key, response.headers)
       })
     } catch (error) {
       // A HEAD answer has no body: a missing bucket looks like a missing key here (LIST tells).
@@ -171,15 +191,14 @@ export class S3ObjectStore {
     const range = start > 0 || end !== undefined ? `bytes=${start}-${end !== undefined ? end - 1 : ''}` : undefined
     try {
       return await this.call('GET', key, options, async (signal) => {
-        const out = await this.client.send(
-          new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range, IfMatch: options.ifMatch }),
-          { abortSignal: signal },
-        )
-        const body = out.Body as Readable
-        const length = out.ContentLength ?? 0
+        const headers: Record<string, string> = {}
+        if (range !== undefined) headers.range = range
+        if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch
+        const body = await (await this.http()).send({ method: 'GET', key, headers, signal })
+        const length = Number(body.headers['content-length'] ?? 0)
         // A server that ignores Range answers 200 with the whole object: fine when that is all
         // that was asked for, wrong (and maybe huge) otherwise.
-        if (range !== undefined && out.ContentRange === undefined && (start > 0 || (end !== undefined && length > end - start))) {
+        if (range !== undefined && body.headers['content-range'] === undefined && (start > 0 || (end !== undefined && length > end - start))) {
           body.destroy()
           throw new Error('the server ignored the Range header')
         }
@@ -200,19 +219,11 @@ export class S3ObjectStore {
     return this.call('PUT', key, options, async (signal) => {
       const opened = openBody(body)
       try {
-        const out = await this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: opened,
-            ContentLength: bodyLength(body),
-            ContentType: options.contentType,
-            Metadata: options.metadata,
-          }),
-          { abortSignal: signal },
-        )
+        const headers = metadataHeaders(options.metadata, options.contentType)
+        const response = await (await this.http()).send({ method: 'PUT', key, headers, body: opened, bodyLength: bodyLength(body), signal })
+        response.resume()
         this.stats.bytesSent += bodyLength(body)
-        return out.ETag ?? ''
+        return String(response.headers.etag ?? '')
       } finally {
         closeBody(opened)
       }
@@ -271,18 +282,16 @@ export class S3ObjectStore {
       }
     }
     await this.call('COPY', `${source} -> ${target}`, this.copyDeadline(size, options), async (signal) => {
-      await this.client.send(
-        new CopyObjectCommand({
-          Bucket: this.bucket,
-          Key: target,
-          CopySource: this.copySource(source),
-          CopySourceIfMatch: options.ifMatch,
-          MetadataDirective: options.metadata ? 'REPLACE' : 'COPY',
-          Metadata: options.metadata,
-          ContentType: options.metadata ? options.contentType : undefined,
-        }),
-        { abortSignal: signal },
-      )
+      const headers: Record<string, string> = {
+        'x-amz-copy-source': this.copySource(source),
+        'x-amz-metadata-directive': options.metadata ? 'REPLACE' : 'COPY',
+        ...(options.metadata ? metadataHeaders(options.metadata, options.contentType) : {}),
+      }
+      if (options.ifMatch !== undefined) headers['x-amz-copy-source-if-match'] = options.ifMatch
+      const { body } = await (await this.http()).fetch({ method: 'PUT', key: target, headers, signal })
+      // A copy can fail after its 200 OK has gone out: the error is then in the body.
+      const answer = body.toString('utf8')
+      if (answer.includes('<Error>')) throw new S3HttpError(xmlText(answer, 'Code') ?? 'InternalError', 500)
     })
   }
 
@@ -311,7 +320,7 @@ export class S3ObjectStore {
   /** Deletes one key (no error when it is already gone: S3 answers 204 either way). */
   async delete(key: string, options: CallOptions = {}): Promise<void> {
     await this.call('DELETE', key, options, async (signal) => {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal })
+      ;(await (await this.http()).send({ method: 'DELETE', key, signal })).resume()
     })
   }
 
@@ -343,29 +352,21 @@ export class S3ObjectStore {
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListPage> {
     let token: string | undefined
     do {
-      const page = await this.call('LIST', prefix, options, async (signal) => {
-        return this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            Delimiter: options.delimiter,
-            MaxKeys: options.pageSize,
-            ContinuationToken: token,
-            StartAfter: token === undefined ? options.startAfter : undefined,
-          }),
-          { abortSignal: signal },
-        )
+      const query: Array<[string, string]> = [
+        ['list-type', '2'],
+        ['prefix', prefix],
+        ['encoding-type', 'url'],
+      ]
+      if (options.delimiter !== undefined) query.push(['delimiter', options.delimiter])
+      if (options.pageSize !== undefined) query.push(['max-keys', String(options.pageSize)])
+      if (token !== undefined) query.push(['continuation-token', token])
+      else if (options.startAfter !== undefined) query.push(['start-after', options.startAfter])
+      const { page, next } = await this.call('LIST', prefix, options, async (signal) => {
+        const { body } = await (await this.http()).fetch({ method: 'GET', query, signal })
+        return parseListPage(body.toString('utf8'))
       })
-      token = page.IsTruncated ? page.NextContinuationToken : undefined
-      yield {
-        objects: (page.Contents ?? []).map((o) => ({
-          key: o.Key ?? '',
-          size: o.Size ?? 0,
-          lastModified: o.LastModified ?? new Date(0),
-          etag: o.ETag ?? '',
-        })),
-        prefixes: (page.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
-      }
+      token = next
+      yield page
     } while (token !== undefined)
   }
 
@@ -475,6 +476,7 @@ export class S3ObjectStore {
   /** Closes the kept-alive sockets. */
   destroy(): void {
     this.client.destroy()
+    void this.transport?.then((http) => http.destroy(), () => undefined)
   }
 
   /** A server-side copy takes time by its size: no less than 1 s per 20 MiB (5 GiB: 256 s). */
@@ -495,4 +497,28 @@ export class S3ObjectStore {
       throw fsErrorOf(error, operation, key)
     }
   }
+}
+
+/** A HEAD answer's headers as an ObjectHead; user metadata keys lowercase, without `x-amz-meta-`. */
+function headOf(key: string, headers: IncomingHttpHeaders): ObjectHead {
+  const metadata: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = String(value)
+  }
+  return {
+    key,
+    size: Number(headers['content-length'] ?? 0),
+    lastModified: headers['last-modified'] ? new Date(headers['last-modified']) : new Date(0),
+    etag: headers.etag ?? '',
+    contentType: headers['content-type'],
+    metadata,
+  }
+}
+
+/** The headers that carry user metadata and a content type. */
+function metadataHeaders(metadata: Record<string, string> | undefined, contentType: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(metadata ?? {})) headers[`x-amz-meta-${name}`] = value
+  if (contentType !== undefined) headers['content-type'] = contentType
+  return headers
 }
