@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFileSync, realpathSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -24,6 +24,7 @@ export interface Manifest {
   version: string
   bin?: Record<string, string>
   dependencies?: Record<string, string>
+  optionalDependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
   scripts?: Record<string, string>
 }
@@ -52,4 +53,10 @@ export function packAll(dest: string): Promise<PackedPackage[]> {
       return { name, version, dir, tarball: filename, files, manifest }
     }),
   )
+}
+
+/** The addons of a package, from the binding.gyp in its workspace directory (none without one). */
+export function bindingTargets(pkg: PackedPackage): { target_name: string; sources: string[] }[] {
+  const file = join(pkg.dir, 'binding.gyp')
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { targets: { target_name: string; sources: string[] }[] }).targets : []
 }
