@@ -4,6 +4,7 @@
 // with a real descriptor behind them (descriptor-io.c).
 #define _GNU_SOURCE
 #include "descriptor-io.h"
+#include "fuse-uring.h"
 #include "napi-util.h"
 #include "kernel-mount.h"
 #include <errno.h>
@@ -270,6 +271,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"forgetDescriptor", NULL, forget_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  fuse_uring_define(env, exports);
   return exports;
 }
 

@@ -33,6 +33,12 @@ export interface MountOptions {
    */
   writebackCache: boolean
   /**
+   * Requests and replies over io_uring instead of reads and writes of /dev/fuse (low-level driver;
+   * Linux 6.14+ with fuse.ko's enable_uring switched on, which a mount never does itself: without
+   * it the mount reads /dev/fuse and says why in one line).
+   */
+  ioUring: boolean
+  /**
    * Largest write request in bytes: 1 MiB by default with the low-level driver, 128 KiB (libfuse
    * 2's cap) with fuse-native.
    */
@@ -79,6 +85,7 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   kernelCache: false,
   autoCache: false,
   writebackCache: false,
+  ioUring: false,
   maxWrite: 0,
   opTimeout: 0,
   hotLoopMs: 2,
@@ -135,6 +142,7 @@ function validate(o: MountOptions): void {
     throw invalid(`maxWrite must be an integer from 4096 to ${maxWrite}, got ${o.maxWrite}`)
   }
   if (o.writebackCache && o.driver !== 'lowlevel') throw invalid('writebackCache needs the lowlevel driver (libfuse 2 would send reads on write-only handles)')
+  if (o.ioUring && o.driver !== 'lowlevel') throw invalid('ioUring needs the lowlevel driver (libfuse 2 reads /dev/fuse only)')
   for (const name of ['fsname', 'subtype'] as const) {
     if (!/^[\w.@:/+-]+$/.test(o[name])) throw invalid(`${name} may hold only letters, digits and . _ @ : / + -, got "${o[name]}"`)
   }

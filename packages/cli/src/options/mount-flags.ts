@@ -22,6 +22,7 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'kernelCache', name: 'kernel-cache', kind: 'switch', description: 'Keep file pages cached across opens (only when nothing changes the data underneath)' },
   { key: 'autoCache', name: 'auto-cache', kind: 'switch', description: 'Drop cached pages of a file when its size or mtime changed' },
   { key: 'writebackCache', name: 'writeback-cache', kind: 'switch', description: 'Let the kernel buffer writes and send them in large batches (lowlevel driver; only when every change goes through the mount)' },
+  { key: 'ioUring', name: 'io-uring', kind: 'switch', description: 'Take requests over io_uring instead of /dev/fuse reads (lowlevel driver; Linux 6.14+ with /sys/module/fuse/parameters/enable_uring set to Y, else /dev/fuse is read, saying why)' },
   { key: 'maxWrite', name: 'max-write', kind: 'bytes', description: 'Largest write request in bytes (4096 to 131072 with fuse-native, to 1048576 with lowlevel; the largest by default)' },
   { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: lowlevel (fusekit reads /dev/fuse itself; needs root), fuse-native (libfuse 2), or auto: lowlevel for root unless -o is given' },
   { key: 'hotLoop', name: 'hot-loop', kind: 'text', description: 'Keep wake-ups fast while requests flow: off; cpu-latency (root: every idle CPU of the machine polls, as tuned\'s latency profiles do); event-loop (the mount process polls: one CPU stays busy)' },

@@ -1,6 +1,7 @@
 import { Errno, FsError } from '../errno.js'
 import { decodeInit } from './decoders.js'
 import type { KernelRequest, KernelSession } from './kernel-session.js'
+import { ringPayloadSize } from './uring-availability.js'
 import { FUSE_KERNEL_VERSION, INIT_OUT_SIZE, InitFlag, InitFlag2, OUT_HEADER_SIZE as OUT, encodeInitOut, replyBuffer } from './protocol.js'
 
 /** INIT: agrees on the protocol and the features both sides want. */
@@ -15,13 +16,17 @@ export async function init(s: KernelSession, { header, body }: KernelRequest): P
   s.listings.zeroMessageOpen = (offered.flags & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
   if (s.backing.available && offered.flags2 & InitFlag2.PASSTHROUGH) {
     flags |= InitFlag.INIT_EXT
-    flags2 = InitFlag2.PASSTHROUGH
+    flags2 |= InitFlag2.PASSTHROUGH
     s.backing.enable()
+  }
+  if (s.uring?.accept((offered.flags2 & InitFlag2.OVER_IO_URING) !== 0, ringPayloadSize(s.options.maxWrite, maxPages))) {
+    flags |= InitFlag.INIT_EXT
+    flags2 |= InitFlag2.OVER_IO_URING
   }
   s.writebackCache = (offered.flags & flags & InitFlag.WRITEBACK_CACHE) !== 0
   const reply = replyBuffer(header.unique, INIT_OUT_SIZE)
   // Stack depth 1: backing files on ordinary filesystems, not on another stacking one.
-  const maxStackDepth = flags2 ? 1 : 0
+  const maxStackDepth = flags2 & InitFlag2.PASSTHROUGH ? 1 : 0
   encodeInitOut(reply, OUT, { maxReadahead: offered.maxReadahead, flags: offered.flags & flags, flags2, maxWrite: s.options.maxWrite, maxPages, maxStackDepth })
   return reply
 }

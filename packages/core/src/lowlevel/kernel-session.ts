@@ -11,6 +11,7 @@ import { DirectoryListings } from './directory-listings.js'
 import { PageVersions } from './page-versions.js'
 import { REQUEST_HANDLERS } from './request-handlers.js'
 import { MalformedRequest } from './request-reader.js'
+import type { UringTransport } from './uring-transport.js'
 import { ATTR_OUT_SIZE, ENTRY_OUT_SIZE, OUT_HEADER_SIZE as OUT, Opcode, encodeAttrOut, encodeEntry, replyBuffer, writeU64 } from './protocol.js'
 
 /** One request being handled: its header, its body after the header, and the caller. */
@@ -34,6 +35,8 @@ export class KernelSession {
   readonly listings = new DirectoryListings()
   readonly pageVersions = new PageVersions()
   readonly backing: BackingFiles
+  /** FUSE over io_uring, offered to the kernel at INIT (--io-uring). */
+  readonly uring: UringTransport | undefined
   /** Agreed at INIT: the kernel caches writes (see openFlagsForBackend). */
   writebackCache = false
   /** Requests being answered, by the kernel's unique id: INTERRUPT aborts their signal. */
@@ -47,12 +50,13 @@ export class KernelSession {
     readonly handler: InodeHandler,
     readonly options: MountOptions,
     private readonly logger: Logger,
-    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {},
+    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport } = {},
     /** When set, requests from other users are answered EACCES (allow_root). */
     private readonly admittedUids?: readonly number[],
   ) {
     // With --debug every read and write goes through the dispatcher, so that the trace shows it.
     this.backing = new BackingFiles(handler, kernelFiles.backing, options.debug ? undefined : kernelFiles.descriptors)
+    this.uring = kernelFiles.uring
     this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 

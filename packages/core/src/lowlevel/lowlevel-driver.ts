@@ -5,6 +5,7 @@ import { Errno } from '../errno.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession } from './kernel-session.js'
 import { sessionAddon } from './session-addon.js'
+import { UringTransport } from './uring-transport.js'
 
 /** Room for the largest request: a write of maxWrite bytes after its headers. */
 const REQUEST_HEADROOM = 4096
@@ -30,14 +31,17 @@ export class LowLevelDriver {
     })
     const { fd } = connection
     let open = true
+    const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
     const send = (reply: Buffer) => {
       // After close the number may belong to another file: late replies are dropped.
-      if (!open) return
+      if (!open || uring?.reply(reply)) return
       try {
         writeSync(fd, reply)
       } catch {
         // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for this reply.
       }
+      // The INIT reply that claimed io_uring is in: the kernel takes the queues now.
+      if (uring?.pending) uring.start()
     }
     const backing = {
       open: (file: number) => (open ? this.addon.backingOpen(fd, file) : -Errno.ENOTCONN),
@@ -49,11 +53,12 @@ export class LowLevelDriver {
     }
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
-    const session = new KernelSession(send, handler, options, logger, { backing, descriptors }, admitted)
+    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring }, admitted)
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return
       open = false
+      uring?.close()
       this.addon.stop(poll)
       session.close()
       closeSync(fd)

@@ -64,6 +64,8 @@ export const InitFlag = {
 /** INIT flags2 (bits 32 and up of the flags). */
 export const InitFlag2 = {
   PASSTHROUGH: 1 << 5,
+  /** Requests and replies over io_uring (Linux 6.14+): offered only while enable_uring is on. */
+  OVER_IO_URING: 1 << 9,
 } as const
 
 /** Reads and writes bypass the page cache and reach the filesystem as they are. */

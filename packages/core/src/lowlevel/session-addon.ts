@@ -34,6 +34,16 @@ export interface SessionAddon {
   /** FUSE passthrough's backing files; a negative errno on failure. */
   backingOpen(devFd: number, fd: number): number
   backingClose(devFd: number, id: number): number
+  /**
+   * FUSE over io_uring (native/fuse-uring.c): the ring and the buffers of `queues` × `depth`
+   * entries, made before the INIT reply claims it. Throws the errno of io_uring_setup.
+   */
+  uringOpen(devFd: number, queues: number, depth: number, payloadSize: number): object
+  /** After the INIT reply: registers every entry; `onRequest` gets each request, or -errno when a command failed. */
+  uringStart(handle: object, onRequest: (request: Buffer | number) => void): void
+  /** Answers a request that came over the ring; false when `reply` is for one read from /dev/fuse. */
+  uringReply(handle: object, reply: Buffer): boolean
+  uringStop(handle: object): void
 }
 
 // The package root, from src/lowlevel (tests) and dist/lowlevel alike.
@@ -47,7 +57,7 @@ export function sessionAddon(): SessionAddon {
   } catch (error) {
     throw new FsError('ENOSYS', `the low-level FUSE driver cannot start: ${(error as Error).message}`, { cause: error })
   }
-  if (typeof addon.fusermountMount !== 'function') {
+  if (typeof addon.uringOpen !== 'function') {
     throw new FsError('ENOSYS', 'the fuse-session addon of @fusekit/core is older than its JavaScript: run pnpm build in packages/core')
   }
   return addon

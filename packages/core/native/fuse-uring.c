@@ -1,0 +1,338 @@
+// FUSE over io_uring (Linux 6.14+) on Node's own thread: one io_uring carries the entries of
+// every kernel queue (one queue per possible CPU); uv_poll on the ring's descriptor wakes us when
+// requests arrived, each is handed to JavaScript as /dev/fuse would give it, and the answers go
+// back as COMMIT_AND_FETCH commands, all those of one wake-up in one io_uring_enter.
+#define _GNU_SOURCE
+#include "fuse-uring.h"
+#include "fuse-uring-abi.h"
+#include "io-ring.h"
+#include "napi-util.h"
+#include <errno.h>
+#include <node_api.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <uv.h>
+
+#define PAGE 4096
+#define HEADER_ROOM PAGE // per entry, before its payload: keeps payloads page-aligned
+#define REAP_BATCH 64
+
+enum { WAITING, IN_USERSPACE, DEAD };
+
+typedef struct {
+  struct fuse_uring_req_header *header;
+  char *payload;
+  struct iovec iov[2]; // read by the kernel at REGISTER
+  uint64_t commit_id;
+  uint16_t qid;
+  int state;
+} entry_t;
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  napi_ref resource;
+  napi_async_context context;
+  io_ring_t ring;
+  int dev;
+  unsigned count;
+  size_t payload_size;
+  entry_t *entries;
+  char *memory;
+  size_t memory_size;
+  int reaping;  // answers are batched until the wake-up is done
+  int polling;  // uv owns the poll handle
+  int stopped;
+  int closed;   // uv is done with the handle (or never had it)
+  int orphaned; // JS dropped its handle object
+} uring_t;
+
+static void release(uring_t *u) {
+  io_ring_close(&u->ring);
+  if (u->memory) munmap(u->memory, u->memory_size);
+  u->memory = NULL;
+  free(u->entries);
+  u->entries = NULL;
+}
+
+static void on_closed(uv_handle_t *handle) {
+  uring_t *u = handle->data;
+  u->closed = 1;
+  if (u->orphaned) free(u);
+}
+
+static void uring_stop(uring_t *u);
+
+static void on_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  uring_t *u = data;
+  uring_stop(u);
+  release(u);
+  if (u->closed) free(u);
+  else u->orphaned = 1;
+}
+
+static void uring_stop(uring_t *u) {
+  if (u->stopped) return;
+  u->stopped = 1;
+  if (u->callback) {
+    napi_delete_reference(u->env, u->callback);
+    napi_delete_reference(u->env, u->resource);
+    napi_async_destroy(u->env, u->context);
+  }
+  // libuv must let go of the descriptor before it is closed.
+  if (u->polling) {
+    uv_poll_stop(&u->poll);
+    uv_close((uv_handle_t *)&u->poll, on_closed);
+  }
+  // Closing the ring cancels the commands the kernel holds: it answers their requests ENOTCONN.
+  io_ring_close(&u->ring);
+}
+
+// Queues one command for entry `e`; sent by io_ring_submit. 0, or -EBUSY when the queue is full
+// (it holds a slot per entry, so only a bug gets there).
+static int queue_command(uring_t *u, entry_t *e, uint32_t op) {
+  struct io_uring_sqe *sqe = io_ring_sqe(&u->ring);
+  if (!sqe) return -EBUSY;
+  sqe->opcode = IORING_OP_URING_CMD;
+  sqe->fd = u->dev;
+  sqe->cmd_op = op;
+  sqe->user_data = (uint64_t)(e - u->entries);
+  if (op == FUSE_IO_URING_CMD_REGISTER) {
+    sqe->addr = (uint64_t)(uintptr_t)e->iov;
+    sqe->len = 2;
+  }
+  struct fuse_uring_cmd_req *cmd = (struct fuse_uring_cmd_req *)sqe->cmd;
+  cmd->commit_id = op == FUSE_IO_URING_CMD_COMMIT_AND_FETCH ? e->commit_id : 0;
+  cmd->qid = e->qid;
+  io_ring_push(&u->ring);
+  e->state = WAITING;
+  return 0;
+}
+
+// Answers entry `e`'s request with `reply` (out header, then body) and asks for the next one.
+static int commit(uring_t *u, entry_t *e, const char *reply, size_t length) {
+  size_t body = length - sizeof(struct fuse_out_header);
+  memcpy(e->header->in_out, reply, sizeof(struct fuse_out_header));
+  memcpy(e->payload, reply + sizeof(struct fuse_out_header), body);
+  e->header->ring_ent_in_out.payload_sz = (uint32_t)body;
+  int err = queue_command(u, e, FUSE_IO_URING_CMD_COMMIT_AND_FETCH);
+  return err || u->reaping ? err : io_ring_submit(&u->ring);
+}
+
+static void call_js(uring_t *u, napi_value callback, napi_value global, napi_value arg) {
+  napi_value result;
+  if (napi_call_function(u->env, global, callback, 1, &arg, &result) == napi_pending_exception) {
+    napi_value error;
+    napi_get_and_clear_last_exception(u->env, &error);
+    napi_fatal_exception(u->env, error);
+  }
+}
+
+// The request in entry `e` as one buffer laid out as a read of /dev/fuse gives it: in header,
+// the opcode's header (the kernel puts it apart), then the payload. NULL when the sizes are off.
+static napi_value request_buffer(uring_t *u, entry_t *e) {
+  const struct fuse_in_header *in = (const void *)e->header->in_out;
+  uint32_t payload = e->header->ring_ent_in_out.payload_sz;
+  if (payload > u->payload_size || in->len < sizeof *in + payload || in->len - sizeof *in - payload > FUSE_URING_OP_IN_OUT_SZ) return NULL;
+  size_t op = in->len - sizeof *in - payload;
+  napi_value buffer;
+  char *data;
+  if (napi_create_buffer(u->env, in->len, (void **)&data, &buffer) != napi_ok) return NULL;
+  memcpy(data, in, sizeof *in);
+  memcpy(data + sizeof *in, e->header->op_in, op);
+  memcpy(data + sizeof *in + op, e->payload, payload);
+  return buffer;
+}
+
+// One completion: a request arrived in the entry (res 0), or its command failed.
+static void complete(uring_t *u, const struct io_uring_cqe *cqe, napi_value callback, napi_value global) {
+  if (cqe->user_data >= u->count) return;
+  entry_t *e = &u->entries[cqe->user_data];
+  if (cqe->res == 0) {
+    e->state = IN_USERSPACE;
+    e->commit_id = e->header->ring_ent_in_out.commit_id;
+    napi_value request = request_buffer(u, e);
+    if (request) return call_js(u, callback, global, request);
+    struct fuse_out_header eio = {.len = sizeof eio, .error = -EIO, .unique = e->commit_id};
+    commit(u, e, (const char *)&eio, sizeof eio);
+    return;
+  }
+  e->state = DEAD;
+  // The connection is going away (unmounted, or the ring closed): nothing to report.
+  if (cqe->res == -ENOTCONN || cqe->res == -ECONNABORTED || cqe->res == -ECANCELED) return;
+  napi_value error;
+  napi_create_int32(u->env, cqe->res, &error);
+  call_js(u, callback, global, error);
+}
+
+static void on_ready(uv_poll_t *handle, int status, int events) {
+  (void)status;
+  (void)events;
+  uring_t *u = handle->data;
+  napi_env env = u->env;
+  napi_handle_scope scope;
+  napi_callback_scope callback_scope;
+  napi_value callback, resource, global;
+  napi_open_handle_scope(env, &scope);
+  napi_get_reference_value(env, u->callback, &callback);
+  napi_get_reference_value(env, u->resource, &resource);
+  napi_get_global(env, &global);
+  u->reaping = 1;
+  // The callback scope runs the Promise continuations, and so most answers, before it closes.
+  napi_open_callback_scope(env, resource, u->context, &callback_scope);
+  struct io_uring_cqe cqes[REAP_BATCH];
+  unsigned n;
+  while (!u->stopped && (n = io_ring_reap(&u->ring, cqes, REAP_BATCH)) > 0) {
+    for (unsigned i = 0; i < n && !u->stopped; i++) complete(u, &cqes[i], callback, global);
+  }
+  napi_close_callback_scope(env, callback_scope);
+  u->reaping = 0;
+  if (!u->stopped) io_ring_submit(&u->ring);
+  napi_close_handle_scope(env, scope);
+}
+
+static int unwrap(napi_env env, napi_value value, uring_t **u) {
+  return napi_get_value_external(env, value, (void **)u) == napi_ok && *u ? 0 : -1;
+}
+
+// uringOpen(devFd, queues, depth, payloadSize) -> handle: the ring and every entry's buffers,
+// made before the INIT reply claims FUSE_OVER_IO_URING (the kernel then waits for the queues).
+static napi_value uring_open(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t dev, queues, depth, payload;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &dev) != napi_ok || napi_get_value_int32(env, argv[1], &queues) != napi_ok ||
+      napi_get_value_int32(env, argv[2], &depth) != napi_ok || napi_get_value_int32(env, argv[3], &payload) != napi_ok || dev < 0 ||
+      queues < 1 || queues > 65536 || depth < 1 || depth > 1024 || payload < 8192) {
+    napi_throw_type_error(env, NULL, "uringOpen(devFd, queues 1..65536, depth 1..1024, payloadSize >= 8192): bad arguments");
+    return NULL;
+  }
+  uring_t *u = calloc(1, sizeof *u);
+  if (!u) return throw_errno(env, ENOMEM, "uringOpen");
+  u->env = env;
+  u->dev = dev;
+  u->closed = 1;
+  u->count = (unsigned)queues * (unsigned)depth;
+  u->payload_size = ((size_t)payload + PAGE - 1) & ~(size_t)(PAGE - 1);
+  int err = io_ring_open(&u->ring, u->count);
+  const char *what = "io_uring_setup";
+  if (!err) {
+    what = "uringOpen";
+    u->entries = calloc(u->count, sizeof *u->entries);
+    u->memory_size = (size_t)u->count * (HEADER_ROOM + u->payload_size);
+    u->memory = mmap(NULL, u->memory_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (u->memory == MAP_FAILED) u->memory = NULL;
+    if (!u->entries || !u->memory) err = -ENOMEM;
+  }
+  if (err) {
+    release(u);
+    free(u);
+    return throw_errno(env, -err, what);
+  }
+  for (unsigned i = 0; i < u->count; i++) {
+    entry_t *e = &u->entries[i];
+    char *base = u->memory + (size_t)i * (HEADER_ROOM + u->payload_size);
+    e->header = (struct fuse_uring_req_header *)base;
+    e->payload = base + HEADER_ROOM;
+    e->iov[0] = (struct iovec){.iov_base = e->header, .iov_len = sizeof *e->header};
+    e->iov[1] = (struct iovec){.iov_base = e->payload, .iov_len = u->payload_size};
+    e->qid = (uint16_t)(i / (unsigned)depth);
+  }
+  napi_value handle;
+  CHECK(napi_create_external(env, u, on_finalize, NULL, &handle));
+  return handle;
+}
+
+// uringStart(handle, callback(request: Buffer | -errno)): registers every entry (after the INIT
+// reply: the kernel refuses them before) and starts polling the ring.
+static napi_value uring_start(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uring_t *u;
+  napi_valuetype type;
+  if (argc < 2 || unwrap(env, argv[0], &u) || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function || u->callback) {
+    napi_throw_type_error(env, NULL, "uringStart(handle, callback): bad arguments, or started already");
+    return NULL;
+  }
+  if (u->stopped) return throw_errno(env, ENOTCONN, "uringStart");
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  int err = uv_poll_init(loop, &u->poll, u->ring.fd);
+  if (err) return throw_errno(env, -err, "uv_poll_init");
+  u->poll.data = u;
+  u->polling = 1;
+  u->closed = 0;
+  napi_value resource, name;
+  CHECK(napi_create_object(env, &resource));
+  CHECK(napi_create_string_utf8(env, "fusekit:fuse-uring", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_async_init(env, resource, name, &u->context));
+  CHECK(napi_create_reference(env, argv[1], 1, &u->callback));
+  CHECK(napi_create_reference(env, resource, 1, &u->resource));
+  for (unsigned i = 0; i < u->count && !err; i++) err = queue_command(u, &u->entries[i], FUSE_IO_URING_CMD_REGISTER);
+  if (!err) err = io_ring_submit(&u->ring);
+  if (!err) err = uv_poll_start(&u->poll, UV_READABLE, on_ready);
+  if (err) {
+    uring_stop(u);
+    return throw_errno(env, -err, "uringStart");
+  }
+  return NULL;
+}
+
+// uringReply(handle, reply) -> whether the reply answered a request of the ring (else it is
+// /dev/fuse's to carry: a request read there, before the queues were up).
+static napi_value uring_reply(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uring_t *u;
+  char *data;
+  size_t length;
+  if (argc < 2 || unwrap(env, argv[0], &u) || napi_get_buffer_info(env, argv[1], (void **)&data, &length) != napi_ok ||
+      length < sizeof(struct fuse_out_header)) {
+    napi_throw_type_error(env, NULL, "uringReply(handle, reply): bad arguments");
+    return NULL;
+  }
+  napi_value answer;
+  uint64_t unique;
+  memcpy(&unique, data + offsetof(struct fuse_out_header, unique), sizeof unique);
+  entry_t *e = NULL;
+  for (unsigned i = 0; i < u->count && !u->stopped && !e; i++) {
+    if (u->entries[i].state == IN_USERSPACE && u->entries[i].commit_id == unique) e = &u->entries[i];
+  }
+  if (e && length - sizeof(struct fuse_out_header) > u->payload_size) return throw_errno(env, EMSGSIZE, "uringReply");
+  int err = e ? commit(u, e, data, length) : 0;
+  if (err) return throw_errno(env, -err, "uringReply");
+  CHECK(napi_get_boolean(env, e != NULL, &answer));
+  return answer;
+}
+
+// uringStop(handle): stops polling and closes the ring (the /dev/fuse descriptor stays open).
+static napi_value uring_stop_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uring_t *u;
+  if (argc < 1 || unwrap(env, argv[0], &u)) {
+    napi_throw_type_error(env, NULL, "uringStop(handle): bad arguments");
+    return NULL;
+  }
+  uring_stop(u);
+  return NULL;
+}
+
+void fuse_uring_define(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"uringOpen", NULL, uring_open, NULL, NULL, NULL, napi_default_method, NULL},
+      {"uringStart", NULL, uring_start, NULL, NULL, NULL, napi_default_method, NULL},
+      {"uringReply", NULL, uring_reply, NULL, NULL, NULL, napi_default_method, NULL},
+      {"uringStop", NULL, uring_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+}
