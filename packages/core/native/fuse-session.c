@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "descriptor-io.h"
 #include "fuse-uring.h"
+#include "js-callback.h"
 #include "napi-util.h"
 #include "kernel-mount.h"
 #include <errno.h>
@@ -21,10 +22,8 @@
 typedef struct {
   uv_poll_t poll;
   napi_env env;
-  napi_ref callback;
+  js_callback_t js;
   napi_ref served; // told after a batch in which requests were answered here
-  napi_ref resource;
-  napi_async_context context;
   int fd;
   int stopped;
   int closed;   // uv is done with the handle
@@ -59,20 +58,9 @@ static void session_stop(session_t *s) {
   if (s->stopped) return;
   s->stopped = 1;
   uv_poll_stop(&s->poll);
-  napi_delete_reference(s->env, s->callback);
+  js_callback_free(&s->js);
   napi_delete_reference(s->env, s->served);
-  napi_delete_reference(s->env, s->resource);
-  napi_async_destroy(s->env, s->context);
   uv_close((uv_handle_t *)&s->poll, on_closed);
-}
-
-static void call_js(session_t *s, napi_value callback, napi_value global, size_t argc, napi_value arg) {
-  napi_value result;
-  if (napi_call_function(s->env, global, callback, argc, &arg, &result) == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(s->env, &error);
-    napi_fatal_exception(s->env, error);
-  }
 }
 
 // Reads every request that is ready; one callback per request with a copy of it (but those
@@ -83,15 +71,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)events;
   session_t *s = (session_t *)handle->data;
   napi_env env = s->env;
-  napi_handle_scope scope;
-  napi_callback_scope callback_scope;
-  napi_value callback, resource, global;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, s->callback, &callback);
-  napi_get_reference_value(env, s->resource, &resource);
-  napi_get_global(env, &global);
-  // A callback scope drains microtasks (Promise continuations) once the batch is done.
-  napi_open_callback_scope(env, resource, s->context, &callback_scope);
+  js_wakeup_t w;
+  js_wakeup_open(&s->js, &w);
   int served = 0;
   while (!s->stopped) {
     ssize_t n = read(s->fd, s->buffer, s->size);
@@ -101,7 +82,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       napi_value end;
       napi_create_int32(env, errno, &end);
       session_stop(s);
-      call_js(s, callback, global, 1, end);
+      js_call(env, w.function, w.global, 1, end);
       break;
     }
     if (s->descriptors && descriptor_io_serve(s->descriptors, s->fd, s->buffer, (size_t)n, s->reply, s->size)) {
@@ -111,15 +92,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     napi_value request;
     void *data;
     if (napi_create_buffer_copy(env, (size_t)n, s->buffer, &data, &request) != napi_ok) break;
-    call_js(s, callback, global, 1, request);
+    js_call(env, w.function, w.global, 1, request);
   }
   if (served && !s->stopped) {
     napi_value on_served;
     napi_get_reference_value(env, s->served, &on_served);
-    call_js(s, on_served, global, 0, NULL);
+    js_call(env, on_served, w.global, 0, NULL);
   }
-  napi_close_callback_scope(env, callback_scope);
-  napi_close_handle_scope(env, scope);
+  js_wakeup_close(&s->js, &w);
 }
 
 // poll(fd, bufferSize, callback(request: Buffer | errno), served()) -> handle
@@ -145,21 +125,15 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
   s->env = env;
   s->fd = fd;
   s->size = (size_t)size;
-  napi_value resource, name, handle;
-  CHECK(napi_create_object(env, &resource));
-  CHECK(napi_create_string_utf8(env, "fusekit:fuse-session", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, resource, name, &s->context));
-  CHECK(napi_create_reference(env, argv[2], 1, &s->callback));
+  napi_value handle;
+  CHECK(js_callback_init(&s->js, env, argv[2], "fusekit:fuse-session"));
   CHECK(napi_create_reference(env, argv[3], 1, &s->served));
-  CHECK(napi_create_reference(env, resource, 1, &s->resource));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   int err = uv_poll_init(loop, &s->poll, fd);
   if (err) {
-    napi_delete_reference(env, s->callback);
+    js_callback_free(&s->js);
     napi_delete_reference(env, s->served);
-    napi_delete_reference(env, s->resource);
-    napi_async_destroy(env, s->context);
     free(s->buffer);
     free(s);
     return throw_errno(env, -err, "uv_poll_init");

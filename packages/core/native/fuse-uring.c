@@ -6,6 +6,7 @@
 #include "fuse-uring.h"
 #include "fuse-uring-abi.h"
 #include "io-ring.h"
+#include "js-callback.h"
 #include "napi-util.h"
 #include <errno.h>
 #include <node_api.h>
@@ -33,9 +34,8 @@ typedef struct {
 typedef struct {
   uv_poll_t poll;
   napi_env env;
-  napi_ref callback;
-  napi_ref resource;
-  napi_async_context context;
+  js_callback_t js;
+  int started; // js is set
   io_ring_t ring;
   int dev;
   unsigned count;
@@ -79,11 +79,7 @@ static void on_finalize(napi_env env, void *data, void *hint) {
 static void uring_stop(uring_t *u) {
   if (u->stopped) return;
   u->stopped = 1;
-  if (u->callback) {
-    napi_delete_reference(u->env, u->callback);
-    napi_delete_reference(u->env, u->resource);
-    napi_async_destroy(u->env, u->context);
-  }
+  if (u->started) js_callback_free(&u->js);
   // libuv must let go of the descriptor before it is closed.
   if (u->polling) {
     uv_poll_stop(&u->poll);
@@ -124,15 +120,6 @@ static int commit(uring_t *u, entry_t *e, const char *reply, size_t length) {
   return err || u->reaping ? err : io_ring_submit(&u->ring);
 }
 
-static void call_js(uring_t *u, napi_value callback, napi_value global, napi_value arg) {
-  napi_value result;
-  if (napi_call_function(u->env, global, callback, 1, &arg, &result) == napi_pending_exception) {
-    napi_value error;
-    napi_get_and_clear_last_exception(u->env, &error);
-    napi_fatal_exception(u->env, error);
-  }
-}
-
 // The request in entry `e` as one buffer laid out as a read of /dev/fuse gives it: in header,
 // the opcode's header (the kernel puts it apart), then the payload. NULL when the sizes are off.
 static napi_value request_buffer(uring_t *u, entry_t *e) {
@@ -150,14 +137,14 @@ static napi_value request_buffer(uring_t *u, entry_t *e) {
 }
 
 // One completion: a request arrived in the entry (res 0), or its command failed.
-static void complete(uring_t *u, const struct io_uring_cqe *cqe, napi_value callback, napi_value global) {
+static void complete(uring_t *u, const struct io_uring_cqe *cqe, const js_wakeup_t *w) {
   if (cqe->user_data >= u->count) return;
   entry_t *e = &u->entries[cqe->user_data];
   if (cqe->res == 0) {
     e->state = IN_USERSPACE;
     e->commit_id = e->header->ring_ent_in_out.commit_id;
     napi_value request = request_buffer(u, e);
-    if (request) return call_js(u, callback, global, request);
+    if (request) return js_call(u->env, w->function, w->global, 1, request);
     struct fuse_out_header eio = {.len = sizeof eio, .error = -EIO, .unique = e->commit_id};
     commit(u, e, (const char *)&eio, sizeof eio);
     return;
@@ -167,33 +154,25 @@ static void complete(uring_t *u, const struct io_uring_cqe *cqe, napi_value call
   if (cqe->res == -ENOTCONN || cqe->res == -ECONNABORTED || cqe->res == -ECANCELED) return;
   napi_value error;
   napi_create_int32(u->env, cqe->res, &error);
-  call_js(u, callback, global, error);
+  js_call(u->env, w->function, w->global, 1, error);
 }
 
 static void on_ready(uv_poll_t *handle, int status, int events) {
   (void)status;
   (void)events;
   uring_t *u = handle->data;
-  napi_env env = u->env;
-  napi_handle_scope scope;
-  napi_callback_scope callback_scope;
-  napi_value callback, resource, global;
-  napi_open_handle_scope(env, &scope);
-  napi_get_reference_value(env, u->callback, &callback);
-  napi_get_reference_value(env, u->resource, &resource);
-  napi_get_global(env, &global);
+  js_wakeup_t w;
   u->reaping = 1;
   // The callback scope runs the Promise continuations, and so most answers, before it closes.
-  napi_open_callback_scope(env, resource, u->context, &callback_scope);
+  js_wakeup_open(&u->js, &w);
   struct io_uring_cqe cqes[REAP_BATCH];
   unsigned n;
   while (!u->stopped && (n = io_ring_reap(&u->ring, cqes, REAP_BATCH)) > 0) {
-    for (unsigned i = 0; i < n && !u->stopped; i++) complete(u, &cqes[i], callback, global);
+    for (unsigned i = 0; i < n && !u->stopped; i++) complete(u, &cqes[i], &w);
   }
-  napi_close_callback_scope(env, callback_scope);
+  js_wakeup_close(&u->js, &w);
   u->reaping = 0;
   if (!u->stopped) io_ring_submit(&u->ring);
-  napi_close_handle_scope(env, scope);
 }
 
 static int unwrap(napi_env env, napi_value value, uring_t **u) {
@@ -257,7 +236,7 @@ static napi_value uring_start(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uring_t *u;
   napi_valuetype type;
-  if (argc < 2 || unwrap(env, argv[0], &u) || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function || u->callback) {
+  if (argc < 2 || unwrap(env, argv[0], &u) || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function || u->started) {
     napi_throw_type_error(env, NULL, "uringStart(handle, callback): bad arguments, or started already");
     return NULL;
   }
@@ -269,12 +248,8 @@ static napi_value uring_start(napi_env env, napi_callback_info info) {
   u->poll.data = u;
   u->polling = 1;
   u->closed = 0;
-  napi_value resource, name;
-  CHECK(napi_create_object(env, &resource));
-  CHECK(napi_create_string_utf8(env, "fusekit:fuse-uring", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_async_init(env, resource, name, &u->context));
-  CHECK(napi_create_reference(env, argv[1], 1, &u->callback));
-  CHECK(napi_create_reference(env, resource, 1, &u->resource));
+  CHECK(js_callback_init(&u->js, env, argv[1], "fusekit:fuse-uring"));
+  u->started = 1;
   for (unsigned i = 0; i < u->count && !err; i++) err = queue_command(u, &u->entries[i], FUSE_IO_URING_CMD_REGISTER);
   if (!err) err = io_ring_submit(&u->ring);
   if (!err) err = uv_poll_start(&u->poll, UV_READABLE, on_ready);

@@ -97,6 +97,15 @@ describe('FUSE over io_uring: INIT', () => {
   })
 })
 
+describe('FUSE over io_uring: the mount option', () => {
+  it('is off by default, and refused with fuse-native in one line (EINVAL)', () => {
+    expect(resolveMountOptions({}).ioUring).toBe(false)
+    expect(() => resolveMountOptions({ ioUring: true, driver: 'fuse-native' })).toThrow(
+      expect.objectContaining({ code: 'EINVAL', message: 'EINVAL: invalid mount option: ioUring needs the lowlevel driver (libfuse 2 reads /dev/fuse only)' }),
+    )
+  })
+})
+
 describe('FUSE over io_uring: where the machine has it', () => {
   it('reads the switch as it is in sysfs, and says how to turn it on when it is off', () => {
     const real = existsSync(URING_SWITCH) ? (readFileSync(URING_SWITCH, 'utf8').trim() === 'Y' ? 'Y' : 'N') : undefined
