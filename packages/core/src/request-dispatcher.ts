@@ -54,23 +54,21 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
 
   dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): void {
     this.hotLoop.touch()
-    const id = this.nextId++
-    this.pending.set(id, { name, args, started: this.timeoutMs > 0 ? performance.now() : 0, reply: reply as Reply<unknown> })
+    const started = this.timeoutMs > 0 ? performance.now() : 0
     let result: unknown
     try {
       result = (this.ops[name] as (...a: unknown[]) => unknown).apply(this.ops, args)
     } catch (error) {
-      this.settle(id, this.errnoOf(name, args, error))
-      return
+      return this.safeReply(reply as Reply<unknown>, this.errnoOf(name, args, error))
     }
-    if (result instanceof Promise) {
-      result.then(
-        (value) => this.settle(id, 0, value),
-        (error) => this.settle(id, this.errnoOf(name, args, error)),
-      )
-    } else {
-      this.settle(id, 0, result)
-    }
+    // Answered synchronously: nothing to time out or abort, so it is never pending.
+    if (!(result instanceof Promise)) return this.safeReply(reply as Reply<unknown>, 0, result)
+    const id = this.nextId++
+    this.pending.set(id, { name, args, started, reply: reply as Reply<unknown> })
+    result.then(
+      (value) => this.settle(id, 0, value),
+      (error) => this.settle(id, this.errnoOf(name, args, error)),
+    )
   }
 
   forget(ino: number, nlookup: number): void {

@@ -8,7 +8,7 @@ import { Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
 import { resolveMountOptions } from '../src/mount-options.js'
 import type { RequestContext } from '../src/request-context.js'
 import { RequestDispatcher } from '../src/request-dispatcher.js'
-import type { Stat } from '../src/types.js'
+import { OpenFlags, type Stat } from '../src/types.js'
 
 const fileStat: Stat = {
   ino: 2 ** 40, mode: 0o100644, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 3, blksize: 4096, blocks: 1,
@@ -50,7 +50,8 @@ function session(ops: Partial<InodeOperations>, options = {}, kernelFiles: { bac
   const logger = recordingLogger()
   const opts = resolveMountOptions(options)
   const dispatcher = new RequestDispatcher<InodeOperations, InodeRequestName>(full, logger, opts)
-  const s = new KernelSession((r) => void replies.push(r), dispatcher, opts, logger, kernelFiles, admitted)
+  // A copy: the session reuses its reply buffers once sent.
+  const s = new KernelSession((r) => void replies.push(Buffer.from(r)), dispatcher, opts, logger, kernelFiles, admitted)
   const ask = async (req: Buffer) => {
     const before = replies.length
     s.handle(req)
@@ -143,6 +144,53 @@ describe('KernelSession', () => {
     expect(touch.fh).toBeUndefined()
     // The file type bits never reach the backend as part of a mode change.
     expect(set).toMatchObject({ valid: explicit, mode: 0o4755, size: 77, mtime: { sec: 20, nsec: 21 }, uid: 5, fh: 9 })
+  })
+
+  it('with the writeback cache agreed at INIT: write-only opens read-write, O_APPEND the kernel\'s, and times and size as the kernel reports them', async () => {
+    const WRITEBACK_CACHE = 1 << 16
+    const opens: number[] = []
+    const calls: SetattrRequest[] = []
+    const { ask } = session(
+      { open: async (_ctx, _ino, flags) => (opens.push(flags), 3), setattr: async (_ctx, _ino, req) => (calls.push(req), fileStat) },
+      { writebackCache: true },
+    )
+    const init = await ask(request(Opcode.INIT, 0, 7, 31, 65536, WRITEBACK_CACHE))
+    expect(init.body.readUInt32LE(12) & WRITEBACK_CACHE).toBe(WRITEBACK_CACHE)
+    await ask(request(Opcode.OPEN, 17, OpenFlags.O_WRONLY | OpenFlags.O_APPEND, 0))
+    await ask(request(Opcode.OPEN, 17, OpenFlags.O_RDONLY, 0))
+    expect(opens).toEqual([OpenFlags.O_RDWR, OpenFlags.O_RDONLY])
+    const { ATIME, ATIME_NOW, MTIME, MTIME_NOW, CTIME, FH, SIZE } = SetattrValid
+    // valid, fh, size, atime, mtime, ctime (seconds, then nanoseconds): the kernel's clock says 50.5.
+    const body = (valid: number, mtime: number) => [valid, 0, 9n, 4096n, 0n, 50n, BigInt(mtime), 50n, 5, 5, 5, 0, 0, 0, 0, 0] as const
+    // A touch: the kernel sends its "now" as an explicit mtime, with the ctime of the change.
+    await ask(request(Opcode.SETATTR, 17, ...body(ATIME | ATIME_NOW | MTIME | CTIME, 50)))
+    // Its own mtime and ctime of cached writes, through the writer's handle; a truncate with them.
+    await ask(request(Opcode.SETATTR, 17, ...body(MTIME | CTIME | FH, 40)))
+    await ask(request(Opcode.SETATTR, 17, ...body(SIZE | MTIME | CTIME, 50)))
+    const [touch, flushed, truncated] = calls as [SetattrRequest, SetattrRequest, SetattrRequest]
+    expect(touch).toMatchObject({ valid: ATIME | ATIME_NOW | MTIME | MTIME_NOW | CTIME, atime: { sec: 50, nsec: 5 }, mtime: { sec: 50, nsec: 5 }, ctime: { sec: 50, nsec: 5 } })
+    expect(flushed).toMatchObject({ valid: MTIME | CTIME | FH, mtime: { sec: 40, nsec: 5 }, ctime: { sec: 50, nsec: 5 }, fh: 9 })
+    expect(truncated).toMatchObject({ valid: SIZE | MTIME | MTIME_NOW | CTIME, size: 4096, mtime: { sec: 50, nsec: 5 } })
+  })
+
+  it('without the writeback cache (asked for, but not offered by the kernel) leaves open flags and "now" as they are', async () => {
+    const opens: number[] = []
+    const calls: SetattrRequest[] = []
+    const { ask } = session(
+      { open: async (_ctx, _ino, flags) => (opens.push(flags), 3), setattr: async (_ctx, _ino, req) => (calls.push(req), fileStat) },
+      { writebackCache: true },
+    )
+    const init = await ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
+    expect(init.body.readUInt32LE(12) & (1 << 16)).toBe(0)
+    await ask(request(Opcode.OPEN, 17, OpenFlags.O_WRONLY | OpenFlags.O_APPEND, 0))
+    expect(opens).toEqual([OpenFlags.O_WRONLY | OpenFlags.O_APPEND])
+    const { ATIME, ATIME_NOW, MTIME, MTIME_NOW } = SetattrValid
+    const before = Date.now()
+    await ask(request(Opcode.SETATTR, 17, ATIME | ATIME_NOW | MTIME | MTIME_NOW, 0, 0n, 0n, 0n, 50n, 50n, 0n, 5, 5, 0, 0, 0, 0, 0, 0))
+    const [touch] = calls as [SetattrRequest]
+    // "Now" is ours, one instant for both times, not the kernel's (coarser) clock.
+    expect(touch.atime).toBe(touch.mtime)
+    expect(touch.atime.sec * 1000 + touch.atime.nsec / 1e6).toBeGreaterThanOrEqual(before - 1)
   })
 
   it('gives create, mkdir and mknod the caller umask the kernel sent (the mode has it applied already)', async () => {

@@ -19,17 +19,21 @@ import {
 
 /** Requests about open directories: opendir, readdir(plus), releasedir, fsyncdir. */
 
-export async function opendir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  if (s.listings.zeroMessageOpen) throw new FsError(Errno.ENOSYS) // from now on the kernel does not ask
-  const { flags } = decodeOpen(body)
-  const fh = s.handler.implements('opendir') ? ((await s.ask('opendir', [ctx, header.nodeid, flags])) ?? 0) : 0
-  const reply = replyBuffer(header.unique, OPEN_OUT_SIZE)
+export function opendir(s: KernelSession, req: KernelRequest): void {
+  if (s.listings.zeroMessageOpen) return s.fail(req, Errno.ENOSYS) // from now on the kernel does not ask
+  const { flags } = decodeOpen(req.body)
+  if (s.handler.implements('opendir')) s.call(req, 'opendir', [req.ctx, req.header.nodeid, flags], (_s, _req, fh) => listingReply(s, req, fh ?? 0))
+  else s.finish(req, listingReply(s, req, 0))
+}
+
+function listingReply(s: KernelSession, req: KernelRequest, fh: number): Buffer {
+  const reply = replyBuffer(req.header.unique, OPEN_OUT_SIZE)
   encodeOpenOut(reply, OUT, s.listings.open(fh), 0)
   return reply
 }
 
-export const readdir = (s: KernelSession, request: KernelRequest) => list(s, request, false)
-export const readdirplus = (s: KernelSession, request: KernelRequest) => list(s, request, true)
+export const readdir = (s: KernelSession, req: KernelRequest) => s.settle(req, list(s, req, false))
+export const readdirplus = (s: KernelSession, req: KernelRequest) => s.settle(req, list(s, req, true))
 
 /**
  * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped;
@@ -84,13 +88,13 @@ function dropHeld(s: KernelSession, listing: Listing): void {
   listing.held = undefined
 }
 
-export function releasedir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const listing = s.listings.release(decodeRelease(body).fh)
+export function releasedir(s: KernelSession, req: KernelRequest): void {
+  const listing = s.listings.release(decodeRelease(req.body).fh)
   if (listing) dropHeld(s, listing)
-  return s.optional('releasedir', [ctx, header.nodeid, listing?.fh ?? 0])
+  s.optional(req, 'releasedir', [req.ctx, req.header.nodeid, listing?.fh ?? 0])
 }
 
-export function fsyncdir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const { fh, datasync } = decodeFsync(body)
-  return s.rememberedNoop('fsyncdir', [ctx, header.nodeid, s.listings.get(fh)?.fh ?? 0, datasync])
+export function fsyncdir(s: KernelSession, req: KernelRequest): void {
+  const { fh, datasync } = decodeFsync(req.body)
+  s.rememberedNoop(req, 'fsyncdir', [req.ctx, req.header.nodeid, s.listings.get(fh)?.fh ?? 0, datasync])
 }

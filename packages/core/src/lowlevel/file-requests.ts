@@ -1,4 +1,4 @@
-import { Errno, FsError } from '../errno.js'
+import { Errno } from '../errno.js'
 import { OpenFlags } from '../types.js'
 import {
   decodeCopyFileRange,
@@ -40,32 +40,44 @@ function openFlagsForBackend(s: KernelSession, flags: number): number {
   return (flags & ~(OpenFlags.O_ACCMODE | OpenFlags.O_APPEND)) | (access === OpenFlags.O_WRONLY ? OpenFlags.O_RDWR : access)
 }
 
-export async function open(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { flags } = decodeOpen(body)
+export function open(s: KernelSession, req: KernelRequest): void {
+  const { flags } = decodeOpen(req.body)
+  const ino = req.header.nodeid
+  if (s.options.autoCache) s.settle(req, openKeepingCache(s, req, flags))
+  else if (!s.handler.implements('open')) s.finish(req, openReply(req, 0, openedHandle(s, ino, 0, flags)))
+  else s.call(req, 'open', [req.ctx, ino, openFlagsForBackend(s, flags)], (_s, _req, fh) => openReply(req, fh ?? 0, openedHandle(s, ino, fh ?? 0, flags)))
+}
+
+/** auto_cache: the pages are kept when size and mtime are what they were at the last open. */
+async function openKeepingCache(s: KernelSession, req: KernelRequest, flags: number): Promise<Buffer> {
+  const { header, ctx } = req
   const ino = header.nodeid
   const fh = s.handler.implements('open') ? ((await s.ask('open', [ctx, ino, openFlagsForBackend(s, flags)])) ?? 0) : 0
   const opened = openedHandle(s, ino, fh, flags)
   // A passthrough file's pages are the backing file's own: nothing of ours to keep or drop.
-  if (s.options.autoCache && opened.backingId === undefined) {
-    if (s.pageVersions.unchangedSinceLastOpen(ino, await s.ask('getattr', [ctx, ino, fh]))) opened.flags |= FOPEN_KEEP_CACHE
-  }
-  const reply = replyBuffer(header.unique, OPEN_OUT_SIZE)
+  if (opened.backingId === undefined && s.pageVersions.unchangedSinceLastOpen(ino, await s.ask('getattr', [ctx, ino, fh]))) opened.flags |= FOPEN_KEEP_CACHE
+  return openReply(req, fh, opened)
+}
+
+function openReply(req: KernelRequest, fh: number, opened: { flags: number; backingId: number | undefined }): Buffer {
+  const reply = replyBuffer(req.header.unique, OPEN_OUT_SIZE)
   encodeOpenOut(reply, OUT, fh, opened.flags, opened.backingId)
   return reply
 }
 
-export async function create(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
+export function create(s: KernelSession, req: KernelRequest): void {
   // Without create the kernel falls back to MKNOD and OPEN.
-  if (!s.handler.implements('create')) throw new FsError(Errno.ENOSYS)
-  const { flags, mode, umask, name } = decodeCreate(body)
-  ctx.umask = umask
-  const created = await s.ask('create', [ctx, header.nodeid, name, mode, openFlagsForBackend(s, flags)])
-  const reply = replyBuffer(header.unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE)
-  encodeEntry(reply, OUT, created.ino, created.attr, s.options.entryTimeout, s.options.attrTimeout, created.generation)
-  if (s.options.autoCache) s.pageVersions.created(created.ino, created.attr)
-  const opened = openedHandle(s, created.ino, created.fh, flags)
-  encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, created.fh, opened.flags, opened.backingId)
-  return reply
+  if (!s.handler.implements('create')) return s.fail(req, Errno.ENOSYS)
+  const { flags, mode, umask, name } = decodeCreate(req.body)
+  req.ctx.umask = umask
+  s.call(req, 'create', [req.ctx, req.header.nodeid, name, mode, openFlagsForBackend(s, flags)], (_s, { header }, created) => {
+    const reply = replyBuffer(header.unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE)
+    encodeEntry(reply, OUT, created.ino, created.attr, s.options.entryTimeout, s.options.attrTimeout, created.generation)
+    if (s.options.autoCache) s.pageVersions.created(created.ino, created.attr)
+    const opened = openedHandle(s, created.ino, created.fh, flags)
+    encodeOpenOut(reply, OUT + ENTRY_OUT_SIZE, created.fh, opened.flags, opened.backingId)
+    return reply
+  })
 }
 
 /**
@@ -81,57 +93,55 @@ function openedHandle(s: KernelSession, nodeid: number, fh: number, requestFlags
   return { flags: direct ? FOPEN_DIRECT_IO : s.options.kernelCache ? FOPEN_KEEP_CACHE : 0, backingId }
 }
 
-export async function read(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { fh, offset, size } = decodeRead(body)
-  const reply = s.pooledReply(header.unique, size)
-  const count = await s.ask('read', [ctx, header.nodeid, fh, reply.subarray(OUT), offset])
-  return truncateReply(reply, Math.min(count, size))
+export function read(s: KernelSession, req: KernelRequest): void {
+  const { fh, offset, size } = decodeRead(req.body)
+  const reply = s.pooledReply(req.header.unique, size)
+  s.call(req, 'read', [req.ctx, req.header.nodeid, fh, reply.subarray(OUT), offset], (_s, _req, count) => truncateReply(reply, Math.min(count, size)))
 }
 
-export async function write(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { fh, offset, data } = decodeWrite(body)
-  return sizeReply(header.unique, await s.ask('write', [ctx, header.nodeid, fh, data, offset]))
+export function write(s: KernelSession, req: KernelRequest): void {
+  const { fh, offset, data } = decodeWrite(req.body)
+  s.call(req, 'write', [req.ctx, req.header.nodeid, fh, data, offset], sizeReply)
 }
 
-export function flush(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  return s.rememberedNoop('flush', [ctx, header.nodeid, decodeFlush(body).fh])
+export function flush(s: KernelSession, req: KernelRequest): void {
+  s.rememberedNoop(req, 'flush', [req.ctx, req.header.nodeid, decodeFlush(req.body).fh])
 }
 
-export function release(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const { fh } = decodeRelease(body)
+export function release(s: KernelSession, req: KernelRequest): void {
+  const { fh } = decodeRelease(req.body)
   // Before the backend closes the descriptor: the addon must not use it any more.
-  s.backing.detach(header.nodeid, fh)
-  return s.optional('release', [ctx, header.nodeid, fh])
+  s.backing.detach(req.header.nodeid, fh)
+  s.optional(req, 'release', [req.ctx, req.header.nodeid, fh])
 }
 
-export function fsync(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const { fh, datasync } = decodeFsync(body)
-  return s.rememberedNoop('fsync', [ctx, header.nodeid, fh, datasync])
+export function fsync(s: KernelSession, req: KernelRequest): void {
+  const { fh, datasync } = decodeFsync(req.body)
+  s.rememberedNoop(req, 'fsync', [req.ctx, req.header.nodeid, fh, datasync])
 }
 
-export async function fallocate(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const { fh, offset, length, mode } = decodeFallocate(body)
-  await s.ask('fallocate', [ctx, header.nodeid, fh, mode, offset, length])
-  return undefined
+export function fallocate(s: KernelSession, req: KernelRequest): void {
+  const { fh, offset, length, mode } = decodeFallocate(req.body)
+  s.call(req, 'fallocate', [req.ctx, req.header.nodeid, fh, mode, offset, length], () => undefined)
 }
 
-export async function lseek(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { fh, offset, whence } = decodeLseek(body)
-  const result = await s.ask('lseek', [ctx, header.nodeid, fh, offset, whence])
-  const reply = replyBuffer(header.unique, 8)
-  writeU64(reply, OUT, result)
-  return reply
+export function lseek(s: KernelSession, req: KernelRequest): void {
+  const { fh, offset, whence } = decodeLseek(req.body)
+  s.call(req, 'lseek', [req.ctx, req.header.nodeid, fh, offset, whence], (_s, { header }, result) => {
+    const reply = replyBuffer(header.unique, 8)
+    writeU64(reply, OUT, result)
+    return reply
+  })
 }
 
-export async function copyFileRange(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const c = decodeCopyFileRange(body)
-  const count = await s.ask('copyFileRange', [ctx, header.nodeid, c.fhIn, c.offsetIn, c.inoOut, c.fhOut, c.offsetOut, c.length, c.flags])
-  return sizeReply(header.unique, count)
+export function copyFileRange(s: KernelSession, req: KernelRequest): void {
+  const c = decodeCopyFileRange(req.body)
+  s.call(req, 'copyFileRange', [req.ctx, req.header.nodeid, c.fhIn, c.offsetIn, c.inoOut, c.fhOut, c.offsetOut, c.length, c.flags], sizeReply)
 }
 
 /** fuse_write_out: a byte count (WRITE, COPY_FILE_RANGE). */
-function sizeReply(unique: number, count: number): Buffer {
-  const reply = replyBuffer(unique, 8)
+function sizeReply(_s: KernelSession, { header }: KernelRequest, count: number): Buffer {
+  const reply = replyBuffer(header.unique, 8)
   reply.writeUInt32LE(count, OUT)
   reply.writeUInt32LE(0, OUT + 4)
   return reply

@@ -19,10 +19,21 @@ export interface KernelRequest {
   readonly header: RequestHeader
   readonly body: Buffer
   readonly ctx: CallerContext
+  /** Set when its reply is sent: a request answered before its handler returned never waits for INTERRUPT. */
+  answered: boolean
 }
 
-/** Answers one kind of request: the reply body, or undefined for an empty success. */
-export type RequestHandlerFn = (session: KernelSession, request: KernelRequest) => Promise<Buffer | undefined>
+/**
+ * Answers one kind of request, exactly once, through the session: `call` for one backend
+ * operation, `settle` for a handler that awaits. A throw is answered with its errno.
+ */
+export type RequestHandlerFn = (session: KernelSession, request: KernelRequest) => void
+
+/** Makes the reply to a backend's result (undefined: an empty success); it is sent at once. */
+export type ReplyEncoder<T> = (session: KernelSession, request: KernelRequest, value: T) => Buffer | undefined
+
+/** Answers an errno of the backend otherwise (a reply), or leaves it as the reply (undefined). */
+export type ErrnoEncoder = (session: KernelSession, request: KernelRequest, errno: number) => Buffer | undefined
 
 const SPARE_REPLY_BUFFERS = 8
 
@@ -44,6 +55,9 @@ export class KernelSession {
   private readonly pooledCapacity: number
   private readonly spareReplyBuffers: Buffer[] = []
   private readonly pooledBuffers = new WeakSet<ArrayBufferLike>()
+  private readonly headerOut = replyBuffer(0, 0)
+  private readonly entryOut = replyBuffer(0, ENTRY_OUT_SIZE)
+  private readonly attrOut = replyBuffer(0, ATTR_OUT_SIZE)
 
   constructor(
     private readonly send: (reply: Buffer) => void,
@@ -66,7 +80,7 @@ export class KernelSession {
       header = decodeHeader(request)
     } catch (error) {
       this.logger.error(`dropped a request the kernel should not send: ${(error as Error).message}`)
-      if (request.length >= 16) this.send(replyBuffer(Number(request.readBigUInt64LE(8)), 0, -Errno.EIO))
+      if (request.length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO))
       return
     }
     const body = request.subarray(IN_HEADER_SIZE)
@@ -87,16 +101,17 @@ export class KernelSession {
       return
     }
     const run = REQUEST_HANDLERS[header.opcode]
-    if (run === undefined) return this.send(replyBuffer(header.unique, 0, -Errno.ENOSYS))
+    if (run === undefined) return this.send(this.emptyReply(header.unique, Errno.ENOSYS))
     if (this.admittedUids && header.opcode !== Opcode.INIT && !this.admittedUids.includes(header.uid)) {
-      return this.send(replyBuffer(header.unique, 0, -Errno.EACCES))
+      return this.send(this.emptyReply(header.unique, Errno.EACCES))
     }
-    const ctx = new CallerContext(header.uid, header.gid, header.pid)
-    this.inFlight.set(header.unique, ctx)
-    run(this, { header, body, ctx }).then(
-      (reply) => this.finish(header.unique, reply ?? replyBuffer(header.unique, 0)),
-      (error: unknown) => this.finish(header.unique, replyBuffer(header.unique, 0, -this.errnoOf(header, error))),
-    )
+    const req: KernelRequest = { header, body, ctx: new CallerContext(header.uid, header.gid, header.pid), answered: false }
+    try {
+      run(this, req)
+    } catch (error) {
+      this.fail(req, this.errnoOf(header, error))
+    }
+    if (!req.answered) this.inFlight.set(header.unique, req.ctx)
   }
 
   /** The connection is gone: requests still in flight are aborted (their replies go nowhere). */
@@ -105,7 +120,37 @@ export class KernelSession {
     this.inFlight.clear()
   }
 
-  /** Runs an inode-layer operation; rejects with an FsError carrying the errno it answered. */
+  /**
+   * Answers `req` with one inode-layer operation: its result as `encode` makes it, its errno as
+   * `onErrno` makes it or as the reply. Without a promise in between: a backend that answers
+   * synchronously is answered in the same turn.
+   */
+  call<K extends InodeRequestName>(req: KernelRequest, name: K, args: ArgsOf<InodeOperations, K>, encode: ReplyEncoder<ResultOf<InodeOperations, K>>, onErrno?: ErrnoEncoder): void {
+    if (!this.handler.implements(name)) return this.fail(req, Errno.ENOSYS)
+    this.handler.dispatch(name, args, (errno, value) => {
+      if (errno !== 0) {
+        const reply = onErrno?.(this, req, errno)
+        return reply ? this.finish(req, reply) : this.fail(req, errno)
+      }
+      let reply: Buffer | undefined
+      try {
+        reply = encode(this, req, value as ResultOf<InodeOperations, K>)
+      } catch (error) {
+        return this.fail(req, this.errnoOf(req.header, error))
+      }
+      this.finish(req, reply ?? this.emptyReply(req.header.unique))
+    })
+  }
+
+  /** Answers `req` with what a handler that awaits makes of it (a rejection as its errno). */
+  settle(req: KernelRequest, reply: Promise<Buffer | undefined>): void {
+    reply.then(
+      (buf) => this.finish(req, buf ?? this.emptyReply(req.header.unique)),
+      (error: unknown) => this.fail(req, this.errnoOf(req.header, error)),
+    )
+  }
+
+  /** Runs an inode-layer operation for a handler that awaits; rejects with an FsError carrying its errno. */
   ask<K extends InodeRequestName>(name: K, args: ArgsOf<InodeOperations, K>): Promise<ResultOf<InodeOperations, K>> {
     if (!this.handler.implements(name)) return Promise.reject(new FsError(Errno.ENOSYS))
     return new Promise((resolve, reject) => {
@@ -113,31 +158,40 @@ export class KernelSession {
     })
   }
 
-  /** Runs an operation a backend may leave out, which the kernel then treats as done. */
-  async optional<K extends InodeRequestName>(name: K, args: ArgsOf<InodeOperations, K>): Promise<undefined> {
-    if (this.handler.implements(name)) await this.ask(name, args)
-    return undefined
+  /** Answers `req` with an operation a backend may leave out, which the kernel then treats as done. */
+  optional<K extends InodeRequestName>(req: KernelRequest, name: K, args: ArgsOf<InodeOperations, K>): void {
+    if (this.handler.implements(name)) this.call(req, name, args, noReply)
+    else this.finish(req, this.emptyReply(req.header.unique))
   }
 
   /**
    * An operation the kernel counts as done when the filesystem answers ENOSYS, and then stops
    * sending (flush, fsync, fsyncdir, access): a backend without it costs no request per close.
    */
-  async rememberedNoop<K extends InodeRequestName>(name: K, args: ArgsOf<InodeOperations, K>): Promise<undefined> {
-    if (!this.handler.implements(name)) throw new FsError(Errno.ENOSYS)
-    await this.ask(name, args)
-    return undefined
+  rememberedNoop<K extends InodeRequestName>(req: KernelRequest, name: K, args: ArgsOf<InodeOperations, K>): void {
+    this.call(req, name, args, noReply)
   }
 
+  /**
+   * The small replies are written into buffers of the session, reused: every reply is sent
+   * before the next is made (`send` consumes it at once), and these are made only right before
+   * sending (in ReplyEncoders), so none is overwritten while in use. Fewer buffers for the GC.
+   */
   entryReply(unique: number, entry: Entry): Buffer {
-    const reply = replyBuffer(unique, ENTRY_OUT_SIZE)
+    const reply = this.scratch(this.entryOut, unique)
     encodeEntry(reply, OUT, entry.ino, entry.attr, this.options.entryTimeout, this.options.attrTimeout, entry.generation)
     return reply
   }
 
   attrReply(unique: number, stat: Stat): Buffer {
-    const reply = replyBuffer(unique, ATTR_OUT_SIZE)
+    const reply = this.scratch(this.attrOut, unique)
     encodeAttrOut(reply, OUT, stat, this.options.attrTimeout)
+    return reply
+  }
+
+  emptyReply(unique: number, errno = 0): Buffer {
+    const reply = this.scratch(this.headerOut, unique)
+    reply.writeInt32LE(-errno, 4)
     return reply
   }
 
@@ -159,13 +213,27 @@ export class KernelSession {
     return buf
   }
 
-  private finish(unique: number, reply: Buffer): void {
-    this.inFlight.delete(unique)
+  /** Sends the reply to `req` (exactly once: the handlers and `call` see to that). */
+  finish(req: KernelRequest, reply: Buffer): void {
+    if (req.answered) return
+    req.answered = true
+    this.inFlight.delete(req.header.unique)
     this.send(reply)
     // Sent synchronously: a pooled buffer can serve the next large reply.
     if (this.pooledBuffers.has(reply.buffer) && this.spareReplyBuffers.length < SPARE_REPLY_BUFFERS) {
       this.spareReplyBuffers.push(Buffer.from(reply.buffer))
     }
+  }
+
+  /** Answers `req` with an errno. */
+  fail(req: KernelRequest, errno: number): void {
+    this.finish(req, this.emptyReply(req.header.unique, errno))
+  }
+
+  private scratch(buf: Buffer, unique: number): Buffer {
+    buf.writeInt32LE(0, 4)
+    writeU64(buf, 8, unique)
+    return buf
   }
 
   private errnoOf(header: RequestHeader, error: unknown): number {
@@ -176,3 +244,5 @@ export class KernelSession {
     return Errno.EIO
   }
 }
+
+const noReply = () => undefined

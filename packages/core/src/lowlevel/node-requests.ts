@@ -1,6 +1,7 @@
+import type { ArgsOf, ResultOf } from '../driver.js'
 import { Errno, FsError } from '../errno.js'
-import { SetattrValid, type SetattrRequest } from '../inode-operations.js'
-import { Timespec, type StatVfs } from '../types.js'
+import { SetattrValid, type Entry, type InodeOperations, type SetattrRequest } from '../inode-operations.js'
+import { Timespec, type Stat, type StatVfs } from '../types.js'
 import {
   decodeAccess,
   decodeGetattr,
@@ -15,141 +16,166 @@ import {
   decodeSetattr,
   decodeSetxattr,
   decodeSymlink,
+  type RenameIn,
+  type SetattrIn,
 } from './decoders.js'
-import type { KernelRequest, KernelSession } from './kernel-session.js'
+import type { KernelRequest, KernelSession, ReplyEncoder } from './kernel-session.js'
 import { ENTRY_OUT_SIZE, OUT_HEADER_SIZE as OUT, STATFS_OUT_SIZE, encodeEntry, encodeStatfs, replyBuffer } from './protocol.js'
 
 /** Requests about nodes and names: lookups, attributes, the namespace, xattrs, statfs. */
 
 const NO_STATFS: StatVfs = { bsize: 512, frsize: 512, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, favail: 0, fsid: 0, flag: 0, namemax: 255 }
 
-export async function lookup(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const name = decodeName(body, 'lookup')
-  try {
-    return s.entryReply(header.unique, await s.ask('lookup', [ctx, header.nodeid, name]))
-  } catch (error) {
-    if (!(error instanceof FsError && error.errno === Errno.ENOENT && s.options.negativeTimeout > 0)) throw error
-    // A cached negative entry: the kernel asks again only after the timeout.
-    const reply = replyBuffer(header.unique, ENTRY_OUT_SIZE)
-    encodeEntry(reply, OUT, 0, undefined, s.options.negativeTimeout, 0)
-    return reply
+export function lookup(s: KernelSession, req: KernelRequest): void {
+  s.call(req, 'lookup', [req.ctx, req.header.nodeid, decodeName(req.body, 'lookup')], entryReply, negativeEntry)
+}
+
+/** ENOENT as a cached negative entry, when the mount has a negative timeout: the kernel asks again only after it. */
+function negativeEntry(s: KernelSession, req: KernelRequest, errno: number): Buffer | undefined {
+  if (errno !== Errno.ENOENT || s.options.negativeTimeout <= 0) return undefined
+  const reply = replyBuffer(req.header.unique, ENTRY_OUT_SIZE)
+  encodeEntry(reply, OUT, 0, undefined, s.options.negativeTimeout, 0)
+  return reply
+}
+
+const entryReply = (s: KernelSession, req: KernelRequest, entry: Entry) => s.entryReply(req.header.unique, entry)
+const attrReply = (s: KernelSession, req: KernelRequest, stat: Stat) => s.attrReply(req.header.unique, stat)
+const noReply = () => undefined
+
+export function getattr(s: KernelSession, req: KernelRequest): void {
+  s.call(req, 'getattr', [req.ctx, req.header.nodeid, decodeGetattr(req.body).fh], attrReply)
+}
+
+export function setattr(s: KernelSession, req: KernelRequest): void {
+  s.call(req, 'setattr', [req.ctx, req.header.nodeid, setattrRequest(decodeSetattr(req.body), s.writebackCache)], attrReply)
+}
+
+/**
+ * The backend's view of a SETATTR. "Now" is resolved here, once, so that both times of a touch
+ * are the same instant. With the writeback cache the kernel keeps mtime and ctime itself: it
+ * sends its own clock's "now" as explicit times, mtime without FATTR_MTIME_NOW, always with the
+ * ctime of the change (the same instant). Those times are taken as the kernel reports them, and
+ * an mtime equal to that ctime is marked MTIME_NOW, as the caller asked it (a touch by a writer
+ * who does not own the file is allowed, an explicit mtime is not).
+ */
+export function setattrRequest(decoded: SetattrIn, kernelTimes: boolean): SetattrRequest {
+  let { valid } = decoded
+  let now: Timespec | undefined
+  if (kernelTimes) {
+    if (valid & SetattrValid.MTIME && valid & SetattrValid.CTIME && sameInstant(decoded.mtime, decoded.ctime)) valid |= SetattrValid.MTIME_NOW
+  } else if (valid & (SetattrValid.ATIME_NOW | SetattrValid.MTIME_NOW)) {
+    now = Timespec.now()
   }
-}
-
-export async function getattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { fh } = decodeGetattr(body)
-  return s.attrReply(header.unique, await s.ask('getattr', [ctx, header.nodeid, fh]))
-}
-
-export async function setattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const decoded = decodeSetattr(body)
-  const { valid } = decoded
-  // "Now" is resolved here, once, so that both times of a touch are the same instant.
-  const now = valid & (SetattrValid.ATIME_NOW | SetattrValid.MTIME_NOW) ? Timespec.now() : undefined
-  const request: SetattrRequest = {
+  return {
     valid,
     mode: decoded.mode & 0o7777,
     uid: decoded.uid,
     gid: decoded.gid,
     size: decoded.size,
-    atime: valid & SetattrValid.ATIME_NOW ? (now as Timespec) : decoded.atime,
-    mtime: valid & SetattrValid.MTIME_NOW ? (now as Timespec) : decoded.mtime,
+    atime: now && valid & SetattrValid.ATIME_NOW ? now : decoded.atime,
+    mtime: now && valid & SetattrValid.MTIME_NOW ? now : decoded.mtime,
     ctime: decoded.ctime,
     fh: valid & SetattrValid.FH ? decoded.fh : undefined,
   }
-  return s.attrReply(header.unique, await s.ask('setattr', [ctx, header.nodeid, request]))
 }
 
-export async function readlink(s: KernelSession, { header, ctx }: KernelRequest): Promise<Buffer> {
-  const target = Buffer.from(await s.ask('readlink', [ctx, header.nodeid]))
-  const reply = replyBuffer(header.unique, target.length)
-  target.copy(reply, OUT)
-  return reply
+const sameInstant = (a: Timespec, b: Timespec) => a.sec === b.sec && a.nsec === b.nsec
+
+export function readlink(s: KernelSession, req: KernelRequest): void {
+  s.call(req, 'readlink', [req.ctx, req.header.nodeid], (_s, { header }, link) => {
+    const target = Buffer.from(link)
+    const reply = replyBuffer(header.unique, target.length)
+    target.copy(reply, OUT)
+    return reply
+  })
 }
 
-export async function symlink(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { name, target } = decodeSymlink(body)
-  return s.entryReply(header.unique, await s.ask('symlink', [ctx, target, header.nodeid, name]))
+export function symlink(s: KernelSession, req: KernelRequest): void {
+  const { name, target } = decodeSymlink(req.body)
+  s.call(req, 'symlink', [req.ctx, target, req.header.nodeid, name], entryReply)
 }
 
-export async function mknod(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { mode, rdev, umask, name } = decodeMknod(body)
-  ctx.umask = umask
-  return s.entryReply(header.unique, await s.ask('mknod', [ctx, header.nodeid, name, mode, rdev]))
+export function mknod(s: KernelSession, req: KernelRequest): void {
+  const { mode, rdev, umask, name } = decodeMknod(req.body)
+  req.ctx.umask = umask
+  s.call(req, 'mknod', [req.ctx, req.header.nodeid, name, mode, rdev], entryReply)
 }
 
-export async function mkdir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { mode, umask, name } = decodeMkdir(body)
-  ctx.umask = umask
-  return s.entryReply(header.unique, await s.ask('mkdir', [ctx, header.nodeid, name, mode]))
+export function mkdir(s: KernelSession, req: KernelRequest): void {
+  const { mode, umask, name } = decodeMkdir(req.body)
+  req.ctx.umask = umask
+  s.call(req, 'mkdir', [req.ctx, req.header.nodeid, name, mode], entryReply)
 }
 
-export async function unlink(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  await s.ask('unlink', [ctx, header.nodeid, decodeName(body, 'unlink')])
-  return undefined
+export function unlink(s: KernelSession, req: KernelRequest): void {
+  s.call(req, 'unlink', [req.ctx, req.header.nodeid, decodeName(req.body, 'unlink')], noReply)
 }
 
-export async function rmdir(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  await s.ask('rmdir', [ctx, header.nodeid, decodeName(body, 'rmdir')])
-  return undefined
+export function rmdir(s: KernelSession, req: KernelRequest): void {
+  s.call(req, 'rmdir', [req.ctx, req.header.nodeid, decodeName(req.body, 'rmdir')], noReply)
 }
 
-export function rename(s: KernelSession, request: KernelRequest): Promise<undefined> {
-  return renameWith(s, request, decodeRename(request.body))
+export function rename(s: KernelSession, req: KernelRequest): void {
+  renameWith(s, req, decodeRename(req.body))
 }
 
-export function rename2(s: KernelSession, request: KernelRequest): Promise<undefined> {
-  return renameWith(s, request, decodeRename2(request.body))
+export function rename2(s: KernelSession, req: KernelRequest): void {
+  renameWith(s, req, decodeRename2(req.body))
 }
 
-async function renameWith(s: KernelSession, { header, ctx }: KernelRequest, { newParent, flags, name, newName }: ReturnType<typeof decodeRename>): Promise<undefined> {
-  await s.ask('rename', [ctx, header.nodeid, name, newParent, newName, flags])
-  return undefined
+function renameWith(s: KernelSession, req: KernelRequest, { newParent, flags, name, newName }: RenameIn): void {
+  s.call(req, 'rename', [req.ctx, req.header.nodeid, name, newParent, newName, flags], noReply)
 }
 
-export async function link(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { ino, newName } = decodeLink(body)
-  return s.entryReply(header.unique, await s.ask('link', [ctx, ino, header.nodeid, newName]))
+export function link(s: KernelSession, req: KernelRequest): void {
+  const { ino, newName } = decodeLink(req.body)
+  s.call(req, 'link', [req.ctx, ino, req.header.nodeid, newName], entryReply)
 }
 
-export async function statfs(s: KernelSession, { header, ctx }: KernelRequest): Promise<Buffer> {
-  const stats = s.handler.implements('statfs') ? await s.ask('statfs', [ctx, header.nodeid]) : NO_STATFS
-  const reply = replyBuffer(header.unique, STATFS_OUT_SIZE)
+export function statfs(s: KernelSession, req: KernelRequest): void {
+  if (s.handler.implements('statfs')) s.call(req, 'statfs', [req.ctx, req.header.nodeid], statfsReply)
+  else s.finish(req, statfsReply(s, req, NO_STATFS))
+}
+
+function statfsReply(_s: KernelSession, req: KernelRequest, stats: StatVfs): Buffer {
+  const reply = replyBuffer(req.header.unique, STATFS_OUT_SIZE)
   encodeStatfs(reply, OUT, stats)
   return reply
 }
 
-export function access(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  return s.rememberedNoop('access', [ctx, header.nodeid, decodeAccess(body).mask])
+export function access(s: KernelSession, req: KernelRequest): void {
+  s.rememberedNoop(req, 'access', [req.ctx, req.header.nodeid, decodeAccess(req.body).mask])
 }
 
-export async function setxattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const { name, value, flags } = decodeSetxattr(body)
-  await xattrCall(s, 'setxattr', () => s.ask('setxattr', [ctx, header.nodeid, name, value, flags]))
-  return undefined
+export function setxattr(s: KernelSession, req: KernelRequest): void {
+  const { name, value, flags } = decodeSetxattr(req.body)
+  xattrCall(s, req, 'setxattr', [req.ctx, req.header.nodeid, name, value, flags], noReply)
 }
 
-export async function getxattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { size, name } = decodeGetxattr(body)
-  return sized(header.unique, size, await xattrCall(s, 'getxattr', () => s.ask('getxattr', [ctx, header.nodeid, name])))
+export function getxattr(s: KernelSession, req: KernelRequest): void {
+  const { size, name } = decodeGetxattr(req.body)
+  xattrCall(s, req, 'getxattr', [req.ctx, req.header.nodeid, name], (_s, { header }, value) => sized(header.unique, size, value))
 }
 
-export async function listxattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<Buffer> {
-  const { size } = decodeListxattr(body)
-  const names = await xattrCall(s, 'listxattr', () => s.ask('listxattr', [ctx, header.nodeid]))
-  return sized(header.unique, size, Buffer.from(names.map((n) => n + '\0').join('')))
+export function listxattr(s: KernelSession, req: KernelRequest): void {
+  const { size } = decodeListxattr(req.body)
+  xattrCall(s, req, 'listxattr', [req.ctx, req.header.nodeid], (_s, { header }, names) => sized(header.unique, size, Buffer.from(names.map((n) => n + '\0').join(''))))
 }
 
-export async function removexattr(s: KernelSession, { header, body, ctx }: KernelRequest): Promise<undefined> {
-  const name = decodeName(body, 'removexattr')
-  await xattrCall(s, 'removexattr', () => s.ask('removexattr', [ctx, header.nodeid, name]))
-  return undefined
+export function removexattr(s: KernelSession, req: KernelRequest): void {
+  xattrCall(s, req, 'removexattr', [req.ctx, req.header.nodeid, decodeName(req.body, 'removexattr')], noReply)
 }
 
 /** A backend without the xattr calls answers EOPNOTSUPP (the kernel then stops asking). */
-function xattrCall<T>(s: KernelSession, name: 'setxattr' | 'getxattr' | 'listxattr' | 'removexattr', call: () => Promise<T>): Promise<T> {
-  if (!s.handler.implements(name)) return Promise.reject(new FsError(Errno.EOPNOTSUPP))
-  return call()
+function xattrCall<K extends 'setxattr' | 'getxattr' | 'listxattr' | 'removexattr'>(
+  s: KernelSession,
+  req: KernelRequest,
+  name: K,
+  args: ArgsOf<InodeOperations, K>,
+  encode: ReplyEncoder<ResultOf<InodeOperations, K>>,
+): void {
+  if (s.handler.implements(name)) s.call(req, name, args, encode)
+  else s.fail(req, Errno.EOPNOTSUPP)
 }
 
 /** A value of `size` bytes at most; size 0 asks for the length only. */

@@ -11,8 +11,8 @@ import { Opcode } from './protocol.js'
  * its own behaviour (local locks, no ioctl, ...).
  */
 export const REQUEST_HANDLERS: Readonly<Partial<Record<number, RequestHandlerFn>>> = {
-  [Opcode.INIT]: init,
-  [Opcode.DESTROY]: async () => undefined,
+  [Opcode.INIT]: (s, req) => s.settle(req, init(s, req)),
+  [Opcode.DESTROY]: (s, req) => s.finish(req, s.emptyReply(req.header.unique)),
   [Opcode.LOOKUP]: lookup,
   [Opcode.GETATTR]: getattr,
   [Opcode.SETATTR]: setattr,

@@ -15,9 +15,12 @@ import { MAY_WRITE, callerIsRoot, inGroup, ownsOrRoot, permits, type Owned } fro
 export const S_ISUID = 0o4000
 export const S_ISGID = 0o2000
 const S_IXGRP = 0o010
-const { MODE, UID, GID, SIZE, ATIME, MTIME, CTIME } = SetattrValid
-/** The fields of a setattr request (not how it came: FH, "now" flags). */
-const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME | CTIME
+const { MODE, UID, GID, SIZE, ATIME, MTIME } = SetattrValid
+/**
+ * The fields a setattr request asks to change (not how it came: FH, "now" flags; nor CTIME,
+ * which a kernel that keeps times itself, with the writeback cache, sends with every change).
+ */
+const ATTRIBUTES = MODE | UID | GID | SIZE | ATIME | MTIME
 
 /** What a write, truncate, fallocate or copy into a regular file by `ctx` clears (setattr_should_drop_suidgid): nothing for root. */
 export function setIdBitsClearedByWrite(ctx: RequestContext, node: Owned): number {
