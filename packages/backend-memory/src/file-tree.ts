@@ -28,7 +28,7 @@ export class FileTree {
     this.checks?.search(ctx, dir)
     const inode = dir.entries.get(name)
     if (inode !== undefined) return inode
-    throw isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${name}`) : new FsError('ENOENT')
+    throw isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${name}`) : FsError.of('ENOENT')
   }
 
   makeFile(ctx: RequestContext, dir: Directory, name: string, mode: number, now: Timespec): RegularFile {

@@ -28,7 +28,7 @@ export class XattrStore {
   get(name: string): Buffer {
     checkName(name)
     const value = this.values.get(name)
-    if (value === undefined) throw new FsError('ENODATA')
+    if (value === undefined) throw FsError.of('ENODATA')
     return Buffer.from(value)
   }
 

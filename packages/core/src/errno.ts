@@ -35,7 +35,20 @@ export class FsError extends Error {
     this.errno = value
     this.code = code
   }
+
+  /**
+   * The one FsError of `errno` without a message, shared and frozen: for answers expected on
+   * hot paths (ENOENT of a lookup, ENODATA of a getxattr), which then make no object at all.
+   */
+  static of(errno: number | ErrnoName): FsError {
+    const value = typeof errno === 'number' ? errno : constants.errno[errno]
+    let error = shared.get(value)
+    if (error === undefined) shared.set(value, (error = Object.freeze(new FsError(value))))
+    return error
+  }
 }
+
+const shared = new Map<number, FsError>()
 
 /**
  * Converts a Node.js system error (fs, net, child_process) to an FsError with the same errno;

@@ -10,6 +10,17 @@ describe('FsError', () => {
   })
 })
 
+describe('FsError.of', () => {
+  it('is one frozen error per errno, by name or number, without a message', () => {
+    const enoent = FsError.of('ENOENT')
+    expect(FsError.of(Errno.ENOENT)).toBe(enoent)
+    expect(enoent).toBeInstanceOf(FsError)
+    expect([enoent.errno, enoent.code, enoent.message]).toEqual([Errno.ENOENT, 'ENOENT', 'ENOENT'])
+    expect(Object.isFrozen(enoent)).toBe(true)
+    expect(FsError.of('ENODATA')).not.toBe(enoent)
+  })
+})
+
 describe('mapErrno', () => {
   it('converts a Node system error to the same errno', async () => {
     const error = await fs.stat('/definitely/not/here').catch((e: unknown) => e)
