@@ -97,11 +97,12 @@ export class MemoryFileSystem implements InodeOperations {
   }
 
   async setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
-    const inode = this.inodeOf(ino, request.fh)
+    const handle = request.fh ? this.handles.get(request.fh) : undefined
+    const inode = handle?.inode ?? this.inodes.get(ino)
     const { valid } = request
     const file = valid & SIZE ? regular(inode) : undefined
     if (file) checkSize(request.size)
-    const mode = this.checks ? this.checks.setattr(ctx, inode, request) : request.mode
+    const mode = this.checks ? this.checks.setattr(ctx, inode, request, handle?.writable === true) : request.mode
     const cleared = setIdBitsClearedBySetattr(ctx, inode, valid)
     // "Now" arrives resolved in the times: ctime is the same instant.
     const now = valid & MTIME_NOW ? request.mtime : valid & ATIME_NOW ? request.atime : Timespec.now()

@@ -66,12 +66,14 @@ export class PermissionChecks {
    * checks; answers the mode to set: a chmod by an owner outside the file's group loses S_ISGID.
    * A truncate through a handle (ftruncate, O_TRUNC) was checked when the handle was opened, and
    * the times that come with a truncate are its own. A writer that does not own the file may
-   * clear S_ISUID and S_ISGID: the kernel asks that after a write or a truncate.
+   * clear S_ISUID and S_ISGID: the kernel asks that after a write or a truncate. `writer`: the
+   * request came through a handle open for writing; without a size that is the kernel sending
+   * the mtime and ctime of the writes it cached (writeback cache), a write's times.
    */
-  setattr(ctx: RequestContext, inode: Inode, request: SetattrRequest): number {
+  setattr(ctx: RequestContext, inode: Inode, request: SetattrRequest, writer: boolean): number {
     const { valid } = request
     const truncating = (valid & SIZE) !== 0
-    const times = !truncating && (valid & (ATIME | MTIME)) !== 0
+    const times = !truncating && !writer && (valid & (ATIME | MTIME)) !== 0
     const touch = times && (valid & TOUCH) === TOUCH
     if (truncating && request.fh === undefined && !permits(ctx, inode, MAY_WRITE)) throw new FsError('EACCES', `no write permission on inode ${inode.ino}`)
     if (touch && !ownsOrRoot(ctx, inode) && !permits(ctx, inode, MAY_WRITE)) throw new FsError('EACCES', `no write permission on inode ${inode.ino}`)

@@ -6,7 +6,7 @@ import type { MemoryFileSystem } from '../src/index.js'
 import { caller, expectFsError, memoryFs, setattrRequest } from './unit-helpers.js'
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC } = OpenFlags
-const { MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW, FH } = SetattrValid
+const { MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW, FH, CTIME } = SetattrValid
 const REG = FileType.S_IFREG
 
 const root = caller(0, 0)
@@ -222,6 +222,20 @@ describe('without default_permissions (the backend checks)', () => {
     expect(await fs.setattr(alice, owned, touch)).toMatchObject({ atime: when, mtime: when, ctime: when })
   })
 
+  it('the mtime and ctime of cached writes, which the writeback cache sends through the writer\'s handle, are a write\'s: allowed to a writer only', async () => {
+    const fs = await checkingFs()
+    const f = await file(fs, root, ROOT_INO, 'f', 0o666)
+    const written = { sec: 900, nsec: 5 }
+    const changed = { sec: 901, nsec: 7 }
+    const writer = await fs.open(alice, f, O_WRONLY)
+    const flushed = await fs.setattr(alice, f, setattrRequest({ valid: MTIME | CTIME | FH, mtime: written, ctime: changed, fh: writer }))
+    expect(flushed).toMatchObject({ mtime: written, ctime: changed })
+    // The same times without the handle, or through a read-only one, are an explicit change.
+    await expectFsError(fs.setattr(alice, f, setattrRequest({ valid: MTIME | CTIME, mtime: written, ctime: changed })), 'EPERM')
+    const reader = await fs.open(alice, f, O_RDONLY)
+    await expectFsError(fs.setattr(alice, f, setattrRequest({ valid: MTIME | CTIME | FH, mtime: written, ctime: changed, fh: reader })), 'EPERM')
+  })
+
   it('truncate needs write permission, unless through a handle opened for writing', async () => {
     const fs = await checkingFs()
     const f = await file(fs, root, ROOT_INO, 'f', 0o644)
@@ -311,6 +325,15 @@ describe('set-user-ID and set-group-ID bits', () => {
     const writable = await file(fs, alice, ROOT_INO, 'writable', 0o2666)
     await fs.setattr(root, writable, setattrRequest({ valid: GID, gid: 4242 }))
     expect((await fs.setattr(bob, writable, setattrRequest({ valid: 0 }))).mode).toBe(REG | 0o666)
+  })
+
+  it('a chown(-1, -1) sent with the kernel\'s ctime (the writeback cache keeps times itself) is still one', async () => {
+    const fs = memoryFs()
+    const f = await file(fs, alice, ROOT_INO, 'f', 0o2745)
+    await fs.setattr(root, f, setattrRequest({ valid: GID, gid: 4242 }))
+    const now = { sec: 902, nsec: 0 }
+    await expectFsError(fs.setattr(bob, f, setattrRequest({ valid: CTIME, ctime: now })), 'EPERM')
+    expect(await fs.setattr(alice, f, setattrRequest({ valid: CTIME, ctime: now }))).toMatchObject({ mode: REG | 0o745, ctime: now })
   })
 })
 
