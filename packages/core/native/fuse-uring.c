@@ -1,7 +1,8 @@
 // FUSE over io_uring (Linux 6.14+) on Node's own thread: one io_uring carries the entries of
 // every kernel queue (one queue per possible CPU); uv_poll on the ring's descriptor wakes us when
 // requests arrived, each is handed to JavaScript as /dev/fuse would give it, and the answers go
-// back as COMMIT_AND_FETCH commands, all those of one wake-up in one io_uring_enter.
+// back as COMMIT_AND_FETCH commands: those of one wake-up, or else of one turn of the event loop,
+// in one io_uring_enter.
 #define _GNU_SOURCE
 #include "fuse-uring.h"
 #include "fuse-uring-abi.h"
@@ -33,6 +34,7 @@ typedef struct {
 
 typedef struct {
   uv_poll_t poll;
+  uv_prepare_t flush; // submits the answers given since the last submission, before the loop blocks
   napi_env env;
   js_callback_t js;
   int started; // js is set
@@ -44,9 +46,9 @@ typedef struct {
   char *memory;
   size_t memory_size;
   int reaping;  // answers are batched until the wake-up is done
-  int polling;  // uv owns the poll handle
+  int polling;  // uv owns the poll and flush handles
   int stopped;
-  int closed;   // uv is done with the handle (or never had it)
+  int handles;  // uv handles not closed yet
   int orphaned; // JS dropped its handle object
 } uring_t;
 
@@ -60,8 +62,7 @@ static void release(uring_t *u) {
 
 static void on_closed(uv_handle_t *handle) {
   uring_t *u = handle->data;
-  u->closed = 1;
-  if (u->orphaned) free(u);
+  if (--u->handles == 0 && u->orphaned) free(u);
 }
 
 static void uring_stop(uring_t *u);
@@ -72,7 +73,7 @@ static void on_finalize(napi_env env, void *data, void *hint) {
   uring_t *u = data;
   uring_stop(u);
   release(u);
-  if (u->closed) free(u);
+  if (u->handles == 0) free(u);
   else u->orphaned = 1;
 }
 
@@ -84,6 +85,7 @@ static void uring_stop(uring_t *u) {
   if (u->polling) {
     uv_poll_stop(&u->poll);
     uv_close((uv_handle_t *)&u->poll, on_closed);
+    uv_close((uv_handle_t *)&u->flush, on_closed);
   }
   // Closing the ring cancels the commands the kernel holds: it answers their requests ENOTCONN.
   io_ring_close(&u->ring);
@@ -110,14 +112,22 @@ static int queue_command(uring_t *u, entry_t *e, uint32_t op) {
   return 0;
 }
 
-// Answers entry `e`'s request with `reply` (out header, then body) and asks for the next one.
+static void on_flush(uv_prepare_t *handle) {
+  uring_t *u = handle->data;
+  uv_prepare_stop(&u->flush);
+  io_ring_submit(&u->ring);
+}
+
+// Answers entry `e`'s request with `reply` (out header, then body) and asks for the next one. The
+// command goes with the others of this wake-up, or of this turn of the event loop.
 static int commit(uring_t *u, entry_t *e, const char *reply, size_t length) {
   size_t body = length - sizeof(struct fuse_out_header);
   memcpy(e->header->in_out, reply, sizeof(struct fuse_out_header));
   memcpy(e->payload, reply + sizeof(struct fuse_out_header), body);
   e->header->ring_ent_in_out.payload_sz = (uint32_t)body;
   int err = queue_command(u, e, FUSE_IO_URING_CMD_COMMIT_AND_FETCH);
-  return err || u->reaping ? err : io_ring_submit(&u->ring);
+  if (!err && !u->reaping && !uv_is_active((uv_handle_t *)&u->flush)) uv_prepare_start(&u->flush, on_flush);
+  return err;
 }
 
 // The request in entry `e` as one buffer laid out as a read of /dev/fuse gives it: in header,
@@ -196,7 +206,6 @@ static napi_value uring_open(napi_env env, napi_callback_info info) {
   if (!u) return throw_errno(env, ENOMEM, "uringOpen");
   u->env = env;
   u->dev = dev;
-  u->closed = 1;
   u->count = (unsigned)queues * (unsigned)depth;
   u->payload_size = ((size_t)payload + PAGE - 1) & ~(size_t)(PAGE - 1);
   int err = io_ring_open(&u->ring, u->count);
@@ -245,9 +254,11 @@ static napi_value uring_start(napi_env env, napi_callback_info info) {
   CHECK(napi_get_uv_event_loop(env, &loop));
   int err = uv_poll_init(loop, &u->poll, u->ring.fd);
   if (err) return throw_errno(env, -err, "uv_poll_init");
+  uv_prepare_init(loop, &u->flush);
   u->poll.data = u;
+  u->flush.data = u;
   u->polling = 1;
-  u->closed = 0;
+  u->handles = 2;
   CHECK(js_callback_init(&u->js, env, argv[1], "fusekit:fuse-uring"));
   u->started = 1;
   for (unsigned i = 0; i < u->count && !err; i++) err = queue_command(u, &u->entries[i], FUSE_IO_URING_CMD_REGISTER);
