@@ -72,7 +72,7 @@ export class InodeTable {
   releaseIfUnused(inode: Inode): void {
     if (!inode.unused || !this.byIno.delete(inode.ino)) return
     inode.xattrs?.clear()
-    if (inode instanceof RegularFile) inode.content.release()
+    if (inode instanceof RegularFile) inode.release()
     else if (inode instanceof Symlink) this.capacity.release(inode.size)
   }
 

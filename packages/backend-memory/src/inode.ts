@@ -102,19 +102,28 @@ function after(a: Timespec, b: Timespec): boolean {
 }
 
 export class RegularFile extends Inode {
-  readonly content: FileContent
+  /** Made when the contents are first used: an empty file, the most common, holds none. */
+  private data: FileContent | undefined = undefined
 
-  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, storage: FileStorage) {
+  constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, private readonly storage: FileStorage) {
     super(ino, (mode & 0o7777) | FileType.S_IFREG, uid, gid, now, 1)
-    this.content = new FileContent(storage)
+  }
+
+  get content(): FileContent {
+    return (this.data ??= new FileContent(this.storage))
   }
 
   get size(): number {
-    return this.content.size
+    return this.data?.size ?? 0
   }
 
   get blocks(): number {
-    return this.content.allocatedPages * (PAGE_SIZE / 512)
+    return (this.data?.allocatedPages ?? 0) * (PAGE_SIZE / 512)
+  }
+
+  /** The file is gone: its pages go back to the mount. */
+  release(): void {
+    this.data?.release()
   }
 }
 
