@@ -87,8 +87,12 @@ void proc_fd_path(int fd, char out[PROC_FD_BYTES]) {
 }
 
 int stat_into(int fd, double *out) {
+  return stat_name_into(fd, "", out);
+}
+
+int stat_name_into(int dir, const char *name, double *out) {
   struct stat s;
-  if (fstatat(fd, "", &s, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) return -errno;
+  if (fstatat(dir, name, &s, (*name ? 0 : AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW) != 0) return -errno;
   const double fields[STAT_FIELDS] = {
       s.st_ino, s.st_mode, s.st_nlink, s.st_uid, s.st_gid, s.st_rdev, s.st_size, s.st_blksize, s.st_blocks,
       s.st_atim.tv_sec, s.st_atim.tv_nsec, s.st_mtim.tv_sec, s.st_mtim.tv_nsec, s.st_ctim.tv_sec, s.st_ctim.tv_nsec,

@@ -46,3 +46,5 @@ int get_doubles(napi_env env, napi_value value, double **out, size_t count);
 void proc_fd_path(int fd, char out[PROC_FD_BYTES]);
 // fstat of the descriptor itself (a symlink as the link) into a STAT_FIELDS array.
 int stat_into(int fd, double *out);
+// The stat of `name` in `dir` itself (a symlink as the link); `name` "" is `dir`.
+int stat_name_into(int dir, const char *name, double *out);

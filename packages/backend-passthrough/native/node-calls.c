@@ -41,6 +41,18 @@ napi_value lookup_at(napi_env env, napi_callback_info info) {
   return bad ? refused(env, bad) : number(env, node_at(dir, name, out));
 }
 
+// statAt(dirFd, name, out) -> 0 | -errno: the stat of `name` itself, without opening it
+napi_value stat_at(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int dir;
+  char name[PATH_BYTES];
+  double *out;
+  int bad = get_fd_and(env, argv, &dir, NULL, 0);
+  if (!bad) bad = get_doubles(env, argv[2], &out, STAT_FIELDS);
+  if (!bad) bad = get_name(env, argv[1], name);
+  return bad ? refused(env, bad) : number(env, stat_name_into(dir, name, out));
+}
+
 // pathOf(fd) -> an O_PATH descriptor of the same inode | -errno
 napi_value path_of(napi_env env, napi_callback_info info) {
   ARGS(1);

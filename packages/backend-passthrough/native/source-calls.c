@@ -74,6 +74,7 @@ static napi_value init(napi_env env, napi_value exports) {
       METHOD("openSource", open_source),
       METHOD("raiseFileLimit", raise_file_limit),
       METHOD("lookupAt", lookup_at),
+      METHOD("statAt", stat_at),
       METHOD("pathOf", path_of),
       METHOD("statFd", stat_fd),
       METHOD("reopen", reopen),

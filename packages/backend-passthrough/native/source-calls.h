@@ -20,6 +20,7 @@ napi_value open_source(napi_env env, napi_callback_info info);
 napi_value raise_file_limit(napi_env env, napi_callback_info info);
 // node-calls.c
 napi_value lookup_at(napi_env env, napi_callback_info info);
+napi_value stat_at(napi_env env, napi_callback_info info);
 napi_value path_of(napi_env env, napi_callback_info info);
 napi_value stat_fd(napi_env env, napi_callback_info info);
 napi_value reopen(napi_env env, napi_callback_info info);

@@ -15,6 +15,8 @@ interface SourceCalls {
 
   /** An O_PATH descriptor of `name` in `dirFd` itself, found beneath it without following any symlink. */
   lookupAt(dirFd: number, name: string, out: Float64Array): number
+  /** The stat of `name` in `dirFd` itself (a symlink as the link), without opening it. */
+  statAt(dirFd: number, name: string, out: Float64Array): number
   /** An O_PATH descriptor of the inode `fd` refers to. */
   pathOf(fd: number): number
   statFd(fd: number, out: Float64Array): number

@@ -1,7 +1,8 @@
-import { linkSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { linkSync, lstatSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FileType, OpenFlags, ROOT_INO, SetattrValid, Timespec } from '@fusekit/core'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+import { calls } from '../src/source-calls.js'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
 
 /** Descriptors this process holds open. */
@@ -54,6 +55,32 @@ describe('lookups and forget', () => {
     ops.forget(ino, 1)
     expect(openDescriptors()).toBe(before)
     await expectFsError(ops.getattr(asRoot, ino), 'ESTALE')
+  })
+
+  it('a name looked up again is stat-ed, not opened, while it leads to its node; a name now leading elsewhere is opened', async () => {
+    const box = sandbox()
+    writeFileSync(join(box.source, 'file'), 'x')
+    const ops = await passthrough(box)
+    const opened = vi.spyOn(calls, 'lookupAt')
+    try {
+      const first = await ops.lookup(asRoot, ROOT_INO, 'file')
+      const again = await ops.lookup(asRoot, ROOT_INO, 'file')
+      expect([again.ino, again.attr.ino, opened.mock.calls.length]).toEqual([first.ino, first.attr.ino, 1])
+      // Replaced in the source behind the mount's back: another inode, another node.
+      writeFileSync(join(box.source, 'other'), 'y')
+      renameSync(join(box.source, 'other'), join(box.source, 'file'))
+      const replaced = await ops.lookup(asRoot, ROOT_INO, 'file')
+      expect(replaced.ino).not.toBe(first.ino)
+      expect(replaced.attr.ino).toBe(lstatSync(join(box.source, 'file')).ino)
+      expect(opened.mock.calls.length).toBe(2)
+      // Both lookups of the first node count: it goes with the second forget only.
+      ops.forget(first.ino, 1)
+      expect((await ops.getattr(asRoot, first.ino)).ino).toBe(first.attr.ino)
+      ops.forget(first.ino, 1)
+      await expectFsError(ops.getattr(asRoot, first.ino), 'ESTALE')
+    } finally {
+      opened.mockRestore()
+    }
   })
 
   it('every call that makes a name counts a lookup of its node', async () => {
