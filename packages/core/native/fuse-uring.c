@@ -94,9 +94,9 @@ static void uring_stop(uring_t *u) {
 // Queues one command for entry `e`; sent by io_ring_submit. 0, or -EBUSY when the queue is full
 // (it holds a slot per entry, so only a bug gets there).
 static int queue_command(uring_t *u, entry_t *e, uint32_t op) {
-  struct io_uring_sqe *sqe = io_ring_sqe(&u->ring);
+  struct ring_sqe *sqe = io_ring_sqe(&u->ring);
   if (!sqe) return -EBUSY;
-  sqe->opcode = IORING_OP_URING_CMD;
+  sqe->opcode = RING_OP_URING_CMD;
   sqe->fd = u->dev;
   sqe->cmd_op = op;
   sqe->user_data = (uint64_t)(e - u->entries);
@@ -147,7 +147,7 @@ static napi_value request_buffer(uring_t *u, entry_t *e) {
 }
 
 // One completion: a request arrived in the entry (res 0), or its command failed.
-static void complete(uring_t *u, const struct io_uring_cqe *cqe, const js_wakeup_t *w) {
+static void complete(uring_t *u, const struct ring_cqe *cqe, const js_wakeup_t *w) {
   if (cqe->user_data >= u->count) return;
   entry_t *e = &u->entries[cqe->user_data];
   if (cqe->res == 0) {
@@ -175,7 +175,7 @@ static void on_ready(uv_poll_t *handle, int status, int events) {
   u->reaping = 1;
   // The callback scope runs the Promise continuations, and so most answers, before it closes.
   js_wakeup_open(&u->js, &w);
-  struct io_uring_cqe cqes[REAP_BATCH];
+  struct ring_cqe cqes[REAP_BATCH];
   unsigned n;
   while (!u->stopped && (n = io_ring_reap(&u->ring, cqes, REAP_BATCH)) > 0) {
     for (unsigned i = 0; i < n && !u->stopped; i++) complete(u, &cqes[i], &w);

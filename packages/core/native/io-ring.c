@@ -7,8 +7,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SQE_SIZE 128
-
 static void *map(int fd, size_t size, off_t offset) {
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, offset);
   return p == MAP_FAILED ? NULL : p;
@@ -17,17 +15,17 @@ static void *map(int fd, size_t size, off_t offset) {
 int io_ring_open(io_ring_t *ring, unsigned entries) {
   memset(ring, 0, sizeof *ring);
   ring->fd = -1;
-  struct io_uring_params p = {.flags = IORING_SETUP_SQE128};
+  struct ring_params p = {.flags = RING_SETUP_SQE128};
   int fd = (int)syscall(__NR_io_uring_setup, entries, &p);
   if (fd < 0) return -errno;
   ring->fd = fd;
   ring->sq_ring_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  ring->cq_ring_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  if (p.features & IORING_FEAT_SINGLE_MMAP && ring->cq_ring_size > ring->sq_ring_size) ring->sq_ring_size = ring->cq_ring_size;
-  ring->sq_ring = map(fd, ring->sq_ring_size, IORING_OFF_SQ_RING);
-  ring->cq_ring = p.features & IORING_FEAT_SINGLE_MMAP ? ring->sq_ring : map(fd, ring->cq_ring_size, IORING_OFF_CQ_RING);
-  ring->sqes_size = p.sq_entries * SQE_SIZE;
-  ring->sqes = map(fd, ring->sqes_size, IORING_OFF_SQES);
+  ring->cq_ring_size = p.cq_off.cqes + p.cq_entries * sizeof(struct ring_cqe);
+  if (p.features & RING_FEAT_SINGLE_MMAP && ring->cq_ring_size > ring->sq_ring_size) ring->sq_ring_size = ring->cq_ring_size;
+  ring->sq_ring = map(fd, ring->sq_ring_size, RING_OFF_SQ_RING);
+  ring->cq_ring = p.features & RING_FEAT_SINGLE_MMAP ? ring->sq_ring : map(fd, ring->cq_ring_size, RING_OFF_CQ_RING);
+  ring->sqes_size = p.sq_entries * sizeof(struct ring_sqe);
+  ring->sqes = map(fd, ring->sqes_size, RING_OFF_SQES);
   if (!ring->sq_ring || !ring->cq_ring || !ring->sqes) {
     int err = errno;
     io_ring_close(ring);
@@ -43,7 +41,7 @@ int io_ring_open(io_ring_t *ring, unsigned entries) {
   ring->cq_head = (unsigned *)(cq + p.cq_off.head);
   ring->cq_tail = (unsigned *)(cq + p.cq_off.tail);
   ring->cq_mask = *(unsigned *)(cq + p.cq_off.ring_mask);
-  ring->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+  ring->cqes = (struct ring_cqe *)(cq + p.cq_off.cqes);
   return 0;
 }
 
@@ -56,11 +54,11 @@ void io_ring_close(io_ring_t *ring) {
   ring->fd = -1;
 }
 
-struct io_uring_sqe *io_ring_sqe(io_ring_t *ring) {
+struct ring_sqe *io_ring_sqe(io_ring_t *ring) {
   unsigned tail = *ring->sq_tail;
   if (tail - __atomic_load_n(ring->sq_head, __ATOMIC_ACQUIRE) >= ring->sq_entries) return NULL;
-  struct io_uring_sqe *sqe = (struct io_uring_sqe *)((char *)ring->sqes + (size_t)(tail & ring->sq_mask) * SQE_SIZE);
-  memset(sqe, 0, SQE_SIZE);
+  struct ring_sqe *sqe = &ring->sqes[tail & ring->sq_mask];
+  memset(sqe, 0, sizeof *sqe);
   return sqe;
 }
 
@@ -82,7 +80,7 @@ int io_ring_submit(io_ring_t *ring) {
   return 0;
 }
 
-unsigned io_ring_reap(io_ring_t *ring, struct io_uring_cqe *out, unsigned max) {
+unsigned io_ring_reap(io_ring_t *ring, struct ring_cqe *out, unsigned max) {
   unsigned head = *ring->cq_head, tail = __atomic_load_n(ring->cq_tail, __ATOMIC_ACQUIRE), n = 0;
   for (; head != tail && n < max; head++, n++) out[n] = ring->cqes[head & ring->cq_mask];
   __atomic_store_n(ring->cq_head, head, __ATOMIC_RELEASE);
