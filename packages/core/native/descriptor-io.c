@@ -101,40 +101,55 @@ void descriptor_table_remove(descriptor_table_t *table, uint64_t fh) {
   table->used--;
 }
 
-static int answer(int dev, uint64_t unique, int error, char *reply, size_t body) {
-  struct fuse_out_header header = {.len = (uint32_t)(sizeof header + body), .error = error, .unique = unique};
-  memcpy(reply, &header, sizeof header);
-  // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for the answer then.
-  while (write(dev, reply, header.len) < 0 && errno == EINTR) {
-  }
+// The answer's header for a body of `done` bytes, or for the errno of a failed call (done < 0).
+static int answered(struct fuse_out_header *out, ssize_t done) {
+  out->error = done < 0 ? -errno : 0;
+  out->len = (uint32_t)(sizeof *out + (done < 0 ? 0 : (size_t)done));
   return 1;
+}
+
+int descriptor_io_answer(descriptor_table_t *table, uint32_t opcode, const char *op, size_t op_len, const char *data, size_t data_len,
+                         struct fuse_out_header *out, char *body, size_t capacity) {
+  if (table->used == 0 || (opcode != FUSE_READ && opcode != FUSE_WRITE)) return 0;
+  ssize_t done;
+  if (opcode == FUSE_READ) {
+    struct fuse_read_in read_in;
+    if (op_len < sizeof read_in) return 0;
+    memcpy(&read_in, op, sizeof read_in);
+    const slot_t *slot = find(table, read_in.fh);
+    if (!slot || read_in.size > capacity) return 0;
+    do done = pread(slot->fd, body, read_in.size, (off_t)read_in.offset);
+    while (done < 0 && errno == EINTR);
+    return answered(out, done);
+  }
+  struct fuse_write_in write_in;
+  struct fuse_write_out write_out = {0};
+  if (op_len < sizeof write_in) return 0;
+  memcpy(&write_in, op, sizeof write_in);
+  const slot_t *slot = find(table, write_in.fh);
+  if (!slot || data_len < write_in.size || capacity < sizeof write_out) return 0;
+  do done = pwrite(slot->fd, data, write_in.size, (off_t)write_in.offset);
+  while (done < 0 && errno == EINTR);
+  if (done < 0) return answered(out, done);
+  write_out.size = (uint32_t)done;
+  memcpy(body, &write_out, sizeof write_out);
+  return answered(out, sizeof write_out);
 }
 
 int descriptor_io_serve(descriptor_table_t *table, int dev, const char *request, size_t length, char *reply, size_t capacity) {
   const struct fuse_in_header *in = (const void *)request;
-  if (table->used == 0 || length < sizeof *in || (in->opcode != FUSE_READ && in->opcode != FUSE_WRITE)) return 0;
-  const size_t header = sizeof(struct fuse_out_header);
-  ssize_t done;
-  if (in->opcode == FUSE_READ) {
-    struct fuse_read_in read_in;
-    if (length < sizeof *in + sizeof read_in) return 0;
-    memcpy(&read_in, in + 1, sizeof read_in);
-    const slot_t *slot = find(table, read_in.fh);
-    if (!slot || header + read_in.size > capacity) return 0;
-    do done = pread(slot->fd, reply + header, read_in.size, (off_t)read_in.offset);
-    while (done < 0 && errno == EINTR);
-    return answer(dev, in->unique, done < 0 ? -errno : 0, reply, done < 0 ? 0 : (size_t)done);
+  if (length < sizeof *in) return 0;
+  // Read from /dev/fuse, a write's data follows its fuse_write_in.
+  const char *op = request + sizeof *in;
+  size_t op_len = length - sizeof *in, data_at = sizeof(struct fuse_write_in);
+  struct fuse_out_header out;
+  if (!descriptor_io_answer(table, in->opcode, op, op_len, op + data_at, op_len > data_at ? op_len - data_at : 0, &out, reply + sizeof out,
+                            capacity - sizeof out))
+    return 0;
+  out.unique = in->unique;
+  memcpy(reply, &out, sizeof out);
+  // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for the answer then.
+  while (write(dev, reply, out.len) < 0 && errno == EINTR) {
   }
-  struct fuse_write_in write_in;
-  if (length < sizeof *in + sizeof write_in) return 0;
-  memcpy(&write_in, in + 1, sizeof write_in);
-  const slot_t *slot = find(table, write_in.fh);
-  if (!slot || length < sizeof *in + sizeof write_in + write_in.size) return 0;
-  const char *data = request + sizeof *in + sizeof write_in;
-  do done = pwrite(slot->fd, data, write_in.size, (off_t)write_in.offset);
-  while (done < 0 && errno == EINTR);
-  if (done < 0) return answer(dev, in->unique, -errno, reply, 0);
-  struct fuse_write_out out = {.size = (uint32_t)done};
-  memcpy(reply + header, &out, sizeof out);
-  return answer(dev, in->unique, 0, reply, sizeof out);
+  return 1;
 }

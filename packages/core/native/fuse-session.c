@@ -3,7 +3,7 @@
 // is decoded and answered in JavaScript (src/lowlevel/), except reads and writes on handles
 // with a real descriptor behind them (descriptor-io.c).
 #define _GNU_SOURCE
-#include "descriptor-io.h"
+#include "fuse-session.h"
 #include "fuse-uring.h"
 #include "js-callback.h"
 #include "napi-util.h"
@@ -33,6 +33,11 @@ typedef struct {
   descriptor_table_t *descriptors; // created with the first handle served here
   char *reply;                     // `size` bytes, for the answers of descriptor-io
 } session_t;
+
+descriptor_table_t *fuse_session_descriptors(const void *session) {
+  const session_t *s = session;
+  return s->stopped ? NULL : s->descriptors;
+}
 
 static void on_closed(uv_handle_t *handle) {
   session_t *s = (session_t *)handle->data;

@@ -5,6 +5,7 @@
 // in one io_uring_enter.
 #define _GNU_SOURCE
 #include "fuse-uring.h"
+#include "fuse-session.h"
 #include "fuse-uring-abi.h"
 #include "io-ring.h"
 #include "js-callback.h"
@@ -37,7 +38,10 @@ typedef struct {
   uv_prepare_t flush; // submits the answers given since the last submission, before the loop blocks
   napi_env env;
   js_callback_t js;
-  int started; // js is set
+  napi_ref served;     // told after a wake-up in which requests were answered from descriptors
+  napi_ref session;    // the /dev/fuse session, whose descriptor table answers reads and writes
+  void *session_data;
+  int started;         // js, served and session are set
   io_ring_t ring;
   int dev;
   unsigned count;
@@ -80,7 +84,11 @@ static void on_finalize(napi_env env, void *data, void *hint) {
 static void uring_stop(uring_t *u) {
   if (u->stopped) return;
   u->stopped = 1;
-  if (u->started) js_callback_free(&u->js);
+  if (u->started) {
+    js_callback_free(&u->js);
+    napi_delete_reference(u->env, u->served);
+    napi_delete_reference(u->env, u->session);
+  }
   // libuv must let go of the descriptor before it is closed.
   if (u->polling) {
     uv_poll_stop(&u->poll);
@@ -118,25 +126,27 @@ static void on_flush(uv_prepare_t *handle) {
   io_ring_submit(&u->ring);
 }
 
-// Answers entry `e`'s request with `reply` (out header, then body) and asks for the next one. The
-// command goes with the others of this wake-up, or of this turn of the event loop.
-static int commit(uring_t *u, entry_t *e, const char *reply, size_t length) {
-  size_t body = length - sizeof(struct fuse_out_header);
-  memcpy(e->header->in_out, reply, sizeof(struct fuse_out_header));
-  memcpy(e->payload, reply + sizeof(struct fuse_out_header), body);
+// Answers entry `e`'s request with `out` and the `body` bytes in its payload already, and asks for
+// the next one. The command goes with the others of this wake-up, or of this turn of the loop.
+static int commit_in_place(uring_t *u, entry_t *e, const struct fuse_out_header *out, size_t body) {
+  memcpy(e->header->in_out, out, sizeof *out);
   e->header->ring_ent_in_out.payload_sz = (uint32_t)body;
   int err = queue_command(u, e, FUSE_IO_URING_CMD_COMMIT_AND_FETCH);
   if (!err && !u->reaping && !uv_is_active((uv_handle_t *)&u->flush)) uv_prepare_start(&u->flush, on_flush);
   return err;
 }
 
+// The same with `reply` as JavaScript gives it: out header, then body.
+static int commit(uring_t *u, entry_t *e, const char *reply, size_t length) {
+  size_t body = length - sizeof(struct fuse_out_header);
+  memcpy(e->payload, reply + sizeof(struct fuse_out_header), body);
+  return commit_in_place(u, e, (const struct fuse_out_header *)reply, body);
+}
+
 // The request in entry `e` as one buffer laid out as a read of /dev/fuse gives it: in header,
-// the opcode's header (the kernel puts it apart), then the payload. NULL when the sizes are off.
-static napi_value request_buffer(uring_t *u, entry_t *e) {
+// the opcode's header (`op` bytes: the kernel puts it apart), then the payload.
+static napi_value request_buffer(uring_t *u, entry_t *e, size_t op, size_t payload) {
   const struct fuse_in_header *in = (const void *)e->header->in_out;
-  uint32_t payload = e->header->ring_ent_in_out.payload_sz;
-  if (payload > u->payload_size || in->len < sizeof *in + payload || in->len - sizeof *in - payload > FUSE_URING_OP_IN_OUT_SZ) return NULL;
-  size_t op = in->len - sizeof *in - payload;
   napi_value buffer;
   char *data;
   if (napi_create_buffer(u->env, in->len, (void **)&data, &buffer) != napi_ok) return NULL;
@@ -146,25 +156,43 @@ static napi_value request_buffer(uring_t *u, entry_t *e) {
   return buffer;
 }
 
-// One completion: a request arrived in the entry (res 0), or its command failed.
-static void complete(uring_t *u, const struct ring_cqe *cqe, const js_wakeup_t *w) {
-  if (cqe->user_data >= u->count) return;
-  entry_t *e = &u->entries[cqe->user_data];
-  if (cqe->res == 0) {
-    e->state = IN_USERSPACE;
-    e->commit_id = e->header->ring_ent_in_out.commit_id;
-    napi_value request = request_buffer(u, e);
-    if (request) return js_call(u->env, w->function, w->global, 1, request);
-    struct fuse_out_header eio = {.len = sizeof eio, .error = -EIO, .unique = e->commit_id};
-    commit(u, e, (const char *)&eio, sizeof eio);
-    return;
+// A request arrived in entry `e`: answered here from a handle's descriptor (1), or handed to
+// JavaScript; EIO when its sizes do not add up.
+static int deliver(uring_t *u, entry_t *e, const js_wakeup_t *w) {
+  const struct fuse_in_header *in = (const void *)e->header->in_out;
+  size_t payload = e->header->ring_ent_in_out.payload_sz;
+  e->state = IN_USERSPACE;
+  e->commit_id = e->header->ring_ent_in_out.commit_id;
+  struct fuse_out_header out = {.len = sizeof out, .error = -EIO, .unique = e->commit_id};
+  if (payload > u->payload_size || in->len < sizeof *in + payload || in->len - sizeof *in - payload > FUSE_URING_OP_IN_OUT_SZ) {
+    commit_in_place(u, e, &out, 0);
+    return 0;
   }
+  size_t op = in->len - sizeof *in - payload;
+  descriptor_table_t *table = fuse_session_descriptors(u->session_data);
+  // A read lands straight in the entry's payload; a write's answer overwrites its data there.
+  if (table && descriptor_io_answer(table, in->opcode, e->header->op_in, op, e->payload, payload, &out, e->payload, u->payload_size)) {
+    commit_in_place(u, e, &out, out.len - sizeof out);
+    return 1;
+  }
+  napi_value request = request_buffer(u, e, op, payload);
+  if (request) js_call(u->env, w->function, w->global, 1, request);
+  else commit_in_place(u, e, &out, 0);
+  return 0;
+}
+
+// One completion: a request arrived in the entry (res 0; 1 if answered here), or its command failed.
+static int complete(uring_t *u, const struct ring_cqe *cqe, const js_wakeup_t *w) {
+  if (cqe->user_data >= u->count) return 0;
+  entry_t *e = &u->entries[cqe->user_data];
+  if (cqe->res == 0) return deliver(u, e, w);
   e->state = DEAD;
   // The connection is going away (unmounted, or the ring closed): nothing to report.
-  if (cqe->res == -ENOTCONN || cqe->res == -ECONNABORTED || cqe->res == -ECANCELED) return;
+  if (cqe->res == -ENOTCONN || cqe->res == -ECONNABORTED || cqe->res == -ECANCELED) return 0;
   napi_value error;
   napi_create_int32(u->env, cqe->res, &error);
   js_call(u->env, w->function, w->global, 1, error);
+  return 0;
 }
 
 static void on_ready(uv_poll_t *handle, int status, int events) {
@@ -176,9 +204,14 @@ static void on_ready(uv_poll_t *handle, int status, int events) {
   // The callback scope runs the Promise continuations, and so most answers, before it closes.
   js_wakeup_open(&u->js, &w);
   struct ring_cqe cqes[REAP_BATCH];
-  unsigned n;
+  unsigned n, served = 0;
   while (!u->stopped && (n = io_ring_reap(&u->ring, cqes, REAP_BATCH)) > 0) {
-    for (unsigned i = 0; i < n && !u->stopped; i++) complete(u, &cqes[i], &w);
+    for (unsigned i = 0; i < n && !u->stopped; i++) served += (unsigned)complete(u, &cqes[i], &w);
+  }
+  if (served && !u->stopped) {
+    napi_value on_served;
+    napi_get_reference_value(u->env, u->served, &on_served);
+    js_call(u->env, on_served, w.global, 0, NULL);
   }
   js_wakeup_close(&u->js, &w);
   u->reaping = 0;
@@ -237,16 +270,20 @@ static napi_value uring_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-// uringStart(handle, callback(request: Buffer | -errno)): registers every entry (after the INIT
-// reply: the kernel refuses them before) and starts polling the ring.
+// uringStart(handle, session, callback(request: Buffer | -errno), served()): registers every
+// entry (after the INIT reply: the kernel refuses them before) and starts polling the ring. Reads
+// and writes of the handles `session` (poll's) serves from descriptors are answered here too.
 static napi_value uring_start(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uring_t *u;
-  napi_valuetype type;
-  if (argc < 2 || unwrap(env, argv[0], &u) || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function || u->started) {
-    napi_throw_type_error(env, NULL, "uringStart(handle, callback): bad arguments, or started already");
+  void *session;
+  napi_valuetype type, served_type;
+  if (argc < 4 || unwrap(env, argv[0], &u) || napi_get_value_external(env, argv[1], &session) != napi_ok ||
+      napi_typeof(env, argv[2], &type) != napi_ok || type != napi_function || napi_typeof(env, argv[3], &served_type) != napi_ok ||
+      served_type != napi_function || u->started) {
+    napi_throw_type_error(env, NULL, "uringStart(handle, session, callback, served): bad arguments, or started already");
     return NULL;
   }
   if (u->stopped) return throw_errno(env, ENOTCONN, "uringStart");
@@ -259,7 +296,10 @@ static napi_value uring_start(napi_env env, napi_callback_info info) {
   u->flush.data = u;
   u->polling = 1;
   u->handles = 2;
-  CHECK(js_callback_init(&u->js, env, argv[1], "fusekit:fuse-uring"));
+  CHECK(js_callback_init(&u->js, env, argv[2], "fusekit:fuse-uring"));
+  CHECK(napi_create_reference(env, argv[3], 1, &u->served));
+  CHECK(napi_create_reference(env, argv[1], 1, &u->session));
+  u->session_data = session;
   u->started = 1;
   for (unsigned i = 0; i < u->count && !err; i++) err = queue_command(u, &u->entries[i], FUSE_IO_URING_CMD_REGISTER);
   if (!err) err = io_ring_submit(&u->ring);

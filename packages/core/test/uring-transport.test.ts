@@ -1,9 +1,10 @@
 import 'reflect-metadata'
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, readFile, rmdir } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import type { InodeOperations, InodeRequestName } from '../src/inode-operations.js'
 import { KernelSession } from '../src/lowlevel/kernel-session.js'
@@ -13,6 +14,8 @@ import { URING_SWITCH, possibleCpuCount, ringPayloadSize, uringRefusal, uringSwi
 import { UringTransport } from '../src/lowlevel/uring-transport.js'
 import { resolveMountOptions } from '../src/mount-options.js'
 import { RequestDispatcher } from '../src/request-dispatcher.js'
+
+const run = promisify(execFile)
 
 function recordingLogger() {
   const lines: string[] = []
@@ -30,7 +33,8 @@ function fakeAddon(openError?: NodeJS.ErrnoException) {
       if (openError) throw openError
       return { ring: true }
     },
-    uringStart: (_ring: object, callback: (request: Buffer | number) => void) => void (calls.push('start'), (onRequest = callback)),
+    uringStart: (_ring: object, session: { poll: number }, callback: (request: Buffer | number) => void, served: () => void) =>
+      void (calls.push(`start ${session.poll}`), (onRequest = callback), served()),
     uringReply: (_ring: object, reply: Buffer) => (calls.push(`reply ${reply.length}`), true),
     uringStop: () => void calls.push('stop'),
   } as unknown as SessionAddon
@@ -152,14 +156,15 @@ describe('FUSE over io_uring: the transport', () => {
     const uring = new UringTransport(addon, 9, logger, (request) => void received.push(request))
     expect(uring.accept(true, 131072)).toBe(true)
     expect([uring.pending, uring.reply(Buffer.alloc(16))]).toEqual([true, false])
-    uring.start()
-    expect(uring.pending).toBe(false)
+    let served = 0
+    uring.start({ poll: 5 }, () => void served++)
+    expect([uring.pending, served]).toEqual([false, 1])
     deliver(Buffer.alloc(40))
     deliver(Buffer.alloc(48))
     expect(uring.reply(Buffer.alloc(24))).toBe(true)
     deliver(-22)
     uring.close()
-    expect(calls).toEqual([`open 9 ${possibleCpuCount()} 8 131072`, 'start', 'reply 24', 'stop'])
+    expect(calls).toEqual([`open 9 ${possibleCpuCount()} 8 131072`, 'start 5', 'reply 24', 'stop'])
     expect(received.map((r) => r.length)).toEqual([40, 48])
     expect(logger.lines).toEqual([
       `info: requests arrive over io_uring (${possibleCpuCount()} queues of 8)`,
@@ -170,30 +175,51 @@ describe('FUSE over io_uring: the transport', () => {
 
 describe('FUSE over io_uring: a real mount with --io-uring', () => {
   it('serves over the ring when the switch is on, and reads /dev/fuse saying why in one line when not', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fusekit-uring-'))
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/uring-probe.mjs'), dir], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let output = ''
-    try {
-      await new Promise<void>((resolve, reject) => {
-        child.stderr!.on('data', (data: Buffer) => {
-          output += data.toString()
-          if (output.includes(`ready ${dir}`)) resolve()
-        })
-        child.once('exit', (code) => reject(new Error(`the probe mount exited with ${code}:\n${output}`)))
-      })
+    await withProbeMount(async (dir, output) => {
       expect(await readFile(join(dir, 'file'), 'utf8')).toBe('over the ring\n')
       const state = uringSwitch()
-      const lines = output.split('\n').filter((line) => line.startsWith('fusekit'))
+      const lines = output().split('\n').filter((line) => line.startsWith('fusekit'))
       expect(lines).toEqual(
         state === 'Y'
           ? [`fusekit info: requests arrive over io_uring (${possibleCpuCount()} queues of 8)`]
           : [`fusekit warn: --io-uring: ${uringRefusal(state)}; requests are read from /dev/fuse`],
       )
-    } finally {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-      await rmdir(dir)
-    }
+    })
+  })
+
+  it('answers O_DIRECT reads and writes of a handle with a descriptor in the addon, over either transport', async () => {
+    await withProbeMount(async (dir, _output, backing) => {
+      const { stdout } = await run('dd', [`if=${join(dir, 'direct')}`, 'iflag=direct', 'bs=4096', 'count=1', 'status=none'], { encoding: 'utf8' })
+      expect(stdout).toBe('from the descriptor\n')
+      const dd = run('dd', [`of=${join(dir, 'direct')}`, 'oflag=direct', 'conv=notrunc', 'status=none'])
+      dd.child.stdin!.end('written by pwrite\n')
+      await dd
+      expect(await readFile(backing, 'utf8')).toBe('written by pwrite\nr\n')
+    })
   })
 })
+
+/** Runs `body` against a fresh uring-probe mount in a child process; its /direct is backed by a file holding "from the descriptor". */
+async function withProbeMount(body: (dir: string, output: () => string, backing: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'fusekit-uring-'))
+  const backing = join(await mkdtemp(join(tmpdir(), 'fusekit-uring-backing-')), 'direct')
+  await writeFile(backing, 'from the descriptor\n')
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/uring-probe.mjs'), dir, backing], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let output = ''
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stderr!.on('data', (data: Buffer) => {
+        output += data.toString()
+        if (output.includes(`ready ${dir}`)) resolve()
+      })
+      child.once('exit', (code) => reject(new Error(`the probe mount exited with ${code}:\n${output}`)))
+    })
+    await body(dir, () => output, backing)
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exited
+    await rmdir(dir)
+    await rm(dirname(backing), { recursive: true })
+  }
+}

@@ -41,7 +41,7 @@ export class LowLevelDriver {
         // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for this reply.
       }
       // The INIT reply that claimed io_uring is in: the kernel takes the queues now.
-      if (uring?.pending) uring.start()
+      if (uring?.pending) uring.start(poll, () => handler.servedElsewhere())
     }
     const backing = {
       open: (file: number) => (open ? this.addon.backingOpen(fd, file) : -Errno.ENOTCONN),

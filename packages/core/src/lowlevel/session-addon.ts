@@ -39,8 +39,12 @@ export interface SessionAddon {
    * entries, made before the INIT reply claims it. Throws the errno of io_uring_setup.
    */
   uringOpen(devFd: number, queues: number, depth: number, payloadSize: number): object
-  /** After the INIT reply: registers every entry; `onRequest` gets each request, or -errno when a command failed. */
-  uringStart(handle: object, onRequest: (request: Buffer | number) => void): void
+  /**
+   * After the INIT reply: registers every entry; `onRequest` gets each request, or -errno when a
+   * command failed. Reads and writes of the handles `session` (poll's) serves from descriptors are
+   * answered in the addon, `onServed` told after each batch of them.
+   */
+  uringStart(handle: object, session: object, onRequest: (request: Buffer | number) => void, onServed: () => void): void
   /** Answers a request that came over the ring; false when `reply` is for one read from /dev/fuse. */
   uringReply(handle: object, reply: Buffer): boolean
   uringStop(handle: object): void

@@ -46,11 +46,14 @@ export class UringTransport {
     return this.ring !== undefined && !this.started
   }
 
-  /** After the INIT reply went out: registers the queues. */
-  start(): void {
+  /**
+   * After the INIT reply went out: registers the queues. `session` is the /dev/fuse poll, whose
+   * handles served from descriptors are answered in the addon here too (`onServed` after each batch).
+   */
+  start(session: object, onServed: () => void): void {
     this.started = true
     try {
-      this.addon.uringStart(this.ring!, (request) => (typeof request === 'number' ? this.failed(-request) : this.received(request)))
+      this.addon.uringStart(this.ring!, session, (request) => (typeof request === 'number' ? this.failed(-request) : this.received(request)), onServed)
     } catch (error) {
       // The kernel holds every request until the queues are up: only an unmount ends this.
       this.logger.error(`--io-uring: the queues could not be registered (${(error as Error).message}); requests wait until unmounted`)
