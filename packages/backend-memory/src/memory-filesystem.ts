@@ -43,7 +43,8 @@ const { MODE, UID, GID, SIZE, ATIME, MTIME, ATIME_NOW, MTIME_NOW, CTIME } = Seta
  * A POSIX filesystem held in memory, as an inode-layer fusekit backend that behaves as tmpfs:
  * node ids are inode numbers, every name and handle of an inode reaches the same node, and an
  * inode lives until its last name, handle and kernel lookup are gone. Every operation is
- * synchronous work on in-memory structures; nothing here awaits.
+ * synchronous work on in-memory structures and answers at once, with no Promise: the low-level
+ * driver then replies in the same turn.
  */
 export class MemoryFileSystem implements InodeOperations {
   private readonly capacity: Capacity
@@ -58,7 +59,7 @@ export class MemoryFileSystem implements InodeOperations {
    * Opening a directory needs read permission, which only the backend checks without
    * default_permissions. With it there is no opendir: directories open with no request at all.
    */
-  readonly opendir?: (ctx: RequestContext, ino: number, flags: number) => Promise<void>
+  readonly opendir?: (ctx: RequestContext, ino: number, flags: number) => void
 
   constructor(
     options: MemoryOptions,
@@ -70,7 +71,7 @@ export class MemoryFileSystem implements InodeOperations {
     this.noXattrs = new XattrStore(this.capacity)
     if (!mountOptions.defaultPermissions) {
       const checks = (this.checks = new PermissionChecks())
-      this.opendir = async (ctx, ino, flags) => checks.open(ctx, directory(this.inodes.get(ino)), flags)
+      this.opendir = (ctx, ino, flags) => checks.open(ctx, directory(this.inodes.get(ino)), flags)
     }
     // The root belongs to whoever mounted.
     this.tree = new FileTree(this.inodes, this.checks, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, Timespec.now())
@@ -81,7 +82,7 @@ export class MemoryFileSystem implements InodeOperations {
     this.logger.debug(`memory: capacity ${this.capacity.total} bytes, at most ${this.inodes.limit} inodes; ${checking}`)
   }
 
-  async lookup(ctx: RequestContext, parent: number, name: string): Promise<Entry> {
+  lookup(ctx: RequestContext, parent: number, name: string): Entry {
     return this.entry(this.tree.child(ctx, this.directory(parent), name))
   }
 
@@ -92,11 +93,11 @@ export class MemoryFileSystem implements InodeOperations {
     this.inodes.releaseIfUnused(inode)
   }
 
-  async getattr(_ctx: RequestContext, ino: number, fh?: number): Promise<Stat> {
+  getattr(_ctx: RequestContext, ino: number, fh?: number): Stat {
     return this.inodeOf(ino, fh).stat()
   }
 
-  async setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
+  setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Stat {
     const handle = request.fh ? this.handles.get(request.fh) : undefined
     const inode = handle?.inode ?? this.inodes.get(ino)
     const { valid } = request
@@ -119,12 +120,12 @@ export class MemoryFileSystem implements InodeOperations {
     return inode.stat()
   }
 
-  async access(ctx: RequestContext, ino: number, mask: number): Promise<void> {
+  access(ctx: RequestContext, ino: number, mask: number): void {
     const inode = this.inodes.get(ino)
     if (mask !== 0 && !permits(ctx, inode, mask)) throw new FsError('EACCES')
   }
 
-  async statfs(_ctx: RequestContext, _ino: number): Promise<StatVfs> {
+  statfs(_ctx: RequestContext, _ino: number): StatVfs {
     const free = Math.floor(this.capacity.free / PAGE_SIZE)
     const freeInodes = this.inodes.limit - this.inodes.count
     return {
@@ -142,14 +143,14 @@ export class MemoryFileSystem implements InodeOperations {
     }
   }
 
-  async readlink(_ctx: RequestContext, ino: number): Promise<string> {
+  readlink(_ctx: RequestContext, ino: number): string {
     const inode = this.inodes.get(ino)
     if (!(inode instanceof Symlink)) throw new FsError('EINVAL', `inode ${ino} is not a symlink`)
     inode.accessed(Timespec.now())
     return inode.target
   }
 
-  async mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Promise<Entry> {
+  mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Entry {
     const dir = this.directory(parent)
     const now = Timespec.now()
     switch (mode & FileType.S_IFMT) {
@@ -169,35 +170,35 @@ export class MemoryFileSystem implements InodeOperations {
     }
   }
 
-  async mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Promise<Entry> {
+  mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Entry {
     return this.entry(this.tree.makeDirectory(ctx, this.directory(parent), name, mode, Timespec.now()))
   }
 
-  async symlink(ctx: RequestContext, target: string, parent: number, name: string): Promise<Entry> {
+  symlink(ctx: RequestContext, target: string, parent: number, name: string): Entry {
     if (target === '') throw new FsError('ENOENT', 'a symlink target cannot be empty')
     if (Buffer.byteLength(target) >= PATH_MAX) throw new FsError('ENAMETOOLONG', `a symlink target is under ${PATH_MAX} bytes`)
     return this.entry(this.tree.makeSymlink(ctx, this.directory(parent), name, target, Timespec.now()))
   }
 
-  async link(ctx: RequestContext, ino: number, newParent: number, newName: string): Promise<Entry> {
+  link(ctx: RequestContext, ino: number, newParent: number, newName: string): Entry {
     const inode = this.inodes.get(ino)
     this.tree.link(ctx, inode, this.directory(newParent), newName, Timespec.now())
     return this.entry(inode)
   }
 
-  async unlink(ctx: RequestContext, parent: number, name: string): Promise<void> {
+  unlink(ctx: RequestContext, parent: number, name: string): void {
     this.tree.unlink(ctx, this.directory(parent), name, Timespec.now())
   }
 
-  async rmdir(ctx: RequestContext, parent: number, name: string): Promise<void> {
+  rmdir(ctx: RequestContext, parent: number, name: string): void {
     this.tree.rmdir(ctx, this.directory(parent), name, Timespec.now())
   }
 
-  async rename(ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): Promise<void> {
+  rename(ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): void {
     this.tree.rename(ctx, this.directory(parent), name, this.directory(newParent), newName, flags, Timespec.now())
   }
 
-  async open(ctx: RequestContext, ino: number, flags: number): Promise<number> {
+  open(ctx: RequestContext, ino: number, flags: number): number {
     const inode = this.inodes.get(ino)
     const file = new OpenFile(inode, flags)
     if (inode instanceof Directory) {
@@ -215,13 +216,13 @@ export class MemoryFileSystem implements InodeOperations {
     return this.handles.add(file)
   }
 
-  async create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created> {
+  create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Created {
     const file = this.tree.makeFile(ctx, this.directory(parent), name, mode, Timespec.now())
     const fh = this.handles.add(new OpenFile(file, flags))
     return { ...this.entry(file), fh }
   }
 
-  async read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
     const file = this.handles.get(fh)
     if (!file.readable) throw new FsError('EBADF', `handle ${fh} is not open for reading`)
     const inode = regular(file.inode)
@@ -230,18 +231,18 @@ export class MemoryFileSystem implements InodeOperations {
     return count
   }
 
-  async write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
     const inode = this.writableFile(fh)
     inode.content.write(buffer, checkOffset(position))
     this.written(ctx, inode, Timespec.now())
     return buffer.length
   }
 
-  async release(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+  release(_ctx: RequestContext, _ino: number, fh: number): void {
     this.inodes.releaseIfUnused(this.handles.remove(fh).inode)
   }
 
-  async fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
+  fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): void {
     const inode = this.writableFile(fh)
     if (length <= 0) throw new FsError('EINVAL', `fallocate of ${length} bytes`)
     const end = checkOffset(offset) + length
@@ -263,14 +264,14 @@ export class MemoryFileSystem implements InodeOperations {
     this.written(ctx, inode, Timespec.now())
   }
 
-  async lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): Promise<number> {
+  lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): number {
     const inode = regular(this.handles.get(fh).inode)
     if (whence !== SeekWhence.SEEK_DATA && whence !== SeekWhence.SEEK_HOLE) throw new FsError('EINVAL', `lseek whence ${whence}`)
     if (offset < 0) throw new FsError('ENXIO')
     return inode.content.seek(offset, whence === SeekWhence.SEEK_DATA)
   }
 
-  async copyFileRange(
+  copyFileRange(
     ctx: RequestContext,
     _inoIn: number,
     fhIn: number,
@@ -280,7 +281,7 @@ export class MemoryFileSystem implements InodeOperations {
     offsetOut: number,
     length: number,
     flags: number,
-  ): Promise<number> {
+  ): number {
     if (flags !== 0) throw new FsError('EINVAL', `copy_file_range flags ${flags}`)
     const input = this.handles.get(fhIn)
     if (!input.readable) throw new FsError('EBADF', `handle ${fhIn} is not open for reading`)
@@ -296,32 +297,32 @@ export class MemoryFileSystem implements InodeOperations {
     return copied
   }
 
-  async readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
+  readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Iterable<InodeDirEntry> {
     const dir = this.directory(ino)
     dir.accessed(Timespec.now())
     return this.entriesOf(dir, offset, withStats)
   }
 
-  async setxattr(ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): Promise<void> {
+  setxattr(ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): void {
     const inode = this.inodes.get(ino)
     this.checks?.xattr(ctx, inode, name, MAY_WRITE)
     ;(inode.xattrs ??= new XattrStore(this.capacity)).set(name, value, flags)
     inode.changed(Timespec.now())
   }
 
-  async getxattr(ctx: RequestContext, ino: number, name: string): Promise<Buffer> {
+  getxattr(ctx: RequestContext, ino: number, name: string): Buffer {
     const inode = this.inodes.get(ino)
     this.checks?.xattr(ctx, inode, name, MAY_READ)
     return this.xattrsOf(inode).get(name)
   }
 
-  async listxattr(ctx: RequestContext, ino: number): Promise<string[]> {
+  listxattr(ctx: RequestContext, ino: number): string[] {
     const names = this.xattrsOf(this.inodes.get(ino)).list()
     // As tmpfs: trusted.* attributes are listed to root only.
     return callerIsRoot(ctx) ? names : names.filter((name) => !name.startsWith('trusted.'))
   }
 
-  async removexattr(ctx: RequestContext, ino: number, name: string): Promise<void> {
+  removexattr(ctx: RequestContext, ino: number, name: string): void {
     const inode = this.inodes.get(ino)
     this.checks?.xattr(ctx, inode, name, MAY_WRITE)
     this.xattrsOf(inode).remove(name)

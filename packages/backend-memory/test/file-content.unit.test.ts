@@ -145,7 +145,7 @@ describe('FileContent', () => {
   it('fails a write that does not fit with ENOSPC and changes nothing', async () => {
     const { file, cap } = content(2 * PAGE_SIZE)
     file.write(Buffer.alloc(2 * PAGE_SIZE, 1), 0)
-    await expectFsError(Promise.resolve().then(() => file.write(Buffer.alloc(10, 2), 2 * PAGE_SIZE - 5)), 'ENOSPC')
+    await expectFsError(() => file.write(Buffer.alloc(10, 2), 2 * PAGE_SIZE - 5), 'ENOSPC')
     expect(file.size).toBe(2 * PAGE_SIZE)
     expect(file.allocatedPages * PAGE_SIZE).toBe(2 * PAGE_SIZE)
     expect(cap.used).toBe(2 * PAGE_SIZE)
@@ -162,8 +162,8 @@ describe('FileContent', () => {
 
   it('refuses offsets past the largest file size with EFBIG', async () => {
     const { file } = content()
-    await expectFsError(Promise.resolve().then(() => file.write(Buffer.from('x'), MAX_FILE_SIZE)), 'EFBIG')
-    await expectFsError(Promise.resolve().then(() => file.truncate(MAX_FILE_SIZE + 1)), 'EFBIG')
+    await expectFsError(() => file.write(Buffer.from('x'), MAX_FILE_SIZE), 'EFBIG')
+    await expectFsError(() => file.truncate(MAX_FILE_SIZE + 1), 'EFBIG')
     expect(file.size).toBe(0)
   })
 

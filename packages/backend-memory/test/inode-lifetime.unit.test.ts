@@ -47,7 +47,7 @@ describe('lookups', () => {
     expect((await fs.getattr(me, made.ino)).nlink).toBe(0)
     expect((await fs.statfs(me, ROOT_INO)).ffree).toBe(files - 2)
     fs.forget(made.ino, 1)
-    await expectFsError(fs.getattr(me, made.ino), 'ENOENT')
+    await expectFsError(() => fs.getattr(me, made.ino), 'ENOENT')
     expect((await fs.statfs(me, ROOT_INO)).ffree).toBe(files - 1)
   })
 
@@ -66,10 +66,10 @@ describe('lookups', () => {
     await fs.rmdir(me, ROOT_INO, 'd')
     expect((await fs.getattr(me, dir.ino)).nlink).toBe(0)
     expect([...(await fs.readdir(me, dir.ino, 0, 0, false))].map((e) => e.name)).toEqual(['.', '..'])
-    await expectFsError(fs.mkdir(me, dir.ino, 'x', 0o755), 'ENOENT')
-    await expectFsError(fs.create(me, dir.ino, 'x', 0o644, O_RDWR), 'ENOENT')
+    await expectFsError(() => fs.mkdir(me, dir.ino, 'x', 0o755), 'ENOENT')
+    await expectFsError(() => fs.create(me, dir.ino, 'x', 0o644, O_RDWR), 'ENOENT')
     fs.forget(dir.ino, 1)
-    await expectFsError(fs.getattr(me, dir.ino), 'ENOENT')
+    await expectFsError(() => fs.getattr(me, dir.ino), 'ENOENT')
   })
 })
 
@@ -93,7 +93,7 @@ describe('an unlinked open file', () => {
     expect((await fs.statfs(me, ROOT_INO)).bfree).toBe(empty - 1)
 
     await fs.release(me, ino, fh)
-    await expectFsError(fs.getattr(me, ino), 'ENOENT')
+    await expectFsError(() => fs.getattr(me, ino), 'ENOENT')
     expect((await fs.statfs(me, ROOT_INO)).bfree).toBe(empty)
   })
 
@@ -107,10 +107,10 @@ describe('an unlinked open file', () => {
         forget: () => fs.forget(ino, 1),
       }
       for (const [i, step] of order.entries()) {
-        await expect(fs.getattr(me, ino), `before ${step} (${order.join(', ')})`).resolves.toBeDefined()
+        expect(() => fs.getattr(me, ino), `before ${step} (${order.join(', ')})`).not.toThrow()
         await steps[step]!()
         if (i < 2) continue
-        await expectFsError(fs.getattr(me, ino), 'ENOENT')
+        await expectFsError(() => fs.getattr(me, ino), 'ENOENT')
       }
     }
   })
@@ -119,7 +119,7 @@ describe('an unlinked open file', () => {
     const fs = memoryFs()
     const { ino, fh } = await fs.create(me, ROOT_INO, 'f', 0o644, O_RDWR)
     await fs.unlink(me, ROOT_INO, 'f')
-    await expectFsError(fs.link(me, ino, ROOT_INO, 'back'), 'ENOENT')
+    await expectFsError(() => fs.link(me, ino, ROOT_INO, 'back'), 'ENOENT')
     await fs.release(me, ino, fh)
   })
 })
@@ -129,14 +129,14 @@ describe('handles', () => {
     const fs = memoryFs()
     const { ino, fh } = await fs.create(me, ROOT_INO, 'f', 0o644, O_RDWR)
     await fs.release(me, ino, fh)
-    await expectFsError(fs.release(me, ino, fh), 'EBADF')
-    await expectFsError(fs.read(me, ino, fh, Buffer.alloc(1), 0), 'EBADF')
+    await expectFsError(() => fs.release(me, ino, fh), 'EBADF')
+    await expectFsError(() => fs.read(me, ino, fh, Buffer.alloc(1), 0), 'EBADF')
   })
 
   it('of create keep the access mode asked for', async () => {
     const fs = memoryFs()
     const { ino, fh } = await fs.create(me, ROOT_INO, 'f', 0o644, OpenFlags.O_WRONLY)
     expect(await fs.write(me, ino, fh, Buffer.from('x'), 0)).toBe(1)
-    await expectFsError(fs.read(me, ino, fh, Buffer.alloc(1), 0), 'EBADF')
+    await expectFsError(() => fs.read(me, ino, fh, Buffer.alloc(1), 0), 'EBADF')
   })
 })

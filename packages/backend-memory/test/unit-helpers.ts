@@ -46,12 +46,14 @@ export function memoryPaths(size: number | string = '64M'): PathView {
   return pathsOf(memoryFs(size))
 }
 
-/** Asserts that `promise` rejects with an FsError carrying `code` (and its errno). */
-export async function expectFsError(promise: Promise<unknown>, code: ErrnoName): Promise<FsError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
+/** Asserts that `call` fails (throws, or answers a Promise that rejects) with an FsError carrying `code` (and its errno). */
+export async function expectFsError(call: () => unknown, code: ErrnoName): Promise<FsError> {
+  let error: unknown
+  try {
+    await call()
+  } catch (e) {
+    error = e
+  }
   expect(error, `expected ${code}`).toBeInstanceOf(FsError)
   const fsError = error as FsError
   expect(fsError.code).toBe(code)
@@ -61,10 +63,13 @@ export async function expectFsError(promise: Promise<unknown>, code: ErrnoName):
 
 /** Creates (or replaces the contents of) a file and closes it. */
 export async function writeFile(fs: PathView, path: string, data: Buffer | string, mode = 0o644): Promise<void> {
-  const fh = await fs.create(path, mode, OpenFlags.O_WRONLY).catch(async (error: unknown) => {
+  let fh: number
+  try {
+    fh = await fs.create(path, mode, OpenFlags.O_WRONLY)
+  } catch (error) {
     if (!(error instanceof FsError) || error.code !== 'EEXIST') throw error
-    return fs.open(path, OpenFlags.O_WRONLY | OpenFlags.O_TRUNC)
-  })
+    fh = await fs.open(path, OpenFlags.O_WRONLY | OpenFlags.O_TRUNC)
+  }
   await fs.write(path, fh, Buffer.from(data), 0)
   await fs.release(path, fh)
 }

@@ -18,6 +18,7 @@ export {
   type Created,
   type SetattrRequest,
   type InodeDirEntry,
+  type MaybePromise,
 } from './inode-operations.js'
 export {
   BACKEND_API_VERSION,

@@ -1,6 +1,9 @@
 import type { RequestContext } from './request-context.js'
 import type { Stat, StatVfs, Timespec } from './types.js'
 
+/** A result, or a Promise of it. */
+export type MaybePromise<T> = T | Promise<T>
+
 /** The node id of the mount's root directory. */
 export const ROOT_INO = 1
 
@@ -97,7 +100,9 @@ export interface InodeDirEntry {
 }
 
 /**
- * The inode layer: libfuse's lowlevel API (fuse_lowlevel.h), or python-llfuse's, Promise-based.
+ * The inode layer: libfuse's lowlevel API (fuse_lowlevel.h), or python-llfuse's. Each operation
+ * answers with its result or a Promise of it: a backend that answers at once (memory) returns the
+ * value itself (or throws), which the low-level driver sends in the same turn, without a Promise.
  * The low-level driver speaks it directly; the path `Operations` are a bridge over it.
  *
  * - Nodes are numbers (`ino`): ROOT_INO for the root, the rest as lookup handed them out. A node
@@ -105,7 +110,7 @@ export interface InodeDirEntry {
  * - Every request gets the caller's context first (RequestContext).
  * - Fail by throwing `FsError(errno)`; anything else thrown is answered with EIO and logged.
  * - Handles (`fh`) are numbers open/create/opendir return; 0 means "none".
- * - Buffers passed in (write, setxattr) are valid only until the returned Promise settles.
+ * - Buffers passed in (write, setxattr) are valid only until the operation answers.
  * - Only lookup and getattr are required. A missing operation gets the kernel's default: ENOSYS
  *   for most, success for flush/fsync/release/opendir/releasedir/forget, EOPNOTSUPP for xattrs,
  *   mknod + open for create, and the generic page-cache behaviour for fallocate, lseek and
@@ -118,44 +123,44 @@ export interface InodeOperations {
   destroy?(): Promise<void>
 
   /** Resolves `name` in the directory `parent`; throw ENOENT when there is none. */
-  lookup(ctx: RequestContext, parent: number, name: string): Promise<Entry>
+  lookup(ctx: RequestContext, parent: number, name: string): MaybePromise<Entry>
   /** The kernel dropped `nlookup` lookups of `ino`; at zero it will not name the node again. */
   forget?(ino: number, nlookup: number): void
   /** `fh` is the handle the request came through (fstat), when there is one. */
-  getattr(ctx: RequestContext, ino: number, fh?: number): Promise<Stat>
+  getattr(ctx: RequestContext, ino: number, fh?: number): MaybePromise<Stat>
   /** Applies the fields `request.valid` names; answers the attributes afterwards. */
-  setattr?(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat>
-  access?(ctx: RequestContext, ino: number, mask: number): Promise<void>
-  statfs?(ctx: RequestContext, ino: number): Promise<StatVfs>
+  setattr?(ctx: RequestContext, ino: number, request: SetattrRequest): MaybePromise<Stat>
+  access?(ctx: RequestContext, ino: number, mask: number): MaybePromise<void>
+  statfs?(ctx: RequestContext, ino: number): MaybePromise<StatVfs>
 
-  readlink?(ctx: RequestContext, ino: number): Promise<string>
+  readlink?(ctx: RequestContext, ino: number): MaybePromise<string>
   /** `mode` carries the file type; the caller's umask is already applied. */
-  mknod?(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Promise<Entry>
-  mkdir?(ctx: RequestContext, parent: number, name: string, mode: number): Promise<Entry>
-  symlink?(ctx: RequestContext, target: string, parent: number, name: string): Promise<Entry>
-  link?(ctx: RequestContext, ino: number, newParent: number, newName: string): Promise<Entry>
-  unlink?(ctx: RequestContext, parent: number, name: string): Promise<void>
-  rmdir?(ctx: RequestContext, parent: number, name: string): Promise<void>
+  mknod?(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): MaybePromise<Entry>
+  mkdir?(ctx: RequestContext, parent: number, name: string, mode: number): MaybePromise<Entry>
+  symlink?(ctx: RequestContext, target: string, parent: number, name: string): MaybePromise<Entry>
+  link?(ctx: RequestContext, ino: number, newParent: number, newName: string): MaybePromise<Entry>
+  unlink?(ctx: RequestContext, parent: number, name: string): MaybePromise<void>
+  rmdir?(ctx: RequestContext, parent: number, name: string): MaybePromise<void>
   /** `flags`: RenameFlags (0 for plain rename(2)). */
-  rename?(ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): Promise<void>
+  rename?(ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): MaybePromise<void>
 
   /** Opens a file; `flags` are open(2)'s (O_CREAT, O_EXCL and O_NOCTTY already handled by the kernel). */
-  open?(ctx: RequestContext, ino: number, flags: number): Promise<number | void>
+  open?(ctx: RequestContext, ino: number, flags: number): MaybePromise<number | void>
   /** Creates and opens a regular file; `mode` is S_IFREG with the umask applied. */
-  create?(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created>
+  create?(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): MaybePromise<Created>
   /** Reads up to `buffer.length` bytes at `position` into `buffer`; returns the count (0 at EOF). */
-  read?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): Promise<number>
+  read?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
   /** Writes `buffer` at `position`; returns the count written. */
-  write?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): Promise<number>
+  write?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
   /** Called on every close() of a descriptor of the handle. */
-  flush?(ctx: RequestContext, ino: number, fh: number): Promise<void>
+  flush?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>
   /** Called once, when the last descriptor of the open is closed. */
-  release?(ctx: RequestContext, ino: number, fh: number): Promise<void>
-  fsync?(ctx: RequestContext, ino: number, fh: number, datasync: boolean): Promise<void>
+  release?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>
+  fsync?(ctx: RequestContext, ino: number, fh: number, datasync: boolean): MaybePromise<void>
   /** `mode`: FallocateMode bits (0: allocate and extend). */
-  fallocate?(ctx: RequestContext, ino: number, fh: number, mode: number, offset: number, length: number): Promise<void>
+  fallocate?(ctx: RequestContext, ino: number, fh: number, mode: number, offset: number, length: number): MaybePromise<void>
   /** SEEK_DATA or SEEK_HOLE (SeekWhence): the resulting offset, or ENXIO past the end. */
-  lseek?(ctx: RequestContext, ino: number, fh: number, offset: number, whence: number): Promise<number>
+  lseek?(ctx: RequestContext, ino: number, fh: number, offset: number, whence: number): MaybePromise<number>
   /** Copies up to `length` bytes between two open files; returns the count copied. */
   copyFileRange?(
     ctx: RequestContext,
@@ -167,24 +172,24 @@ export interface InodeOperations {
     offsetOut: number,
     length: number,
     flags: number,
-  ): Promise<number>
+  ): MaybePromise<number>
 
-  opendir?(ctx: RequestContext, ino: number, flags: number): Promise<number | void>
+  opendir?(ctx: RequestContext, ino: number, flags: number): MaybePromise<number | void>
   /**
    * Lists a directory from `offset`: the number of entries already read ("." and ".." count).
    * Entries can be produced lazily (a generator): the driver takes what fits in the kernel's
    * buffer and continues the same iterator when the next read starts where it stopped.
    */
-  readdir?(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>>
-  releasedir?(ctx: RequestContext, ino: number, fh: number): Promise<void>
-  fsyncdir?(ctx: RequestContext, ino: number, fh: number, datasync: boolean): Promise<void>
+  readdir?(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): MaybePromise<Iterable<InodeDirEntry>>
+  releasedir?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>
+  fsyncdir?(ctx: RequestContext, ino: number, fh: number, datasync: boolean): MaybePromise<void>
 
   /** `flags` is 0, XATTR_CREATE or XATTR_REPLACE. */
-  setxattr?(ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): Promise<void>
+  setxattr?(ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): MaybePromise<void>
   /** The value; throw FsError(ENODATA) when it is not set. */
-  getxattr?(ctx: RequestContext, ino: number, name: string): Promise<Buffer>
-  listxattr?(ctx: RequestContext, ino: number): Promise<string[]>
-  removexattr?(ctx: RequestContext, ino: number, name: string): Promise<void>
+  getxattr?(ctx: RequestContext, ino: number, name: string): MaybePromise<Buffer>
+  listxattr?(ctx: RequestContext, ino: number): MaybePromise<string[]>
+  removexattr?(ctx: RequestContext, ino: number, name: string): MaybePromise<void>
 
   /**
    * The real file descriptor behind an open handle, if reads and writes of the handle are plain

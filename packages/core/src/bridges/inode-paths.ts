@@ -1,5 +1,5 @@
 import { Errno, FsError } from '../errno.js'
-import { ROOT_INO, SetattrValid, type Entry, type InodeOperations, type SetattrRequest } from '../inode-operations.js'
+import { ROOT_INO, SetattrValid, type Entry, type InodeOperations, type MaybePromise, type SetattrRequest } from '../inode-operations.js'
 import type { Operations, RequestName } from '../operations.js'
 import type { RequestContext } from '../request-context.js'
 import type { DirEntry, Stat, StatVfs, Timespec } from '../types.js'
@@ -188,7 +188,7 @@ class InodePaths {
   }
 
   /** Runs `use` on the node of an open handle, or of `path` resolved for the call. */
-  private async onNode<T>(ctx: RequestContext, path: string, fh: number | undefined, use: (ino: number) => Promise<T>): Promise<T> {
+  private async onNode<T>(ctx: RequestContext, path: string, fh: number | undefined, use: (ino: number) => MaybePromise<T>): Promise<T> {
     const held = fh === undefined ? undefined : this.handleNodes.get(fh)
     if (held !== undefined) return use(held)
     const ino = await this.resolve(ctx, path)
@@ -200,7 +200,7 @@ class InodePaths {
   }
 
   /** Runs `use` with the parent directory's node and the last name of `path`. */
-  private async inParent<T>(ctx: RequestContext, path: string, use: (parent: number, name: string) => Promise<T>): Promise<T> {
+  private async inParent<T>(ctx: RequestContext, path: string, use: (parent: number, name: string) => MaybePromise<T>): Promise<T> {
     const slash = path.lastIndexOf('/')
     const name = path.slice(slash + 1)
     if (name === '') throw new FsError(Errno.EEXIST)
@@ -208,12 +208,12 @@ class InodePaths {
   }
 
   /** A call that makes a name: the Entry's lookup is given back at once. */
-  private making(ctx: RequestContext, path: string, make: (parent: number, name: string) => Promise<Entry>): Promise<void> {
+  private making(ctx: RequestContext, path: string, make: (parent: number, name: string) => MaybePromise<Entry>): Promise<void> {
     return this.inParent(ctx, path, async (parent, name) => this.release1((await make(parent, name)).ino))
   }
 
   /** An open or opendir: the handle keeps the node (and its lookup) until it is released. */
-  private async opening(ctx: RequestContext, path: string, open: (ino: number) => Promise<number | void>): Promise<number> {
+  private async opening(ctx: RequestContext, path: string, open: (ino: number) => MaybePromise<number | void>): Promise<number> {
     const ino = await this.resolve(ctx, path)
     try {
       const fh = (await open(ino)) ?? 0
@@ -226,7 +226,7 @@ class InodePaths {
     }
   }
 
-  private async closing(fh: number, close: (ino: number) => Promise<void> | undefined): Promise<void> {
+  private async closing(fh: number, close: (ino: number) => MaybePromise<void> | undefined): Promise<void> {
     const ino = this.handleNodes.get(fh)
     if (ino === undefined) return
     this.handleNodes.delete(fh)
