@@ -15,6 +15,7 @@ const QUEUE_DEPTH = 8
  */
 export class UringTransport {
   private ring: object | undefined
+  private queues = 0
   private started = false
   private announced = false
 
@@ -32,7 +33,8 @@ export class UringTransport {
   accept(offered: boolean, payloadSize: number): boolean {
     if (!offered) return this.fallBack(uringRefusal(uringSwitch()))
     try {
-      this.ring = this.addon.uringOpen(this.devFd, possibleCpuCount(), QUEUE_DEPTH, payloadSize)
+      this.queues = possibleCpuCount()
+      this.ring = this.addon.uringOpen(this.devFd, this.queues, QUEUE_DEPTH, payloadSize)
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException
       const hint = code === 'EPERM' ? ' (see /proc/sys/kernel/io_uring_disabled)' : ''
@@ -72,7 +74,7 @@ export class UringTransport {
   private received(request: Buffer): void {
     if (!this.announced) {
       this.announced = true
-      this.logger.info(`requests arrive over io_uring (${possibleCpuCount()} queues of ${QUEUE_DEPTH})`)
+      this.logger.info(`requests arrive over io_uring (${this.queues} queues of ${QUEUE_DEPTH})`)
     }
     this.onRequest(request)
   }
