@@ -58,9 +58,9 @@ describe('FUSE protocol encoding', () => {
   it('pads directory entries to 8 bytes', () => {
     expect([direntSize(1), direntSize(8), direntSize(9)]).toEqual([32, 32, 40])
     const buf = Buffer.alloc(40, 0xff)
-    expect(encodeDirent(buf, 0, 5, 3, 4, Buffer.from('abcdefghi'))).toBe(40)
+    expect(encodeDirent(buf, 0, 5, 3, 4, 'abcdefgé', 9)).toBe(40)
     expect([readU64(buf, 0), readU64(buf, 8), buf.readUInt32LE(16), buf.readUInt32LE(20)]).toEqual([5, 3, 9, 4])
-    expect(buf.toString('utf8', 24, 33)).toBe('abcdefghi')
+    expect(buf.toString('utf8', 24, 33)).toBe('abcdefgé')
     expect(buf.subarray(33).every((b) => b === 0)).toBe(true)
   })
 

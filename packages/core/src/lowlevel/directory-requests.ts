@@ -1,4 +1,4 @@
-import { Errno, FsError } from '../errno.js'
+import { Errno } from '../errno.js'
 import type { InodeDirEntry } from '../inode-operations.js'
 import { decodeFsync, decodeOpen, decodeRead, decodeRelease } from './decoders.js'
 import type { Listing } from './directory-listings.js'
@@ -32,32 +32,37 @@ function listingReply(s: KernelSession, req: KernelRequest, fh: number): Buffer 
   return reply
 }
 
-export const readdir = (s: KernelSession, req: KernelRequest) => s.settle(req, list(s, req, false))
-export const readdirplus = (s: KernelSession, req: KernelRequest) => s.settle(req, list(s, req, true))
+export const readdir = (s: KernelSession, req: KernelRequest) => list(s, req, false)
+export const readdirplus = (s: KernelSession, req: KernelRequest) => list(s, req, true)
 
 /**
- * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped;
- * a read from anywhere else (rewinddir, seekdir) asks the backend again from that offset.
+ * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped
+ * (at once, with no call to the backend); a read from anywhere else (the first, rewinddir,
+ * seekdir) asks the backend again from that offset.
  */
-async function list(s: KernelSession, { header, body, ctx }: KernelRequest, plus: boolean): Promise<Buffer> {
-  const { fh: handle, offset, size } = decodeRead(body)
-  const nodeid = header.nodeid
+function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
+  const { fh: handle, offset, size } = decodeRead(req.body)
+  const nodeid = req.header.nodeid
   const listing = s.listings.reading(nodeid, handle)
-  if (!listing) throw new FsError(Errno.EBADF)
-  if (listing.entries === undefined || offset !== listing.next) {
-    dropHeld(s, listing)
-    const entries = await s.ask('readdir', [ctx, nodeid, listing.fh, offset, plus])
+  if (!listing) return s.fail(req, Errno.EBADF)
+  if (listing.entries !== undefined && offset === listing.next) return s.finish(req, fill(s, req, listing, size, plus))
+  dropHeld(s, listing)
+  s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.entries = entries[Symbol.iterator]()
     listing.next = offset
-  }
+    return fill(s, req, listing, size, plus)
+  })
+}
+
+function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, size: number, plus: boolean): Buffer {
   const reply = s.pooledReply(header.unique, size)
   let used = 0
   for (;;) {
     const entry = listing.held ?? nextEntry(listing)
     listing.held = undefined
     if (entry === undefined) break
-    const name = Buffer.from(entry.name)
-    const length = plus ? direntPlusSize(name.length) : direntSize(name.length)
+    const nameBytes = Buffer.byteLength(entry.name)
+    const length = plus ? direntPlusSize(nameBytes) : direntSize(nameBytes)
     if (used + length > size) {
       listing.held = entry
       break
@@ -71,9 +76,9 @@ async function list(s: KernelSession, { header, body, ctx }: KernelRequest, plus
       used += ENTRY_OUT_SIZE
     }
     listing.next++
-    used += encodeDirent(reply, OUT + used, entry.ino || FUSE_UNKNOWN_INO, listing.next, entry.type >>> 12, name)
+    used += encodeDirent(reply, OUT + used, entry.ino || FUSE_UNKNOWN_INO, listing.next, entry.type >>> 12, entry.name, nameBytes)
   }
-  if (used === 0) s.listings.finished(nodeid)
+  if (used === 0) s.listings.finished(header.nodeid)
   return truncateReply(reply, used)
 }
 

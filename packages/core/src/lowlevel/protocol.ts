@@ -191,15 +191,18 @@ export function direntPlusSize(nameBytes: number): number {
   return ENTRY_OUT_SIZE + direntSize(nameBytes)
 }
 
-/** Writes one fuse_dirent; `next` is the offset the kernel passes to continue after it. */
-export function encodeDirent(buf: Buffer, offset: number, ino: number, next: number, type: number, name: Buffer): number {
-  const size = direntSize(name.length)
+/**
+ * Writes one fuse_dirent, its name of `nameBytes` UTF-8 bytes written straight into `buf` (no
+ * Buffer per name); `next` is the offset the kernel passes to continue after it.
+ */
+export function encodeDirent(buf: Buffer, offset: number, ino: number, next: number, type: number, name: string, nameBytes: number): number {
+  const size = direntSize(nameBytes)
   writeU64(buf, offset, ino)
   writeU64(buf, offset + 8, next)
-  buf.writeUInt32LE(name.length, offset + 16)
+  buf.writeUInt32LE(nameBytes, offset + 16)
   buf.writeUInt32LE(type, offset + 20)
-  name.copy(buf, offset + DIRENT_HEADER_SIZE)
-  buf.fill(0, offset + DIRENT_HEADER_SIZE + name.length, offset + size)
+  buf.write(name, offset + DIRENT_HEADER_SIZE, nameBytes, 'utf8')
+  buf.fill(0, offset + DIRENT_HEADER_SIZE + nameBytes, offset + size)
   return size
 }
 
