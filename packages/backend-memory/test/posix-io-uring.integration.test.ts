@@ -1,7 +1,23 @@
-import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { allCapabilities, describeCases, useMount } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { memoryBackend } from '../src/index.js'
+
+const run = promisify(execFile)
+
+/** A caller writing and reading back 40 files of 1 to 300 KB, each one checked. */
+const WRITER = `
+const fs = require('node:fs'), crypto = require('node:crypto')
+const [dir, id] = process.argv.slice(1)
+for (let i = 0; i < 40; i++) {
+  const file = dir + '/w' + id + '-' + i, data = crypto.randomBytes(1000 + ((i * 7919) % 300000))
+  fs.writeFileSync(file, data)
+  if (!fs.readFileSync(file).equals(data)) throw new Error(file + ' reads back different')
+  fs.unlinkSync(file)
+}`
 
 // fuse.ko's machine-wide switch, off by default: on for this file only, then put back as it was.
 const URING_SWITCH = '/sys/module/fuse/parameters/enable_uring'
@@ -29,6 +45,14 @@ describe('memory (lowlevel driver, FUSE over io_uring)', () => {
 
   const mount = useMount({ backend: memoryBackend.name, args: () => ['--driver=lowlevel', '--io-uring', '--allow-other'] })
   describeCases('POSIX cases', () => mount().dir, allCapabilities, { unsupported: 'omit' })
+
+  it('carries more requests at once than the ring has entries: 32 callers, each file intact', async () => {
+    const dir = join(mount().dir, 'concurrent-writers')
+    mkdirSync(dir)
+    await Promise.all(Array.from({ length: 32 }, (_, id) => run(process.execPath, ['-e', WRITER, dir, String(id)])))
+    expect(readdirSync(dir)).toEqual([])
+    rmdirSync(dir)
+  })
 
   it('took those requests from the ring, not from /dev/fuse', () => {
     expect(mount().output()).toContain('fusekit info: requests arrive over io_uring')
