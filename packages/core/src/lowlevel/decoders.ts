@@ -1,4 +1,5 @@
 import type { Timespec } from '../types.js'
+import { readU64 } from './protocol.js'
 import { MalformedRequest, RequestReader } from './request-reader.js'
 
 /**
@@ -22,8 +23,16 @@ export interface RequestHeader {
 
 export function decodeHeader(request: Buffer): RequestHeader {
   if (request.length < IN_HEADER_SIZE) throw new MalformedRequest(`a request of ${request.length} bytes, shorter than its header`)
-  const r = new RequestReader(request, 'fuse_in_header')
-  const header = { length: r.u32(), opcode: r.u32(), unique: r.u64(), nodeid: r.u64(), uid: r.u32(), gid: r.u32(), pid: r.u32() }
+  // Read in place, the whole header's length checked at once: this runs for every request.
+  const header = {
+    length: request.readUInt32LE(0),
+    opcode: request.readUInt32LE(4),
+    unique: readU64(request, 8),
+    nodeid: readU64(request, 16),
+    uid: request.readUInt32LE(24),
+    gid: request.readUInt32LE(28),
+    pid: request.readUInt32LE(32),
+  }
   if (header.length !== request.length) throw new MalformedRequest(`a request of ${request.length} bytes whose header says ${header.length}`)
   return header
 }

@@ -71,7 +71,7 @@ export function create(s: KernelSession, req: KernelRequest): void {
   const { flags, mode, umask, name } = decodeCreate(req.body)
   req.ctx.umask = umask
   s.call(req, 'create', [req.ctx, req.header.nodeid, name, mode, openFlagsForBackend(s, flags)], (_s, { header }, created) => {
-    const reply = replyBuffer(header.unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE)
+    const reply = s.scratchReply(header.unique, ENTRY_OUT_SIZE + OPEN_OUT_SIZE)
     encodeEntry(reply, OUT, created.ino, created.attr, s.options.entryTimeout, s.options.attrTimeout, created.generation)
     if (s.options.autoCache) s.pageVersions.created(created.ino, created.attr)
     const opened = openedHandle(s, created.ino, created.fh, flags)
@@ -140,8 +140,8 @@ export function copyFileRange(s: KernelSession, req: KernelRequest): void {
 }
 
 /** fuse_write_out: a byte count (WRITE, COPY_FILE_RANGE). */
-function sizeReply(_s: KernelSession, { header }: KernelRequest, count: number): Buffer {
-  const reply = replyBuffer(header.unique, 8)
+function sizeReply(s: KernelSession, { header }: KernelRequest, count: number): Buffer {
+  const reply = s.scratchReply(header.unique, 8)
   reply.writeUInt32LE(count, OUT)
   reply.writeUInt32LE(0, OUT + 4)
   return reply

@@ -55,9 +55,8 @@ export class KernelSession {
   private readonly pooledCapacity: number
   private readonly spareReplyBuffers: Buffer[] = []
   private readonly pooledBuffers = new WeakSet<ArrayBufferLike>()
-  private readonly headerOut = replyBuffer(0, 0)
-  private readonly entryOut = replyBuffer(0, ENTRY_OUT_SIZE)
-  private readonly attrOut = replyBuffer(0, ATTR_OUT_SIZE)
+  /** Reply buffers reused by size: see scratchReply. */
+  private readonly scratch = new Map<number, Buffer>()
 
   constructor(
     private readonly send: (reply: Buffer) => void,
@@ -173,24 +172,32 @@ export class KernelSession {
   }
 
   /**
-   * The small replies are written into buffers of the session, reused: every reply is sent
-   * before the next is made (`send` consumes it at once), and these are made only right before
-   * sending (in ReplyEncoders), so none is overwritten while in use. Fewer buffers for the GC.
+   * A small reply of `bodySize` bytes in a buffer of the session, reused: for ReplyEncoders
+   * only, whose reply is sent as soon as it is made (`send` consumes it at once), so that none is
+   * overwritten while in use. Fewer buffers for the GC than one per reply.
    */
+  scratchReply(unique: number, bodySize: number): Buffer {
+    let buf = this.scratch.get(bodySize)
+    if (buf === undefined) this.scratch.set(bodySize, (buf = replyBuffer(unique, bodySize)))
+    buf.writeInt32LE(0, 4)
+    writeU64(buf, 8, unique)
+    return buf
+  }
+
   entryReply(unique: number, entry: Entry): Buffer {
-    const reply = this.scratch(this.entryOut, unique)
+    const reply = this.scratchReply(unique, ENTRY_OUT_SIZE)
     encodeEntry(reply, OUT, entry.ino, entry.attr, this.options.entryTimeout, this.options.attrTimeout, entry.generation)
     return reply
   }
 
   attrReply(unique: number, stat: Stat): Buffer {
-    const reply = this.scratch(this.attrOut, unique)
+    const reply = this.scratchReply(unique, ATTR_OUT_SIZE)
     encodeAttrOut(reply, OUT, stat, this.options.attrTimeout)
     return reply
   }
 
   emptyReply(unique: number, errno = 0): Buffer {
-    const reply = this.scratch(this.headerOut, unique)
+    const reply = this.scratchReply(unique, 0)
     reply.writeInt32LE(-errno, 4)
     return reply
   }
@@ -228,12 +235,6 @@ export class KernelSession {
   /** Answers `req` with an errno. */
   fail(req: KernelRequest, errno: number): void {
     this.finish(req, this.emptyReply(req.header.unique, errno))
-  }
-
-  private scratch(buf: Buffer, unique: number): Buffer {
-    buf.writeInt32LE(0, 4)
-    writeU64(buf, 8, unique)
-    return buf
   }
 
   private errnoOf(header: RequestHeader, error: unknown): number {

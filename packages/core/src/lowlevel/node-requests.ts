@@ -33,7 +33,7 @@ export function lookup(s: KernelSession, req: KernelRequest): void {
 /** ENOENT as a cached negative entry, when the mount has a negative timeout: the kernel asks again only after it. */
 function negativeEntry(s: KernelSession, req: KernelRequest, errno: number): Buffer | undefined {
   if (errno !== Errno.ENOENT || s.options.negativeTimeout <= 0) return undefined
-  const reply = replyBuffer(req.header.unique, ENTRY_OUT_SIZE)
+  const reply = s.scratchReply(req.header.unique, ENTRY_OUT_SIZE)
   encodeEntry(reply, OUT, 0, undefined, s.options.negativeTimeout, 0)
   return reply
 }
