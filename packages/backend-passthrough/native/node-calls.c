@@ -29,15 +29,21 @@ static int get_fd_and(napi_env env, const napi_value *argv, int *fd, int64_t *in
   return get_ints(env, argv + 1, ints, count);
 }
 
+// The arguments (dirFd, name, out) of lookupAt and statAt; what get_name answers.
+static int get_name_at(napi_env env, const napi_value *argv, int *dir, char *name, double **out) {
+  int bad = get_fd_and(env, argv, dir, NULL, 0);
+  if (!bad) bad = get_doubles(env, argv[2], out, STAT_FIELDS);
+  if (!bad) bad = get_name(env, argv[1], name);
+  return bad;
+}
+
 // lookupAt(dirFd, name, out) -> O_PATH descriptor of `name` itself | -errno; its stat in `out`
 napi_value lookup_at(napi_env env, napi_callback_info info) {
   ARGS(3);
   int dir;
   char name[PATH_BYTES];
   double *out;
-  int bad = get_fd_and(env, argv, &dir, NULL, 0);
-  if (!bad) bad = get_doubles(env, argv[2], &out, STAT_FIELDS);
-  if (!bad) bad = get_name(env, argv[1], name);
+  int bad = get_name_at(env, argv, &dir, name, &out);
   return bad ? refused(env, bad) : number(env, node_at(dir, name, out));
 }
 
@@ -47,9 +53,7 @@ napi_value stat_at(napi_env env, napi_callback_info info) {
   int dir;
   char name[PATH_BYTES];
   double *out;
-  int bad = get_fd_and(env, argv, &dir, NULL, 0);
-  if (!bad) bad = get_doubles(env, argv[2], &out, STAT_FIELDS);
-  if (!bad) bad = get_name(env, argv[1], name);
+  int bad = get_name_at(env, argv, &dir, name, &out);
   return bad ? refused(env, bad) : number(env, stat_name_into(dir, name, out));
 }
 
