@@ -44,6 +44,7 @@ async function createS3Filesystem(options: S3Options, logger: Logger): Promise<S
     partSize: options.partSize,
     uploadConcurrency: options.uploadConcurrency,
     timeoutMs: options.timeout * 1000,
+    report: (message) => logger.warn(message),
     // Stat-ahead, uploads and read-ahead share the sockets.
     maxConnections: options.headConcurrency + options.uploadConcurrency + 16,
   })

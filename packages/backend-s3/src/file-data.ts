@@ -53,6 +53,9 @@ export class FileData {
     const { file } = handle
     // Changes not uploaded yet, or a file whose object is gone (unlinked while open): the staged data.
     if (file.staged && (file.dirty || file.detached)) return this.parts.staging.read(file.staged, buffer, position, ctx.signal)
+    // A small file this mount uploaded, still the version the lookup names: from memory.
+    const recent = this.parts.staging.recent.get(file.key, file.etag)
+    if (recent) return recent.copy(buffer, 0, Math.min(position, recent.length))
     try {
       return await this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx.signal)
     } catch (error) {

@@ -43,11 +43,15 @@ export class Namespace {
     this.parts.directoryTimes.entryChanged(parentOf(path))
   }
 
-  /** Deletes the object; a file still open here lives on locally until its last close. */
+  /**
+   * Deletes the object: at once for this mount, in S3 with the next batch of deletions
+   * (DeferredDeletes), so that `rm -rf` waits for no request. A file still open here lives on
+   * locally until its last close.
+   */
   async unlink(ctx: RequestContext, path: string): Promise<void> {
     const file = this.parts.files.get(path)
     if (file) await this.data.keepForHandles(file, ctx.signal)
-    await this.parts.store.delete(this.parts.keys.fileKey(path), { signal: ctx.signal })
+    this.parts.store.deleteSoon(this.parts.keys.fileKey(path))
     recordGone(this.parts, path)
     this.parts.directoryTimes.entryChanged(parentOf(path))
   }

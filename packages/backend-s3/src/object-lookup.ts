@@ -151,8 +151,11 @@ export class ObjectLookup {
 
   /** Whether any key lies under the directory's prefix besides `except` (its marker, typically). */
   async hasKeysUnder(path: string, except?: string, signal?: AbortSignal): Promise<boolean> {
-    for await (const page of this.store.list(this.keys.dirKey(path), { pageSize: 2, signal })) {
-      return page.objects.some((o) => o.key !== except) || page.prefixes.length > 0
+    // Keys deleted here and not yet in S3 are left out of the pages (DeferredDeletes): after an
+    // rm -rf, pages of them are skipped rather than waited for.
+    const pageSize = this.store.deletes.pending > 0 ? 1000 : 2
+    for await (const page of this.store.list(this.keys.dirKey(path), { pageSize, signal })) {
+      if (page.objects.some((o) => o.key !== except) || page.prefixes.length > 0) return true
     }
     return false
   }

@@ -12,6 +12,7 @@ import {
 import type { IncomingHttpHeaders } from 'node:http'
 import { runCall, type CallOptions, type CallPolicy } from './call-runner.js'
 import { S3ConfigError } from './config-error.js'
+import { DeferredDeletes } from './deferred-deletes.js'
 import { fsErrorOf, httpStatusOf, s3CodeOf } from './errno-of.js'
 import { runMultipartUpload, type ObjectWriteOptions } from './multipart-upload.js'
 import { bodyLength, closeBody, openBody, readBody, type UploadBody } from './request-body.js'
@@ -47,6 +48,8 @@ export interface S3ObjectStoreOptions extends Partial<Omit<S3ClientOptions, 'max
   copyPartSize?: number
   /** A client made elsewhere (its settings are then the caller's business). */
   client?: S3Client
+  /** Told of deferred deletions refused or failing (deleteSoon). */
+  report?: (message: string) => void
 }
 
 export interface ObjectHead {
@@ -107,6 +110,8 @@ export class S3ObjectStore {
   readonly partSize: number
   readonly uploadConcurrency: number
   readonly stats = new StoreStats()
+  /** Deletions acknowledged and sent in batches (deleteSoon): their keys are gone for every call here. */
+  readonly deletes: DeferredDeletes
   private readonly policy: CallPolicy
   private readonly copyPartThreshold: number
   private readonly copyPartSize: number
@@ -133,6 +138,7 @@ export class S3ObjectStore {
       onRetry: () => this.stats.retries++,
     }
     this.options = options
+    this.deletes = new DeferredDeletes((keys) => this.deleteMany(keys), options.report)
     this.idleTimeoutMs = options.idleTimeoutMs ?? Math.min(timeoutMs, 20_000)
     this.client =
       options.client ??
@@ -170,6 +176,7 @@ export class S3ObjectStore {
 
   /** The object's size, version and metadata; undefined when there is no such key. */
   async head(key: string, options: CallOptions = {}): Promise<ObjectHead | undefined> {
+    if (this.deletes.has(key)) return undefined
     try {
       return await this.call('HEAD', key, options, async (signal) => {
         const response = await (await this.http()).send({ method: 'HEAD', key, signal })
@@ -187,6 +194,7 @@ export class S3ObjectStore {
   async get(key: string, options: GetOptions = {}): Promise<Buffer> {
     const start = options.start ?? 0
     const end = options.end
+    if (this.deletes.has(key)) throw noSuchKey('GET', key)
     if (end !== undefined && end <= start) return Buffer.alloc(0)
     const range = start > 0 || end !== undefined ? `bytes=${start}-${end !== undefined ? end - 1 : ''}` : undefined
     try {
@@ -216,6 +224,7 @@ export class S3ObjectStore {
 
   /** One PUT (up to 5 GiB). Returns the new ETag. */
   async put(key: string, body: UploadBody, options: ObjectWriteOptions = {}): Promise<string> {
+    await this.deletes.beforeWrite(key)
     return this.call('PUT', key, options, async (signal) => {
       const opened = openBody(body)
       try {
@@ -271,10 +280,12 @@ export class S3ObjectStore {
    * one CopyObject takes) the copy goes part by part with UploadPartCopy.
    */
   async copy(source: string, target: string, options: CopyOptions = {}): Promise<void> {
+    if (this.deletes.has(source)) throw noSuchKey('COPY', source)
+    await this.deletes.beforeWrite(target)
     let size = options.size
     if (size === undefined || size > this.copyPartThreshold) {
       const head = await this.head(source, options)
-      if (!head) throw fsErrorOf(Object.assign(new Error(), { name: 'NoSuchKey' }), 'COPY', source)
+      if (!head) throw noSuchKey('COPY', source)
       size = head.size
       if (size > this.copyPartThreshold) {
         await this.copyInParts(source, target, head, options)
@@ -324,6 +335,19 @@ export class S3ObjectStore {
     })
   }
 
+  /**
+   * Deletes `key` for this mount at once and in S3 with the next batch (DeferredDeletes): from
+   * now on HEAD, GET, copy and listings here do not see it, and a write to it waits for the deletion.
+   */
+  deleteSoon(key: string): void {
+    this.deletes.add(key)
+  }
+
+  /** Waits until every deferred deletion of a key under `prefix` reached S3 (before a listing must be exact). */
+  settleDeletes(prefix: string): Promise<void> {
+    return this.deletes.pending === 0 ? Promise.resolve() : this.deletes.settle((key) => key.startsWith(prefix))
+  }
+
   /** Deletes many keys, 1,000 per request; returns the keys S3 refused to delete, with its code. */
   async deleteMany(keys: readonly string[], options: CallOptions = {}): Promise<Array<{ key: string; code: string }>> {
     const failed: Array<{ key: string; code: string }> = []
@@ -352,6 +376,7 @@ export class S3ObjectStore {
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ListPage> {
     let token: string | undefined
     do {
+      const deleted = this.deletes.listingFilter()
       const query: Array<[string, string]> = [
         ['list-type', '2'],
         ['prefix', prefix],
@@ -366,11 +391,14 @@ export class S3ObjectStore {
         return parseListPage(body.toString('utf8'))
       })
       token = next
+      // Keys deleted here, not yet in S3 or only since the request went out, are not shown.
+      page.objects = page.objects.filter((o) => !deleted(o.key))
       yield page
     } while (token !== undefined)
   }
 
   async createMultipartUpload(key: string, options: ObjectWriteOptions = {}): Promise<string> {
+    await this.deletes.beforeWrite(key)
     return this.call('CREATE-MULTIPART', key, options, async (signal) => {
       const out = await this.client.send(
         new CreateMultipartUploadCommand({
@@ -438,6 +466,7 @@ export class S3ObjectStore {
   }
 
   async completeMultipartUpload(key: string, uploadId: string, etags: string[], options: CallOptions = {}): Promise<void> {
+    await this.deletes.beforeWrite(key)
     await this.call('COMPLETE-MULTIPART', key, options, async (signal) => {
       await this.client.send(
         new CompleteMultipartUploadCommand({
@@ -497,6 +526,11 @@ export class S3ObjectStore {
       throw fsErrorOf(error, operation, key)
     }
   }
+}
+
+/** What S3 would answer for a key that is not there. */
+function noSuchKey(operation: string, key: string): Error {
+  return fsErrorOf(Object.assign(new Error(), { name: 'NoSuchKey' }), operation, key)
 }
 
 /** A HEAD answer's headers as an ObjectHead; user metadata keys lowercase, without `x-amz-meta-`. */

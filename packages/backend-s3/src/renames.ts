@@ -68,7 +68,7 @@ export class Renames {
     // A rename changes the file's ctime: the copy carries it in new metadata.
     const attributes = { ...(file ? file.current() : source.attributes), ctime: Timespec.now() }
     const { foreign } = await rewriteMetadata(this.parts, to, attributes, source.plain, signal, from)
-    await store.delete(keys.fileKey(from), { signal })
+    store.deleteSoon(keys.fileKey(from))
     this.moved(from, to, attributes, { linkTarget: source.linkTarget, plain: Object.keys(foreign).length === 0 }, false)
     if (file) {
       file.attributes = attributes
@@ -84,6 +84,8 @@ export class Renames {
     const fromPrefix = keys.dirKey(from)
     const toPrefix = keys.dirKey(to)
     const objects: ListedObject[] = []
+    // Its listing must be S3's own: what is deleted beneath it is first deleted there.
+    await store.settleDeletes(fromPrefix)
     for await (const page of store.list(fromPrefix, { signal })) objects.push(...page.objects)
     await forEachConcurrently(objects, COPY_CONCURRENCY, (object) =>
       store.copy(object.key, toPrefix + object.key.slice(fromPrefix.length), { size: object.size, signal }),

@@ -55,6 +55,9 @@ export class S3Filesystem implements Operations {
   async destroy(): Promise<void> {
     clearInterval(this.retryTimer)
     await this.parts.directoryTimes.flush()
+    await this.parts.store.deletes.flush().catch((error: unknown) => {
+      this.parts.logger.warn(`s3: ${this.parts.store.deletes.pending} deletions did not reach S3 before the unmount (${(error as Error).message}): those objects are still in the bucket`)
+    })
     await new ShutdownUpload(this.parts, this.data).run()
     const { calls, retries } = this.parts.store.stats
     this.parts.logger.debug(`s3: requests made: ${Object.entries(calls).map(([name, n]) => `${name} ${n}`).join(', ')}; retries ${retries}`)

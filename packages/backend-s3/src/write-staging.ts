@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FsError } from '@fusekit/core'
 import { S3ConfigError } from './config-error.js'
 import type { S3ObjectStore } from './object-store.js'
+import { RecentUploads } from './recent-uploads.js'
 import { StagedFile, type StagedBase } from './staged-file.js'
 import { uploadStagedFile } from './staged-upload.js'
 import { EagerUpload } from './eager-upload.js'
@@ -83,6 +84,8 @@ export class WriteStaging {
   /** Memory set aside for files staged in memory (their capacity each). */
   private memoryReserved = 0
   private waiters: Array<() => void> = []
+  /** Small files just uploaded from memory, for reads that follow (a GET each otherwise). */
+  readonly recent = new RecentUploads()
 
   private constructor(
     private readonly store: S3ObjectStore,
@@ -367,6 +370,7 @@ export class WriteStaging {
         file.baseKey = file.key
         file.uploadedGeneration = generation
         if (file.generation !== generation) return
+        if (etag !== undefined && file.local instanceof MemoryStore) this.recent.remember(file.key, etag, file.local.contents())
         // Clean: the object holds it all now; free the local blocks, keep the size (a hole).
         await file.local.truncate(0)
         await file.local.truncate(file.size)
