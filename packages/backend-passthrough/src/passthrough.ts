@@ -75,7 +75,9 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   async lookup(_ctx: RequestContext, parent: number, name: string): Promise<Entry> {
-    return this.entry(check(this.found(this.nodes.get(parent), name)))
+    const dir = this.nodes.get(parent)
+    const node = this.nodes.lookupKnown(dir, name, statFields) ?? this.nodes.adopt(check(calls.lookupAt(this.nodes.fd(dir), name, statFields)), statFields, dir, name)
+    return this.entry(node)
   }
 
   forget(ino: number, nlookup: number): void {
@@ -332,17 +334,10 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   /** For READDIRPLUS: a name gone since the listing, or not reachable, is listed without an Entry. */
+  /** A READDIRPLUS entry, from the stat of its name (undefined when it is gone); its node is opened when a call needs it. */
   private entryIfAny(dir: SourceNode, name: string): Entry | undefined {
-    const node = this.found(dir, name)
-    return typeof node === 'number' ? undefined : this.entry(node)
-  }
-
-  /** The node of `name` in `dir`, counted as a lookup, its stat in statFields; or -errno. */
-  private found(dir: SourceNode, name: string): SourceNode | number {
-    const known = this.nodes.lookupKnown(dir, name, statFields)
-    if (known) return known
-    const fd = calls.lookupAt(this.nodes.fd(dir), name, statFields)
-    return fd < 0 ? fd : this.nodes.adopt(fd, statFields, dir, name)
+    if (calls.statAt(this.nodes.fd(dir), name, statFields) < 0) return undefined
+    return this.entry(this.nodes.adoptStat(statFields, dir, name))
   }
 
   private async openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Promise<Created> {

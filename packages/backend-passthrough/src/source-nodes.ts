@@ -148,6 +148,19 @@ export class SourceNodes {
     return node
   }
 
+  /**
+   * Counts a lookup of `name` in `dir` known by its stat alone (`fields`, by statAt): the node of
+   * that inode, or a new one holding no descriptor yet, opened by this name when a call needs it
+   * (as one the budget closed). READDIRPLUS entries are made so: a listing costs one fstatat per
+   * entry, not openat2, fstat and a close later for entries nobody opens (find, rm -rf).
+   */
+  adoptStat(fields: Float64Array, dir: SourceNode, name: string): SourceNode {
+    const node = this.byInode.get(inodeKey(fields)) ?? this.add(this.nextId++, fields)
+    node.lookups++
+    this.names.add(node, dir, name)
+    return node
+  }
+
   /** Counts another lookup of a node, by its new name `name` in `dir` (link). */
   hold(node: SourceNode, dir: SourceNode, name: string): SourceNode {
     node.lookups++
