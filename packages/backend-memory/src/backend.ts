@@ -14,9 +14,9 @@ export const memoryBackend = defineBackend({
   // the backend checks itself, for the caller each request names). On the low-level driver a hard
   // link is one kernel inode and the backend the only writer: the kernel keeps file pages across
   // opens. Through fuse-native each hard-link name is its own kernel inode, so pages are kept only
-  // while size and mtime are unchanged (auto_cache). The writeback cache stays off (see
-  // docs/backends.md): ENOSPC would surface at close instead of at write, and the kernel's own
-  // time updates would meet the backend's permission checks.
+  // while size and mtime are unchanged (auto_cache). The writeback cache stays off by default:
+  // with it (--writeback-cache, which passes the POSIX case table) a full mount answers ENOSPC at
+  // close or fsync instead of at the write, and it bought nothing on create + write + close.
   mountDefaults: (driver) => ({
     attrTimeout: 1,
     entryTimeout: 1,
