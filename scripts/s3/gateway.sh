@@ -14,6 +14,9 @@
 #                       the endpoint and the start time, never the secret
 #   gateway.sh stop     ends every daemon it started and removes DIR; safe twice, after a crash
 #   gateway.sh status   "running at URL" (exit 0) or "stopped" (exit 3)
+#   gateway.sh rgw-stop   kills the radosgw daemon alone (SIGKILL: a gateway gone at once, as in
+#                         a crash); the monitor, the OSD and the data stay (for outage tests)
+#   gateway.sh rgw-start  starts that radosgw again on the same port and waits for HTTP 200
 #
 # Each setting in the generated ceph.conf fixed a failure: its comment says which.
 set -euo pipefail
@@ -285,12 +288,51 @@ ENV
   echo "s3 gateway: ready at $endpoint ($store) in $((elapsed_ms / 1000)).$(printf %03d $((elapsed_ms % 1000))) s (env: $dir/env)"
 }
 
+# The radosgw daemon alone, for tests of a gateway that goes away and comes back.
+rgw_pid() {
+  local pid
+  pid=$(cat "$dir/run/client.rgw.a.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && started_by_us "$pid"; then echo "$pid"; fi
+}
+
+rgw_stop() {
+  [ -f "$marker" ] || { say "no gateway in $dir"; exit 1; }
+  local pid
+  pid=$(rgw_pid)
+  [ -n "$pid" ] || { say "radosgw is not running"; exit 1; }
+  kill -KILL "$pid"
+  for _ in $(seq 50); do
+    [ -z "$(rgw_pid)" ] && return 0
+    sleep 0.1
+  done
+  say "radosgw (pid $pid) did not end"
+  exit 1
+}
+
+rgw_start() {
+  [ -f "$marker" ] || { say "no gateway in $dir"; exit 1; }
+  [ -z "$(rgw_pid)" ] || { say "radosgw is running already"; exit 1; }
+  local endpoint log=$dir/log
+  endpoint=$(endpoint_of)
+  radosgw -c "$conf" -n client.rgw.a >>"$log/client.rgw.a.log" 2>&1 || { say "radosgw did not start (log: $log/client.rgw.a.log)"; exit 1; }
+  local deadline=$((SECONDS + step_timeout))
+  until http_ok "$endpoint/"; do
+    if [ $SECONDS -ge $deadline ]; then
+      say "radosgw not answering at $endpoint after ${step_timeout}s (log: $log/client.rgw.a.log)"
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  rgw-stop) rgw_stop ;;
+  rgw-start) rgw_start ;;
   *)
-    echo "usage: $(basename "$0") start|stop|status   (directory: \$FUSEKIT_S3_GATEWAY_DIR, default $dir)" >&2
+    echo "usage: $(basename "$0") start|stop|status|rgw-stop|rgw-start   (directory: \$FUSEKIT_S3_GATEWAY_DIR, default $dir)" >&2
     exit 2
     ;;
 esac
