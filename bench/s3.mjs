@@ -60,7 +60,7 @@ const settings = {
 }
 const groups = [
   sequential({ sizeMiB: settings.sizeMiB, bucket: BUCKET }),
-  smallFiles({ count: settings.files, bucket: BUCKET }),
+  smallFiles({ count: settings.files, bucket: BUCKET, keysLeft: (prefix) => keysUnder(prefix) }),
   longListing({ count: settings.list, bucket: BUCKET }),
   randomReads({ sizeMiB: settings.randomMiB, seconds: settings.randomSeconds, bucket: BUCKET }),
 ].filter((g) => !settings.only || settings.only.includes(g.key))
@@ -133,6 +133,13 @@ async function run() {
 }
 
 /** What the listing and random phases read: put with the SDK once, the same for every target. */
+/** How many keys the bucket holds under `prefix` (a LIST; the unlink phase waits for none). */
+async function keysUnder(prefix) {
+  let count = 0
+  for await (const page of store.list(prefix)) count += page.objects.length
+  return count
+}
+
 async function prepareObjects() {
   const needs = (key) => groups.some((g) => g.key === key)
   if (needs('list')) {

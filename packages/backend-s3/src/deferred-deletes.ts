@@ -3,7 +3,7 @@ const BATCH_KEYS = 100
 /** Batches in flight at once. */
 const CONCURRENT_BATCHES = 2
 /** How long the first key of a batch waits for others (an `rm -rf` sends its unlinks well within it). */
-const GATHER_MS = 5
+const GATHER_MS = 20
 /** Keys deleted are remembered this long: a listing asked before their deletion went through may still show them (longer than any call's deadline). */
 const REMEMBER_MS = 60_000
 

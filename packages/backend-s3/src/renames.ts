@@ -68,7 +68,8 @@ export class Renames {
     // A rename changes the file's ctime: the copy carries it in new metadata.
     const attributes = { ...(file ? file.current() : source.attributes), ctime: Timespec.now() }
     const { foreign } = await rewriteMetadata(this.parts, to, attributes, source.plain, signal, from)
-    store.deleteSoon(keys.fileKey(from))
+    // At once, not batched: another client must not find both names once rename() returned.
+    await store.delete(keys.fileKey(from), { signal })
     this.moved(from, to, attributes, { linkTarget: source.linkTarget, plain: Object.keys(foreign).length === 0 }, false)
     if (file) {
       file.attributes = attributes

@@ -28,15 +28,19 @@ async function requestsDuring(proxy: FaultProxy, run: () => Promise<unknown>): P
 describe('what tools cost in requests: rm -rf, reading back what was written', () => {
   let store: S3ObjectStore
   let proxy: FaultProxy
+  /** With the default caches, and with short ones (for what another client writes). */
   let mount: MountProcess
+  let shortMount: MountProcess
   beforeAll(async () => {
     store = await freshBucket()
     // Forwards everything: it only counts the requests.
     proxy = await FaultProxy.start(s3Target.endpoint)
-    mount = await mountBucket(store.bucket, shortCaches, proxy.endpoint)
+    mount = await mountBucket(store.bucket, [], proxy.endpoint)
+    shortMount = await mountBucket(store.bucket, shortCaches, proxy.endpoint)
   })
   afterAll(async () => {
     expect(await mount.stop()).toBe(0)
+    expect(await shortMount.stop()).toBe(0)
     await proxy.close()
   })
 
@@ -54,7 +58,8 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
     // One DELETE: the directory's marker, by rmdir.
     expect(deletes.map((r) => r.url)).toEqual([`/${store.bucket}/many/`])
     expect(batches.length).toBeGreaterThanOrEqual(3)
-    expect(batches.length).toBeLessThanOrEqual(30)
+    // Well under one per file even when rm runs slowly (a busy machine makes smaller batches).
+    expect(batches.length).toBeLessThanOrEqual(100)
     expect(seen.filter((r) => r.method === 'HEAD')).toEqual([])
     await eventually(async () => expect(await keysOf(store, 'many/')).toEqual([]), 10_000)
   })
@@ -71,7 +76,7 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
   })
 
   it('a small file read back after it was written costs no GET; a version another client writes is read from S3', async () => {
-    const path = join(mount.dir, 'small.txt')
+    const path = join(shortMount.dir, 'small.txt')
     const seen = await requestsDuring(proxy, async () => {
       await writeFile(path, 'written here')
       expect(await readFile(path, 'utf8')).toBe('written here')
