@@ -35,6 +35,12 @@ interface Chunk {
   cancel: AbortController
   /** Fetched for a read somebody waits for (not ahead of one). */
   demand: boolean
+  /**
+   * Fetched for a random read: kept for reads that come back to it (evictLeastUsed bounds
+   * them), not dropped when a run of reads that happen to follow each other passes it (fio's
+   * random map ends its passes with such runs).
+   */
+  kept: boolean
   /** When a read last copied from it (ReadAhead's counter); 0: never read. */
   lastUse: number
   /** Reads waiting for it now: it is not dropped under them (a seek or an eviction by another read). */
@@ -122,20 +128,20 @@ export class ReadAhead {
       handle.streak = 0
       handle.window = this.initialWindow
       handle.fetchedTo = 0
-      this.dropChunks(handle, (c) => (wasSequential || c.lastUse === 0) && (c.end <= position || c.start >= end))
+      this.dropChunks(handle, (c) => ((wasSequential && !c.kept) || c.lastUse === 0) && (c.end <= position || c.start >= end))
     }
     handle.nextOffset = end
     // What is not held yet is fetched, at least minRead of it; a random reader's in aligned
     // pieces, so that what it keeps is found again by reads nearby.
     if (!this.holds(handle, position, end)) {
       const from = sequential ? position : position - (position % this.minRead)
-      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), signal)
+      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), signal, !sequential)
     }
     // A reader starting at the beginning most likely reads the whole file: read ahead at once.
     if (sequential && (handle.streak >= 2 || position === 0)) this.readAhead(handle, end)
     const done = await this.copyOut(handle, buffer, position, end, signal)
     // What a sequential reader has passed it will not ask for again.
-    if (sequential) this.dropChunks(handle, (c) => c.end <= position)
+    if (sequential) this.dropChunks(handle, (c) => c.end <= position && !c.kept)
     else this.evictLeastUsed(handle, position, end)
     return done
   }
@@ -175,15 +181,15 @@ export class ReadAhead {
   }
 
   /** Requests the gaps of [start, end) not fetched yet, for a read the caller waits for. */
-  private fetchMissing(handle: ReadHandle, start: number, end: number, signal?: AbortSignal): void {
+  private fetchMissing(handle: ReadHandle, start: number, end: number, signal?: AbortSignal, kept = false): void {
     let at = start
     for (const chunk of [...handle.chunks]) {
       if (chunk.end <= at) continue
       if (chunk.start >= end) break
-      if (chunk.start > at) this.addChunk(handle, at, chunk.start, true, signal)
+      if (chunk.start > at) this.addChunk(handle, at, chunk.start, true, signal, undefined, kept)
       at = Math.max(at, chunk.end)
     }
-    if (at < end) this.addChunk(handle, at, end, true, signal)
+    if (at < end) this.addChunk(handle, at, end, true, signal, undefined, kept)
   }
 
   /** Keeps `window` bytes fetched ahead of `end`, growing the window each time it is topped up. */
@@ -209,7 +215,7 @@ export class ReadAhead {
     return handle.chunks.length > 0 ? handle.chunks[handle.chunks.length - 1]!.end : 0
   }
 
-  private addChunk(handle: ReadHandle, start: number, end: number, demand: boolean, signal?: AbortSignal, charged?: number): void {
+  private addChunk(handle: ReadHandle, start: number, end: number, demand: boolean, signal?: AbortSignal, charged?: number, kept = false): void {
     if (charged === undefined) {
       charged = end - start
       this.budget.acquire(charged)
@@ -219,7 +225,7 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals) })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.catch(() => undefined)
-    const chunk: Chunk = { start, end, data, charged, cancel, demand, lastUse: 0, waiters: 0, dropped: false }
+    const chunk: Chunk = { start, end, data, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
   }

@@ -117,6 +117,26 @@ describe('ReadAhead', () => {
     expect(budget.used).toBe(0)
   })
 
+  it("a random reader's pieces survive short runs of reads that follow each other (fio's random map ends its passes so)", async () => {
+    const source = new RecordingSource(store)
+    const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget: new MemoryBudget(16 * MiB) })
+    const handle = readAhead.open('obj', data.length, etag)
+    const out = Buffer.alloc(4 * KiB)
+    const read = async (offset: number) => {
+      expect(await readAhead.read(handle, out, offset)).toBe(4 * KiB)
+      expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
+    }
+    // Eight random pieces, then a run of consecutive 4 KiB reads from the last one onwards.
+    const offsets = [1, 6, 2, 7, 3, 5, 4, 0].map((n) => n * MiB + 256 * KiB)
+    for (const offset of offsets) await read(offset)
+    for (let i = 1; i <= 8; i++) await read(offsets[7]! + i * 4 * KiB)
+    const fetched = source.ranges.length
+    // Back to the random pieces: all still held, no request.
+    for (const offset of offsets) await read(offset + 8 * KiB)
+    expect(source.ranges).toHaveLength(fetched)
+    readAhead.close(handle)
+  })
+
   it('a seek resets the window and drops what was fetched ahead', async () => {
     const source = new RecordingSource(store)
     const readAhead = new ReadAhead(source, { initialWindow: MiB, maxWindow: 16 * MiB, minRead: 64 * KiB })
