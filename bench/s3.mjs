@@ -133,10 +133,10 @@ async function run() {
 }
 
 /** What the listing and random phases read: put with the SDK once, the same for every target. */
-/** How many keys the bucket holds under `prefix` (a LIST; the unlink phase waits for none). */
+/** How many keys the bucket holds under `prefix` but its directory marker (a LIST; the unlink phase waits for none). */
 async function keysUnder(prefix) {
   let count = 0
-  for await (const page of store.list(prefix)) count += page.objects.length
+  for await (const page of store.list(prefix)) count += page.objects.filter((o) => o.key !== prefix).length
   return count
 }
 
