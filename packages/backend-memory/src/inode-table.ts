@@ -5,9 +5,6 @@ import { CHUNK_SIZE } from './chunk-pages.js'
 import type { FileStorage } from './file-content.js'
 import { Directory, RegularFile, SpecialFile, Symlink, type Inode } from './inode.js'
 
-/** Inode numbers travel as 32-bit values. */
-const MAX_INO = 0xffff_ffff
-
 /** Who a new inode belongs to. */
 export interface Owner {
   uid: number
@@ -16,12 +13,17 @@ export interface Owner {
 
 /**
  * The inodes by number, which is also the node id the kernel knows them by. Numbers start at 1
- * (the root), stay below 2^32, and are never given twice while in use; the count is capped, like
- * tmpfs's nr_inodes. An inode is freed once nothing refers to it (see Inode.unused).
+ * (the root) and are indexes into one array: a number is given again only after its inode is
+ * freed (nothing refers to it, the kernel has forgotten it: see Inode.unused), so the array is
+ * as long as the most inodes that lived at once, 8 bytes each, and numbers stay below 2^32. The
+ * count is capped, like tmpfs's nr_inodes.
  */
 export class InodeTable {
-  private readonly byIno = new Map<number, Inode>()
-  private next = ROOT_INO
+  /** Below ROOT_INO, no inode: the first one made, the root, is ROOT_INO. */
+  private readonly byIno = new Array<Inode | undefined>(ROOT_INO).fill(undefined)
+  /** Numbers of freed inodes, given again first. */
+  private readonly freed: number[] = []
+  private live = 0
   /** File data of the whole mount. */
   private readonly storage: FileStorage
 
@@ -34,18 +36,18 @@ export class InodeTable {
   }
 
   get count(): number {
-    return this.byIno.size
+    return this.live
   }
 
   /** The inode numbered `ino`; ENOENT when there is none (any more). */
   get(ino: number): Inode {
-    const inode = this.byIno.get(ino)
+    const inode = this.byIno[ino]
     if (inode === undefined) throw new FsError('ENOENT', `no inode ${ino}`)
     return inode
   }
 
   find(ino: number): Inode | undefined {
-    return this.byIno.get(ino)
+    return this.byIno[ino]
   }
 
   file(mode: number, owner: Owner, now: Timespec): RegularFile {
@@ -70,22 +72,23 @@ export class InodeTable {
 
   /** Frees an inode once no name, handle or lookup refers to it. */
   releaseIfUnused(inode: Inode): void {
-    if (!inode.unused || !this.byIno.delete(inode.ino)) return
+    if (!inode.unused || this.byIno[inode.ino] !== inode) return
+    this.byIno[inode.ino] = undefined
+    this.freed.push(inode.ino)
+    this.live--
     inode.xattrs?.clear()
     if (inode instanceof RegularFile) inode.release()
     else if (inode instanceof Symlink) this.capacity.release(inode.size)
   }
 
   private add<T extends Inode>(inode: T): T {
-    this.byIno.set(inode.ino, inode)
+    this.byIno[inode.ino] = inode
+    this.live++
     return inode
   }
 
   private allocate(): number {
-    if (this.byIno.size >= this.limit) throw new FsError('ENOSPC', `all ${this.limit} inodes are in use`)
-    let ino = this.next
-    while (this.byIno.has(ino)) ino = ino >= MAX_INO ? ROOT_INO + 1 : ino + 1
-    this.next = ino >= MAX_INO ? ROOT_INO + 1 : ino + 1
-    return ino
+    if (this.live >= this.limit) throw new FsError('ENOSPC', `all ${this.limit} inodes are in use`)
+    return this.freed.pop() ?? this.byIno.length
   }
 }

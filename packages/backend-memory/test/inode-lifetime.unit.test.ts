@@ -51,6 +51,22 @@ describe('lookups', () => {
     expect((await fs.statfs(me, ROOT_INO)).ffree).toBe(files - 1)
   })
 
+  it('give a number again only once its inode is freed, and then first: numbers stay as few as the inodes that lived at once', async () => {
+    const fs = memoryFs()
+    const a = await fs.mknod(me, ROOT_INO, 'a', FileType.S_IFREG | 0o644, 0)
+    const b = await fs.mknod(me, ROOT_INO, 'b', FileType.S_IFREG | 0o644, 0)
+    expect(b.ino).toBe(a.ino + 1)
+    await fs.unlink(me, ROOT_INO, 'a')
+    // Unlinked, but the kernel still holds it: its number is not free.
+    const c = await fs.mknod(me, ROOT_INO, 'c', FileType.S_IFREG | 0o644, 0)
+    expect(c.ino).toBe(b.ino + 1)
+    fs.forget(a.ino, 1)
+    const d = await fs.mknod(me, ROOT_INO, 'd', FileType.S_IFREG | 0o644, 0)
+    expect(d.ino).toBe(a.ino)
+    expect(() => fs.forget(2 ** 40, 1)).not.toThrow()
+    await expectFsError(() => fs.getattr(me, 2 ** 40), 'ENOENT')
+  })
+
   it('leave a named inode alone when forgotten', async () => {
     const fs = memoryFs()
     const made = await fs.mkdir(me, ROOT_INO, 'd', 0o755)
