@@ -1,9 +1,10 @@
-import { closeSync, writeSync } from 'node:fs'
+import { closeSync, realpathSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { DriverMount, DriverMountRequest, InodeHandler } from '../driver.js'
 import { Errno } from '../errno.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession } from './kernel-session.js'
+import { raiseReadahead } from './mount-readahead.js'
 import { sessionAddon } from './session-addon.js'
 import { UringTransport } from './uring-transport.js'
 
@@ -20,6 +21,9 @@ export class LowLevelDriver {
   private readonly addon = sessionAddon()
 
   async mount({ mountpoint, handler, options, logger }: DriverMountRequest<InodeHandler>): Promise<DriverMount> {
+    // mountinfo names it with its symbolic links resolved; resolved now, before the mount
+    // would make that path lead to this very server.
+    const realMountpoint = realPathOrSame(resolve(mountpoint))
     const connection = openKernelConnection({
       mountpoint: resolve(mountpoint),
       fsname: options.fsname,
@@ -31,6 +35,7 @@ export class LowLevelDriver {
     })
     const { fd } = connection
     let open = true
+    let initAnswered = false
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
     const send = (reply: Buffer) => {
       // After close the number may belong to another file: late replies are dropped.
@@ -39,6 +44,12 @@ export class LowLevelDriver {
         writeSync(fd, reply)
       } catch {
         // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for this reply.
+      }
+      // The first reply is INIT's (the kernel sends nothing else before it), which sets the
+      // readahead to at most what the kernel offered: raised once it is in.
+      if (!initAnswered) {
+        initAnswered = true
+        raiseReadahead(realMountpoint, options.maxWrite / 1024, logger)
       }
       // The INIT reply that claimed io_uring is in: the kernel takes the queues now.
       if (uring?.pending) uring.start(poll, () => handler.servedElsewhere())
@@ -82,5 +93,13 @@ export class LowLevelDriver {
           }
         })()),
     }
+  }
+}
+
+function realPathOrSame(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path // the mount itself says what is wrong with it
   }
 }
