@@ -6,8 +6,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
+import { fail, parseCommandLine, positiveInteger, rotate } from './lib/command-line.mjs'
 import { LATENCY_MODES, applyLatencyMode } from './lib/cpu-latency.mjs'
 import { cliBin, repoRoot } from './lib/mounts.mjs'
 import { Samples, headerLines, phaseLines, summaryMarkdown } from './lib/report.mjs'
@@ -54,7 +54,7 @@ const { values: flags, positionals } = parseCommandLine({
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
-})
+}, USAGE)
 
 if (flags.help) {
   console.log(USAGE)
@@ -64,15 +64,15 @@ const which = positionals[0]
 if (positionals.length !== 1 || !(which in SUITES || which === 'all')) fail(USAGE, 2)
 
 const settings = {
-  runs: positiveInteger('runs'),
-  sizeMiB: positiveInteger('size-mib'),
-  files: positiveInteger('files'),
+  runs: positiveInteger('runs', flags.runs),
+  sizeMiB: positiveInteger('size-mib', flags['size-mib']),
+  files: positiveInteger('files', flags.files),
   scaleFiles: flags['scale-files'].split(',').map((n) => positiveInteger('scale-files', n)),
   latencyModes: flags['latency-request'].split(',').map(latencyMode),
   tree: flags.tree,
   sourceParent: flags['source-parent'],
-  fioSizeMiB: positiveInteger('fio-size-mib'),
-  fioRuntime: positiveInteger('fio-runtime'),
+  fioSizeMiB: positiveInteger('fio-size-mib', flags['fio-size-mib']),
+  fioRuntime: positiveInteger('fio-runtime', flags['fio-runtime']),
   only: flags.only?.split(','),
   fusekitArgs: flags['fusekit-arg'],
   bindfsOptions: flags['bindfs-option'],
@@ -210,31 +210,11 @@ function fusekitSetup(fusekitArgs) {
   return `${options.driver} driver, ${way ? `hot loop ${options.hotLoopMs} ms: ${way} (fusekit only: not the same policy for both sides)` : 'hot loop off'}`
 }
 
-function parseCommandLine(config) {
-  try {
-    return parseArgs(config)
-  } catch (error) {
-    fail(`${error.message}\n\n${USAGE}`, 2)
-  }
-}
 
-function rotate(list, by) {
-  const k = by % list.length
-  return [...list.slice(k), ...list.slice(0, k)]
-}
 
-function positiveInteger(name, text = flags[name]) {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${text}"`, 2)
-  return value
-}
 
 function latencyMode(mode) {
   if (!(mode in LATENCY_MODES)) fail(`--latency-request must be off, both, or both separated by a comma, got "${mode}"`, 2)
   return mode
 }
 
-function fail(message, code) {
-  process.stderr.write(message + '\n')
-  process.exit(code)
-}

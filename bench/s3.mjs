@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
+import { fail, parseCommandLine, positiveInteger, rotate } from './lib/command-line.mjs'
 import { cliBin, repoRoot, scratchDir } from './lib/mounts.mjs'
 import { Samples, headerLines } from './lib/report.mjs'
 import { phaseTable, summaryTable } from './lib/s3-report.mjs'
@@ -26,7 +26,7 @@ const USAGE = `usage: node bench/s3.mjs [options]   (as root)
   --fusekit-arg ARG      extra argument for 'fusekit mount s3' (repeatable)
   --out FILE             where to write the JSON results (bench/results/s3-<time>.json)`
 
-const { values: flags } = parse({
+const { values: flags } = parseCommandLine({
   options: {
     runs: { type: 'string', default: '3' },
     'size-mib': { type: 'string', default: '256' },
@@ -40,7 +40,7 @@ const { values: flags } = parse({
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
-})
+}, USAGE)
 if (flags.help) {
   console.log(USAGE)
   process.exit(0)
@@ -48,12 +48,12 @@ if (flags.help) {
 
 const BUCKET = 'bench'
 const settings = {
-  runs: positive('runs'),
-  sizeMiB: positive('size-mib'),
-  files: positive('files'),
-  list: positive('list'),
-  randomMiB: positive('random-mib'),
-  randomSeconds: positive('random-seconds'),
+  runs: positiveInteger('runs', flags.runs),
+  sizeMiB: positiveInteger('size-mib', flags['size-mib']),
+  files: positiveInteger('files', flags.files),
+  list: positiveInteger('list', flags.list),
+  randomMiB: positiveInteger('random-mib', flags['random-mib']),
+  randomSeconds: positiveInteger('random-seconds', flags['random-seconds']),
   store: ['memstore', 'bluestore'].includes(flags.store) ? flags.store : fail('--store must be memstore or bluestore', 2),
   only: flags.only?.split(','),
   fusekitArgs: flags['fusekit-arg'],
@@ -171,26 +171,6 @@ function preflight() {
   if (problems.length > 0) fail(problems.map((p) => `bench: ${p}`).join('\n'), 1)
 }
 
-function parse(config) {
-  try {
-    return parseArgs(config)
-  } catch (error) {
-    fail(`${error.message}\n\n${USAGE}`, 2)
-  }
-}
 
-function rotate(list, by) {
-  const k = by % list.length
-  return [...list.slice(k), ...list.slice(0, k)]
-}
 
-function positive(name) {
-  const value = Number(flags[name])
-  if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${flags[name]}"`, 2)
-  return value
-}
 
-function fail(message, code) {
-  process.stderr.write(message + '\n')
-  process.exit(code)
-}
