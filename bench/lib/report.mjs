@@ -145,9 +145,9 @@ function quotient(a, b) {
 /** "met", or "missed by N%" (how far short of a floor, or how far over a ceiling). */
 function verdict(value, goal, better) {
   if (value === undefined) return 'n/a'
-  const met = better === 'higher' ? value >= goal : value <= goal
   const miss = better === 'higher' ? 1 - value / goal : value / goal - 1
-  return met ? 'met' : `missed by ${(miss * 100).toFixed(0)}%`
+  // Met when it is not short by a whole percent: a ratio printed as the goal (1.00×) meets it.
+  return Math.round(miss * 100) <= 0 ? 'met' : `missed by ${(miss * 100).toFixed(0)}%`
 }
 
 function usageText(phase, s) {
