@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -55,6 +55,9 @@ describe('readahead of a low-level mount (root)', () => {
         }
       })
     })
+    // The readahead is raised when INIT is answered, which may come after "ready": a stat of the
+    // root waits for INIT (the kernel holds every request until then).
+    await stat(join(work, 'mount point'))
     const device = mountDevice(await readFile('/proc/self/mountinfo', 'utf8'), join(work, 'mount point'))
     expect(device, output).toMatch(/^0:\d+$/)
     expect((await readFile(`/sys/class/bdi/${device}/read_ahead_kb`, 'utf8')).trim()).toBe('1024')
