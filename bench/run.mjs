@@ -7,7 +7,8 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
-import { fail, parseCommandLine, positiveInteger, rotate } from './lib/command-line.mjs'
+import { fail, parseCommandLine, positiveInteger } from './lib/command-line.mjs'
+import { runGroup } from './lib/group-runs.mjs'
 import { LATENCY_MODES, applyLatencyMode } from './lib/cpu-latency.mjs'
 import { cliBin, repoRoot } from './lib/mounts.mjs'
 import { Samples, headerLines, phaseLines, summaryMarkdown } from './lib/report.mjs'
@@ -119,19 +120,7 @@ async function runSuite(suite, mode) {
   const samples = new Samples()
   for (const group of groups) {
     for (const target of targets) await group.prepare?.(target)
-    for (let rep = 1; rep <= settings.runs; rep++) {
-      // A different target goes first each time, so none always runs on a fresher system.
-      for (const target of rotate(targets, rep - 1)) {
-        process.stderr.write(`  ${group.key} run ${rep}/${settings.runs} on ${target.name}...\n`)
-        const record = (phaseId, value, ms, extra) => samples.record(phaseId, target.name, value, ms, extra)
-        try {
-          await group.run(target, rep, record)
-        } catch (error) {
-          process.stderr.write(`  ${group.key} failed on ${target.name}: ${error.message}\n`)
-          for (const phase of group.phases) samples.fail(phase.id, target.name, error)
-        }
-      }
-    }
+    await runGroup(group, targets, settings.runs, samples)
     for (const target of targets) await group.finish?.(target)
     for (const phase of group.phases) console.log('\n' + phaseLines(suite, phase, targets, samples).join('\n'))
   }

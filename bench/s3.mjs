@@ -6,7 +6,8 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { cleanupAll, installCleanupHandlers } from './lib/cleanup.mjs'
-import { fail, parseCommandLine, positiveInteger, rotate } from './lib/command-line.mjs'
+import { fail, parseCommandLine, positiveInteger } from './lib/command-line.mjs'
+import { runGroup } from './lib/group-runs.mjs'
 import { cliBin, repoRoot, scratchDir } from './lib/mounts.mjs'
 import { Samples, headerLines } from './lib/report.mjs'
 import { phaseTable, summaryTable } from './lib/s3-report.mjs'
@@ -107,19 +108,7 @@ async function run() {
   for (const group of groups) {
     const targets = targetsOf(group.phases[0])
     console.log(`\n=== ${group.key}: ${settings.runs} run(s), median reported ===`)
-    for (let rep = 1; rep <= settings.runs; rep++) {
-      // A different target goes first each time, so none always runs on a fresher gateway.
-      for (const target of rotate(targets, rep - 1)) {
-        process.stderr.write(`  ${group.key} run ${rep}/${settings.runs} on ${target.name}...\n`)
-        const record = (phaseId, value, ms, extra) => samples.record(phaseId, target.name, value, ms, extra)
-        try {
-          await group.run(target, rep, record)
-        } catch (error) {
-          process.stderr.write(`  ${group.key} failed on ${target.name}: ${error.message}\n`)
-          for (const phase of group.phases) samples.fail(phase.id, target.name, error)
-        }
-      }
-    }
+    await runGroup(group, targets, settings.runs, samples)
     for (const phase of group.phases) console.log('\n' + phaseTable(phase, targets, samples).join('\n'))
   }
 

@@ -1,5 +1,5 @@
 // What the bench scripts share on their command line: parsing with the usage on error, checked
-// numbers, the order of targets per run, and leaving with a message.
+// numbers, and leaving with a message.
 import { parseArgs } from 'node:util'
 
 export function fail(message, code) {
@@ -20,10 +20,4 @@ export function positiveInteger(name, text) {
   const value = Number(text)
   if (!Number.isInteger(value) || value <= 0) fail(`--${name} must be a positive integer, got "${text}"`, 2)
   return value
-}
-
-/** `list` started at its `by`-th element: each run of a phase has another target first. */
-export function rotate(list, by) {
-  const k = by % list.length
-  return [...list.slice(k), ...list.slice(0, k)]
 }
