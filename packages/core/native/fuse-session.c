@@ -1,7 +1,8 @@
 // The kernel side of a FUSE session for the low-level driver: reading
 // requests on Node's own thread (uv_poll), so a request costs one wake-up. The protocol itself
 // is decoded and answered in JavaScript (src/lowlevel/), except reads and writes on handles
-// with a real descriptor behind them (descriptor-io.c).
+// with a real descriptor behind them (descriptor-io.c). Requests are read into one Buffer that
+// JavaScript owns and reads in place: no allocation per request.
 #define _GNU_SOURCE
 #include "fuse-session.h"
 #include "fuse-uring.h"
@@ -24,12 +25,13 @@ typedef struct {
   napi_env env;
   js_callback_t js;
   napi_ref served; // told after a batch in which requests were answered here
+  napi_ref request; // the JS Buffer `buffer` points into
   int fd;
   int stopped;
   int closed;   // uv is done with the handle
   int orphaned; // JS dropped its handle object
   size_t size;
-  char *buffer;
+  char *buffer; // `size` bytes, owned by JS (request)
   descriptor_table_t *descriptors; // created with the first handle served here
   char *reply;                     // `size` bytes, for the answers of descriptor-io
 } session_t;
@@ -41,7 +43,6 @@ descriptor_table_t *fuse_session_descriptors(const void *session) {
 
 static void on_closed(uv_handle_t *handle) {
   session_t *s = (session_t *)handle->data;
-  free(s->buffer);
   s->buffer = NULL;
   free(s->reply);
   s->reply = NULL;
@@ -65,12 +66,15 @@ static void session_stop(session_t *s) {
   uv_poll_stop(&s->poll);
   js_callback_free(&s->js);
   napi_delete_reference(s->env, s->served);
+  napi_delete_reference(s->env, s->request);
   uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
-// Reads every request that is ready; one callback per request with a copy of it (but those
-// descriptor-io answers, which get one `served` callback per batch), and one callback with an
-// errno when the kernel ended the session (unmounted).
+// Reads the requests that are ready: one callback per request with its length in the shared
+// buffer (but those descriptor-io answers, which get one `served` callback per batch), and one
+// with -errno when the kernel ended the session (unmounted). The callback returns whether to read
+// on: not after a request it answered, whose caller's next request cannot be there yet (a read
+// that would only say EAGAIN); epoll reports any that are.
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)status;
   (void)events;
@@ -85,7 +89,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       if (errno == EINTR || errno == ENOENT) continue; // ENOENT: the request was interrupted
       if (errno == EAGAIN) break;
       napi_value end;
-      napi_create_int32(env, errno, &end);
+      napi_create_int32(env, -errno, &end);
       session_stop(s);
       js_call(env, w.function, w.global, 1, end);
       break;
@@ -94,10 +98,8 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       served++;
       continue;
     }
-    napi_value request;
-    void *data;
-    if (napi_create_buffer_copy(env, (size_t)n, s->buffer, &data, &request) != napi_ok) break;
-    js_call(env, w.function, w.global, 1, request);
+    napi_value length;
+    if (napi_create_int32(env, (int32_t)n, &length) != napi_ok || !js_call_bool(env, w.function, w.global, 1, length)) break;
   }
   if (served && !s->stopped) {
     napi_value on_served;
@@ -107,39 +109,46 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   js_wakeup_close(&s->js, &w);
 }
 
-// poll(fd, bufferSize, callback(request: Buffer | errno), served()) -> handle
+// The data and length of a Buffer of at least 8 KiB (the kernel's smallest request buffer).
+static int request_buffer(napi_env env, napi_value value, char **data, size_t *size) {
+  bool is_buffer;
+  return napi_is_buffer(env, value, &is_buffer) == napi_ok && is_buffer && napi_get_buffer_info(env, value, (void **)data, size) == napi_ok &&
+                 *size >= 8192
+             ? 0
+             : -1;
+}
+
+// poll(fd, buffer, callback(length | -errno) -> readOn, served()) -> handle
 static napi_value session_poll(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t fd, size;
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int32(env, argv[1], &size) != napi_ok ||
-      size < 8192) {
-    napi_throw_type_error(env, NULL, "poll(fd, bufferSize, callback, served): bad arguments");
+  int32_t fd;
+  char *buffer;
+  size_t size;
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || request_buffer(env, argv[1], &buffer, &size)) {
+    napi_throw_type_error(env, NULL, "poll(fd, buffer, callback, served): bad arguments");
     return NULL;
   }
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
   session_t *s = calloc(1, sizeof *s);
   if (!s) return throw_errno(env, ENOMEM, "poll");
-  s->buffer = malloc((size_t)size);
-  if (!s->buffer) {
-    free(s);
-    return throw_errno(env, ENOMEM, "poll");
-  }
+  s->buffer = buffer;
   s->env = env;
   s->fd = fd;
-  s->size = (size_t)size;
+  s->size = size;
   napi_value handle;
   CHECK(js_callback_init(&s->js, env, argv[2], "fusekit:fuse-session"));
   CHECK(napi_create_reference(env, argv[3], 1, &s->served));
+  CHECK(napi_create_reference(env, argv[1], 1, &s->request));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   int err = uv_poll_init(loop, &s->poll, fd);
   if (err) {
     js_callback_free(&s->js);
     napi_delete_reference(env, s->served);
-    free(s->buffer);
+    napi_delete_reference(env, s->request);
     free(s);
     return throw_errno(env, -err, "uv_poll_init");
   }
@@ -157,6 +166,30 @@ static napi_value session_stop_js(napi_env env, napi_callback_info info) {
   void *s;
   CHECK(napi_get_value_external(env, argv[0], &s));
   session_stop((session_t *)s);
+  return NULL;
+}
+
+// replaceBuffer(handle, buffer): later requests are read into `buffer` (as large as the first),
+// for when JS keeps the current one for a request it is still answering.
+static napi_value replace_buffer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  char *buffer;
+  size_t size;
+  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || request_buffer(env, argv[1], &buffer, &size) ||
+      size != ((session_t *)data)->size) {
+    napi_throw_type_error(env, NULL, "replaceBuffer(handle, buffer): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped) return NULL;
+  napi_ref request;
+  CHECK(napi_create_reference(env, argv[1], 1, &request));
+  napi_delete_reference(env, s->request);
+  s->request = request;
+  s->buffer = buffer;
   return NULL;
 }
 
@@ -244,6 +277,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"releaseHelper", NULL, release_helper, NULL, NULL, NULL, napi_default_method, NULL},
       {"poll", NULL, session_poll, NULL, NULL, NULL, napi_default_method, NULL},
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"replaceBuffer", NULL, replace_buffer, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
       {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},

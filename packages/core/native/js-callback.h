@@ -50,12 +50,21 @@ static inline void js_wakeup_close(js_callback_t *cb, js_wakeup_t *w) {
   napi_close_handle_scope(cb->env, w->handles);
 }
 
-// Calls `function`; an exception it throws is the process's uncaught exception, as in any callback.
-static inline void js_call(napi_env env, napi_value function, napi_value global, size_t argc, napi_value arg) {
+// Calls `function`; an exception it throws is the process's uncaught exception, as in any
+// callback. Returns what it returned if that is a boolean, false otherwise.
+static inline bool js_call_bool(napi_env env, napi_value function, napi_value global, size_t argc, napi_value arg) {
   napi_value result;
   if (napi_call_function(env, global, function, argc, &arg, &result) == napi_pending_exception) {
     napi_value error;
     napi_get_and_clear_last_exception(env, &error);
     napi_fatal_exception(env, error);
+    return false;
   }
+  bool value = false;
+  napi_get_value_bool(env, result, &value);
+  return value;
+}
+
+static inline void js_call(napi_env env, napi_value function, napi_value global, size_t argc, napi_value arg) {
+  (void)js_call_bool(env, function, global, argc, arg);
 }

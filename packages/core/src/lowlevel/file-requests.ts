@@ -99,9 +99,16 @@ export function read(s: KernelSession, req: KernelRequest): void {
   s.call(req, 'read', [req.ctx, req.header.nodeid, fh, reply.subarray(OUT), offset], (_s, _req, count) => truncateReply(reply, Math.min(count, size)))
 }
 
+/**
+ * Writes from this size on are lent to the backend (the request buffer is replaced when it answers
+ * later); smaller ones are copied, which costs less than a new request buffer.
+ */
+const LEND_WRITES_FROM = 64 * 1024
+
 export function write(s: KernelSession, req: KernelRequest): void {
   const { fh, offset, data } = decodeWrite(req.body)
-  s.call(req, 'write', [req.ctx, req.header.nodeid, fh, data, offset], sizeReply)
+  req.lent = data.length >= LEND_WRITES_FROM
+  s.call(req, 'write', [req.ctx, req.header.nodeid, fh, req.lent ? data : Buffer.from(data), offset], sizeReply)
 }
 
 export function flush(s: KernelSession, req: KernelRequest): void {

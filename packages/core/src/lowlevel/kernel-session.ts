@@ -21,6 +21,8 @@ export interface KernelRequest {
   readonly ctx: CallerContext
   /** Set when its reply is sent: a request answered before its handler returned never waits for INTERRUPT. */
   answered: boolean
+  /** Set by a handler that hands bytes of `body` to the backend instead of a copy. */
+  lent: boolean
 }
 
 /**
@@ -73,44 +75,55 @@ export class KernelSession {
     this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 
-  handle(request: Buffer): void {
+  /**
+   * Handles one request. Returns true when bytes of `request` are still in use after this call
+   * (lent to a backend that has not answered yet): the caller must not reuse its memory.
+   */
+  handle(request: Buffer): boolean {
     let header: RequestHeader
     try {
       header = decodeHeader(request)
     } catch (error) {
       this.logger.error(`dropped a request the kernel should not send: ${(error as Error).message}`)
       if (request.length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO))
-      return
+      return false
     }
     const body = request.subarray(IN_HEADER_SIZE)
     try {
       switch (header.opcode) {
         case Opcode.FORGET:
-          return this.handler.forget(header.nodeid, decodeForget(body))
+          this.handler.forget(header.nodeid, decodeForget(body))
+          return false
         case Opcode.BATCH_FORGET:
           for (const [nodeid, nlookup] of decodeBatchForget(body)) this.handler.forget(nodeid, nlookup)
-          return
+          return false
         case Opcode.INTERRUPT:
           // Not found: answered already. Either way the kernel expects no reply to INTERRUPT.
           this.inFlight.get(decodeInterrupt(body).unique)?.abort(new FsError('EINTR', 'interrupted by the kernel'))
-          return
+          return false
       }
     } catch (error) {
       this.logger.error(`opcode ${header.opcode}: ${(error as Error).message}`)
-      return
+      return false
     }
     const run = REQUEST_HANDLERS[header.opcode]
-    if (run === undefined) return this.send(this.emptyReply(header.unique, Errno.ENOSYS))
-    if (this.admittedUids && header.opcode !== Opcode.INIT && !this.admittedUids.includes(header.uid)) {
-      return this.send(this.emptyReply(header.unique, Errno.EACCES))
+    if (run === undefined) {
+      this.send(this.emptyReply(header.unique, Errno.ENOSYS))
+      return false
     }
-    const req: KernelRequest = { header, body, ctx: new CallerContext(header.uid, header.gid, header.pid), answered: false }
+    if (this.admittedUids && header.opcode !== Opcode.INIT && !this.admittedUids.includes(header.uid)) {
+      this.send(this.emptyReply(header.unique, Errno.EACCES))
+      return false
+    }
+    const req: KernelRequest = { header, body, ctx: new CallerContext(header.uid, header.gid, header.pid), answered: false, lent: false }
     try {
       run(this, req)
     } catch (error) {
       this.fail(req, this.errnoOf(header, error))
     }
-    if (!req.answered) this.inFlight.set(header.unique, req.ctx)
+    if (req.answered) return false
+    this.inFlight.set(header.unique, req.ctx)
+    return req.lent
   }
 
   /** The connection is gone: requests still in flight are aborted (their replies go nowhere). */

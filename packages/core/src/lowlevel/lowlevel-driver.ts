@@ -36,10 +36,12 @@ export class LowLevelDriver {
     const { fd } = connection
     let open = true
     let initAnswered = false
+    let sent = 0
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
     const send = (reply: Buffer) => {
       // After close the number may belong to another file: late replies are dropped.
       if (!open || uring?.reply(reply)) return
+      sent++
       try {
         writeSync(fd, reply)
       } catch {
@@ -74,13 +76,25 @@ export class LowLevelDriver {
       session.close()
       closeSync(fd)
     }
-    // A number instead of a request: the kernel ended the session (ENODEV: unmounted).
-    const poll = this.addon.poll(
-      fd,
-      options.maxWrite + REQUEST_HEADROOM,
-      (request) => (typeof request === 'number' ? close() : session.handle(request)),
-      () => handler.servedElsewhere(),
-    )
+    // Requests are read into one buffer, reused while each is answered before the next.
+    const requestSize = options.maxWrite + REQUEST_HEADROOM
+    let requests = Buffer.allocUnsafeSlow(requestSize)
+    // A request's length in `requests`, or -errno when the kernel ended the session (ENODEV: unmounted).
+    const onRequest = (length: number): boolean => {
+      if (length < 0) {
+        close()
+        return false
+      }
+      const sentBefore = sent
+      if (session.handle(requests.subarray(0, length))) {
+        // Its bytes are lent to a backend that answers later: the next requests go elsewhere.
+        requests = Buffer.allocUnsafeSlow(requestSize)
+        this.addon.replaceBuffer(poll, requests)
+      }
+      // After a reply the caller's next request cannot be in yet: no read just to hear EAGAIN.
+      return sent === sentBefore
+    }
+    const poll = this.addon.poll(fd, requests, onRequest, () => handler.servedElsewhere())
     let unmounted: Promise<void> | undefined
     return {
       // Throws when it was not mounted any more (unmounted from outside); an auto_unmount helper is let go either way.

@@ -149,7 +149,8 @@ export function access(s: KernelSession, req: KernelRequest): void {
 
 export function setxattr(s: KernelSession, req: KernelRequest): void {
   const { name, value, flags } = decodeSetxattr(req.body)
-  xattrCall(s, req, 'setxattr', [req.ctx, req.header.nodeid, name, value, flags], noReply)
+  // A copy: the request's buffer is reused for the next one (values are at most 64 KiB).
+  xattrCall(s, req, 'setxattr', [req.ctx, req.header.nodeid, name, Buffer.from(value), flags], noReply)
 }
 
 export function getxattr(s: KernelSession, req: KernelRequest): void {

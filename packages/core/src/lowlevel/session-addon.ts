@@ -26,8 +26,14 @@ export interface SessionAddon {
   unmount(mountpoint: string): void
   fusermountMount(path: string, options: string, mountpoint: string, timeoutMs: number, keepHelper: boolean): FusermountResult
   releaseHelper(pid: number, socket: number, timeoutMs: number): number
-  /** `onServed`: after a batch of requests in which serveDescriptor's handles were answered. */
-  poll(fd: number, bufferSize: number, onRequest: (request: Buffer | number) => void, onServed: () => void): object
+  /**
+   * Reads requests into `buffer`: `onRequest` gets each one's length, or -errno when the session
+   * ended, and returns whether to read on in this wake-up. `onServed`: after a batch of requests
+   * in which serveDescriptor's handles were answered.
+   */
+  poll(fd: number, buffer: Buffer, onRequest: (length: number) => boolean, onServed: () => void): object
+  /** Later requests are read into `buffer` (as long as poll's). */
+  replaceBuffer(handle: object, buffer: Buffer): void
   stop(handle: object): void
   serveDescriptor(handle: object, fh: number, fd: number): void
   forgetDescriptor(handle: object, fh: number): void
