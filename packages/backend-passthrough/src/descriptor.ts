@@ -1,6 +1,7 @@
 import { defineBackend } from '@fusekit/core'
 import { CallerOwnership } from './caller-ownership.js'
 import { defaultNodeDescriptors } from './descriptor-budget.js'
+import { ListedEntries } from './listed-entries.js'
 import { passthroughOptions } from './options.js'
 import { PassthroughInodes } from './passthrough.js'
 import { calls, check } from './source-calls.js'
@@ -36,6 +37,7 @@ export const passthroughBackend = defineBackend({
       readOnly: mountOptions.readOnly,
       owners: CallerOwnership.ofThisProcess(),
       setIds: SourceSetId.ofThisProcess(),
+      listed: new ListedEntries(mountOptions),
     })
   },
 })

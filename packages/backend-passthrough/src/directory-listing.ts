@@ -5,8 +5,11 @@ import type { SourceNode, SourceNodes } from './source-nodes.js'
 export interface ListingOptions {
   /** What ".." shows (the root's parent lies outside the source: the root shows itself there). */
   parentIno?: number
-  /** The Entry of a name for READDIRPLUS, counting one lookup; undefined when it cannot be had. */
-  lookup?: (name: string) => Entry | undefined
+  /**
+   * The Entry of a name (of getdents' inode number `ino`) for READDIRPLUS, counting one lookup;
+   * undefined when it cannot be had or the kernel has it already.
+   */
+  lookup?: (name: string, ino: number) => Entry | undefined
 }
 
 /**
@@ -27,7 +30,7 @@ function* entries(stream: DirectoryStream, { parentIno, lookup }: ListingOptions
       name,
       ino: name === '..' && parentIno !== undefined ? parentIno : raw.ino,
       type: raw.dtype << 12,
-      entry: lookup && !dots ? lookup(name) : undefined,
+      entry: lookup && !dots ? lookup(name, raw.ino) : undefined,
     }
   }
 }

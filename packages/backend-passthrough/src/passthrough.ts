@@ -17,6 +17,7 @@ import {
 } from '@fusekit/core'
 import type { CallerOwnership } from './caller-ownership.js'
 import { listDirectory } from './directory-listing.js'
+import type { ListedEntries } from './listed-entries.js'
 import { OpenFiles } from './open-files.js'
 import { AT_REMOVEDIR, calls, check, TIME_NOW, TIME_OMIT } from './source-calls.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
@@ -43,6 +44,8 @@ export interface PassthroughSettings {
   readOnly: boolean
   owners: CallerOwnership
   setIds: SourceSetId
+  /** READDIRPLUS entries the kernel got moments ago, not stat-ed and given again. */
+  listed: ListedEntries
 }
 
 /**
@@ -60,13 +63,15 @@ export class PassthroughInodes implements InodeOperations {
   private readonly readOnly: boolean
   private readonly owners: CallerOwnership
   private readonly setIds: SourceSetId
+  private readonly listed: ListedEntries
 
-  constructor({ nodes, view, readOnly, owners, setIds }: PassthroughSettings) {
+  constructor({ nodes, view, readOnly, owners, setIds, listed }: PassthroughSettings) {
     this.nodes = nodes
     this.view = view
     this.readOnly = readOnly
     this.owners = owners
     this.setIds = setIds
+    this.listed = listed
   }
 
   async destroy(): Promise<void> {
@@ -286,7 +291,7 @@ export class PassthroughInodes implements InodeOperations {
     const node = this.nodes.get(ino)
     return listDirectory(this.nodes, node, offset, {
       parentIno: node === this.nodes.root ? node.ino : undefined,
-      lookup: withStats ? (name) => this.entryIfAny(node, name) : undefined,
+      lookup: withStats ? (name, inode) => (this.listed.known(node, name, inode) ? undefined : this.entryIfAny(node, name)) : undefined,
     })
   }
 
@@ -333,11 +338,12 @@ export class PassthroughInodes implements InodeOperations {
     return this.entry(this.nodes.adopt(check(fd), statFields, dir, name))
   }
 
-  /** For READDIRPLUS: a name gone since the listing, or not reachable, is listed without an Entry. */
   /** A READDIRPLUS entry, from the stat of its name (undefined when it is gone); its node is opened when a call needs it. */
   private entryIfAny(dir: SourceNode, name: string): Entry | undefined {
     if (calls.statAt(this.nodes.fd(dir), name, statFields) < 0) return undefined
-    return this.entry(this.nodes.adoptStat(statFields, dir, name))
+    const node = this.nodes.adoptStat(statFields, dir, name)
+    this.listed.listed(node)
+    return this.entry(node)
   }
 
   private async openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Promise<Created> {

@@ -39,6 +39,8 @@ export interface SourceNode extends LruLinks<SourceNode> {
   listing?: DirectoryStream
   /** Set when the node is gone: its descriptor number may belong to another file by now. */
   gone?: boolean
+  /** When a listing last gave the kernel its Entry (performance.now(); ListedEntries). */
+  listedAt: number
 }
 
 /**
@@ -227,6 +229,7 @@ export class SourceNodes {
       reopening: false,
       listing: undefined,
       gone: false,
+      listedAt: -Infinity,
       older: undefined,
       newer: undefined,
       inLru: false,

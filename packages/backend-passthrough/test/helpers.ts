@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CallerContext, Errno, FsError, parseBackendOptions, resolveMountOptions, type ErrnoName, type Logger } from '@fusekit/core'
+import { backendMountOptions, CallerContext, Errno, FsError, parseBackendOptions, type ErrnoName, type Logger, type MountOptions } from '@fusekit/core'
 import type { SuiteMountSetup } from '@fusekit/testkit'
 import { afterEach, expect } from 'vitest'
 import { passthroughBackend } from '../src/index.js'
@@ -43,12 +43,12 @@ export function sandbox(): Sandbox {
   return { base, source, outside, target, mountpoint }
 }
 
-/** The backend's operations over `box.source`, made the way a mount makes them. */
-export async function passthrough(box: Sandbox, options: Record<string, unknown> = {}, readOnly = false): Promise<PassthroughInodes> {
+/** The backend's operations over `box.source`, made the way a mount with `mountOptions` makes them. */
+export async function passthrough(box: Sandbox, options: Record<string, unknown> = {}, mountOptions: Partial<MountOptions> = {}): Promise<PassthroughInodes> {
   const ops = (await passthroughBackend.create({
     options: parseBackendOptions(passthroughBackend, { source: box.source, ...options }),
     mountpoint: box.mountpoint,
-    mountOptions: resolveMountOptions(passthroughBackend.mountDefaults, { readOnly }),
+    mountOptions: backendMountOptions(passthroughBackend, mountOptions),
     logger: silentLogger,
     container: undefined as never, // the backend does not use it
   })) as PassthroughInodes

@@ -1,10 +1,10 @@
-import { lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FileType, ROOT_INO, type InodeDirEntry } from '@fusekit/core'
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { calls } from '../src/source-calls.js'
-import { asRoot, passthrough, sandbox } from './helpers.js'
+import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
 
 /** Draws up to `count` entries from a listing, the way one READDIR reply takes what fits. */
 function take(listing: Iterator<InodeDirEntry>, count: number): InodeDirEntry[] {
@@ -21,6 +21,12 @@ async function listing(ops: PassthroughInodes, ino: number, offset = 0, withStat
   return (await ops.readdir(asRoot, ino, 0, offset, withStats))[Symbol.iterator]()
 }
 
+/** The node ids a READDIRPLUS listing of `ino` from its start gives, by name ("." and ".." have none). */
+async function plusListing(ops: PassthroughInodes, ino: number): Promise<Record<string, number | undefined>> {
+  const entries = [...(await ops.readdir(asRoot, ino, 0, 0, true))].filter((e) => e.name !== '.' && e.name !== '..')
+  return Object.fromEntries(entries.map((e) => [e.name, e.entry?.ino]))
+}
+
 /** A directory `dir` in the source with `count` files. */
 function directoryOf(source: string, count: number): string {
   const dir = join(source, 'dir')
@@ -28,6 +34,10 @@ function directoryOf(source: string, count: number): string {
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `file-${i}`), '')
   return dir
 }
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
 
 describe('readdir', () => {
   it('lists every entry with getdents’ inode number and type, "." and ".." included', async () => {
@@ -127,5 +137,51 @@ describe('readdir', () => {
     }
     expect(a).toEqual(whole)
     expect(b).toEqual(whole.slice(1000))
+  })
+
+  it('listed again at once (rm -rf reads every directory twice), gives no Entry the kernel got from the last listing: no stat, no second lookup', async () => {
+    const box = sandbox()
+    const dir = directoryOf(box.source, 3)
+    const ops = await passthrough(box)
+    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const stats = vi.spyOn(calls, 'statAt')
+    const first = await plusListing(ops, node.ino)
+    expect(Object.values(first).every((ino) => ino !== undefined)).toBe(true)
+    expect(stats).toHaveBeenCalledTimes(3)
+    // Replaced behind the mount's back: getdents' inode number differs, the new file gets its Entry.
+    writeFileSync(join(box.source, 'other'), 'new')
+    renameSync(join(box.source, 'other'), join(dir, 'file-1'))
+    const again = await plusListing(ops, node.ino)
+    expect(again['file-0']).toBeUndefined()
+    expect(again['file-2']).toBeUndefined()
+    expect(again['file-1']).not.toBe(first['file-1'])
+    expect(stats).toHaveBeenCalledTimes(4)
+    // Counted once: one forget and the node is gone.
+    ops.forget(first['file-0']!, 1)
+    await expectFsError(ops.getattr(asRoot, first['file-0']!), 'ESTALE')
+  })
+
+  it('gives the Entry again of a node the kernel forgot, and of every name once half the entry and attribute timeouts have passed', async () => {
+    const box = sandbox()
+    directoryOf(box.source, 2)
+    const ops = await passthrough(box, {}, { entryTimeout: 1, attrTimeout: 4 })
+    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const first = await plusListing(ops, node.ino)
+    ops.forget(first['file-0']!, 1)
+    const again = await plusListing(ops, node.ino)
+    expect(again['file-0']).toBeDefined()
+    expect(again['file-1']).toBeUndefined()
+    vi.spyOn(performance, 'now').mockReturnValue(performance.now() + 500)
+    const later = await plusListing(ops, node.ino)
+    expect(later).toEqual({ 'file-0': again['file-0'], 'file-1': first['file-1'] })
+  })
+
+  it('gives every Entry in every listing when the kernel caches no entries or attributes', async () => {
+    const box = sandbox()
+    directoryOf(box.source, 2)
+    const ops = await passthrough(box, {}, { attrTimeout: 0 })
+    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const first = await plusListing(ops, node.ino)
+    expect(await plusListing(ops, node.ino)).toEqual(first)
   })
 })

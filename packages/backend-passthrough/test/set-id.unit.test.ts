@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { CallerContext, OpenFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest } from '@fusekit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CallerOwnership } from '../src/caller-ownership.js'
+import { ListedEntries } from '../src/listed-entries.js'
 import { PassthroughInodes } from '../src/passthrough.js'
 import { calls } from '../src/source-calls.js'
 import { SourceNodes } from '../src/source-nodes.js'
@@ -182,6 +183,7 @@ describe('a mount process that is not root', () => {
       readOnly: false,
       owners: new CallerOwnership(undefined),
       setIds: new SourceSetId(false),
+      listed: new ListedEntries({ entryTimeout: 1, attrTimeout: 1 }),
     })
     try {
       const stats = vi.spyOn(calls, 'statFd')

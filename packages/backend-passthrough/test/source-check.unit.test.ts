@@ -36,7 +36,7 @@ describe('read-only', () => {
     const box = sandbox()
     writeFileSync(join(box.source, 'file'), 'content')
     mkdirSync(join(box.source, 'dir'))
-    const ops = await passthrough(box, {}, true)
+    const ops = await passthrough(box, {}, { readOnly: true })
     const at = new PathWalker(ops)
     expect(await at.read('/file')).toBe('content')
     const file = await at.node('/file')

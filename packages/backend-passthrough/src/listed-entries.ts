@@ -1,0 +1,37 @@
+import type { SourceNode } from './source-nodes.js'
+
+/** The kernel's caching of an Entry: seconds, as the mount options give them. */
+export interface EntryTimeouts {
+  entryTimeout: number
+  attrTimeout: number
+}
+
+/**
+ * The READDIRPLUS entries the kernel has already. GNU `rm -rf` opens every directory twice: the
+ * first pass reads one getdents and stops before the end, so the kernel's readdir cache never
+ * completes and the second pass asks READDIRPLUS from offset 0 again: each entry was stat-ed and
+ * counted twice. A name whose Entry a listing gave less than half the kernel's timeouts ago, still
+ * leading to that node (getdents' inode number says so), is listed again without one: node id 0
+ * tells the kernel to keep the dentry and attributes it has, valid for the other half at least, so
+ * a stat right after still finds them cached. A name the kernel no longer has costs a LOOKUP, as
+ * after a plain READDIR.
+ */
+export class ListedEntries {
+  /** How long after its listing an Entry is not given again, in performance.now() milliseconds. */
+  private readonly freshFor: number
+
+  constructor({ entryTimeout, attrTimeout }: EntryTimeouts) {
+    this.freshFor = (Math.min(entryTimeout, attrTimeout) * 1000) / 2
+  }
+
+  /** Whether `name` in `dir`, of inode number `ino`, leads to a node the kernel got from a listing moments ago. */
+  known(dir: SourceNode, name: string, ino: number): boolean {
+    const node = dir.entries?.get(name)
+    return node !== undefined && node.lookups > 0 && node.ino === ino && performance.now() - node.listedAt < this.freshFor
+  }
+
+  /** `node`'s Entry goes to the kernel in a listing now. */
+  listed(node: SourceNode): void {
+    node.listedAt = performance.now()
+  }
+}
