@@ -63,11 +63,13 @@ export class OpenFiles {
     }
   }
 
-  async close(fh: number): Promise<void> {
+  /** Closes the handle at once, or once the asynchronous calls using it end (a Promise then). */
+  close(fh: number): void | Promise<void> {
     const file = this.get(fh)
     this.files.delete(fh)
-    if (file.busy > 0) await new Promise<void>((resolve) => (file.whenIdle = resolve))
-    sys(() => closeSync(file.fd))
+    const closeFd = () => sys(() => closeSync(file.fd))
+    if (file.busy === 0) return closeFd()
+    return new Promise<void>((resolve) => (file.whenIdle = resolve)).then(closeFd)
   }
 
   closeAll(): void {

@@ -9,6 +9,7 @@ import {
   type Entry,
   type InodeDirEntry,
   type InodeOperations,
+  type MaybePromise,
   type RequestContext,
   type SetattrRequest,
   type Stat,
@@ -54,7 +55,9 @@ export interface PassthroughSettings {
  * acts through it, or through the parent's descriptor and one name, with calls that do not
  * follow a final symlink. No path is ever rebuilt, so nothing is reached outside the source by
  * name, and depth costs nothing. A node's descriptor is taken (nodes.fd) right where it is used:
- * taking another may close it.
+ * taking another may close it. Operations answer synchronously (their calls are, see sys), all
+ * but fsync, fsyncdir and a release waiting for one: the driver replies in the same turn, with no
+ * Promise, and does not read /dev/fuse again just to hear EAGAIN.
  */
 export class PassthroughInodes implements InodeOperations {
   private readonly files = new OpenFiles()
@@ -79,7 +82,7 @@ export class PassthroughInodes implements InodeOperations {
     this.nodes.closeAll()
   }
 
-  async lookup(_ctx: RequestContext, parent: number, name: string): Promise<Entry> {
+  lookup(_ctx: RequestContext, parent: number, name: string): Entry {
     const dir = this.nodes.get(parent)
     const node = this.nodes.lookupKnown(dir, name, statFields) ?? this.nodes.adopt(check(calls.lookupAt(this.nodes.fd(dir), name, statFields)), statFields, dir, name)
     return this.entry(node)
@@ -89,7 +92,7 @@ export class PassthroughInodes implements InodeOperations {
     this.nodes.forget(ino, nlookup)
   }
 
-  async getattr(_ctx: RequestContext, ino: number, fh?: number): Promise<Stat> {
+  getattr(_ctx: RequestContext, ino: number, fh?: number): Stat {
     return this.statOf(fh ? this.files.fd(fh) : this.nodes.fd(this.nodes.get(ino)))
   }
 
@@ -99,7 +102,7 @@ export class PassthroughInodes implements InodeOperations {
    * truncate clears go too (SourceSetId.modeAfterSetattr, decided before anything changes). The
    * mode is set after the owner and the size, so that it is the one that stays.
    */
-  async setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Promise<Stat> {
+  setattr(ctx: RequestContext, ino: number, request: SetattrRequest): Stat {
     this.assertWritable()
     const { valid } = request
     const handle = valid & SetattrValid.FH && request.fh ? this.files.fd(request.fh) : undefined
@@ -119,23 +122,23 @@ export class PassthroughInodes implements InodeOperations {
     return this.statOf(fd)
   }
 
-  async access(_ctx: RequestContext, ino: number, mask: number): Promise<void> {
+  access(_ctx: RequestContext, ino: number, mask: number): void {
     check(calls.access(this.nodes.fd(this.nodes.get(ino)), mask))
   }
 
-  async statfs(_ctx: RequestContext, ino: number): Promise<StatVfs> {
+  statfs(_ctx: RequestContext, ino: number): StatVfs {
     const f = statfsFields
     check(calls.statFilesystem(this.nodes.fd(this.nodes.get(ino)), f))
     return { bsize: f[0]!, frsize: f[1]!, blocks: f[2]!, bfree: f[3]!, bavail: f[4]!, files: f[5]!, ffree: f[6]!, favail: f[7]!, fsid: f[8]!, flag: f[9]!, namemax: f[10]! }
   }
 
-  async readlink(_ctx: RequestContext, ino: number): Promise<string> {
+  readlink(_ctx: RequestContext, ino: number): string {
     const node = this.nodes.get(ino)
     if (node.type !== FileType.S_IFLNK) throw new FsError('EINVAL', `node ${ino} is not a symlink`)
     return check(calls.readLink(this.nodes.fd(node)))
   }
 
-  async mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Promise<Entry> {
+  mknod(ctx: RequestContext, parent: number, name: string, mode: number, rdev: number): Entry {
     this.assertWritable()
     // A mode without a type makes a regular file, as mknod(2) does.
     const typed = mode & FileType.S_IFMT ? mode : mode | FileType.S_IFREG
@@ -144,21 +147,21 @@ export class PassthroughInodes implements InodeOperations {
     return this.made(dir, name, calls.mknodAt(this.nodes.fd(dir), name, typed, rdev, uid, gid, statFields))
   }
 
-  async mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Promise<Entry> {
+  mkdir(ctx: RequestContext, parent: number, name: string, mode: number): Entry {
     this.assertWritable()
     const [uid, gid] = this.owners.idsFor(ctx)
     const dir = this.nodes.get(parent)
     return this.made(dir, name, calls.mknodAt(this.nodes.fd(dir), name, FileType.S_IFDIR | (mode & PERMISSIONS), 0, uid, gid, statFields))
   }
 
-  async symlink(ctx: RequestContext, target: string, parent: number, name: string): Promise<Entry> {
+  symlink(ctx: RequestContext, target: string, parent: number, name: string): Entry {
     this.assertWritable()
     const [uid, gid] = this.owners.idsFor(ctx)
     const dir = this.nodes.get(parent)
     return this.made(dir, name, calls.symlinkAt(target, this.nodes.fd(dir), name, uid, gid, statFields))
   }
 
-  async link(_ctx: RequestContext, ino: number, newParent: number, newName: string): Promise<Entry> {
+  link(_ctx: RequestContext, ino: number, newParent: number, newName: string): Entry {
     this.assertWritable()
     const node = this.nodes.get(ino)
     const dir = this.nodes.get(newParent)
@@ -167,21 +170,21 @@ export class PassthroughInodes implements InodeOperations {
     return this.entry(this.nodes.hold(node, dir, newName))
   }
 
-  async unlink(_ctx: RequestContext, parent: number, name: string): Promise<void> {
+  unlink(_ctx: RequestContext, parent: number, name: string): void {
     this.assertWritable()
     const dir = this.nodes.get(parent)
     check(calls.unlinkAt(this.nodes.fd(dir), name, 0))
     this.nodes.removed(dir, name)
   }
 
-  async rmdir(_ctx: RequestContext, parent: number, name: string): Promise<void> {
+  rmdir(_ctx: RequestContext, parent: number, name: string): void {
     this.assertWritable()
     const dir = this.nodes.get(parent)
     check(calls.unlinkAt(this.nodes.fd(dir), name, AT_REMOVEDIR))
     this.nodes.removed(dir, name)
   }
 
-  async rename(_ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): Promise<void> {
+  rename(_ctx: RequestContext, parent: number, name: string, newParent: number, newName: string, flags: number): void {
     this.assertWritable()
     const from = this.nodes.get(parent)
     const to = this.nodes.get(newParent)
@@ -194,7 +197,7 @@ export class PassthroughInodes implements InodeOperations {
    * Reopens the node's inode itself for I/O: regular files only (the kernel opens special files
    * itself). An open by anyone but root clears set-id bits as Linux does (SourceSetId.afterOpen).
    */
-  async open(ctx: RequestContext, ino: number, flags: number): Promise<number> {
+  open(ctx: RequestContext, ino: number, flags: number): number {
     const node = this.nodes.get(ino)
     if ((flags & OpenFlags.O_ACCMODE) !== O_RDONLY || flags & O_TRUNC) this.assertWritable()
     assertRegularFile(node)
@@ -207,7 +210,7 @@ export class PassthroughInodes implements InodeOperations {
     }
   }
 
-  async create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Promise<Created> {
+  create(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): Created {
     this.assertWritable()
     const [uid, gid] = this.owners.idsFor(ctx)
     const dir = this.nodes.get(parent)
@@ -225,14 +228,14 @@ export class PassthroughInodes implements InodeOperations {
     return { ...this.entry(node), fh: this.files.add(fd, this.setIds.writesClear(ctx, flags, statFields[1]!)) }
   }
 
-  async read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
     // On the JS thread like metadata calls (see sys): two thread hand-offs fewer per request.
     const fd = this.files.fd(fh)
     return sys(() => readSync(fd, buffer, 0, buffer.length, position))
   }
 
   /** Positional; the first write through a handle whose writes clear set-id bits clears them first (SourceSetId). */
-  async write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
     this.assertWritable()
     const fd = this.files.fd(fh)
     if (this.files.takeSetIdClearing(fh)) this.setIds.clearForWrite(ctx, fd)
@@ -247,30 +250,30 @@ export class PassthroughInodes implements InodeOperations {
     return this.files.backingFd(fh)
   }
 
-  async flush(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
+  flush(_ctx: RequestContext, _ino: number, fh: number): void {
     check(calls.flush(this.files.fd(fh)))
   }
 
-  async release(_ctx: RequestContext, _ino: number, fh: number): Promise<void> {
-    await this.files.close(fh)
+  release(_ctx: RequestContext, _ino: number, fh: number): MaybePromise<void> {
+    return this.files.close(fh)
   }
 
   async fsync(_ctx: RequestContext, _ino: number, fh: number, datasync: boolean): Promise<void> {
     return this.files.use(fh, (fd) => syncFd(fd, datasync))
   }
 
-  async fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): Promise<void> {
+  fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): void {
     this.assertWritable()
     const fd = this.files.fd(fh)
     this.setIds.clearForWrite(ctx, fd)
     check(calls.allocate(fd, mode, offset, length))
   }
 
-  async lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): Promise<number> {
+  lseek(_ctx: RequestContext, _ino: number, fh: number, offset: number, whence: number): number {
     return check(calls.seek(this.files.fd(fh), offset, whence))
   }
 
-  async copyFileRange(
+  copyFileRange(
     ctx: RequestContext,
     _inoIn: number,
     fhIn: number,
@@ -280,14 +283,14 @@ export class PassthroughInodes implements InodeOperations {
     offsetOut: number,
     length: number,
     flags: number,
-  ): Promise<number> {
+  ): number {
     this.assertWritable()
     const out = this.files.fd(fhOut)
     this.setIds.clearForWrite(ctx, out)
     return check(calls.copyRange(this.files.fd(fhIn), offsetIn, out, offsetOut, Math.min(length, MAX_COPY), flags))
   }
 
-  async readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
+  readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Iterable<InodeDirEntry> {
     const node = this.nodes.get(ino)
     return listDirectory(this.nodes, node, offset, {
       parentIno: node === this.nodes.root ? node.ino : undefined,
@@ -304,13 +307,13 @@ export class PassthroughInodes implements InodeOperations {
     }
   }
 
-  async setxattr(_ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): Promise<void> {
+  setxattr(_ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): void {
     this.assertWritable()
     // XATTR_CREATE and XATTR_REPLACE are the source's own, so they hold against other writers.
     check(calls.setXattr(this.nodes.fd(this.nodes.get(ino)), name, value, flags))
   }
 
-  async getxattr(_ctx: RequestContext, ino: number, name: string): Promise<Buffer> {
+  getxattr(_ctx: RequestContext, ino: number, name: string): Buffer {
     return check(calls.getXattr(this.nodes.fd(this.nodes.get(ino)), name))
   }
 
@@ -318,12 +321,12 @@ export class PassthroughInodes implements InodeOperations {
    * The names as the caller would see them on the source: trusted.* only for root, as Linux lists
    * them (the kernel refuses to get or set them for anyone else, but leaves listing to us).
    */
-  async listxattr(ctx: RequestContext, ino: number): Promise<string[]> {
+  listxattr(ctx: RequestContext, ino: number): string[] {
     const names = check(calls.listXattr(this.nodes.fd(this.nodes.get(ino)))).toString('utf8').split('\0')
     return names.filter((n) => n !== '' && (ctx.uid === 0 || !n.startsWith(TRUSTED)))
   }
 
-  async removexattr(_ctx: RequestContext, ino: number, name: string): Promise<void> {
+  removexattr(_ctx: RequestContext, ino: number, name: string): void {
     this.assertWritable()
     check(calls.removeXattr(this.nodes.fd(this.nodes.get(ino)), name))
   }
@@ -346,10 +349,10 @@ export class PassthroughInodes implements InodeOperations {
     return this.entry(node)
   }
 
-  private async openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Promise<Created> {
-    const entry = await this.lookup(ctx, parent, name)
+  private openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Created {
+    const entry = this.lookup(ctx, parent, name)
     try {
-      return { ...entry, fh: await this.open(ctx, entry.ino, flags) }
+      return { ...entry, fh: this.open(ctx, entry.ino, flags) }
     } catch (error) {
       this.forget(entry.ino, 1)
       throw error

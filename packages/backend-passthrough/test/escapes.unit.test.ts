@@ -18,27 +18,27 @@ function setattrRequest(valid: number): SetattrRequest {
 /** Every operation that takes a name in the directory node `dir`, as thunks: (what, run). */
 function attemptsIn(ops: PassthroughInodes, dir: number, kept: number): Array<[string, () => Promise<unknown>]> {
   return [
-    ['lookup', () => ops.lookup(asRoot, dir, 'target')],
-    ['create', () => ops.create(asRoot, dir, 'new', 0o644, CREATE)],
-    ['mknod', () => ops.mknod(asRoot, dir, 'fifo', FileType.S_IFIFO | 0o644, 0)],
-    ['mkdir', () => ops.mkdir(asRoot, dir, 'newdir', 0o755)],
-    ['symlink', () => ops.symlink(asRoot, 'x', dir, 'newlink')],
-    ['link', () => ops.link(asRoot, kept, dir, 'hard')],
-    ['rename into', () => ops.rename(asRoot, ROOT_INO, 'kept', dir, 'target', 0)],
-    ['rename out of', () => ops.rename(asRoot, dir, 'target', ROOT_INO, 'stolen', 0)],
-    ['exchange', () => ops.rename(asRoot, ROOT_INO, 'kept', dir, 'target', 2)],
-    ['unlink', () => ops.unlink(asRoot, dir, 'target')],
-    ['rmdir', () => ops.rmdir(asRoot, dir, 'target')],
+    ['lookup', async () => ops.lookup(asRoot, dir, 'target')],
+    ['create', async () => ops.create(asRoot, dir, 'new', 0o644, CREATE)],
+    ['mknod', async () => ops.mknod(asRoot, dir, 'fifo', FileType.S_IFIFO | 0o644, 0)],
+    ['mkdir', async () => ops.mkdir(asRoot, dir, 'newdir', 0o755)],
+    ['symlink', async () => ops.symlink(asRoot, 'x', dir, 'newlink')],
+    ['link', async () => ops.link(asRoot, kept, dir, 'hard')],
+    ['rename into', async () => ops.rename(asRoot, ROOT_INO, 'kept', dir, 'target', 0)],
+    ['rename out of', async () => ops.rename(asRoot, dir, 'target', ROOT_INO, 'stolen', 0)],
+    ['exchange', async () => ops.rename(asRoot, ROOT_INO, 'kept', dir, 'target', 2)],
+    ['unlink', async () => ops.unlink(asRoot, dir, 'target')],
+    ['rmdir', async () => ops.rmdir(asRoot, dir, 'target')],
   ]
 }
 
 /** Every operation on the node `ino` itself. */
 function attemptsOn(ops: PassthroughInodes, ino: number): Array<[string, () => Promise<unknown>]> {
   return [
-    ['open for writing', () => ops.open(asRoot, ino, OpenFlags.O_WRONLY)],
-    ['chmod', () => ops.setattr(asRoot, ino, setattrRequest(SetattrValid.MODE))],
-    ['truncate', () => ops.setattr(asRoot, ino, setattrRequest(SetattrValid.SIZE))],
-    ['setxattr', () => ops.setxattr(asRoot, ino, 'user.x', Buffer.from('v'), 0)],
+    ['open for writing', async () => ops.open(asRoot, ino, OpenFlags.O_WRONLY)],
+    ['chmod', async () => ops.setattr(asRoot, ino, setattrRequest(SetattrValid.MODE))],
+    ['truncate', async () => ops.setattr(asRoot, ino, setattrRequest(SetattrValid.SIZE))],
+    ['setxattr', async () => ops.setxattr(asRoot, ino, 'user.x', Buffer.from('v'), 0)],
     ['readdir', async () => [...(await ops.readdir(asRoot, ino, 0, 0, true))]],
   ]
 }
@@ -68,16 +68,16 @@ describe('a name is one component: nothing but a name in its directory is ever r
     const kept = await at.node('/kept')
     const before = statSync(box.target)
     const calls: Array<[string, () => Promise<unknown>]> = [
-      ['lookup', () => ops.lookup(asRoot, dir, name)],
-      ['create', () => ops.create(asRoot, dir, name, 0o644, CREATE)],
-      ['mknod', () => ops.mknod(asRoot, dir, name, FileType.S_IFIFO | 0o644, 0)],
-      ['mkdir', () => ops.mkdir(asRoot, dir, name, 0o755)],
-      ['symlink', () => ops.symlink(asRoot, 'x', dir, name)],
-      ['link', () => ops.link(asRoot, kept, dir, name)],
-      ['unlink', () => ops.unlink(asRoot, dir, name)],
-      ['rmdir', () => ops.rmdir(asRoot, dir, name)],
-      ['rename from', () => ops.rename(asRoot, dir, name, ROOT_INO, 'moved', 0)],
-      ['rename to', () => ops.rename(asRoot, ROOT_INO, 'kept', dir, name, 0)],
+      ['lookup', async () => ops.lookup(asRoot, dir, name)],
+      ['create', async () => ops.create(asRoot, dir, name, 0o644, CREATE)],
+      ['mknod', async () => ops.mknod(asRoot, dir, name, FileType.S_IFIFO | 0o644, 0)],
+      ['mkdir', async () => ops.mkdir(asRoot, dir, name, 0o755)],
+      ['symlink', async () => ops.symlink(asRoot, 'x', dir, name)],
+      ['link', async () => ops.link(asRoot, kept, dir, name)],
+      ['unlink', async () => ops.unlink(asRoot, dir, name)],
+      ['rmdir', async () => ops.rmdir(asRoot, dir, name)],
+      ['rename from', async () => ops.rename(asRoot, dir, name, ROOT_INO, 'moved', 0)],
+      ['rename to', async () => ops.rename(asRoot, ROOT_INO, 'kept', dir, name, 0)],
     ]
     for (const [what, call] of calls) await expect(call(), what).rejects.toMatchObject({ code: 'EACCES' })
     expectOutsideUntouched(box, before, ['target'])
@@ -132,8 +132,8 @@ describe('no symlink is followed, whatever another process swaps in', () => {
     writeFileSync(join(box.outside, 'inner/target'), 'outside data\n')
     swapInSymlink(box.source, box.outside)
     const before = statSync(box.target)
-    await expectFsError(at.node('/dir/inner'), 'ENOTDIR')
-    await expectFsError(at.node('/dir/inner/target'), 'ENOTDIR')
+    await expectFsError(() => at.node('/dir/inner'), 'ENOTDIR')
+    await expectFsError(() => at.node('/dir/inner/target'), 'ENOTDIR')
     expectOutsideUntouched(box, before, ['inner', 'target'])
     expect(readFileSync(join(box.outside, 'inner/target'), 'utf8')).toBe('outside data\n')
   })
@@ -146,7 +146,7 @@ describe('no symlink is followed, whatever another process swaps in', () => {
     const ops = await passthrough(box)
     const at = new PathWalker(ops)
     // The kernel resolves symlinks itself; a lookup beneath one finds no directory.
-    await expectFsError(at.node('/alias/file'), 'ENOTDIR')
+    await expectFsError(() => at.node('/alias/file'), 'ENOTDIR')
     expect((await at.entry('/real/file')).attr.size).toBe(1)
   })
 
@@ -227,8 +227,8 @@ describe('nodes are inodes: renames made directly in the source', () => {
     const held = await at.node('/dir/inner')
     // Moved directly in the source by a process with write access to both places.
     renameSync(join(box.source, 'dir'), join(box.outside, 'moved'))
-    await expectFsError(at.node('/dir'), 'ENOENT')
-    await expectFsError(at.node('/dir/inner/target'), 'ENOENT')
+    await expectFsError(() => at.node('/dir'), 'ENOENT')
+    await expectFsError(() => at.node('/dir/inner/target'), 'ENOENT')
     // Like a process's open directory or working directory, the node is the inode, wherever it went.
     expect((await ops.lookup(asRoot, held, 'target')).attr.size).toBe(7)
   })

@@ -56,9 +56,9 @@ export async function passthrough(box: Sandbox, options: Record<string, unknown>
   return ops
 }
 
-/** Asserts that `promise` rejects with an FsError carrying `code` (and its errno). */
-export async function expectFsError(promise: Promise<unknown>, code: ErrnoName): Promise<FsError> {
-  const error = await promise.then(
+/** Asserts that `call` fails, by throwing or rejecting (operations answer either way), with an FsError carrying `code` (and its errno). */
+export async function expectFsError(call: () => unknown, code: ErrnoName): Promise<FsError> {
+  const error = await (async () => call())().then(
     () => undefined,
     (e: unknown) => e,
   )

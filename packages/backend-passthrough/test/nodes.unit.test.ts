@@ -54,7 +54,7 @@ describe('lookups and forget', () => {
     expect((await ops.getattr(asRoot, ino)).size).toBe(1)
     ops.forget(ino, 1)
     expect(openDescriptors()).toBe(before)
-    await expectFsError(ops.getattr(asRoot, ino), 'ESTALE')
+    await expectFsError(() => ops.getattr(asRoot, ino), 'ESTALE')
   })
 
   it('a name looked up again is stat-ed, not opened, while it leads to its node; a name now leading elsewhere is opened', async () => {
@@ -77,7 +77,7 @@ describe('lookups and forget', () => {
       ops.forget(first.ino, 1)
       expect((await ops.getattr(asRoot, first.ino)).ino).toBe(first.attr.ino)
       ops.forget(first.ino, 1)
-      await expectFsError(ops.getattr(asRoot, first.ino), 'ESTALE')
+      await expectFsError(() => ops.getattr(asRoot, first.ino), 'ESTALE')
     } finally {
       opened.mockRestore()
     }
@@ -121,7 +121,7 @@ describe('lookups and forget', () => {
     expect(openDescriptors()).toBe(before + 1)
     writeFileSync(join(box.source, 'other'), 'other')
     renameSync(join(box.source, 'other'), join(box.source, 'dir', 'b'))
-    await expectFsError(ops.getattr(asRoot, drawn.get('b')!), 'ESTALE')
+    await expectFsError(() => ops.getattr(asRoot, drawn.get('b')!), 'ESTALE')
     for (const ino of drawn.values()) ops.forget(ino, 1)
     expect(openDescriptors()).toBe(before)
   })
@@ -154,7 +154,7 @@ describe('lookups and forget', () => {
     ops.forget(dir.ino, 1)
     ops.forget(file.ino, 1)
     expect(openDescriptors()).toBe(before)
-    await expectFsError(ops.getattr(asRoot, dir.ino), 'ESTALE')
+    await expectFsError(() => ops.getattr(asRoot, dir.ino), 'ESTALE')
   })
 
   it('forgetting the root changes nothing, and destroy closes every descriptor', async () => {
@@ -193,7 +193,7 @@ describe('no path is ever rebuilt', () => {
       await ops.rename(asRoot, deepest, 'file', deepest, 'renamed', 0)
       expect((await ops.lookup(asRoot, deepest, 'renamed')).attr).toMatchObject({ size: 4, mode: FileType.S_IFREG | 0o640 })
       await ops.unlink(asRoot, deepest, 'renamed')
-      await expectFsError(ops.lookup(asRoot, deepest, 'renamed'), 'ENOENT')
+      await expectFsError(() => ops.lookup(asRoot, deepest, 'renamed'), 'ENOENT')
     } finally {
       // Node's own rm cannot name anything this deep: removed bottom-up through the nodes.
       for (let depth = dirs.length - 1; depth > 0; depth--) await ops.rmdir(asRoot, dirs[depth - 1]!, component)

@@ -35,7 +35,7 @@ describe('open files keep a real descriptor', () => {
     const ino = await new PathWalker(ops).node('/file')
     const fh = await ops.open(asRoot, ino, OpenFlags.O_RDWR)
     await ops.unlink(asRoot, ROOT_INO, 'file')
-    await expectFsError(ops.lookup(asRoot, ROOT_INO, 'file'), 'ENOENT')
+    await expectFsError(() => ops.lookup(asRoot, ROOT_INO, 'file'), 'ENOENT')
     await ops.write(asRoot, ino, fh, Buffer.from('after!'), 0)
     const buffer = Buffer.alloc(6)
     expect(await ops.read(asRoot, ino, fh, buffer, 0)).toBe(6)
@@ -96,10 +96,10 @@ describe('open files keep a real descriptor', () => {
     writeFileSync(join(box.source, 'file'), 'x')
     const ops = await passthrough(box)
     const ino = await new PathWalker(ops).node('/file')
-    await expectFsError(ops.read(asRoot, ino, 12345, Buffer.alloc(1), 0), 'EBADF')
+    await expectFsError(() => ops.read(asRoot, ino, 12345, Buffer.alloc(1), 0), 'EBADF')
     const fh = await ops.open(asRoot, ino, OpenFlags.O_RDONLY)
     await ops.release(asRoot, ino, fh)
-    await expectFsError(ops.getattr(asRoot, ino, fh), 'EBADF')
+    await expectFsError(() => ops.getattr(asRoot, ino, fh), 'EBADF')
   })
 })
 
@@ -116,6 +116,6 @@ describe('release', () => {
     expect(await write).toBe(1)
     await synced
     await released
-    await expectFsError(ops.read(asRoot, ino, fh, Buffer.alloc(1), 0), 'EBADF')
+    await expectFsError(() => ops.read(asRoot, ino, fh, Buffer.alloc(1), 0), 'EBADF')
   })
 })

@@ -158,7 +158,7 @@ describe('readdir', () => {
     expect(stats).toHaveBeenCalledTimes(4)
     // Counted once: one forget and the node is gone.
     ops.forget(first['file-0']!, 1)
-    await expectFsError(ops.getattr(asRoot, first['file-0']!), 'ESTALE')
+    await expectFsError(() => ops.getattr(asRoot, first['file-0']!), 'ESTALE')
   })
 
   it('gives the Entry again of a node the kernel forgot, and of every name once half the entry and attribute timeouts have passed', async () => {

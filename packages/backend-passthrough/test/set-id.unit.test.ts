@@ -46,8 +46,8 @@ async function filesOf(modes: Record<string, number>): Promise<{ box: Sandbox; o
 describe('a setattr naming no field (chown(-1, -1), or the kernel before a write)', () => {
   it('clears what a chown by the caller clears; EPERM, changing nothing, for a caller who may neither change the mode nor write', async () => {
     const { ops, node, mode } = await filesOf({ setuid: 0o4755, 'setgid-nogx': 0o2745, 'bob-writes': 0o2666, 'alice-own': 0o2745, plain: 0o644 })
-    await expectFsError(ops.setattr(bob, await node('setuid'), request(0)), 'EPERM')
-    await expectFsError(ops.setattr(bob, await node('setgid-nogx'), request(0)), 'EPERM')
+    await expectFsError(async () => ops.setattr(bob, await node('setuid'), request(0)), 'EPERM')
+    await expectFsError(async () => ops.setattr(bob, await node('setgid-nogx'), request(0)), 'EPERM')
     // Nothing to clear for a member of the group, nor on a plain file.
     await ops.setattr(carol, await node('setgid-nogx'), request(0))
     await ops.setattr(bob, await node('plain'), request(0))
