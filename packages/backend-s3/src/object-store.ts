@@ -89,6 +89,8 @@ export interface GetOptions extends CallOptions {
   end?: number
   /** Fail with ESTALE when the object is no longer this version. */
   ifMatch?: string
+  /** Where the bytes go (at least end - start long): the answer is a view of it. */
+  into?: Buffer
 }
 
 export interface CopyOptions extends CallOptions {
@@ -210,7 +212,7 @@ export class S3ObjectStore {
           body.destroy()
           throw new Error('the server ignored the Range header')
         }
-        const data = await readBody(body, length, signal)
+        const data = await readBody(body, length, signal, options.into)
         this.stats.bytesReceived += data.length
         return data
       })

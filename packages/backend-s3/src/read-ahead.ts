@@ -1,5 +1,6 @@
 import { FsError } from '@fusekit/core'
 import type { GetOptions } from './object-store.js'
+import { FetchBuffers } from './fetch-buffers.js'
 import { MemoryBudget } from './memory-budget.js'
 import { S3ConfigError } from './config-error.js'
 
@@ -29,6 +30,8 @@ interface Chunk {
   start: number
   end: number
   data: Promise<Buffer>
+  /** Where the fetch writes `data`: back to the pool once the chunk is dropped and the fetch settled. */
+  buffer: Buffer
   /** Bytes charged to the budget for it. */
   charged: number
   /** Cancels the fetch when the chunk is dropped before it arrived (a reader that went elsewhere). */
@@ -86,6 +89,8 @@ export class ReadHandle {
  */
 export class ReadAhead {
   readonly budget: MemoryBudget
+  /** Fetched ranges land in reused buffers (see FetchBuffers), within the budget with the chunks. */
+  readonly buffers: FetchBuffers
   private readonly initialWindow: number
   private readonly maxWindow: number
   private readonly minRead: number
@@ -102,6 +107,7 @@ export class ReadAhead {
     this.minRead = options.minRead ?? 512 * KiB
     this.requestSize = options.requestSize ?? 8 * MiB
     this.budget = options.budget ?? new MemoryBudget(128 * MiB)
+    this.buffers = new FetchBuffers(this.budget)
     if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
     if (!(this.minRead > 0 && this.requestSize > 0 && this.initialWindow > 0)) {
       throw new S3ConfigError('initialWindow, minRead, requestSize: positive')
@@ -222,10 +228,11 @@ export class ReadAhead {
     }
     const cancel = new AbortController()
     const signals = [cancel.signal, ...(demand && signal ? [signal] : [])]
-    const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals) })
+    const buffer = this.buffers.take(end - start)
+    const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals), into: buffer })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.catch(() => undefined)
-    const chunk: Chunk = { start, end, data, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
+    const chunk: Chunk = { start, end, data, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
   }
@@ -284,5 +291,9 @@ export class ReadAhead {
     chunk.dropped = true
     chunk.cancel.abort()
     this.budget.release(chunk.charged)
+    // Nothing reads it once dropped (reads copy out synchronously, and none waits for it); the
+    // fetch may still be writing into it until it settles.
+    const giveBack = () => this.buffers.give(chunk.buffer)
+    chunk.data.then(giveBack, giveBack)
   }
 }

@@ -33,10 +33,15 @@ export function closeBody(opened: Buffer | ReadStream): void {
 /**
  * Reads a response body of known length into one buffer: no list of chunks to concatenate
  * afterwards. Aborting `signal` destroys the stream (the SDK stops watching it once the headers
- * are in), so a stalled body cannot outlive the call's deadline.
+ * are in), so a stalled body cannot outlive the call's deadline. With `into`, the body goes there
+ * (it must be long enough) and the result is a view of it.
  */
-export async function readBody(body: Readable, length: number, signal: AbortSignal): Promise<Buffer> {
-  const out = Buffer.allocUnsafe(length)
+export async function readBody(body: Readable, length: number, signal: AbortSignal, into?: Buffer): Promise<Buffer> {
+  if (into !== undefined && into.length < length) {
+    body.destroy()
+    throw new Error(`a response body of ${length} bytes for a range of ${into.length}`)
+  }
+  const out = into === undefined ? Buffer.allocUnsafe(length) : into.subarray(0, length)
   let filled = 0
   const onAbort = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
   if (signal.aborted) onAbort()

@@ -69,6 +69,30 @@ describe('ReadAhead', () => {
     expect(readAhead.budget.used).toBe(0)
   })
 
+  it('fetches into buffers given back when their chunk is dropped: sequential reads of the object need far fewer buffers than GETs', async () => {
+    const buffers = new Set<ArrayBufferLike>()
+    let gets = 0
+    const source: RangeSource = {
+      get: (key, options) => {
+        gets++
+        buffers.add(options.into!.buffer)
+        return store.get(key, options)
+      },
+    }
+    const budget = new MemoryBudget(16 * MiB)
+    const readAhead = new ReadAhead(source, { initialWindow: MiB, maxWindow: 4 * MiB, requestSize: MiB, minRead: 128 * KiB, budget })
+    for (let pass = 0; pass < 2; pass++) {
+      const handle = readAhead.open('obj', data.length, etag)
+      expect((await readSequentially(readAhead, handle, 0, data.length, 128 * KiB)).equals(data)).toBe(true)
+      readAhead.close(handle)
+    }
+    expect(gets).toBeGreaterThanOrEqual(48)
+    expect(buffers.size).toBeLessThanOrEqual(gets / 4)
+    // Idle, they wait for the next reader, within the budget.
+    expect(readAhead.buffers.held).toBeGreaterThan(0)
+    expect(readAhead.buffers.held + budget.used).toBeLessThanOrEqual(budget.limit)
+  })
+
   it('random reads fetch the aligned piece of minRead around what they read, nothing ahead', async () => {
     const source = new RecordingSource(store)
     const readAhead = new ReadAhead(source, { minRead: 16 * KiB })

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { FetchBuffers } from '../src/fetch-buffers.js'
+import { MemoryBudget } from '../src/memory-budget.js'
+
+const KiB = 1024
+
+describe('FetchBuffers', () => {
+  it('hands out buffers of a power-of-two class and takes one given back for any size of its class', () => {
+    const buffers = new FetchBuffers(new MemoryBudget(4096 * KiB))
+    const a = buffers.take(300 * KiB)
+    expect(a.length).toBe(512 * KiB)
+    expect(buffers.take(1).length).toBe(64 * KiB)
+    buffers.give(a)
+    expect(buffers.held).toBe(512 * KiB)
+    expect(buffers.take(200 * KiB)).not.toBe(a)
+    expect(buffers.take(400 * KiB)).toBe(a)
+    expect(buffers.held).toBe(0)
+  })
+
+  it('keeps at most half the budget idle, dropping the buffers given back first', () => {
+    const buffers = new FetchBuffers(new MemoryBudget(2048 * KiB))
+    const [first, second, third] = [buffers.take(512 * KiB), buffers.take(256 * KiB), buffers.take(512 * KiB)]
+    buffers.give(first)
+    buffers.give(second)
+    expect(buffers.held).toBe(768 * KiB)
+    // 1,280 KiB would be more than half of 2 MiB: the oldest (first) goes.
+    buffers.give(third)
+    expect(buffers.held).toBe(768 * KiB)
+    expect(buffers.take(512 * KiB)).toBe(third)
+    expect(buffers.take(512 * KiB)).not.toBe(first)
+    expect(buffers.take(256 * KiB)).toBe(second)
+    expect(buffers.held).toBe(0)
+  })
+})
