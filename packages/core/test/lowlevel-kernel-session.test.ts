@@ -274,16 +274,20 @@ describe('KernelSession', () => {
     expect([...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)).toEqual(sent)
   })
 
-  it('gives back lookups of entries listed with stats when the kernel reads without them', async () => {
+  it('asks the backend again without stats when plain READDIR continues a READDIRPLUS, and gives back the lookup of the entry held', async () => {
     const dir = listedDirectory(3)
     const { ask } = session(dir.ops)
     const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
     // READDIRPLUS fills one small buffer, then plain READDIR continues the same listing.
     const plus = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, 0n, 400, 0, 0n, 0, 0))).body, true)
-    const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(plus.at(-1)!.offset), 4096, 0, 0n, 0, 0))).body, false)
+    const next = plus.at(-1)!.offset
+    const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(next), 4096, 0, 0n, 0, 0))).body, false)
     expect([...plus, ...rest].map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
+    expect(dir.state.offsets).toEqual([0, next])
     const kept = [...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)
     expect(kept).toEqual(plus.filter((e) => e.nodeid !== 0).map((e) => e.nodeid))
+    // Only the entry drawn for the first buffer and not sent was counted beyond those, and given back.
+    expect([...dir.lookups.values()].filter((n) => n !== 0 && n !== 1)).toEqual([])
   })
 
   it('aborts the signal of an interrupted request, and of every request in flight when closed', async () => {

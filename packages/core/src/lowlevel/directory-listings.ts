@@ -5,6 +5,8 @@ export interface Listing {
   fh: number
   /** The backend's entries from `next` on, as a READDIR left them. */
   entries?: Iterator<InodeDirEntry>
+  /** Whether `entries` carry stats (asked for by READDIRPLUS). */
+  withStats?: boolean
   /** The offset of the next entry: the number of entries already sent. */
   next: number
   /** An entry drawn from `entries` that did not fit in the last reply. */

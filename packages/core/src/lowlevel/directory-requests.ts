@@ -38,17 +38,20 @@ export const readdirplus = (s: KernelSession, req: KernelRequest) => list(s, req
 /**
  * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped
  * (at once, with no call to the backend); a read from anywhere else (the first, rewinddir,
- * seekdir) asks the backend again from that offset.
+ * seekdir) asks the backend again from that offset. So does a READDIR that continues a
+ * READDIRPLUS (the kernel goes on without stats past a large directory's first buffer): the
+ * backend stops making stats nobody takes.
  */
 function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const { fh: handle, offset, size } = decodeRead(req.body)
   const nodeid = req.header.nodeid
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
-  if (listing.entries !== undefined && offset === listing.next) return s.finish(req, fill(s, req, listing, size, plus))
+  if (listing.entries !== undefined && offset === listing.next && listing.withStats === plus) return s.finish(req, fill(s, req, listing, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.entries = entries[Symbol.iterator]()
+    listing.withStats = plus
     listing.next = offset
     return fill(s, req, listing, size, plus)
   })
