@@ -89,7 +89,7 @@ export class ReadHandle {
  */
 export class ReadAhead {
   readonly budget: MemoryBudget
-  /** Fetched ranges land in reused buffers (see FetchBuffers), within the budget with the chunks. */
+  /** Fetched ranges land in reused buffers (see FetchBuffers; at most half the budget idle). */
   readonly buffers: FetchBuffers
   private readonly initialWindow: number
   private readonly maxWindow: number
