@@ -1,5 +1,3 @@
-import type { MemoryBudget } from './memory-budget.js'
-
 /** The smallest buffer handed out; larger ones are powers of two. */
 const SMALLEST = 64 * 1024
 
@@ -8,9 +6,8 @@ const SMALLEST = 64 * 1024
  * range of the same size class (a power of two: the pieces of a read-ahead window and its odd
  * last piece share a few classes). A new Buffer per GET is external memory V8 reclaims only with
  * a full collection: reading 512 MiB in 8 MiB ranges through the store ran 24-27 mark-compacts
- * and twice the CPU of the same reads into reused buffers (1 mark-compact). At most half the
- * budget's limit waits idle, the oldest going first: with the chunks, 1.5 times the limit at
- * most, where the garbage of one Buffer per GET had no bound but the collector's.
+ * and twice the CPU of the same reads into reused buffers (1 mark-compact). At most
+ * `maxIdleBytes` wait idle, the oldest going first.
  */
 export class FetchBuffers {
   private readonly idle = new Map<number, Buffer[]>()
@@ -18,7 +15,7 @@ export class FetchBuffers {
   private readonly order: number[] = []
   private idleBytes = 0
 
-  constructor(private readonly budget: MemoryBudget) {}
+  constructor(private readonly maxIdleBytes: number) {}
 
   /** A buffer of at least `size` bytes (its class). */
   take(size: number): Buffer {
@@ -44,7 +41,7 @@ export class FetchBuffers {
   }
 
   private trim(): void {
-    while (this.idleBytes > this.budget.limit / 2) {
+    while (this.idleBytes > this.maxIdleBytes) {
       const oldest = this.order.shift()!
       const list = this.idle.get(oldest)!
       list.shift()

@@ -89,7 +89,11 @@ export class ReadHandle {
  */
 export class ReadAhead {
   readonly budget: MemoryBudget
-  /** Fetched ranges land in reused buffers (see FetchBuffers; at most half the budget idle). */
+  /**
+   * Fetched ranges land in reused buffers (see FetchBuffers). Half the budget may wait idle: with
+   * the chunks, 1.5 times the budget at most, where one Buffer per GET left garbage bounded only
+   * by the collector.
+   */
   readonly buffers: FetchBuffers
   private readonly initialWindow: number
   private readonly maxWindow: number
@@ -107,7 +111,7 @@ export class ReadAhead {
     this.minRead = options.minRead ?? 512 * KiB
     this.requestSize = options.requestSize ?? 8 * MiB
     this.budget = options.budget ?? new MemoryBudget(128 * MiB)
-    this.buffers = new FetchBuffers(this.budget)
+    this.buffers = new FetchBuffers(this.budget.limit / 2)
     if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
     if (!(this.minRead > 0 && this.requestSize > 0 && this.initialWindow > 0)) {
       throw new S3ConfigError('initialWindow, minRead, requestSize: positive')

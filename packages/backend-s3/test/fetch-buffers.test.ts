@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { FetchBuffers } from '../src/fetch-buffers.js'
-import { MemoryBudget } from '../src/memory-budget.js'
 
 const KiB = 1024
 
 describe('FetchBuffers', () => {
   it('hands out buffers of a power-of-two class and takes one given back for any size of its class', () => {
-    const buffers = new FetchBuffers(new MemoryBudget(4096 * KiB))
+    const buffers = new FetchBuffers(2048 * KiB)
     const a = buffers.take(300 * KiB)
     expect(a.length).toBe(512 * KiB)
     expect(buffers.take(1).length).toBe(64 * KiB)
@@ -17,13 +16,13 @@ describe('FetchBuffers', () => {
     expect(buffers.held).toBe(0)
   })
 
-  it('keeps at most half the budget idle, dropping the buffers given back first', () => {
-    const buffers = new FetchBuffers(new MemoryBudget(2048 * KiB))
+  it('keeps at most its limit idle, dropping the buffers given back first', () => {
+    const buffers = new FetchBuffers(1024 * KiB)
     const [first, second, third] = [buffers.take(512 * KiB), buffers.take(256 * KiB), buffers.take(512 * KiB)]
     buffers.give(first)
     buffers.give(second)
     expect(buffers.held).toBe(768 * KiB)
-    // 1,280 KiB would be more than half of 2 MiB: the oldest (first) goes.
+    // 1,280 KiB would be more than 1 MiB: the oldest (first) goes.
     buffers.give(third)
     expect(buffers.held).toBe(768 * KiB)
     expect(buffers.take(512 * KiB)).toBe(third)
