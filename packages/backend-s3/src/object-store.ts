@@ -9,13 +9,12 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
-import type { IncomingHttpHeaders } from 'node:http'
 import { runCall, type CallOptions, type CallPolicy } from './call-runner.js'
 import { S3ConfigError } from './config-error.js'
 import { DeferredDeletes } from './deferred-deletes.js'
 import { fsErrorOf, httpStatusOf, s3CodeOf } from './errno-of.js'
 import { runMultipartUpload, type ObjectWriteOptions } from './multipart-upload.js'
-import { bodyLength, closeBody, openBody, readBody, type UploadBody } from './request-body.js'
+import { bodyLength, closeBody, openBody, type UploadBody } from './request-body.js'
 import { defaultRetryOptions, type RetryOptions } from './retry-policy.js'
 import { createS3Client, type S3ClientOptions } from './s3-client.js'
 import { S3Http, S3HttpError } from './s3-http.js'
@@ -181,9 +180,8 @@ export class S3ObjectStore {
     if (this.deletes.has(key)) return undefined
     try {
       return await this.call('HEAD', key, options, async (signal) => {
-        const response = await (await this.http()).send({ method: 'HEAD', key, signal })
-        response.resume()
-        return headOf(key, response.headers)
+        const answer = await (await this.http()).send({ method: 'HEAD', key, signal })
+        return headOf(key, answer.headers)
       })
     } catch (error) {
       // A HEAD answer has no body: a missing bucket looks like a missing key here (LIST tells).
@@ -204,15 +202,15 @@ export class S3ObjectStore {
         const headers: Record<string, string> = {}
         if (range !== undefined) headers.range = range
         if (options.ifMatch !== undefined) headers['if-match'] = options.ifMatch
-        const body = await (await this.http()).send({ method: 'GET', key, headers, signal })
-        const length = Number(body.headers['content-length'] ?? 0)
-        // A server that ignores Range answers 200 with the whole object: fine when that is all
-        // that was asked for, wrong (and maybe huge) otherwise.
-        if (range !== undefined && body.headers['content-range'] === undefined && (start > 0 || (end !== undefined && length > end - start))) {
-          body.destroy()
-          throw new Error('the server ignored the Range header')
+        const destination = (answer: Record<string, string>, length: number) => {
+          // A server that ignores Range answers 200 with the whole object: fine when that is all
+          // that was asked for, wrong (and maybe huge) otherwise.
+          if (range !== undefined && answer['content-range'] === undefined && (start > 0 || (end !== undefined && length > end - start))) {
+            throw new Error('the server ignored the Range header')
+          }
+          return options.into ?? Buffer.allocUnsafe(length)
         }
-        const data = await readBody(body, length, signal, options.into)
+        const { body: data } = await (await this.http()).send({ method: 'GET', key, headers, destination, signal })
         this.stats.bytesReceived += data.length
         return data
       })
@@ -231,10 +229,9 @@ export class S3ObjectStore {
       const opened = openBody(body)
       try {
         const headers = metadataHeaders(options.metadata, options.contentType)
-        const response = await (await this.http()).send({ method: 'PUT', key, headers, body: opened, bodyLength: bodyLength(body), signal })
-        response.resume()
+        const answer = await (await this.http()).send({ method: 'PUT', key, headers, body: opened, bodyLength: bodyLength(body), signal })
         this.stats.bytesSent += bodyLength(body)
-        return String(response.headers.etag ?? '')
+        return answer.headers.etag ?? ''
       } finally {
         closeBody(opened)
       }
@@ -301,7 +298,7 @@ export class S3ObjectStore {
         ...(options.metadata ? metadataHeaders(options.metadata, options.contentType) : {}),
       }
       if (options.ifMatch !== undefined) headers['x-amz-copy-source-if-match'] = options.ifMatch
-      const { body } = await (await this.http()).fetch({ method: 'PUT', key: target, headers, signal })
+      const { body } = await (await this.http()).send({ method: 'PUT', key: target, headers, signal })
       // A copy can fail after its 200 OK has gone out: the error is then in the body.
       const answer = body.toString('utf8')
       if (answer.includes('<Error>')) throw new S3HttpError(xmlText(answer, 'Code') ?? 'InternalError', 500)
@@ -333,7 +330,7 @@ export class S3ObjectStore {
   /** Deletes one key (no error when it is already gone: S3 answers 204 either way). */
   async delete(key: string, options: CallOptions = {}): Promise<void> {
     await this.call('DELETE', key, options, async (signal) => {
-      ;(await (await this.http()).send({ method: 'DELETE', key, signal })).resume()
+      await (await this.http()).send({ method: 'DELETE', key, signal })
     })
   }
 
@@ -389,7 +386,7 @@ export class S3ObjectStore {
       if (token !== undefined) query.push(['continuation-token', token])
       else if (options.startAfter !== undefined) query.push(['start-after', options.startAfter])
       const { page, next } = await this.call('LIST', prefix, options, async (signal) => {
-        const { body } = await (await this.http()).fetch({ method: 'GET', query, signal })
+        const { body } = await (await this.http()).send({ method: 'GET', query, signal })
         return parseListPage(body.toString('utf8'))
       })
       token = next
@@ -536,7 +533,7 @@ function noSuchKey(operation: string, key: string): Error {
 }
 
 /** A HEAD answer's headers as an ObjectHead; user metadata keys lowercase, without `x-amz-meta-`. */
-function headOf(key: string, headers: IncomingHttpHeaders): ObjectHead {
+function headOf(key: string, headers: Record<string, string>): ObjectHead {
   const metadata: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined) metadata[name.slice('x-amz-meta-'.length)] = String(value)
