@@ -1,7 +1,8 @@
 import { connect as netConnect, type Socket } from 'node:net'
-import type { Readable } from 'node:stream'
+import { open } from 'node:fs/promises'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { ChunkedBody } from './chunked-body.js'
+import type { FileRange } from './request-body.js'
 
 /** An HTTP answer, its body read whole. */
 export interface HttpAnswer {
@@ -15,7 +16,8 @@ export interface HttpAnswer {
 export interface HttpExchange {
   /** The request line and headers, each ending in CRLF, and the blank line. */
   head: string
-  body: Buffer | Readable | undefined
+  /** Bytes in memory, or a range of a local file (read in pieces into one buffer, sent as read). */
+  body: Buffer | FileRange | undefined
   /** A HEAD request: its answer has no body, whatever its headers say. */
   bodiless: boolean
   /**
@@ -50,6 +52,8 @@ export class ExchangeError extends Error {
 }
 
 const SCRATCH_BYTES = 64 * 1024
+/** The piece of a file body read and sent at a time. */
+const FILE_PIECE_BYTES = 256 * 1024
 const MAX_HEAD_BYTES = 64 * 1024
 const CRLF2 = Buffer.from('\r\n\r\n')
 
@@ -87,6 +91,8 @@ export class HttpConnection {
   private target: Buffer = this.scratch
   private pending: Pending | undefined
   private closed = false
+  /** Where pieces of file bodies are read, made at the first one. */
+  private filePiece: Buffer | undefined
   /** Exchanges answered on this connection. */
   exchanges = 0
 
@@ -163,11 +169,28 @@ export class HttpConnection {
       return
     }
     this.socket.write(exchange.head, 'latin1')
-    body.once('error', (error) => this.fail(new ExchangeError(`the request body failed: ${error.message}`, 'EIO')))
-    body.once('end', () => {
-      pending.requestSent = true
-    })
-    body.pipe(this.socket, { end: false })
+    this.sendFile(pending, body).then(
+      () => (pending.requestSent = true),
+      (error: Error) => this.pending === pending && this.fail(new ExchangeError(`the request body failed: ${error.message}`, 'EIO')),
+    )
+  }
+
+  /** Sends a range of a file, a piece at a time, each read once the previous one is in the socket. */
+  private async sendFile(pending: Pending, range: FileRange): Promise<void> {
+    const file = await open(range.path, 'r')
+    try {
+      const piece = (this.filePiece ??= Buffer.allocUnsafe(FILE_PIECE_BYTES))
+      for (let sent = 0; sent < range.length; ) {
+        const { bytesRead } = await file.read(piece, 0, Math.min(piece.length, range.length - sent), range.start + sent)
+        if (bytesRead === 0) throw new Error(`${range.path} ends before byte ${range.start + range.length}`)
+        // Failed or aborted meanwhile: the socket is gone.
+        if (this.pending !== pending) return
+        await new Promise<void>((resolve, reject) => this.socket.write(piece.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())))
+        sent += bytesRead
+      }
+    } finally {
+      await file.close()
+    }
   }
 
   /** Bytes came into `buffer` (this.target when they were read). */

@@ -4,7 +4,7 @@ import { ExchangeError, HttpConnection, type ConnectionTarget, type HttpAnswer, 
  * Keep-alive connections to one server, at most `maxConnections` at once; an exchange waits for a
  * free one. A reused connection that fails before any byte of the answer came (the server closed
  * it while it sat idle) is not the server's answer: the exchange goes again, once, on a new
- * connection, when its body can be sent again.
+ * connection (bodies are buffers or file ranges: they can be sent again).
  */
 export class HttpPool {
   private readonly idle: HttpConnection[] = []
@@ -22,8 +22,7 @@ export class HttpPool {
     try {
       return await connection.exchange(exchange)
     } catch (error) {
-      const replayable = exchange.body === undefined || Buffer.isBuffer(exchange.body)
-      if (!(error instanceof ExchangeError && error.beforeAnswer && connection.exchanges > 0 && replayable) || exchange.signal.aborted) throw error
+      if (!(error instanceof ExchangeError && error.beforeAnswer && connection.exchanges > 0) || exchange.signal.aborted) throw error
       const fresh = await this.take(exchange.signal, true)
       try {
         return await fresh.exchange(exchange)

@@ -5,7 +5,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectsCommand,
-  UploadPartCommand,
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3'
@@ -14,7 +13,7 @@ import { S3ConfigError } from './config-error.js'
 import { DeferredDeletes } from './deferred-deletes.js'
 import { fsErrorOf, httpStatusOf, s3CodeOf } from './errno-of.js'
 import { runMultipartUpload, type ObjectWriteOptions } from './multipart-upload.js'
-import { bodyLength, closeBody, openBody, type UploadBody } from './request-body.js'
+import type { UploadBody } from './request-body.js'
 import { defaultRetryOptions, type RetryOptions } from './retry-policy.js'
 import { createS3Client, type S3ClientOptions } from './s3-client.js'
 import { S3Http, S3HttpError } from './s3-http.js'
@@ -152,8 +151,9 @@ export class S3ObjectStore {
   }
 
   /**
-   * HEAD, GET, PUT, DELETE, copy and list go through S3Http (plain HTTP, SigV4), with the SDK
-   * client's region and credential chain; the multipart and bucket calls through the SDK.
+   * HEAD, GET, PUT, UploadPart, DELETE, copy and list go through S3Http (our own HTTP/1.1
+   * connections, SigV4), with the SDK client's region and credential chain; the other multipart
+   * calls, batched deletes and the bucket calls through the SDK.
    */
   private http(): Promise<S3Http> {
     this.transport ??= (async () => {
@@ -226,15 +226,10 @@ export class S3ObjectStore {
   async put(key: string, body: UploadBody, options: ObjectWriteOptions = {}): Promise<string> {
     await this.deletes.beforeWrite(key)
     return this.call('PUT', key, options, async (signal) => {
-      const opened = openBody(body)
-      try {
-        const headers = metadataHeaders(options.metadata, options.contentType)
-        const answer = await (await this.http()).send({ method: 'PUT', key, headers, body: opened, bodyLength: bodyLength(body), signal })
-        this.stats.bytesSent += bodyLength(body)
-        return answer.headers.etag ?? ''
-      } finally {
-        closeBody(opened)
-      }
+      const headers = metadataHeaders(options.metadata, options.contentType)
+      const answer = await (await this.http()).send({ method: 'PUT', key, headers, body, signal })
+      this.stats.bytesSent += body.length
+      return answer.headers.etag ?? ''
     })
   }
 
@@ -244,7 +239,7 @@ export class S3ObjectStore {
    * when the object would need more than S3's 10,000 parts.
    */
   async upload(key: string, body: UploadBody, options: ObjectWriteOptions = {}): Promise<void> {
-    const size = bodyLength(body)
+    const size = body.length
     if (size < this.partSize) {
       await this.put(key, body, options)
       return
@@ -416,24 +411,13 @@ export class S3ObjectStore {
   /** Uploads one part (5 MiB at least, but for the last); returns its ETag. */
   async uploadPart(key: string, uploadId: string, partNumber: number, body: UploadBody, options: CallOptions = {}): Promise<string> {
     return this.call('UPLOAD-PART', key, options, async (signal) => {
-      const opened = openBody(body)
-      try {
-        const out = await this.client.send(
-          new UploadPartCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: uploadId,
-            PartNumber: partNumber,
-            Body: opened,
-            ContentLength: bodyLength(body),
-          }),
-          { abortSignal: signal },
-        )
-        this.stats.bytesSent += bodyLength(body)
-        return out.ETag ?? ''
-      } finally {
-        closeBody(opened)
-      }
+      const query: Array<[string, string]> = [
+        ['partNumber', String(partNumber)],
+        ['uploadId', uploadId],
+      ]
+      const answer = await (await this.http()).send({ method: 'PUT', key, query, body, signal })
+      this.stats.bytesSent += body.length
+      return answer.headers.etag ?? ''
     })
   }
 

@@ -1,6 +1,6 @@
-import type { Readable } from 'node:stream'
 import type { HttpAnswer } from './http-connection.js'
 import { HttpPool } from './http-pool.js'
+import type { UploadBody } from './request-body.js'
 import { xmlText } from './s3-xml.js'
 import { SigV4Signer, uriEncode, type SigningCredentials } from './sigv4.js'
 
@@ -24,8 +24,7 @@ export interface S3Request {
   key?: string
   query?: ReadonlyArray<readonly [string, string]>
   headers?: Record<string, string>
-  body?: Buffer | Readable
-  bodyLength?: number
+  body?: UploadBody
   /** Where a successful answer's body goes (see HttpExchange.destination); by default a new buffer. */
   destination?: (headers: Record<string, string>, length: number) => Buffer | undefined
   signal: AbortSignal
@@ -84,8 +83,7 @@ export class S3Http {
     const query = request.query ?? []
     const headers: Record<string, string> = { host: this.host, ...request.headers }
     const { body } = request
-    const length = request.bodyLength ?? (Buffer.isBuffer(body) ? body.length : body === undefined ? 0 : undefined)
-    if (length === undefined) throw new Error('a streamed request body needs its length')
+    const length = body === undefined ? 0 : body.length
     if (length > 0 || request.method === 'PUT') headers['content-length'] = String(length)
     this.signer.sign(request.method, path, query, headers, credentials)
     const search = query.map(([name, value]) => `${uriEncode(name)}=${uriEncode(value)}`).join('&')
