@@ -305,11 +305,11 @@ export class HttpConnection {
       return to
     }
     try {
-      return framing.decoder.take(data, from, to)
+      if (framing.decoder.take(data, from, to) < to) this.fail(new ExchangeError('the server sent more than the answer', 'EPROTO'))
     } catch (error) {
       this.fail(new ExchangeError((error as Error).message, 'EPROTO'))
-      return to
     }
+    return to
   }
 
   /** The socket reads straight into the body from now on, while it is of known length and incomplete. */

@@ -93,6 +93,13 @@ describe('HttpPool', () => {
     expect((await pool.exchange(exchange())).body.toString()).toBe('hello, world')
   })
 
+  it('refuses bytes after the end of an answer, chunked or of known length', async () => {
+    const answers = ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\nEXTRA', `${ok('ab')}EXTRA`]
+    const { pool } = await scripted((_r, socket, i) => socket.write(answers[i]!))
+    await expect(pool.exchange(exchange())).rejects.toThrow('more than the answer')
+    await expect(pool.exchange(exchange())).rejects.toThrow('more than the answer')
+  })
+
   it('keeps the connection for the next exchange, and opens no more than asked at once', async () => {
     const state = await scripted((_r, socket) => setTimeout(() => socket.write(ok('x')), 5), { maxConnections: 2 })
     await Promise.all(Array.from({ length: 10 }, () => state.pool.exchange(exchange())))
