@@ -167,7 +167,11 @@ export function removexattr(s: KernelSession, req: KernelRequest): void {
   xattrCall(s, req, 'removexattr', [req.ctx, req.header.nodeid, decodeName(req.body, 'removexattr')], noReply)
 }
 
-/** A backend without the xattr calls answers EOPNOTSUPP (the kernel then stops asking). */
+/**
+ * A backend without an xattr call answers ENOSYS: the kernel then stops sending that call for
+ * the mount and answers EOPNOTSUPP itself (it would go on asking after EOPNOTSUPP: a GETXATTR of
+ * security.capability before every write, one per entry of `ls -l`).
+ */
 function xattrCall<K extends 'setxattr' | 'getxattr' | 'listxattr' | 'removexattr'>(
   s: KernelSession,
   req: KernelRequest,
@@ -176,7 +180,7 @@ function xattrCall<K extends 'setxattr' | 'getxattr' | 'listxattr' | 'removexatt
   encode: ReplyEncoder<ResultOf<InodeOperations, K>>,
 ): void {
   if (s.handler.implements(name)) s.call(req, name, args, encode)
-  else s.fail(req, Errno.EOPNOTSUPP)
+  else s.fail(req, Errno.ENOSYS)
 }
 
 /** A value of `size` bytes at most; size 0 asks for the length only. */
