@@ -18,6 +18,8 @@ export interface RequestHandler<Ops, Name extends keyof Ops> {
   forget(ino: number, nlookup: number): void
   /** The backend's real descriptor behind an open handle (backingFd), if any. */
   backingFd(fh: number): number | undefined
+  /** Whether the backend has backingFd: the I/O of such handles does not come through it. */
+  readonly hasBackingFiles: boolean
   /** The driver answered requests itself from such descriptors: they count as activity. */
   servedElsewhere(): void
 }

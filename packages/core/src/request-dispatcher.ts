@@ -85,6 +85,10 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
     this.hotLoop.touch()
   }
 
+  get hasBackingFiles(): boolean {
+    return typeof (this.ops as { backingFd?: unknown }).backingFd === 'function'
+  }
+
   backingFd(fh: number): number | undefined {
     try {
       const fd = (this.ops as { backingFd?: (fh: number) => number | undefined }).backingFd?.(fh)

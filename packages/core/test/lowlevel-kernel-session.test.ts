@@ -344,6 +344,20 @@ describe('KernelSession', () => {
     expect(replies).toEqual([])
   })
 
+  it('agrees on HANDLE_KILLPRIV_V2 (backends clear set-id bits; no security.capability probe per write), but not with backing files', async () => {
+    const KILLPRIV_V2 = 1 << 28
+    const INIT_EXT = 1 << 30
+    const registry: BackingRegistry = { open: () => 1, close: () => undefined }
+    // A backend without backing files: no passthrough asked for, even where it could be.
+    const plain = await session({}, {}, { backing: registry }).ask(request(Opcode.INIT, 0, 7, 40, 65536, KILLPRIV_V2 | INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
+    expect(plain.body.readUInt32LE(12) & KILLPRIV_V2).toBe(KILLPRIV_V2)
+    expect(plain.body.readUInt32LE(32)).toBe(0)
+    // Backing files are written by the kernel (or the addon) as the server: nothing would clear the bits.
+    const backed = await session({ open: async () => 1, backingFd: () => 100 }, {}, { backing: registry }).ask(request(Opcode.INIT, 0, 7, 40, 65536, KILLPRIV_V2 | INIT_EXT, 1 << 5, ...Array<number>(11).fill(0)))
+    expect(backed.body.readUInt32LE(32)).toBe(1 << 5)
+    expect(backed.body.readUInt32LE(12) & KILLPRIV_V2).toBe(0)
+  })
+
   it('hands the kernel the backing file of a node once for all its handles, when INIT agreed on passthrough', async () => {
     const registered: number[] = []
     const closed: number[] = []

@@ -63,7 +63,9 @@ async function negotiate(offered: number, accepts: boolean | undefined, backing 
   const registry = backing ? { open: () => 1, close: () => {} } : undefined
   const options = resolveMountOptions({ driver: 'lowlevel' })
   const logger = recordingLogger()
-  const dispatcher = new RequestDispatcher<InodeOperations, InodeRequestName>({ getattr: async () => { throw new Error('unused') } } as unknown as InodeOperations, logger, options)
+  // Passthrough is asked for only for a backend with backing files.
+  const ops = { getattr: async () => { throw new Error('unused') }, ...(backing ? { backingFd: () => undefined } : {}) }
+  const dispatcher = new RequestDispatcher<InodeOperations, InodeRequestName>(ops as unknown as InodeOperations, logger, options)
   const replies: Buffer[] = []
   const s = new KernelSession((r) => void replies.push(r), dispatcher, options, logger, { uring, backing: registry }, undefined)
   s.handle(initRequest(offered))

@@ -41,9 +41,9 @@ export class BackingFiles {
     private readonly descriptors: DescriptorIo | undefined,
   ) {}
 
-  /** Whether to ask the kernel for passthrough at INIT. */
+  /** Whether to ask the kernel for passthrough at INIT: it can register files, and the backend has some. */
   get available(): boolean {
-    return this.registry !== undefined
+    return this.registry !== undefined && this.handler.hasBackingFiles
   }
 
   /** The kernel agreed at INIT. */

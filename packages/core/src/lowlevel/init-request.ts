@@ -23,6 +23,9 @@ export async function init(s: KernelSession, { header, body }: KernelRequest): P
     flags |= InitFlag.INIT_EXT
     flags2 |= InitFlag2.OVER_IO_URING
   }
+  // Backends clear set-id bits themselves (posix/set-id-bits.ts). Not those with backing files:
+  // their writes are the kernel's or the addon's, as the server, and nothing would clear the bits.
+  if (!s.handler.hasBackingFiles) flags |= InitFlag.HANDLE_KILLPRIV_V2
   s.writebackCache = (offered.flags & flags & InitFlag.WRITEBACK_CACHE) !== 0
   const reply = replyBuffer(header.unique, INIT_OUT_SIZE)
   // Stack depth 1: backing files on ordinary filesystems, not on another stacking one.

@@ -57,6 +57,11 @@ export const InitFlag = {
   MAX_PAGES: 1 << 22,
   /** The kernel takes ENOSYS for OPENDIR as "no need", and sends no more OPENDIR or RELEASEDIR. */
   NO_OPENDIR_SUPPORT: 1 << 24,
+  /**
+   * The server clears set-id bits on write, truncate and chown itself; the kernel then marks
+   * its superblock SB_NOSEC and stops asking for security.capability before every write.
+   */
+  HANDLE_KILLPRIV_V2: 1 << 28,
   /** flags2 follows in fuse_init_in and fuse_init_out. */
   INIT_EXT: 1 << 30,
 } as const
