@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { linkAbort } from './abortable.js'
 import { CallAbortedError } from './errno-of.js'
 import { backoffDelayMs, isRetryable, type RetryOptions } from './retry-policy.js'
 
@@ -40,8 +41,7 @@ export async function runCall<T>(
     timedOut = true
     attempts.abort(new CallAbortedError(false))
   }, timeoutMs)
-  const onCallerAbort = () => attempts.abort(new CallAbortedError(true, { cause: caller?.reason }))
-  caller?.addEventListener('abort', onCallerAbort, { once: true })
+  const unlink = caller ? linkAbort(caller, attempts) : undefined
   const signal = attempts.signal
   const expiresAt = Date.now() + timeoutMs
   try {
@@ -65,6 +65,6 @@ export async function runCall<T>(
     }
   } finally {
     clearTimeout(timer)
-    caller?.removeEventListener('abort', onCallerAbort)
+    unlink?.()
   }
 }

@@ -1,4 +1,5 @@
 import { FsError } from '@fusekit/core'
+import { linkAbort } from './abortable.js'
 import type { GetOptions } from './object-store.js'
 import { FetchBuffers } from './fetch-buffers.js'
 import { MemoryBudget } from './memory-budget.js'
@@ -231,11 +232,12 @@ export class ReadAhead {
       this.budget.acquire(charged)
     }
     const cancel = new AbortController()
-    const signals = [cancel.signal, ...(demand && signal ? [signal] : [])]
+    // A read's own fetch also stops when the read is interrupted.
+    const unlink = demand && signal ? linkAbort(signal, cancel) : undefined
     const buffer = this.buffers.take(end - start)
-    const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: AbortSignal.any(signals), into: buffer })
+    const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: cancel.signal, into: buffer })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
-    data.catch(() => undefined)
+    data.then(unlink, unlink).catch(() => undefined)
     const chunk: Chunk = { start, end, data, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)

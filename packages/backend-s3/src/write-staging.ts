@@ -2,6 +2,7 @@ import { chmod, mkdir, mkdtemp, open, readdir, rm, type FileHandle } from 'node:
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { FsError } from '@fusekit/core'
+import { linkAbort } from './abortable.js'
 import { S3ConfigError } from './config-error.js'
 import type { S3ObjectStore } from './object-store.js'
 import { RecentUploads } from './recent-uploads.js'
@@ -498,9 +499,10 @@ export class WriteStaging {
 
   private async roomChanged(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const stop = new AbortController()
+    const unlink = signal ? linkAbort(signal, stop) : undefined
     const woken = new Promise<void>((resolve) => this.waiters.push(resolve))
-    const timer = signal ? AbortSignal.any([stop.signal, signal]) : stop.signal
-    await Promise.race([woken, sleep(timeoutMs, undefined, { signal: timer }).catch(() => undefined)])
+    await Promise.race([woken, sleep(timeoutMs, undefined, { signal: stop.signal }).catch(() => undefined)])
+    unlink?.()
     stop.abort()
   }
 }
