@@ -220,6 +220,19 @@ describe('WriteStaging', () => {
     await s.close(file)
   })
 
+  it('a flush while parts still wait for a free upload slot sends each part once', async () => {
+    const s = await staging()
+    const file = await s.open('eager/queued', { metadata: meta })
+    const data = randomBytes(41 * MiB)
+    store.stats.reset()
+    // Eight parts behind the writer, three sent at a time: five wait when the flush comes.
+    for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+    await s.flush(file)
+    expect(store.stats.calls).toEqual({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 9, 'COMPLETE-MULTIPART': 1 })
+    expect((await store.get('eager/queued')).equals(data)).toBe(true)
+    await s.close(file)
+  })
+
   it('a part written again after it was sent is sent again; a truncate cuts the parts; a chmod meanwhile is put right by a copy', async () => {
     const s = await staging()
     const file = await s.open('eager/rewritten', { metadata: meta })
