@@ -204,12 +204,18 @@ describe('WriteStaging', () => {
     while ((store.stats.calls['UPLOAD-PART'] ?? 0) < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
-  it('a new file written from its start sends its parts while it is written; the flush sends the last and completes', async () => {
-    const s = await staging()
-    const file = await s.open('eager/sequential', { metadata: meta })
-    const data = randomBytes(17 * MiB)
+  /** A new file of `size` random bytes written 1 MiB at a time from its start, the store's counts reset first. */
+  async function writtenInOrder(s: WriteStaging, key: string, size: number) {
+    const file = await s.open(key, { metadata: meta })
+    const data = randomBytes(size)
     store.stats.reset()
     for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+    return { file, data }
+  }
+
+  it('a new file written from its start sends its parts while it is written; the flush sends the last and completes', async () => {
+    const s = await staging()
+    const { file, data } = await writtenInOrder(s, 'eager/sequential', 17 * MiB)
     // Parts of 5 MiB: the writer is past the first three.
     await partsBegun(3)
     expect(store.stats.calls).toMatchObject({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 3 })
@@ -222,11 +228,8 @@ describe('WriteStaging', () => {
 
   it('a flush while parts still wait for a free upload slot sends each part once', async () => {
     const s = await staging()
-    const file = await s.open('eager/queued', { metadata: meta })
-    const data = randomBytes(41 * MiB)
-    store.stats.reset()
     // Eight parts behind the writer, three sent at a time: five wait when the flush comes.
-    for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+    const { file, data } = await writtenInOrder(s, 'eager/queued', 41 * MiB)
     await s.flush(file)
     expect(store.stats.calls).toEqual({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 9, 'COMPLETE-MULTIPART': 1 })
     expect((await store.get('eager/queued')).equals(data)).toBe(true)
@@ -235,10 +238,7 @@ describe('WriteStaging', () => {
 
   it('a part written again after it was sent is sent again; a truncate cuts the parts; a chmod meanwhile is put right by a copy', async () => {
     const s = await staging()
-    const file = await s.open('eager/rewritten', { metadata: meta })
-    const data = randomBytes(23 * MiB)
-    store.stats.reset()
-    for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+    const { file, data } = await writtenInOrder(s, 'eager/rewritten', 23 * MiB)
     await partsBegun(4)
     // Part 1 written again; the file cut inside part 4 (its sent copy is too long now).
     const patch = Buffer.alloc(1000, 9)
