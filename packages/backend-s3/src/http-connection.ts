@@ -66,8 +66,7 @@ interface Pending {
   reject: (error: Error) => void
   onAbort: () => void
   /** Bytes of the head seen so far (a head split over reads). */
-  headParts: Buffer[]
-  headLength: number
+  headSoFar: Buffer | undefined
   status: number
   headers: Record<string, string> | undefined
   framing: BodyFraming | undefined
@@ -134,8 +133,7 @@ export class HttpConnection {
         resolve,
         reject,
         onAbort,
-        headParts: [],
-        headLength: 0,
+        headSoFar: undefined,
         status: 0,
         headers: undefined,
         framing: undefined,
@@ -227,20 +225,18 @@ export class HttpConnection {
   /** Takes bytes of the head; returns where the body starts (or `to`). */
   private readHead(pending: Pending, data: Buffer, from: number, to: number): number {
     // The head's end may straddle reads: search from a little before the new bytes.
-    const seen = pending.headLength
-    const joined = seen === 0 ? data.subarray(from, to) : Buffer.concat([...pending.headParts, data.subarray(from, to)])
+    const seen = pending.headSoFar?.length ?? 0
+    const joined = pending.headSoFar === undefined ? data.subarray(from, to) : Buffer.concat([pending.headSoFar, data.subarray(from, to)])
     const end = joined.indexOf(CRLF2, Math.max(0, seen - 3))
     if (end < 0) {
       if (joined.length > MAX_HEAD_BYTES) this.fail(new ExchangeError('an answer head longer than 64 KiB', 'EPROTO'))
       else {
-        pending.headParts = [Buffer.from(joined)]
-        pending.headLength = joined.length
+        pending.headSoFar = Buffer.from(joined)
       }
       return to
     }
     const used = end + 4 - seen
-    pending.headParts = []
-    pending.headLength = 0
+    pending.headSoFar = undefined
     const head = parseHead(joined.toString('latin1', 0, end))
     if (head === undefined) {
       this.fail(new ExchangeError('an answer that is not HTTP/1.x', 'EPROTO'))
