@@ -13,7 +13,11 @@ export type ResultOf<Ops, K extends keyof Ops> = Awaited<ReturnType<Method<Ops, 
 /** What a driver sees of the backend: which requests exist and how to run one. */
 export interface RequestHandler<Ops, Name extends keyof Ops> {
   implements(name: Name): boolean
-  dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): void
+  /**
+   * Runs one operation and replies once. Returns the backend's promise when it answers later: it
+   * settles when the backend is done with `args` (a reply may go earlier: a timeout, an unmount).
+   */
+  dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): Promise<unknown> | undefined
   /** The kernel dropped lookups of a node (inode layer only; no reply). */
   forget(ino: number, nlookup: number): void
   /** The backend's real descriptor behind an open handle (backingFd), if any. */

@@ -46,7 +46,7 @@ export interface Operations {
   create?(ctx: RequestContext, path: string, mode: number, flags: number): Promise<number | void>
   /** Reads up to `buffer.length` bytes at `position` into `buffer`; returns the count (0 at EOF). */
   read?(ctx: RequestContext, path: string, fh: number, buffer: Buffer, position: number): Promise<number>
-  /** Writes `buffer` at `position`; returns the count written. */
+  /** Writes `buffer` at `position`; returns the count written. `buffer` is reused after the answer: copy what is kept. */
   write?(ctx: RequestContext, path: string, fh: number, buffer: Buffer, position: number): Promise<number>
   /** Called on every close() of a descriptor. */
   flush?(ctx: RequestContext, path: string, fh: number): Promise<void>

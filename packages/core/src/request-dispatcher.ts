@@ -52,23 +52,28 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
     return typeof this.ops[name] === 'function'
   }
 
-  dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): void {
+  dispatch<K extends Name>(name: K, args: ArgsOf<Ops, K>, reply: Reply<ResultOf<Ops, K>>): Promise<unknown> | undefined {
     this.hotLoop.touch()
     const started = this.timeoutMs > 0 ? performance.now() : 0
     let result: unknown
     try {
       result = (this.ops[name] as (...a: unknown[]) => unknown).apply(this.ops, args)
     } catch (error) {
-      return this.safeReply(reply as Reply<unknown>, this.errnoOf(name, args, error))
+      this.safeReply(reply as Reply<unknown>, this.errnoOf(name, args, error))
+      return undefined
     }
     // Answered synchronously: nothing to time out or abort, so it is never pending.
-    if (!(result instanceof Promise)) return this.safeReply(reply as Reply<unknown>, 0, result)
+    if (!(result instanceof Promise)) {
+      this.safeReply(reply as Reply<unknown>, 0, result)
+      return undefined
+    }
     const id = this.nextId++
     this.pending.set(id, { name, args, started, reply: reply as Reply<unknown> })
     result.then(
       (value) => this.settle(id, 0, value),
       (error) => this.settle(id, this.errnoOf(name, args, error)),
     )
+    return result
   }
 
   forget(ino: number, nlookup: number): void {

@@ -100,15 +100,16 @@ export function read(s: KernelSession, req: KernelRequest): void {
 }
 
 /**
- * Writes from this size on are lent to the backend (the request buffer is replaced when it answers
- * later); smaller ones are copied, which costs less than a new request buffer.
+ * Writes from this size on are lent to the backend (the request buffer is set aside until the
+ * backend is done with it, when it answers later); smaller ones are copied, which costs less.
  */
 const LEND_WRITES_FROM = 64 * 1024
 
 export function write(s: KernelSession, req: KernelRequest): void {
   const { fh, offset, data } = decodeWrite(req.body)
-  req.lent = data.length >= LEND_WRITES_FROM
-  s.call(req, 'write', [req.ctx, req.header.nodeid, fh, req.lent ? data : Buffer.from(data), offset], sizeReply)
+  const lend = data.length >= LEND_WRITES_FROM
+  const pending = s.call(req, 'write', [req.ctx, req.header.nodeid, fh, lend ? data : Buffer.from(data), offset], sizeReply)
+  if (lend) req.lent = pending
 }
 
 export function flush(s: KernelSession, req: KernelRequest): void {

@@ -21,8 +21,8 @@ export interface KernelRequest {
   readonly ctx: CallerContext
   /** Set when its reply is sent: a request answered before its handler returned never waits for INTERRUPT. */
   answered: boolean
-  /** Set by a handler that hands bytes of `body` to the backend instead of a copy. */
-  lent: boolean
+  /** Set by a handler that hands bytes of `body` to the backend instead of a copy: settles when the backend is done with them. */
+  lent: Promise<unknown> | undefined
 }
 
 /**
@@ -76,52 +76,53 @@ export class KernelSession {
   }
 
   /**
-   * Handles one request. Returns true when bytes of `request` are still in use after this call
-   * (lent to a backend that has not answered yet): the caller must not reuse its memory.
+   * Handles one request. Returns a promise when bytes of `request` are still in use after this
+   * call (lent to a backend that has not answered yet): the caller must not reuse its memory
+   * before it settles.
    */
-  handle(request: Buffer): boolean {
+  handle(request: Buffer): Promise<unknown> | undefined {
     let header: RequestHeader
     try {
       header = decodeHeader(request)
     } catch (error) {
       this.logger.error(`dropped a request the kernel should not send: ${(error as Error).message}`)
       if (request.length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO))
-      return false
+      return undefined
     }
     const body = request.subarray(IN_HEADER_SIZE)
     try {
       switch (header.opcode) {
         case Opcode.FORGET:
           this.handler.forget(header.nodeid, decodeForget(body))
-          return false
+          return undefined
         case Opcode.BATCH_FORGET:
           for (const [nodeid, nlookup] of decodeBatchForget(body)) this.handler.forget(nodeid, nlookup)
-          return false
+          return undefined
         case Opcode.INTERRUPT:
           // Not found: answered already. Either way the kernel expects no reply to INTERRUPT.
           this.inFlight.get(decodeInterrupt(body).unique)?.abort(new FsError('EINTR', 'interrupted by the kernel'))
-          return false
+          return undefined
       }
     } catch (error) {
       this.logger.error(`opcode ${header.opcode}: ${(error as Error).message}`)
-      return false
+      return undefined
     }
     const run = REQUEST_HANDLERS[header.opcode]
     if (run === undefined) {
       this.send(this.emptyReply(header.unique, Errno.ENOSYS))
-      return false
+      return undefined
     }
     if (this.admittedUids && header.opcode !== Opcode.INIT && !this.admittedUids.includes(header.uid)) {
       this.send(this.emptyReply(header.unique, Errno.EACCES))
-      return false
+      return undefined
     }
-    const req: KernelRequest = { header, body, ctx: new CallerContext(header.uid, header.gid, header.pid), answered: false, lent: false }
+    const req: KernelRequest = { header, body, ctx: new CallerContext(header.uid, header.gid, header.pid), answered: false, lent: undefined }
     try {
       run(this, req)
     } catch (error) {
       this.fail(req, this.errnoOf(header, error))
     }
-    if (req.answered) return false
+    if (req.answered) return undefined
     this.inFlight.set(header.unique, req.ctx)
     return req.lent
   }
@@ -135,11 +136,20 @@ export class KernelSession {
   /**
    * Answers `req` with one inode-layer operation: its result as `encode` makes it, its errno as
    * `onErrno` makes it or as the reply. Without a promise in between: a backend that answers
-   * synchronously is answered in the same turn.
+   * synchronously is answered in the same turn. Returns the backend's promise when it answers later.
    */
-  call<K extends InodeRequestName>(req: KernelRequest, name: K, args: ArgsOf<InodeOperations, K>, encode: ReplyEncoder<ResultOf<InodeOperations, K>>, onErrno?: ErrnoEncoder): void {
-    if (!this.handler.implements(name)) return this.fail(req, Errno.ENOSYS)
-    this.handler.dispatch(name, args, (errno, value) => {
+  call<K extends InodeRequestName>(
+    req: KernelRequest,
+    name: K,
+    args: ArgsOf<InodeOperations, K>,
+    encode: ReplyEncoder<ResultOf<InodeOperations, K>>,
+    onErrno?: ErrnoEncoder,
+  ): Promise<unknown> | undefined {
+    if (!this.handler.implements(name)) {
+      this.fail(req, Errno.ENOSYS)
+      return undefined
+    }
+    return this.handler.dispatch(name, args, (errno, value) => {
       if (errno !== 0) {
         const reply = onErrno?.(this, req, errno)
         return reply ? this.finish(req, reply) : this.fail(req, errno)

@@ -10,6 +10,8 @@ import { UringTransport } from './uring-transport.js'
 
 /** Room for the largest request: a write of maxWrite bytes after its headers. */
 const REQUEST_HEADROOM = 4096
+/** Lent request buffers kept for reuse once their backend is done with them (at most this many MiB with 1 MiB writes). */
+const SPARE_REQUEST_BUFFERS = 8
 
 /**
  * Speaks the FUSE kernel protocol itself on Node's thread: requests are read from /dev/fuse when
@@ -78,7 +80,13 @@ export class LowLevelDriver {
     }
     // Requests are read into one buffer, reused while each is answered before the next.
     const requestSize = options.maxWrite + REQUEST_HEADROOM
-    let requests = Buffer.allocUnsafeSlow(requestSize)
+    let requests: Buffer = Buffer.allocUnsafeSlow(requestSize)
+    // Buffers a backend was lent and is done with: a new one per lent write would cost fresh
+    // pages and, through V8's external-memory accounting, a full GC every few dozen MiB.
+    const spareRequests: Buffer[] = []
+    const giveBack = (buffer: Buffer) => {
+      if (open && spareRequests.length < SPARE_REQUEST_BUFFERS) spareRequests.push(buffer)
+    }
     // A request's length in `requests`, or -errno when the kernel ended the session (ENODEV: unmounted).
     const onRequest = (length: number): boolean => {
       if (length < 0) {
@@ -86,9 +94,15 @@ export class LowLevelDriver {
         return false
       }
       const sentBefore = sent
-      if (session.handle(requests.subarray(0, length))) {
+      const lent = session.handle(requests.subarray(0, length))
+      if (lent) {
         // Its bytes are lent to a backend that answers later: the next requests go elsewhere.
-        requests = Buffer.allocUnsafeSlow(requestSize)
+        const buffer = requests
+        lent.then(
+          () => giveBack(buffer),
+          () => giveBack(buffer),
+        )
+        requests = spareRequests.pop() ?? Buffer.allocUnsafeSlow(requestSize)
         this.addon.replaceBuffer(poll, requests)
       }
       // After a reply the caller's next request cannot be in yet: no read just to hear EAGAIN.
