@@ -91,7 +91,7 @@ export class HttpConnection {
   private pending: Pending | undefined
   private closed = false
   /** Where pieces of file bodies are read, made at the first one. */
-  private filePiece: Buffer | undefined
+  private filePieces: [Buffer, Buffer] | undefined
   /** Exchanges answered on this connection. */
   exchanges = 0
 
@@ -173,20 +173,32 @@ export class HttpConnection {
     )
   }
 
-  /** Sends a range of a file, a piece at a time, each read once the previous one is in the socket. */
+  /**
+   * Sends a range of a file a piece at a time, from two buffers: the next piece is read while
+   * the socket takes the one before, so that the socket never waits for the disk.
+   */
   private async sendFile(pending: Pending, range: FileRange): Promise<void> {
     const file = await open(range.path, 'r')
-    try {
-      const piece = (this.filePiece ??= Buffer.allocUnsafe(FILE_PIECE_BYTES))
-      for (let sent = 0; sent < range.length; ) {
-        const { bytesRead } = await file.read(piece, 0, Math.min(piece.length, range.length - sent), range.start + sent)
+    const pieces = (this.filePieces ??= [Buffer.allocUnsafe(FILE_PIECE_BYTES), Buffer.allocUnsafe(FILE_PIECE_BYTES)])
+    const readPiece = (piece: Buffer, at: number) =>
+      file.read(piece, 0, Math.min(piece.length, range.length - at), range.start + at).then(({ bytesRead }) => {
         if (bytesRead === 0) throw new Error(`${range.path} ends before byte ${range.start + range.length}`)
+        return bytesRead
+      })
+    let next: Promise<number> | undefined = readPiece(pieces[0]!, 0)
+    try {
+      for (let sent = 0, turn = 0; next !== undefined; turn ^= 1) {
+        const bytesRead: number = await next
+        const piece = pieces[turn]!
+        next = sent + bytesRead < range.length ? readPiece(pieces[turn ^ 1]!, sent + bytesRead) : undefined
         // Failed or aborted meanwhile: the socket is gone.
         if (this.pending !== pending) return
         await new Promise<void>((resolve, reject) => this.socket.write(piece.subarray(0, bytesRead), (error) => (error ? reject(error) : resolve())))
         sent += bytesRead
       }
     } finally {
+      // A read still under way must end before the file closes (its failure no longer matters).
+      await next?.catch(() => undefined)
       await file.close()
     }
   }

@@ -148,19 +148,23 @@ describe('HttpPool', () => {
     await expect(pool.exchange(exchange({ limit: 9 }))).rejects.toThrow('longer than 9 bytes')
   })
 
-  it('sends a range of a file as the body, read piece by piece', async () => {
+  it('sends a range of a file as the body, read piece by piece, in order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fusekit-http-'))
     try {
-      const data = Buffer.alloc(700 * 1024)
-      for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 251
+      // Many pieces: the next one is read while the one before is being sent.
+      const data = Buffer.alloc(3 * 1024 * 1024 + 5000)
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 18)) % 251
       await writeFile(join(dir, 'staged'), data)
       const state = await scripted((_r, socket) => socket.write(ok('')))
-      const range = { path: join(dir, 'staged'), start: 1000, length: 600 * 1024 }
+      const range = { path: join(dir, 'staged'), start: 1000, length: 3 * 1024 * 1024 + 17 }
       await state.pool.exchange(exchange({ head: `PUT /k HTTP/1.1\r\ncontent-length: ${range.length}\r\n\r\n`, body: range }))
       const sent = state.requests[0]!.slice(state.requests[0]!.indexOf('\r\n\r\n') + 4)
       expect(Buffer.from(sent, 'latin1').equals(data.subarray(1000, 1000 + range.length))).toBe(true)
       // A file that is gone fails the exchange, and the connection with it.
       await expect(state.pool.exchange(exchange({ head: 'PUT /k HTTP/1.1\r\ncontent-length: 5\r\n\r\n', body: { path: join(dir, 'gone'), start: 0, length: 5 } }))).rejects.toMatchObject({ code: 'EIO' })
+      // So does one that ends before the range does.
+      const short = { path: join(dir, 'staged'), start: data.length - 300 * 1024, length: 600 * 1024 }
+      await expect(state.pool.exchange(exchange({ head: `PUT /k HTTP/1.1\r\ncontent-length: ${short.length}\r\n\r\n`, body: short }))).rejects.toMatchObject({ code: 'EIO' })
     } finally {
       await rm(dir, { recursive: true })
     }
