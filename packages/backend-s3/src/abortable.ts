@@ -36,3 +36,8 @@ export function linkAbort(source: AbortSignal, target: AbortController): () => v
   source.addEventListener('abort', onAbort, { once: true })
   return () => source.removeEventListener('abort', onAbort)
 }
+
+/** The error an exchange fails with when its signal aborts (the retry policy knows it by name). */
+export function abortError(): Error {
+  return Object.assign(new Error('the request was aborted'), { name: 'AbortError' })
+}

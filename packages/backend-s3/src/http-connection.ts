@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net'
 import { open } from 'node:fs/promises'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
+import { abortError } from './abortable.js'
 import { ChunkedBody } from './chunked-body.js'
 import type { FileRange } from './request-body.js'
 
@@ -127,7 +128,7 @@ export class HttpConnection {
   exchange(exchange: HttpExchange): Promise<HttpAnswer> {
     if (!this.usable) return Promise.reject(Object.assign(new ExchangeError('the connection is closed', 'ECONNRESET'), { beforeAnswer: true }))
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const onAbort = () => this.fail(Object.assign(new Error('the request was aborted'), { name: 'AbortError' }))
+      const onAbort = () => this.fail(abortError())
       this.pending = {
         exchange,
         resolve,

@@ -1,3 +1,4 @@
+import { abortError } from './abortable.js'
 import { ExchangeError, HttpConnection, type ConnectionTarget, type HttpAnswer, type HttpExchange } from './http-connection.js'
 
 /**
@@ -76,7 +77,7 @@ export class HttpPool {
       const onAbort = () => {
         const at = this.waiting.indexOf(wake)
         if (at >= 0) this.waiting.splice(at, 1)
-        reject(Object.assign(new Error('the request was aborted'), { name: 'AbortError' }))
+        reject(abortError())
       }
       const wake = () => {
         signal.removeEventListener('abort', onAbort)
