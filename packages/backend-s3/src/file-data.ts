@@ -48,7 +48,8 @@ export class FileData {
     return fh
   }
 
-  async read(ctx: RequestContext, fh: number, buffer: Buffer, position: number): Promise<number> {
+  /** Answered at once when the bytes are in memory (fetched already, or a small file just uploaded). */
+  read(ctx: RequestContext, fh: number, buffer: Buffer, position: number): number | Promise<number> {
     const handle = this.parts.files.handle(fh)
     const { file } = handle
     // Changes not uploaded yet, or a file whose object is gone (unlinked while open): the staged data.
@@ -56,14 +57,14 @@ export class FileData {
     // A small file this mount uploaded, still the version the lookup names: from memory.
     const recent = this.parts.staging.recent.get(file.key, file.etag)
     if (recent) return recent.copy(buffer, 0, Math.min(position, recent.length))
-    try {
-      return await this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx.signal)
-    } catch (error) {
+    const read = this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx.signal)
+    if (typeof read === 'number') return read
+    return read.catch(async (error: unknown) => {
       if ((error as FsError).code !== 'ESTALE' || file.detached) throw error
       // Changed elsewhere since it was opened: read the new version.
       await this.refresh(file, ctx.signal)
       return this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx.signal)
-    }
+    })
   }
 
   async write(ctx: RequestContext, fh: number, buffer: Buffer, position: number): Promise<number> {

@@ -67,12 +67,17 @@ export class ObjectLookup {
     return found
   }
 
+  /** What is known of `path` without asking S3: its object, null when known missing, undefined when not known. */
+  known(path: string): FoundObject | null | undefined {
+    if (path === '/') return { attributes: this.rootAttributes, etag: undefined, linkTarget: undefined, plain: false }
+    return this.cache.getStat(path)
+  }
+
   /** The object at `path`, or undefined. `kind`: what a listing said it is (spares a request). */
   async find(path: string, signal?: AbortSignal, kind?: 'file' | 'dir'): Promise<FoundObject | undefined> {
-    if (path === '/') return { attributes: this.rootAttributes, etag: undefined, linkTarget: undefined, plain: false }
-    const cached = this.cache.getStat(path)
-    if (cached) return cached
-    if (cached === null) return undefined
+    const known = this.known(path)
+    if (known) return known
+    if (known === null) return undefined
     const parent = parentOf(path)
     const name = nameOf(path)
     const listing = await this.currentListing(parent, signal)

@@ -31,6 +31,8 @@ interface Chunk {
   start: number
   end: number
   data: Promise<Buffer>
+  /** What `data` resolved to, once it has: a read of it is answered at once. */
+  arrived: Buffer | undefined
   /** Where the fetch writes `data`: back to the pool once the chunk is dropped and the fetch settled. */
   buffer: Buffer
   /** Bytes charged to the budget for it. */
@@ -124,8 +126,11 @@ export class ReadAhead {
     return new ReadHandle(key, size, etag, this.initialWindow)
   }
 
-  /** Reads up to `buffer.length` bytes at `position`; returns the count (0 at the end). */
-  async read(handle: ReadHandle, buffer: Buffer, position: number, signal?: AbortSignal): Promise<number> {
+  /**
+   * Reads up to `buffer.length` bytes at `position`; returns the count (0 at the end): at once
+   * when every byte has arrived already, so that a read served from memory costs no Promise.
+   */
+  read(handle: ReadHandle, buffer: Buffer, position: number, signal?: AbortSignal): number | Promise<number> {
     const end = Math.min(handle.size, position + buffer.length)
     if (end <= position) return 0
     const tolerance = Math.max(buffer.length, 128 * KiB)
@@ -150,11 +155,37 @@ export class ReadAhead {
     }
     // A reader starting at the beginning most likely reads the whole file: read ahead at once.
     if (sequential && (handle.streak >= 2 || position === 0)) this.readAhead(handle, end)
-    const done = await this.copyOut(handle, buffer, position, end, signal)
-    // What a sequential reader has passed it will not ask for again.
-    if (sequential) this.dropChunks(handle, (c) => c.end <= position && !c.kept)
-    else this.evictLeastUsed(handle, position, end)
-    return done
+    const done = () => {
+      // What a sequential reader has passed it will not ask for again.
+      if (sequential) this.dropChunks(handle, (c) => c.end <= position && !c.kept)
+      else this.evictLeastUsed(handle, position, end)
+      return end - position
+    }
+    if (this.copyArrived(handle, buffer, position, end)) return done()
+    return this.copyOut(handle, buffer, position, end, signal).then(done)
+  }
+
+  /** Copies [start, end) when all of it has arrived; false (and nothing copied) otherwise. */
+  private copyArrived(handle: ReadHandle, buffer: Buffer, start: number, end: number): boolean {
+    let at = start
+    for (const chunk of handle.chunks) {
+      if (chunk.end <= at) continue
+      const data = chunk.arrived
+      // A gap, or bytes still on their way (or fewer than asked: copyOut tells why).
+      if (chunk.start > at || !data || chunk.start + data.length < Math.min(end, chunk.end)) return false
+      at = Math.min(end, chunk.end)
+      if (at >= end) break
+    }
+    if (at < end) return false
+    for (const chunk of handle.chunks) {
+      if (chunk.end <= start) continue
+      if (chunk.start >= end) break
+      const from = Math.max(start, chunk.start)
+      const until = Math.min(end, chunk.end)
+      chunk.arrived!.copy(buffer, from - start, from - chunk.start, until - chunk.start)
+      chunk.lastUse = ++this.uses
+    }
+    return true
   }
 
   /**
@@ -238,7 +269,8 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: cancel.signal, into: buffer })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.then(unlink, unlink).catch(() => undefined)
-    const chunk: Chunk = { start, end, data, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
+    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
+    data.then((arrived) => (chunk.arrived = arrived)).catch(() => undefined)
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
   }

@@ -2,6 +2,7 @@ import { FsError, type DirEntry, type Operations, type RequestContext, type Stat
 import { AttributeChanges } from './attribute-changes.js'
 import { FileData } from './file-data.js'
 import { linkCount, statOf } from './file-stat.js'
+import type { FoundObject } from './object-lookup.js'
 import type { MountParts } from './mount-parts.js'
 import { Namespace } from './namespace.js'
 import { S_IFDIR, S_IFMT } from './object-metadata.js'
@@ -63,13 +64,16 @@ export class S3Filesystem implements Operations {
     this.parts.logger.debug(`s3: requests made: ${Object.entries(calls).map(([name, n]) => `${name} ${n}`).join(', ')}; retries ${retries}`)
   }
 
-  async getattr(ctx: RequestContext, path: string, fh?: number): Promise<Stat> {
+  /** Answered at once from what the mount knows (an open file, the stat cache); otherwise after a HEAD. */
+  getattr(ctx: RequestContext, path: string, fh?: number): Stat | Promise<Stat> {
     const { files, lookup, cache, keys } = this.parts
     const file = fh ? files.handle(fh).file : files.get(path)
     if (file) return statOf(file.ino, file.current(), linkCount(file.attributes, undefined, file.detached))
     checkPathLength(path, keys)
-    const found = await lookup.stat(path, ctx.signal)
-    return statOf(cache.inodeOf(path), found.attributes, linkCount(found.attributes, cache.subdirectoryCount(path)))
+    const statOfFound = (found: FoundObject) => statOf(cache.inodeOf(path), found.attributes, linkCount(found.attributes, cache.subdirectoryCount(path)))
+    const known = lookup.known(path)
+    if (known === null) throw new FsError('ENOENT')
+    return known ? statOfFound(known) : lookup.stat(path, ctx.signal).then(statOfFound)
   }
 
   async statfs(): Promise<StatVfs> {
@@ -127,7 +131,7 @@ export class S3Filesystem implements Operations {
     return this.data.create(ctx, path, mode)
   }
 
-  read(ctx: RequestContext, _path: string, fh: number, buffer: Buffer, position: number): Promise<number> {
+  read(ctx: RequestContext, _path: string, fh: number, buffer: Buffer, position: number): number | Promise<number> {
     return this.data.read(ctx, fh, buffer, position)
   }
 

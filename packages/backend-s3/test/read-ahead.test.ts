@@ -114,6 +114,33 @@ describe('ReadAhead', () => {
     readAhead.close(handle)
   })
 
+  it('answers at once, with no Promise, a read of bytes that have arrived; one that needs bytes still on their way waits', async () => {
+    const readAhead = new ReadAhead(new RecordingSource(store), { minRead: 64 * KiB })
+    const handle = readAhead.open('obj', data.length, etag)
+    const at = 5 * MiB + 100
+    const first = Buffer.alloc(4 * KiB)
+    const fetching = readAhead.read(handle, first, at)
+    expect(fetching).toBeInstanceOf(Promise)
+    expect(await fetching).toBe(4 * KiB)
+    // The same piece again, and another spot of it across nothing missing: numbers, right bytes.
+    for (const offset of [at, at + 8 * KiB, at - 100]) {
+      const out = Buffer.alloc(4 * KiB)
+      expect(readAhead.read(handle, out, offset)).toBe(4 * KiB)
+      expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
+    }
+    // Past the piece that arrived: a fetch, so a Promise, with the right bytes once it is in.
+    const beyond = Buffer.alloc(8 * KiB)
+    const edge = 5 * MiB + 64 * KiB - 4 * KiB
+    const waiting = readAhead.read(handle, beyond, edge)
+    expect(waiting).toBeInstanceOf(Promise)
+    expect(await waiting).toBe(8 * KiB)
+    expect(beyond.equals(data.subarray(edge, edge + 8 * KiB))).toBe(true)
+    // Across the two pieces, both arrived: at once again.
+    expect(readAhead.read(handle, beyond.fill(0), edge)).toBe(8 * KiB)
+    expect(beyond.equals(data.subarray(edge, edge + 8 * KiB))).toBe(true)
+    readAhead.close(handle)
+  })
+
   it('a random reader keeps what it read in half the budget: a range read again costs no request; the least recently used goes first', async () => {
     const source = new RecordingSource(store)
     const budget = new MemoryBudget(MiB)

@@ -150,7 +150,7 @@ export interface InodeOperations {
   create?(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): MaybePromise<Created>
   /** Reads up to `buffer.length` bytes at `position` into `buffer`; returns the count (0 at EOF). */
   read?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
-  /** Writes `buffer` at `position`; returns the count written. `buffer` is reused after the answer: copy what is kept. */
+  /** Writes `buffer` at `position`; returns the count written. */
   write?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
   /** Called on every close() of a descriptor of the handle. */
   flush?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>

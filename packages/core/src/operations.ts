@@ -1,9 +1,11 @@
+import type { MaybePromise } from './inode-operations.js'
 import type { RequestContext } from './request-context.js'
 import type { DirEntry, Stat, StatVfs, Timespec } from './types.js'
 
 /**
  * The path layer: the operations of libfuse's high-level API (fuse.h, as in libfuse 3), or
- * fuse-python's, Promise-based. The core bridges it onto the inode layer with a node table of
+ * fuse-python's, Promise-based (getattr and read may also answer at once, with a value, when the
+ * answer is in memory: the reply then goes without a Promise in between). The core bridges it onto the inode layer with a node table of
  * its own, so a backend deals in paths only. Each name is its own node here: hard links made
  * through this layer share an st_ino but are separate inodes to the kernel (use the inode layer
  * when that matters).
@@ -28,7 +30,7 @@ export interface Operations {
   /** Called once when the mount goes away. */
   destroy?(): Promise<void>
 
-  getattr(ctx: RequestContext, path: string, fh?: number): Promise<Stat>
+  getattr(ctx: RequestContext, path: string, fh?: number): MaybePromise<Stat>
   access?(ctx: RequestContext, path: string, mode: number): Promise<void>
   statfs?(ctx: RequestContext, path: string): Promise<StatVfs>
 
@@ -45,8 +47,8 @@ export interface Operations {
   /** Creates and opens a regular file; `mode` has the umask applied, `flags` are open(2)'s. */
   create?(ctx: RequestContext, path: string, mode: number, flags: number): Promise<number | void>
   /** Reads up to `buffer.length` bytes at `position` into `buffer`; returns the count (0 at EOF). */
-  read?(ctx: RequestContext, path: string, fh: number, buffer: Buffer, position: number): Promise<number>
-  /** Writes `buffer` at `position`; returns the count written. `buffer` is reused after the answer: copy what is kept. */
+  read?(ctx: RequestContext, path: string, fh: number, buffer: Buffer, position: number): MaybePromise<number>
+  /** Writes `buffer` at `position`; returns the count written. */
   write?(ctx: RequestContext, path: string, fh: number, buffer: Buffer, position: number): Promise<number>
   /** Called on every close() of a descriptor. */
   flush?(ctx: RequestContext, path: string, fh: number): Promise<void>

@@ -63,6 +63,29 @@ describe('the path bridge (path backends on the inode layer)', () => {
     await expect(inodes.lookup(ctx, ROOT_INO, 'missing')).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
+  it('answers lookup, getattr and read at once when the backend does (no Promise), and counts no node for a name not found', async () => {
+    const { ops } = pathBackend()
+    const held = Buffer.from('held in memory')
+    const inodes = bridgePathOperations({
+      ...ops,
+      getattr: (_ctx, path) => {
+        if (path !== '/dir' && path !== '/dir/f') throw new FsError('ENOENT')
+        return stat(path === '/dir' ? 102 : 103, path === '/dir' ? 0o40755 : 0o100644)
+      },
+      read: (_ctx, _path, _fh, buffer, position) => held.copy(buffer, 0, position),
+    })
+    const dir = inodes.lookup(ctx, ROOT_INO, 'dir') as Entry
+    expect(dir.attr.ino).toBe(102)
+    expect((inodes.getattr(ctx, dir.ino) as Stat).ino).toBe(102)
+    const out = Buffer.alloc(6)
+    expect(inodes.read!(ctx, (inodes.lookup(ctx, dir.ino, 'f') as Entry).ino, 7, out, 8)).toBe(6)
+    expect(out.toString()).toBe('memory')
+    expect(() => inodes.lookup(ctx, ROOT_INO, 'gone')).toThrow(expect.objectContaining({ code: 'ENOENT' }))
+    // One lookup, one forget: the node is gone.
+    inodes.forget!(dir.ino, 1)
+    expect(() => inodes.getattr(ctx, dir.ino)).toThrow()
+  })
+
   it('answers a setattr with the path operations it needs, in order, with the handle it came through', async () => {
     const { ops, calls } = pathBackend()
     const inodes = bridgePathOperations(ops)

@@ -1,5 +1,5 @@
 import { Errno, FsError } from '../errno.js'
-import { RenameFlags, SetattrValid, type Created, type Entry, type InodeDirEntry, type InodeOperations, type SetattrRequest } from '../inode-operations.js'
+import { RenameFlags, SetattrValid, type Created, type Entry, type InodeDirEntry, type InodeOperations, type MaybePromise, type SetattrRequest } from '../inode-operations.js'
 import type { Operations, RequestName } from '../operations.js'
 import type { RequestContext } from '../request-context.js'
 import { entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
@@ -28,8 +28,10 @@ class PathBridge {
     return this.ops.destroy?.() ?? Promise.resolve()
   }
 
-  async lookup(ctx: RequestContext, parent: number, name: string): Promise<Entry> {
-    const attr = await this.ops.getattr(ctx, this.childPath(parent, name))
+  lookup(ctx: RequestContext, parent: number, name: string): MaybePromise<Entry> {
+    const attr = this.ops.getattr(ctx, this.childPath(parent, name))
+    // The node is counted only once the name is found.
+    if (attr instanceof Promise) return attr.then((found) => ({ ino: this.nodes.lookup(parent, name), attr: found }))
     return { ino: this.nodes.lookup(parent, name), attr }
   }
 
@@ -37,7 +39,7 @@ class PathBridge {
     this.nodes.forget(ino, nlookup)
   }
 
-  getattr(ctx: RequestContext, ino: number, fh?: number): Promise<Stat> {
+  getattr(ctx: RequestContext, ino: number, fh?: number): MaybePromise<Stat> {
     return this.ops.getattr(ctx, this.path(ino), fh ?? this.handleOf(ino))
   }
 
@@ -119,7 +121,7 @@ class PathBridge {
     return { ino, attr, fh }
   }
 
-  read(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): Promise<number> {
+  read(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number> {
     return this.call('read').call(this.ops, ctx, this.path(ino), fh, buffer, position)
   }
 
