@@ -316,12 +316,17 @@ export class ReadAhead {
 
   /** Drops the chunks `drop` picks, but those reads wait for (they go when those reads end, or stay). */
   private dropChunks(handle: ReadHandle, drop: (chunk: Chunk) => boolean): void {
-    const kept: Chunk[] = []
-    for (const chunk of handle.chunks) {
-      if (chunk.waiters === 0 && drop(chunk)) this.dropChunk(chunk)
-      else kept.push(chunk)
+    // Most reads drop nothing: the list is copied only from the first chunk dropped.
+    let kept: Chunk[] | undefined
+    const { chunks } = handle
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!
+      if (chunk.waiters === 0 && drop(chunk)) {
+        this.dropChunk(chunk)
+        kept ??= chunks.slice(0, i)
+      } else kept?.push(chunk)
     }
-    handle.chunks = kept
+    if (kept) handle.chunks = kept
   }
 
   private dropChunk(chunk: Chunk): void {
