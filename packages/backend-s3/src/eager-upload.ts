@@ -89,6 +89,9 @@ export class EagerUpload {
       const part = this.parts[index]
       // Parts are sent whole; one the file no longer fills was cut by a truncate, and is stale.
       if (!part || part.stale || (index + 1) * this.partSize > size) {
+        // Its old upload may still be under way: the server keeps whichever copy of a part ends
+        // last, so the new one goes after it (else Complete names an ETag the server replaced).
+        await part?.etag.catch(() => undefined)
         missing.push(index)
         continue
       }

@@ -9,6 +9,9 @@ export interface SeenRequest {
   /** The status the client got: the server's, or the injected fault's. */
   status?: number
   injected: boolean
+  /** When it came in, and when its answer began to go back (performance.now()). */
+  arrived: number
+  answered?: number
 }
 
 export interface Faults {
@@ -19,16 +22,18 @@ export interface Faults {
   code: string
   /** Forward nothing: close every new request's connection at once (a server gone mid-way). */
   reset: boolean
+  /** Milliseconds to hold a request before forwarding it (a slow server for some requests). */
+  delay: (method: string, url: string) => number
 }
 
 /**
  * An HTTP proxy in front of an S3 endpoint that injects failures: a share of requests answered
- * with 503 SlowDown (or another status), or every connection reset. The Host header is passed
+ * with 503 SlowDown (or another status), every connection reset, or some requests held a while. The Host header is passed
  * on unchanged, so signatures stay valid. Seeded: the same requests fail in every run.
  */
 export class FaultProxy {
   readonly requests: SeenRequest[] = []
-  readonly faults: Faults = { failRate: 0, status: 503, code: 'SlowDown', reset: false }
+  readonly faults: Faults = { failRate: 0, status: 503, code: 'SlowDown', reset: false, delay: () => 0 }
   private random: () => number
   private readonly sockets = new Set<Socket>()
 
@@ -70,7 +75,7 @@ export class FaultProxy {
 
   private handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
     const { authorization: _left, ...headers } = req.headers
-    const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers, injected: false }
+    const seen: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers, injected: false, arrived: performance.now() }
     this.requests.push(seen)
     if (this.faults.reset) {
       seen.injected = true
@@ -89,16 +94,22 @@ export class FaultProxy {
       })
       return
     }
-    const upstream = request(
-      { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        seen.status = answer.statusCode
-        res.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(res)
-      },
-    )
-    upstream.on('error', () => req.socket.destroy())
-    req.pipe(upstream)
+    const forward = () => {
+      const upstream = request(
+        { host: this.target.hostname, port: this.target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          seen.status = answer.statusCode
+          seen.answered = performance.now()
+          res.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(res)
+        },
+      )
+      upstream.on('error', () => req.socket.destroy())
+      req.pipe(upstream)
+    }
+    const wait = this.faults.delay(seen.method, seen.url)
+    if (wait > 0) setTimeout(forward, wait)
+    else forward()
   }
 }
 

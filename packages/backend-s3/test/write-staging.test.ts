@@ -253,6 +253,33 @@ describe('WriteStaging', () => {
     await s.close(file)
   })
 
+  it('a part written again while its first upload is under way is sent again only once that one ended (the server keeps the copy that ends last)', async () => {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3 })
+    try {
+      // The first upload of part 2 is slow.
+      let held = false
+      proxy.faults.delay = (method, url) => (method === 'PUT' && url.includes('partNumber=2&') && !held ? ((held = true), 400) : 0)
+      const s = await staging({}, viaProxy)
+      const file = await s.open('eager/slow-part', { metadata: meta })
+      const data = randomBytes(12 * MiB)
+      for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+      const patch = Buffer.alloc(1000, 9)
+      await s.write(file, patch, 6 * MiB)
+      patch.copy(data, 6 * MiB)
+      await s.flush(file)
+      const partTwo = proxy.forwarded.filter((r) => r.method === 'PUT' && r.url.includes('partNumber=2&'))
+      expect(partTwo).toHaveLength(2)
+      // The second copy set out only after the first had its answer.
+      expect(partTwo[0]!.answered ?? Infinity).toBeLessThan(partTwo[1]!.arrived)
+      expect((await store.get('eager/slow-part')).equals(data)).toBe(true)
+      await s.close(file)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
+  })
+
   it('a failed upload keeps the staged data; a later flush uploads it', async () => {
     const proxy = await FaultProxy.start(s3Target.endpoint)
     const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
