@@ -57,13 +57,13 @@ export class FileData {
     // A small file this mount uploaded, still the version the lookup names: from memory.
     const recent = this.parts.staging.recent.get(file.key, file.etag)
     if (recent) return recent.copy(buffer, 0, Math.min(position, recent.length))
-    const read = this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx.signal)
+    const read = this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx)
     if (typeof read === 'number') return read
     return read.catch(async (error: unknown) => {
       if ((error as FsError).code !== 'ESTALE' || file.detached) throw error
       // Changed elsewhere since it was opened: read the new version.
       await this.refresh(file, ctx.signal)
-      return this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx.signal)
+      return this.parts.readAhead.read(this.readerOf(handle), buffer, position, ctx)
     })
   }
 

@@ -81,6 +81,14 @@ export class ReadHandle {
 }
 
 /**
+ * Who a read is for. Its `signal` is asked for only when the read has to fetch or wait: a
+ * RequestContext makes one on first use, which costs more than a read answered from memory.
+ */
+export interface ReadCaller {
+  readonly signal?: AbortSignal
+}
+
+/**
  * Ranged GETs for reading objects, with adaptive read-ahead. A handle whose reads follow each
  * other is sequential: from its second such read on (its first, when it starts at offset 0), the
  * next `window` bytes are fetched ahead in parallel requests (at least four per window), and the
@@ -130,7 +138,7 @@ export class ReadAhead {
    * Reads up to `buffer.length` bytes at `position`; returns the count (0 at the end): at once
    * when every byte has arrived already, so that a read served from memory costs no Promise.
    */
-  read(handle: ReadHandle, buffer: Buffer, position: number, signal?: AbortSignal): number | Promise<number> {
+  read(handle: ReadHandle, buffer: Buffer, position: number, caller?: ReadCaller): number | Promise<number> {
     const end = Math.min(handle.size, position + buffer.length)
     if (end <= position) return 0
     const tolerance = Math.max(buffer.length, 128 * KiB)
@@ -151,7 +159,7 @@ export class ReadAhead {
     // pieces, so that what it keeps is found again by reads nearby.
     if (!this.holds(handle, position, end)) {
       const from = sequential ? position : position - (position % this.minRead)
-      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), signal, !sequential)
+      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), caller?.signal, !sequential)
     }
     // A reader starting at the beginning most likely reads the whole file: read ahead at once.
     if (sequential && (handle.streak >= 2 || position === 0)) this.readAhead(handle, end)
@@ -162,7 +170,7 @@ export class ReadAhead {
       return end - position
     }
     if (this.copyArrived(handle, buffer, position, end)) return done()
-    return this.copyOut(handle, buffer, position, end, signal).then(done)
+    return this.copyOut(handle, buffer, position, end, caller?.signal).then(done)
   }
 
   /** Copies [start, end) when all of it has arrived; false (and nothing copied) otherwise. */

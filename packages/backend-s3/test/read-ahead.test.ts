@@ -122,17 +122,27 @@ describe('ReadAhead', () => {
     const fetching = readAhead.read(handle, first, at)
     expect(fetching).toBeInstanceOf(Promise)
     expect(await fetching).toBe(4 * KiB)
-    // The same piece again, and another spot of it across nothing missing: numbers, right bytes.
+    // The same piece again, and other spots of it: numbers, right bytes, and no signal made (a
+    // RequestContext makes its signal on first use, which costs more than such a read).
+    let signalsAsked = 0
+    const caller = {
+      get signal() {
+        signalsAsked++
+        return undefined
+      },
+    }
     for (const offset of [at, at + 8 * KiB, at - 100]) {
       const out = Buffer.alloc(4 * KiB)
-      expect(readAhead.read(handle, out, offset)).toBe(4 * KiB)
+      expect(readAhead.read(handle, out, offset, caller)).toBe(4 * KiB)
       expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
     }
+    expect(signalsAsked).toBe(0)
     // Past the piece that arrived: a fetch, so a Promise, with the right bytes once it is in.
     const beyond = Buffer.alloc(8 * KiB)
     const edge = 5 * MiB + 64 * KiB - 4 * KiB
-    const waiting = readAhead.read(handle, beyond, edge)
+    const waiting = readAhead.read(handle, beyond, edge, caller)
     expect(waiting).toBeInstanceOf(Promise)
+    expect(signalsAsked).toBeGreaterThan(0)
     expect(await waiting).toBe(8 * KiB)
     expect(beyond.equals(data.subarray(edge, edge + 8 * KiB))).toBe(true)
     // Across the two pieces, both arrived: at once again.
@@ -306,7 +316,7 @@ describe('ReadAhead', () => {
   it("the caller's abort ends a read with EINTR", async () => {
     const readAhead = new ReadAhead(store)
     const handle = readAhead.open('obj', data.length, etag)
-    await expect(readAhead.read(handle, Buffer.alloc(4096), 5 * MiB, AbortSignal.abort())).rejects.toMatchObject({ code: 'EINTR' })
+    await expect(readAhead.read(handle, Buffer.alloc(4096), 5 * MiB, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'EINTR' })
     readAhead.close(handle)
     expect(readAhead.budget.used).toBe(0)
   })
