@@ -146,13 +146,14 @@ export class ReadAhead {
     if (sequential) {
       handle.streak++
     } else {
-      // A sequential reader that jumps leaves its read-ahead behind; a random one keeps what it
-      // read (it comes back), and only drops what was fetched ahead and never read.
-      const wasSequential = handle.streak > 0
+      // A sequential reader that jumps leaves its read-ahead behind (what was fetched ahead and
+      // never read, and what it read but a random reader's pieces). A reader that was random
+      // already has nothing fetched ahead (only a run of sequential reads reads ahead): it keeps
+      // what it read, for it comes back.
+      if (handle.streak > 0) this.dropChunks(handle, (c) => (!c.kept || c.lastUse === 0) && (c.end <= position || c.start >= end))
       handle.streak = 0
       handle.window = this.initialWindow
       handle.fetchedTo = 0
-      this.dropChunks(handle, (c) => ((wasSequential && !c.kept) || c.lastUse === 0) && (c.end <= position || c.start >= end))
     }
     handle.nextOffset = end
     // What is not held yet is fetched, at least minRead of it; a random reader's in aligned
@@ -175,19 +176,20 @@ export class ReadAhead {
 
   /** Copies [start, end) when all of it has arrived; false (and nothing copied) otherwise. */
   private copyArrived(handle: ReadHandle, buffer: Buffer, start: number, end: number): boolean {
+    const { chunks } = handle
+    const first = firstEndingAfter(chunks, start)
     let at = start
-    for (const chunk of handle.chunks) {
-      if (chunk.end <= at) continue
+    let last = first
+    for (; last < chunks.length && at < end; last++) {
+      const chunk = chunks[last]!
       const data = chunk.arrived
       // A gap, or bytes still on their way (or fewer than asked: copyOut tells why).
       if (chunk.start > at || !data || chunk.start + data.length < Math.min(end, chunk.end)) return false
       at = Math.min(end, chunk.end)
-      if (at >= end) break
     }
     if (at < end) return false
-    for (const chunk of handle.chunks) {
-      if (chunk.end <= start) continue
-      if (chunk.start >= end) break
+    for (let i = first; i < last; i++) {
+      const chunk = chunks[i]!
       const from = Math.max(start, chunk.start)
       const until = Math.min(end, chunk.end)
       chunk.arrived!.copy(buffer, from - start, from - chunk.start, until - chunk.start)
@@ -215,13 +217,15 @@ export class ReadAhead {
 
   /** Whether the handle's chunks (arrived or arriving) cover [start, end). */
   private holds(handle: ReadHandle, start: number, end: number): boolean {
+    const { chunks } = handle
     let at = start
-    for (const chunk of handle.chunks) {
-      if (chunk.start > at) break
-      if (chunk.end > at) at = chunk.end
+    for (let i = firstEndingAfter(chunks, start); i < chunks.length; i++) {
+      const chunk = chunks[i]!
+      if (chunk.start > at) return false
+      at = chunk.end
       if (at >= end) return true
     }
-    return at >= end
+    return false
   }
 
   /** Forgets the handle: its fetches are cancelled and its memory released (what a read still waits for, when that read ends). */
@@ -347,4 +351,16 @@ export class ReadAhead {
     const giveBack = () => this.buffers.give(chunk.buffer)
     chunk.data.then(giveBack, giveBack)
   }
+}
+
+/** The index of the first chunk that ends after `at` (a handle's chunks are in order and do not overlap). */
+function firstEndingAfter(chunks: readonly Chunk[], at: number): number {
+  let low = 0
+  let high = chunks.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if (chunks[middle]!.end <= at) low = middle + 1
+    else high = middle
+  }
+  return low
 }
