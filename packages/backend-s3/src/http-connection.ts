@@ -181,11 +181,15 @@ export class HttpConnection {
   private async sendFile(pending: Pending, range: FileRange): Promise<void> {
     const file = await open(range.path, 'r')
     const pieces = (this.filePieces ??= [Buffer.allocUnsafe(FILE_PIECE_BYTES), Buffer.allocUnsafe(FILE_PIECE_BYTES)])
-    const readPiece = (piece: Buffer, at: number) =>
-      file.read(piece, 0, Math.min(piece.length, range.length - at), range.start + at).then(({ bytesRead }) => {
+    const readPiece = (piece: Buffer, at: number) => {
+      const read = file.read(piece, 0, Math.min(piece.length, range.length - at), range.start + at).then(({ bytesRead }) => {
         if (bytesRead === 0) throw new Error(`${range.path} ends before byte ${range.start + range.length}`)
         return bytesRead
       })
+      // Awaited once the piece before is in the socket: a failure meanwhile is handled, not "unhandled".
+      read.catch(() => undefined)
+      return read
+    }
     let next: Promise<number> | undefined = readPiece(pieces[0]!, 0)
     try {
       for (let sent = 0, turn = 0; next !== undefined; turn ^= 1) {

@@ -170,6 +170,27 @@ describe('HttpPool', () => {
     }
   })
 
+  it('fails, without hanging, a file body shorter than its range sent to a server that takes nothing in', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fusekit-http-'))
+    // Takes nothing in: the socket fills while the reads go on to the file's end.
+    const server = createServer((socket) => {
+      socket.pause()
+      setTimeout(() => socket.destroy(), 500)
+    })
+    servers.push(server)
+    try {
+      await writeFile(join(dir, 'short'), Buffer.alloc(8 * 1024 * 1024, 1))
+      server.listen(0, '127.0.0.1')
+      await once(server, 'listening')
+      const pool = new HttpPool({ host: '127.0.0.1', port: (server.address() as { port: number }).port, secure: false, idleTimeoutMs: 5_000 }, 1)
+      pools.push(pool)
+      const range = { path: join(dir, 'short'), start: 0, length: 16 * 1024 * 1024 }
+      await expect(pool.exchange(exchange({ head: `PUT /k HTTP/1.1\r\ncontent-length: ${range.length}\r\n\r\n`, body: range }))).rejects.toBeInstanceOf(Error)
+    } finally {
+      await rm(dir, { recursive: true })
+    }
+  })
+
   it('sends a request again on a new connection when the server closed a reused one as it came', async () => {
     // The second request meets a connection the server drops without a word (its idle timeout
     // firing as the request arrives): not an answer, so the pool tries once more.
