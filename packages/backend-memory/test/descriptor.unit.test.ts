@@ -2,7 +2,7 @@ import { FsError, backendMountOptions, fuseOptionList, isBackendDescriptor, pars
 import { container } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
 import memory, { MemoryFileSystem, memoryBackend } from '../src/index.js'
-import { me, MiB, silentLogger } from './unit-helpers.js'
+import { me, MiB, noResidentData, silentLogger } from './unit-helpers.js'
 
 describe('the memory backend descriptor', () => {
   it('is the default export, a backend named "memory"', () => {
@@ -15,7 +15,7 @@ describe('the memory backend descriptor', () => {
   it('creates a MemoryFileSystem from the parsed options and the mount options', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
     const mountOptions = backendMountOptions(memory)
-    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions, logger: silentLogger, container: container.createChildContainer() })
+    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions, logger: silentLogger, container: container.createChildContainer(), residentData: noResidentData })
     expect(fs).toBeInstanceOf(MemoryFileSystem)
     expect((await fs.statfs!(me, 1)).blocks).toBe((2 * MiB) / 4096)
     await fs.init!()
@@ -24,7 +24,7 @@ describe('the memory backend descriptor', () => {
   it('opens directories with no request unless it checks permissions itself (no default_permissions)', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
     const create = (defaultPermissions: boolean) =>
-      memory.create({ options, mountpoint: '/unused', mountOptions: backendMountOptions(memory, { defaultPermissions }), logger: silentLogger, container })
+      memory.create({ options, mountpoint: '/unused', mountOptions: backendMountOptions(memory, { defaultPermissions }), logger: silentLogger, container, residentData: noResidentData })
     expect((await create(true)).opendir).toBeUndefined()
     expect((await create(false)).opendir).toBeTypeOf('function')
   })

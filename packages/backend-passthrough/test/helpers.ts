@@ -51,6 +51,7 @@ export async function passthrough(box: Sandbox, options: Record<string, unknown>
     mountOptions: backendMountOptions(passthroughBackend, mountOptions),
     logger: silentLogger,
     container: undefined as never, // the backend does not use it
+    residentData: { available: false, hold() {}, release() {}, forget() {} }, // nor this (no driver)
   })) as PassthroughInodes
   opened.push(ops)
   return ops

@@ -60,7 +60,7 @@ export class AttributeChanges {
       file.attributes = attributes
       file.etag = undefined
       file.foreignMetadata = foreign
-      file.version++
+      this.parts.files.changed(file)
       if (file.staged) {
         file.staged.metadata = this.data.metadataOf(file)
         // A copy may give the object a new ETag: later fetches must not insist on the old one.

@@ -1,4 +1,4 @@
-import { defineBackend, FsError, mapErrno, Timespec, type Logger } from '@fusekit/core'
+import { defineBackend, FsError, mapErrno, Timespec, type Logger, type ResidentData } from '@fusekit/core'
 import { checkBucket } from './bucket-check.js'
 import { DirectoryTimes } from './directory-times.js'
 import { LocalFiles } from './local-files.js'
@@ -30,11 +30,11 @@ export const s3Backend = defineBackend({
     autoCache: true,
     defaultPermissions: true,
   },
-  create: ({ options, logger }) => createS3Filesystem(options, logger),
+  create: ({ options, logger, residentData }) => createS3Filesystem(options, logger, residentData),
 })
 
 /** Connects to the bucket (failing at once when it cannot), and builds the mount's parts. */
-async function createS3Filesystem(options: S3Options, logger: Logger): Promise<S3Filesystem> {
+async function createS3Filesystem(options: S3Options, logger: Logger, residentData: ResidentData): Promise<S3Filesystem> {
   const store = new S3ObjectStore({
     bucket: options.bucket,
     endpoint: options.endpoint,
@@ -60,14 +60,16 @@ async function createS3Filesystem(options: S3Options, logger: Logger): Promise<S
     })
     const defaults = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
     const lookup = new ObjectLookup(store, keys, cache, { listMode: options.listMode, headConcurrency: options.headConcurrency, defaults, mountTime: Timespec.now() })
+    // What has arrived is offered to the driver, which answers random reads of it itself.
+    const readAhead = new ReadAhead(store, { budget: new MemoryBudget(options.readMemory), resident: residentData })
     const parts: MountParts = {
       store,
       keys,
       cache,
       lookup,
       staging: await stagingIn(store, options),
-      readAhead: new ReadAhead(store, { budget: new MemoryBudget(options.readMemory) }),
-      files: new LocalFiles(),
+      readAhead,
+      files: new LocalFiles((reader) => readAhead.close(reader)),
       directoryTimes: new DirectoryTimes({ store, keys }, cache, lookup, logger),
       logger,
     }

@@ -145,7 +145,7 @@ export class FileData {
     }
     if (file.uploadFailing) this.parts.logger.info(`s3: uploaded ${file.path} after all`)
     file.uploadFailing = false
-    file.version++
+    this.parts.files.changed(file)
     file.etag = staged.baseEtag
     file.attributes = file.current()
     const plain = isPlainObject({ metadata: file.foreignMetadata, contentType: file.contentType }, file.attributes.mode)
@@ -219,7 +219,7 @@ export class FileData {
   private touched(file: LocalFile, staged: StagedFile): void {
     const now = Timespec.now()
     file.attributes = { ...file.attributes, mtime: now, ctime: now }
-    file.version++
+    this.parts.files.changed(file)
     staged.metadata = this.metadataOf(file)
   }
 
@@ -227,7 +227,7 @@ export class FileData {
     const { file } = handle
     if (!handle.reader || handle.readerVersion !== file.version) {
       if (handle.reader) this.parts.readAhead.close(handle.reader)
-      handle.reader = this.parts.readAhead.open(file.key, file.size, file.etag)
+      handle.reader = this.parts.readAhead.open(file.key, file.size, file.etag, handle.fh)
       handle.readerVersion = file.version
     }
     return handle.reader
@@ -239,6 +239,6 @@ export class FileData {
     if (!head) throw new FsError('ESTALE', `${file.path} was removed elsewhere`)
     file.attributes = this.parts.lookup.attributesOf(head)
     file.etag = head.etag
-    file.version++
+    this.parts.files.changed(file)
   }
 }

@@ -18,8 +18,10 @@ export class LocalFile {
   busy = 0
   /** Unlinked or replaced while open: lives on through its handles, and is never uploaded. */
   detached = false
-  /** Bumped whenever its bytes change (a write, a truncate, an upload): read-ahead of an older version is dropped. */
+  /** Bumped whenever its bytes or version change (LocalFiles.changed): read-ahead of an older version is dropped. */
   version = 0
+  /** Its open handles. */
+  readonly opens = new Set<OpenHandle>()
   /** Its last upload failed (logged once; cleared by the next success). */
   uploadFailing = false
   /** Metadata of the object that is not ours (another tool's, or the user's): kept on upload. */
@@ -52,6 +54,8 @@ export class LocalFile {
 
 /** One open of a file. */
 export interface OpenHandle {
+  /** Its number, the kernel's file handle. */
+  readonly fh: number
   readonly file: LocalFile
   /** Read-ahead state for reads of the object (not of staged data), and the file version it reads. */
   reader: ReadHandle | undefined
@@ -66,6 +70,11 @@ export interface OpenHandle {
  * while open) is reached through its handles only.
  */
 export class LocalFiles {
+  constructor(
+    /** Lets a handle's read-ahead go (ReadAhead.close). */
+    private readonly closeReader: (reader: ReadHandle) => void,
+  ) {}
+
   private readonly byPath = new Map<string, LocalFile>()
   private readonly handles = new Map<number, OpenHandle>()
   private nextHandle = 1
@@ -81,7 +90,9 @@ export class LocalFiles {
   /** Opens a handle on `file`; returns its number. */
   open(file: LocalFile): number {
     const fh = this.nextHandle++
-    this.handles.set(fh, { file, reader: undefined, readerVersion: -1, wrote: false })
+    const handle: OpenHandle = { fh, file, reader: undefined, readerVersion: -1, wrote: false }
+    this.handles.set(fh, handle)
+    file.opens.add(handle)
     file.handles++
     return fh
   }
@@ -96,8 +107,22 @@ export class LocalFiles {
   close(fh: number): OpenHandle {
     const handle = this.handle(fh)
     this.handles.delete(fh)
+    handle.file.opens.delete(handle)
     handle.file.handles--
     return handle
+  }
+
+  /**
+   * The file's bytes or its object's version changed: what its handles fetched of the old one
+   * goes now, not at their next read (the driver may answer reads from it meanwhile).
+   */
+  changed(file: LocalFile): void {
+    file.version++
+    for (const handle of file.opens) {
+      if (!handle.reader) continue
+      this.closeReader(handle.reader)
+      handle.reader = undefined
+    }
   }
 
   /** Takes `file` out of the table when nothing needs it there any more. */

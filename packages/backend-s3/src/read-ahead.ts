@@ -1,4 +1,4 @@
-import { FsError } from '@fusekit/core'
+import { FsError, type ResidentData } from '@fusekit/core'
 import { linkAbort } from './abortable.js'
 import type { GetOptions } from './object-store.js'
 import { FetchBuffers } from './fetch-buffers.js'
@@ -24,6 +24,8 @@ export interface ReadAheadOptions {
   requestSize?: number
   /** Memory for fetched data, shared by all handles (default: 128 MiB of its own). */
   budget?: MemoryBudget
+  /** Where arrived data is offered to the driver, for the reads of handles opened with a kernel handle. */
+  resident?: ResidentData
 }
 
 /** Bytes [start, end) of the object, arriving or arrived. */
@@ -53,6 +55,8 @@ interface Chunk {
   waiters: number
   /** Cancelled and its memory released. */
   dropped: boolean
+  /** Held in ResidentData for this kernel handle (0: not held). */
+  heldFor: number
 }
 
 /** One open file being read: where the reader is and what was fetched ahead of it. */
@@ -75,6 +79,8 @@ export class ReadHandle {
     readonly size: number,
     readonly etag: string | undefined,
     initialWindow: number,
+    /** The kernel's handle whose reads these are (0: none), for ResidentData. */
+    readonly fh: number,
   ) {
     this.window = initialWindow
   }
@@ -96,7 +102,9 @@ export interface ReadCaller {
  * elsewhere resets it: the window goes back to initialWindow, the data fetched ahead is dropped,
  * and the bytes read are fetched in an aligned piece of minRead. A random reader keeps what it
  * read, in at most half the budget, the least recently used going first. Fetched data lives in
- * one MemoryBudget for all handles: read-ahead stops growing when the budget is spent.
+ * one MemoryBudget for all handles: read-ahead stops growing when the budget is spent. What has
+ * arrived is held in ResidentData for the handle's kernel handle until it is dropped: the driver
+ * answers the random reads of it without a call.
  */
 export class ReadAhead {
   readonly budget: MemoryBudget
@@ -110,6 +118,7 @@ export class ReadAhead {
   private readonly maxWindow: number
   private readonly minRead: number
   private readonly requestSize: number
+  private readonly resident: ResidentData | undefined
   /** Counts reads, to tell which chunk was used longest ago. */
   private uses = 0
 
@@ -122,6 +131,7 @@ export class ReadAhead {
     this.minRead = options.minRead ?? 512 * KiB
     this.requestSize = options.requestSize ?? 8 * MiB
     this.budget = options.budget ?? new MemoryBudget(128 * MiB)
+    this.resident = options.resident
     this.buffers = new FetchBuffers(this.budget.limit / 2)
     if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
     if (!(this.minRead > 0 && this.requestSize > 0 && this.initialWindow > 0)) {
@@ -129,9 +139,12 @@ export class ReadAhead {
     }
   }
 
-  /** A handle on the object `key` of `size` bytes (version `etag`: a changed object fails with ESTALE). */
-  open(key: string, size: number, etag?: string): ReadHandle {
-    return new ReadHandle(key, size, etag, this.initialWindow)
+  /**
+   * A handle on the object `key` of `size` bytes (version `etag`: a changed object fails with
+   * ESTALE), read through the kernel's handle `fh` (0: none).
+   */
+  open(key: string, size: number, etag?: string, fh = 0): ReadHandle {
+    return new ReadHandle(key, size, etag, this.initialWindow, fh)
   }
 
   /**
@@ -281,10 +294,17 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: cancel.signal, into: buffer })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.then(unlink, unlink).catch(() => undefined)
-    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false }
-    data.then((arrived) => (chunk.arrived = arrived)).catch(() => undefined)
+    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false, heldFor: 0 }
+    data.then((arrived) => this.arrived(handle, chunk, arrived)).catch(() => undefined)
     const index = handle.chunks.findIndex((c) => c.start > start)
     handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
+  }
+
+  private arrived(handle: ReadHandle, chunk: Chunk, arrived: Buffer): void {
+    chunk.arrived = arrived
+    if (chunk.dropped || handle.closed || handle.fh === 0 || !this.resident?.available) return
+    this.resident.hold(handle.fh, chunk.start, arrived, handle.size)
+    chunk.heldFor = handle.fh
   }
 
   private async copyOut(handle: ReadHandle, buffer: Buffer, start: number, end: number, signal?: AbortSignal): Promise<number> {
@@ -344,6 +364,8 @@ export class ReadAhead {
   private dropChunk(chunk: Chunk): void {
     if (chunk.dropped) return
     chunk.dropped = true
+    // Before its memory can be reused: the driver answers from it no more.
+    if (chunk.heldFor !== 0) this.resident?.release(chunk.heldFor, chunk.start)
     chunk.cancel.abort()
     this.budget.release(chunk.charged)
     // Nothing reads it once dropped (reads copy out synchronously, and none waits for it); the

@@ -124,7 +124,7 @@ export class Renames {
     if (itself) moved.push(itself)
     for (const file of moved) {
       file.etag = undefined
-      file.version++
+      files.changed(file)
       if (file.staged) {
         staging.rekey(file.staged, file.key)
         file.staged.baseEtag = undefined

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process'
-import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { constants } from 'node:fs'
+import { mkdir, open, readFile, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { eventually, expectErrno, type MountProcess } from '@fusekit/testkit'
@@ -85,5 +87,37 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
 
     await store.put('small.txt', Buffer.from('written elsewhere'))
     await eventually(async () => expect(await readFile(path, 'utf8')).toBe('written elsewhere'), 8000)
+  })
+
+  it('random reads of bytes fetched already cost no request; a write through another descriptor is read back at once through the first, and uploaded', async () => {
+    const KiB = 1024
+    const original = randomBytes(4096 * KiB)
+    await store.put('resident.bin', original)
+    const path = join(mount.dir, 'resident.bin')
+    // O_DIRECT: every read reaches the mount, none is answered from the page cache.
+    const reader = await open(path, constants.O_RDONLY | constants.O_DIRECT)
+    const readAt = async (handle: FileHandle, position: number) => (await handle.read(Buffer.alloc(4 * KiB), 0, 4 * KiB, position)).buffer
+    try {
+      // Pieces far apart, in no order: a random reader's. The first pass fetches them.
+      const offsets = Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 128 * KiB)
+      for (const position of offsets) expect((await readAt(reader, position)).equals(original.subarray(position, position + 4 * KiB))).toBe(true)
+      const again = await requestsDuring(proxy, async () => {
+        for (const position of offsets) expect((await readAt(reader, position + 8 * KiB)).equals(original.subarray(position + 8 * KiB, position + 12 * KiB))).toBe(true)
+      })
+      expect(again.filter((r) => r.method === 'GET')).toEqual([])
+      // Changed through another descriptor: the first one reads the new bytes at once, whatever it fetched before.
+      const changed = Buffer.alloc(4 * KiB, 0x78)
+      const writer = await open(path, 'r+')
+      await writer.write(changed, 0, changed.length, 1024 * KiB + 8 * KiB)
+      expect((await readAt(reader, 1024 * KiB + 8 * KiB)).equals(changed)).toBe(true)
+      await writer.close()
+      expect((await readAt(reader, 3072 * KiB)).equals(original.subarray(3072 * KiB, 3076 * KiB))).toBe(true)
+      expect((await readAt(reader, 1024 * KiB + 8 * KiB)).equals(changed)).toBe(true)
+    } finally {
+      await reader.close()
+    }
+    const stored = await store.get('resident.bin')
+    expect(stored.subarray(1024 * KiB + 8 * KiB, 1024 * KiB + 12 * KiB).equals(Buffer.alloc(4 * KiB, 0x78))).toBe(true)
+    expect(stored.subarray(0, 1024 * KiB).equals(original.subarray(0, 1024 * KiB))).toBe(true)
   })
 })

@@ -4,6 +4,7 @@ import { MemoryBudget } from '../src/memory-budget.js'
 import type { GetOptions, S3ObjectStore } from '../src/object-store.js'
 import { ReadAhead, type RangeSource } from '../src/read-ahead.js'
 import { freshBucket } from './s3-target.js'
+import type { ResidentData } from '@fusekit/core'
 
 const KiB = 1024
 const MiB = 1024 * KiB
@@ -18,6 +19,22 @@ class RecordingSource implements RangeSource {
   }
   get bytes(): number {
     return this.ranges.reduce((sum, [start, end]) => sum + end - start, 0)
+  }
+}
+
+/** A driver's ResidentData that keeps what is held, by handle and offset. */
+class HeldRanges implements ResidentData {
+  readonly held = new Map<string, Buffer>()
+  constructor(readonly available = true) {}
+  hold(fh: number, offset: number, bytes: Buffer, fileSize: number): void {
+    expect(this.available).toBe(true)
+    this.held.set(`${fh}@${offset}/${fileSize}`, bytes)
+  }
+  release(fh: number, offset: number): void {
+    for (const key of this.held.keys()) if (key.startsWith(`${fh}@${offset}/`)) this.held.delete(key)
+  }
+  forget(): void {
+    throw new Error('the backend leaves forgetting a handle to the driver')
   }
 }
 
@@ -319,6 +336,40 @@ describe('ReadAhead', () => {
     await expect(readAhead.read(handle, Buffer.alloc(4096), 5 * MiB, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'EINTR' })
     readAhead.close(handle)
     expect(readAhead.budget.used).toBe(0)
+  })
+
+  it('holds what arrived for the kernel handle in ResidentData, and releases it when dropped or closed', async () => {
+    const resident = new HeldRanges()
+    const readAhead = new ReadAhead(store, { minRead: 128 * KiB, budget: new MemoryBudget(MiB), resident })
+    const handle = readAhead.open('obj', data.length, etag, 7)
+    const out = Buffer.alloc(4 * KiB)
+    for (const offset of [3 * MiB, 9 * MiB + 200 * KiB]) {
+      await readAhead.read(handle, out, offset)
+      expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
+    }
+    expect([...resident.held.keys()].sort()).toEqual([`7@${3 * MiB}/${data.length}`, `7@${9 * MiB + 128 * KiB}/${data.length}`])
+    // What is held is what a read of it answers.
+    expect(resident.held.get(`7@${3 * MiB}/${data.length}`)!.equals(data.subarray(3 * MiB, 3 * MiB + 128 * KiB))).toBe(true)
+    // A sequential reader that jumps leaves what it fetched ahead: released before its memory is reused.
+    await readSequentially(readAhead, handle, 12 * MiB, 14 * MiB, 128 * KiB)
+    await Promise.all(handle.chunks.map((c) => c.data))
+    const heldBefore = [...resident.held.keys()]
+    await readAhead.read(handle, out, 20 * MiB)
+    expect(heldBefore.filter((key) => !resident.held.has(key)).length).toBeGreaterThan(0)
+    const chunkKeys = new Set(handle.chunks.filter((c) => c.arrived).map((c) => `7@${c.start}/${data.length}`))
+    expect([...resident.held.keys()].every((key) => chunkKeys.has(key))).toBe(true)
+    readAhead.close(handle)
+    expect(resident.held.size).toBe(0)
+  })
+
+  it('holds nothing for a handle without a kernel handle, or where the driver cannot answer reads', async () => {
+    for (const [resident, fh] of [[new HeldRanges(), 0], [new HeldRanges(false), 7]] as const) {
+      const readAhead = new ReadAhead(store, { minRead: 128 * KiB, resident })
+      const handle = readAhead.open('obj', data.length, etag, fh)
+      await readAhead.read(handle, Buffer.alloc(4 * KiB), 2 * MiB)
+      expect(resident.held.size).toBe(0)
+      readAhead.close(handle)
+    }
   })
 
   it('an object changed since it was opened: ESTALE', async () => {

@@ -1,14 +1,16 @@
 // The kernel side of a FUSE session for the low-level driver: reading
 // requests on Node's own thread (uv_poll), so a request costs one wake-up. The protocol itself
 // is decoded and answered in JavaScript (src/lowlevel/), except reads and writes on handles
-// with a real descriptor behind them (descriptor-io.c). Requests are read into one Buffer that
-// JavaScript owns and reads in place: no allocation per request.
+// with a real descriptor behind them (descriptor-io.c) and random reads of bytes a backend holds in
+// memory (resident-reads.c). Requests are read into one Buffer that JavaScript owns and reads in
+// place: no allocation per request.
 #define _GNU_SOURCE
 #include "fuse-session.h"
 #include "fuse-uring.h"
 #include "js-callback.h"
 #include "napi-util.h"
 #include "kernel-mount.h"
+#include "resident-reads.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
@@ -24,7 +26,7 @@ typedef struct {
   uv_poll_t poll;
   napi_env env;
   js_callback_t js;
-  napi_ref served; // told after a batch in which requests were answered here
+  napi_ref served; // told after a batch in which requests were answered here (NULL: nobody asked)
   napi_ref request; // the JS Buffer `buffer` points into
   int fd;
   int stopped;
@@ -32,11 +34,12 @@ typedef struct {
   int orphaned; // JS dropped its handle object
   size_t size;
   char *buffer; // `size` bytes, owned by JS (request)
-  descriptor_table_t *descriptors; // created with the first handle served here
-  char *reply;                     // `size` bytes, for the answers of descriptor-io
+  handle_table_t *descriptors; // created with the first handle served here
+  char *reply;                 // `size` bytes, for the answers of descriptor-io
+  resident_reads_t *resident;  // created with the first bytes held
 } session_t;
 
-descriptor_table_t *fuse_session_descriptors(const void *session) {
+handle_table_t *fuse_session_descriptors(const void *session) {
   const session_t *s = session;
   return s->stopped ? NULL : s->descriptors;
 }
@@ -46,7 +49,7 @@ static void on_closed(uv_handle_t *handle) {
   s->buffer = NULL;
   free(s->reply);
   s->reply = NULL;
-  descriptor_table_free(s->descriptors);
+  handle_table_free(s->descriptors);
   s->descriptors = NULL;
   s->closed = 1;
   if (s->orphaned) free(s);
@@ -65,48 +68,56 @@ static void session_stop(session_t *s) {
   s->stopped = 1;
   uv_poll_stop(&s->poll);
   js_callback_free(&s->js);
-  napi_delete_reference(s->env, s->served);
+  if (s->served) napi_delete_reference(s->env, s->served);
   napi_delete_reference(s->env, s->request);
+  resident_reads_free(s->resident);
+  s->resident = NULL;
   uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
 // Reads the requests that are ready: one callback per request with its length in the shared
-// buffer (but those descriptor-io answers, which get one `served` callback per batch), and one
-// with -errno when the kernel ended the session (unmounted). The callback returns whether to read
-// on: not after a request it answered, whose caller's next request cannot be there yet (a read
-// that would only say EAGAIN); epoll reports any that are.
+// buffer, and one with -errno when the kernel ended the session (unmounted). Requests answered
+// here (descriptor-io, resident-reads) call no JavaScript but `served`, once per batch, if asked.
+// Reading stops after a request answered here, or when the callback returns false (it does
+// after a reply): that caller's next request cannot be there yet (a read that would only say
+// EAGAIN), and epoll reports any other that is.
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)status;
   (void)events;
   session_t *s = (session_t *)handle->data;
   napi_env env = s->env;
   js_wakeup_t w;
-  js_wakeup_open(&s->js, &w);
+  int in_js = 0; // the callback scope is opened for the first request that needs JavaScript
   int served = 0;
   while (!s->stopped) {
     ssize_t n = read(s->fd, s->buffer, s->size);
     if (n < 0) {
-      if (errno == EINTR || errno == ENOENT) continue; // ENOENT: the request was interrupted
-      if (errno == EAGAIN) break;
+      int err = errno;
+      if (err == EINTR || err == ENOENT) continue; // ENOENT: the request was interrupted
+      if (err == EAGAIN) break;
+      if (!in_js++) js_wakeup_open(&s->js, &w);
       napi_value end;
-      napi_create_int32(env, -errno, &end);
+      napi_create_int32(env, -err, &end);
       session_stop(s);
       js_call(env, w.function, w.global, 1, end);
       break;
     }
-    if (s->descriptors && descriptor_io_serve(s->descriptors, s->fd, s->buffer, (size_t)n, s->reply, s->size)) {
+    if ((s->resident && resident_serve(s->resident, s->fd, s->buffer, (size_t)n)) ||
+        (s->descriptors && descriptor_io_serve(s->descriptors, s->fd, s->buffer, (size_t)n, s->reply, s->size))) {
       served++;
-      continue;
+      break;
     }
+    if (!in_js++) js_wakeup_open(&s->js, &w);
     napi_value length;
     if (napi_create_int32(env, (int32_t)n, &length) != napi_ok || !js_call_bool(env, w.function, w.global, 1, length)) break;
   }
-  if (served && !s->stopped) {
+  if (served && !s->stopped && s->served) {
+    if (!in_js++) js_wakeup_open(&s->js, &w);
     napi_value on_served;
     napi_get_reference_value(env, s->served, &on_served);
     js_call(env, on_served, w.global, 0, NULL);
   }
-  js_wakeup_close(&s->js, &w);
+  if (in_js) js_wakeup_close(&s->js, &w);
 }
 
 // The data and length of a Buffer of at least 8 KiB (the kernel's smallest request buffer).
@@ -118,7 +129,7 @@ static int request_buffer(napi_env env, napi_value value, char **data, size_t *s
              : -1;
 }
 
-// poll(fd, buffer, callback(length | -errno) -> readOn, served()) -> handle
+// poll(fd, buffer, callback(length | -errno) -> readOn, served() | null) -> handle
 static napi_value session_poll(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -140,14 +151,16 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
   s->size = size;
   napi_value handle;
   CHECK(js_callback_init(&s->js, env, argv[2], "fusekit:fuse-session"));
-  CHECK(napi_create_reference(env, argv[3], 1, &s->served));
+  napi_valuetype served_type;
+  CHECK(napi_typeof(env, argv[3], &served_type));
+  if (served_type == napi_function) CHECK(napi_create_reference(env, argv[3], 1, &s->served));
   CHECK(napi_create_reference(env, argv[1], 1, &s->request));
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
   int err = uv_poll_init(loop, &s->poll, fd);
   if (err) {
     js_callback_free(&s->js);
-    napi_delete_reference(env, s->served);
+    if (s->served) napi_delete_reference(env, s->served);
     napi_delete_reference(env, s->request);
     free(s);
     return throw_errno(env, -err, "uv_poll_init");
@@ -210,25 +223,60 @@ static napi_value descriptor_call(napi_env env, napi_callback_info info, int ser
   session_t *s = data;
   if (s->stopped) return NULL;
   if (!serve) {
-    if (s->descriptors) descriptor_table_remove(s->descriptors, (uint64_t)fh);
+    uint64_t old_fd;
+    if (s->descriptors) handle_table_remove(s->descriptors, (uint64_t)fh, &old_fd);
     return NULL;
   }
   if (!s->descriptors) {
     s->reply = malloc(s->size);
-    s->descriptors = s->reply ? descriptor_table_new() : NULL;
+    s->descriptors = s->reply ? handle_table_new() : NULL;
     if (!s->descriptors) {
       free(s->reply);
       s->reply = NULL;
       return throw_errno(env, ENOMEM, "serveDescriptor");
     }
   }
-  int err = descriptor_table_put(s->descriptors, (uint64_t)fh, fd);
+  int err = handle_table_put(s->descriptors, (uint64_t)fh, (uint64_t)fd);
   if (err) return throw_errno(env, -err, "serveDescriptor");
   return NULL;
 }
 
 static napi_value serve_descriptor(napi_env env, napi_callback_info info) { return descriptor_call(env, info, 1); }
 static napi_value forget_descriptor(napi_env env, napi_callback_info info) { return descriptor_call(env, info, 0); }
+
+// holdResident(handle, fh, offset, buffer, fileSize): random reads of `fh` within the buffer's
+// bytes at `offset` are answered from it from now on (resident-reads.c). releaseResident(handle,
+// fh, offset) ends it for those bytes, forgetResident(handle, fh) for all of the handle's.
+static napi_value resident_call(napi_env env, napi_callback_info info, int arity) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  int64_t fh, offset = 0;
+  double file_size = 0;
+  if (argc < (size_t)arity || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &fh) != napi_ok ||
+      (arity > 2 && (napi_get_value_int64(env, argv[2], &offset) != napi_ok || offset < 0)) ||
+      (arity > 4 && (napi_get_value_double(env, argv[4], &file_size) != napi_ok || !(file_size >= 0)))) {
+    napi_throw_type_error(env, NULL, "holdResident(handle, fh, offset, buffer, fileSize) / releaseResident(handle, fh, offset) / forgetResident(handle, fh): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped) return NULL;
+  if (arity == 2 || arity == 3) {
+    if (!s->resident) return NULL;
+    if (arity == 2) resident_forget(s->resident, (uint64_t)fh);
+    else resident_release(s->resident, (uint64_t)fh, (uint64_t)offset);
+    return NULL;
+  }
+  if (!s->resident && !(s->resident = resident_reads_new(env))) return throw_errno(env, ENOMEM, "holdResident");
+  int err = resident_hold(s->resident, (uint64_t)fh, (uint64_t)offset, argv[3], (uint64_t)file_size);
+  if (err) return err == -EINVAL ? (napi_throw_type_error(env, NULL, "holdResident: the bytes must be a Buffer"), NULL) : throw_errno(env, -err, "holdResident");
+  return NULL;
+}
+
+static napi_value hold_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 5); }
+static napi_value release_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 3); }
+static napi_value forget_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 2); }
 
 #ifndef FUSE_DEV_IOC_BACKING_OPEN
 // Linux 6.9's UAPI, for system headers older than that (the kernel answers ENOTTY if it lacks it).
@@ -282,6 +330,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
       {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetDescriptor", NULL, forget_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
+      {"holdResident", NULL, hold_resident, NULL, NULL, NULL, napi_default_method, NULL},
+      {"releaseResident", NULL, release_resident, NULL, NULL, NULL, napi_default_method, NULL},
+      {"forgetResident", NULL, forget_resident, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   fuse_uring_define(env, exports);

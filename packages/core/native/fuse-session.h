@@ -3,4 +3,4 @@
 #include "descriptor-io.h"
 
 /* The handles the session answers from their descriptors; NULL before the first, or once stopped. */
-descriptor_table_t *fuse_session_descriptors(const void *session);
+handle_table_t *fuse_session_descriptors(const void *session);

@@ -169,7 +169,7 @@ static int deliver(uring_t *u, entry_t *e, const js_wakeup_t *w) {
     return 0;
   }
   size_t op = in->len - sizeof *in - payload;
-  descriptor_table_t *table = fuse_session_descriptors(u->session_data);
+  handle_table_t *table = fuse_session_descriptors(u->session_data);
   // A read lands straight in the entry's payload; a write's answer overwrites its data there.
   if (table && descriptor_io_answer(table, in->opcode, e->header->op_in, op, e->payload, payload, &out, e->payload, u->payload_size)) {
     commit_in_place(u, e, &out, out.len - sizeof out);

@@ -4,6 +4,7 @@ import type { Logger } from './logger.js'
 import { resolveMountOptions, type MountOptions } from './mount-options.js'
 import type { InodeOperations } from './inode-operations.js'
 import type { Operations } from './operations.js'
+import type { ResidentData } from './resident-data.js'
 
 /** The plugin API version this core implements; a descriptor declaring another is refused. */
 export const BACKEND_API_VERSION = 2
@@ -25,6 +26,8 @@ export interface BackendContext<TOptions> {
   logger: Logger
   /** The mount's own child container, with the core tokens registered. */
   container: DependencyContainer
+  /** Where the backend may offer bytes of open files it holds in memory, for the driver to answer random reads from. */
+  residentData: ResidentData
 }
 
 interface DescriptorBase<TSchema extends z.ZodType> {

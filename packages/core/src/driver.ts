@@ -2,6 +2,7 @@ import type { InodeOperations, InodeRequestName } from './inode-operations.js'
 import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
 import type { Operations, RequestName } from './operations.js'
+import type { MountResidentData } from './resident-data.js'
 
 /** Answers a request: errno 0 with the value, or a positive errno. Called exactly once. */
 export type Reply<T> = (errno: number, value?: T) => void
@@ -38,6 +39,8 @@ export interface DriverMountRequest<Handler> {
   handler: Handler
   options: MountOptions
   logger: Logger
+  /** The backend's ResidentData, for a driver that answers reads from it. */
+  resident?: MountResidentData
 }
 
 export interface DriverMount {

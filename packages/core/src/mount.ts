@@ -14,7 +14,8 @@ import type { MountOptions } from './mount-options.js'
 import type { Operations, RequestName } from './operations.js'
 import { traceOperations } from './operation-trace.js'
 import { RequestDispatcher } from './request-dispatcher.js'
-import { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS } from './tokens.js'
+import { MountResidentData } from './resident-data.js'
+import { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS, RESIDENT_DATA } from './tokens.js'
 
 export interface MountRequest {
   backend: BackendDescriptor
@@ -64,13 +65,14 @@ export async function mount(request: MountRequest): Promise<Mount> {
   await assertMountable(request.mountpoint, options.fuseOptions)
 
   const driver: FuseDriver = request.driver ?? (options.driver === 'lowlevel' ? new LowLevelDriver() : new FuseNativeDriver())
-  const { operations: created, container } = await createBackendOperations(backend, { mountpoint: request.mountpoint, options, backendOptions, logger, driver })
+  const resident = new MountResidentData()
+  const { operations: created, container } = await createBackendOperations(backend, { mountpoint: request.mountpoint, options, backendOptions, logger, driver, resident })
   const ops = options.debug ? traceOperations(created, logger) : created
 
   let served: Served | undefined
   let driverMount: DriverMount
   try {
-    served = serve(backend, ops, driver, { mountpoint: request.mountpoint, options, logger })
+    served = serve(backend, ops, driver, { mountpoint: request.mountpoint, options, logger, resident })
     await served.init()
     const hotLoop = served.dispatcher.hotLoopMode === 'off' ? 'off' : `${served.dispatcher.hotLoopMode}, ${options.hotLoopMs} ms after each request`
     logger.debug(`${backend.layer}-layer backend on the ${driver.layer === 'inode' ? 'lowlevel' : 'fuse-native'} driver; hot loop: ${hotLoop}`)
@@ -104,7 +106,7 @@ function serve(
   backend: BackendDescriptor,
   ops: Operations | InodeOperations,
   driver: FuseDriver,
-  at: { mountpoint: string; options: MountOptions; logger: Logger },
+  at: { mountpoint: string; options: MountOptions; logger: Logger; resident: MountResidentData },
 ): Served {
   if (driver.layer === 'inode') {
     const inodes = backend.layer === 'inode' ? (ops as InodeOperations) : bridgePathOperations(ops as Operations)
@@ -141,15 +143,17 @@ export interface CreatedBackend {
  */
 export async function createBackendOperations(
   backend: BackendDescriptor,
-  at: { mountpoint: string; options: MountOptions; backendOptions: unknown; logger: Logger; driver?: FuseDriver },
+  at: { mountpoint: string; options: MountOptions; backendOptions: unknown; logger: Logger; driver?: FuseDriver; resident?: MountResidentData },
 ): Promise<CreatedBackend> {
+  const residentData = at.resident ?? new MountResidentData()
   const container = rootContainer.createChildContainer()
   container.register(MOUNT_OPTIONS, { useValue: at.options })
   container.register(MOUNTPOINT, { useValue: at.mountpoint })
   container.register(BACKEND_OPTIONS, { useValue: at.backendOptions })
   container.register(LOGGER, { useValue: at.logger })
   if (at.driver) container.register(FUSE_DRIVER, { useValue: at.driver })
-  const operations = await backend.create({ options: at.backendOptions, mountpoint: at.mountpoint, mountOptions: at.options, logger: at.logger, container })
+  container.register(RESIDENT_DATA, { useValue: residentData })
+  const operations = await backend.create({ options: at.backendOptions, mountpoint: at.mountpoint, mountOptions: at.options, logger: at.logger, container, residentData })
   checkOperations(backend, operations)
   container.register(OPERATIONS, { useValue: operations })
   return { operations, container }

@@ -4,6 +4,7 @@ import type { Operations } from './operations.js'
 import type { MountOptions } from './mount-options.js'
 import type { Logger } from './logger.js'
 import type { FuseDriver } from './driver.js'
+import type { ResidentData } from './resident-data.js'
 
 /** Dependency-injection tokens of a mount's child container. */
 export const MOUNT_OPTIONS: InjectionToken<MountOptions> = Symbol('fusekit.MountOptions')
@@ -13,3 +14,5 @@ export const LOGGER: InjectionToken<Logger> = Symbol('fusekit.Logger')
 /** The backend's own operations, of its layer. */
 export const OPERATIONS: InjectionToken<Operations | InodeOperations> = Symbol('fusekit.Operations')
 export const FUSE_DRIVER: InjectionToken<FuseDriver> = Symbol('fusekit.FuseDriver')
+/** Bytes of open files the backend holds, answered from by the driver (BackendContext.residentData). */
+export const RESIDENT_DATA: InjectionToken<ResidentData> = Symbol('fusekit.ResidentData')

@@ -118,8 +118,10 @@ export function flush(s: KernelSession, req: KernelRequest): void {
 
 export function release(s: KernelSession, req: KernelRequest): void {
   const { fh } = decodeRelease(req.body)
-  // Before the backend closes the descriptor: the addon must not use it any more.
+  // Before the backend closes the descriptor or lets its bytes go: the addon must not use them
+  // any more (and a later handle of the same number is another file's).
   s.backing.detach(req.header.nodeid, fh)
+  s.resident?.forget(fh)
   s.optional(req, 'release', [req.ctx, req.header.nodeid, fh])
 }
 

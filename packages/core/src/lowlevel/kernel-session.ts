@@ -4,6 +4,7 @@ import type { Entry, InodeOperations, InodeRequestName } from '../inode-operatio
 import type { Logger } from '../logger.js'
 import type { MountOptions } from '../mount-options.js'
 import { CallerContext } from '../request-context.js'
+import type { ResidentReads } from '../resident-data.js'
 import type { Stat } from '../types.js'
 import { BackingFiles, type BackingRegistry, type DescriptorIo } from './backing-files.js'
 import { IN_HEADER_SIZE, decodeBatchForget, decodeForget, decodeHeader, decodeInterrupt, type RequestHeader } from './decoders.js'
@@ -50,6 +51,8 @@ export class KernelSession {
   readonly backing: BackingFiles
   /** FUSE over io_uring, offered to the kernel at INIT (--io-uring). */
   readonly uring: UringTransport | undefined
+  /** Where the driver answers reads from bytes the backend holds (ResidentData): forgotten at RELEASE. */
+  readonly resident: ResidentReads | undefined
   /** Agreed at INIT: the kernel caches writes (see openFlagsForBackend). */
   writebackCache = false
   /** Requests being answered, by the kernel's unique id: INTERRUPT aborts their signal. */
@@ -65,13 +68,14 @@ export class KernelSession {
     readonly handler: InodeHandler,
     readonly options: MountOptions,
     private readonly logger: Logger,
-    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport } = {},
+    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport; resident?: ResidentReads } = {},
     /** When set, requests from other users are answered EACCES (allow_root). */
     private readonly admittedUids?: readonly number[],
   ) {
     // With --debug every read and write goes through the dispatcher, so that the trace shows it.
     this.backing = new BackingFiles(handler, kernelFiles.backing, options.debug ? undefined : kernelFiles.descriptors)
     this.uring = kernelFiles.uring
+    this.resident = kernelFiles.resident
     this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 

@@ -2,6 +2,8 @@ import { closeSync, realpathSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { DriverMount, DriverMountRequest, InodeHandler } from '../driver.js'
 import { Errno } from '../errno.js'
+import { hotLoopMode } from '../hot-loop.js'
+import type { ResidentReads } from '../resident-data.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession } from './kernel-session.js'
 import { raiseReadahead } from './mount-readahead.js'
@@ -22,7 +24,7 @@ export class LowLevelDriver {
   readonly layer = 'inode'
   private readonly addon = sessionAddon()
 
-  async mount({ mountpoint, handler, options, logger }: DriverMountRequest<InodeHandler>): Promise<DriverMount> {
+  async mount({ mountpoint, handler, options, logger, resident }: DriverMountRequest<InodeHandler>): Promise<DriverMount> {
     // mountinfo names it with its symbolic links resolved; resolved now, before the mount
     // would make that path lead to this very server.
     const realMountpoint = realPathOrSame(resolve(mountpoint))
@@ -66,13 +68,30 @@ export class LowLevelDriver {
       serve: (fh: number, file: number) => this.addon.serveDescriptor(poll, fh, file),
       forget: (fh: number) => this.addon.forgetDescriptor(poll, fh),
     }
+    // Requests over io_uring never pass the addon's reads, and --debug traces every read.
+    const residentReads: ResidentReads | undefined =
+      options.debug || uring
+        ? undefined
+        : {
+            hold: (fh, offset, bytes, fileSize) => {
+              try {
+                this.addon.holdResident(poll, fh, offset, bytes, fileSize)
+              } catch (error) {
+                // Out of memory: the backend answers those reads itself.
+                if (error instanceof TypeError) throw error
+              }
+            },
+            release: (fh, offset) => this.addon.releaseResident(poll, fh, offset),
+            forget: (fh) => this.addon.forgetResident(poll, fh),
+          }
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
-    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring }, admitted)
+    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads }, admitted)
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return
       open = false
+      resident?.attach(undefined)
       uring?.close()
       this.addon.stop(poll)
       session.close()
@@ -108,7 +127,10 @@ export class LowLevelDriver {
       // After a reply the caller's next request cannot be in yet: no read just to hear EAGAIN.
       return sent === sentBefore
     }
-    const poll = this.addon.poll(fd, requests, onRequest, () => handler.servedElsewhere())
+    // Requests the addon answers count as activity for a hot loop; without one nobody is told.
+    const onServed = hotLoopMode(options) === 'off' ? null : () => handler.servedElsewhere()
+    const poll = this.addon.poll(fd, requests, onRequest, onServed)
+    if (residentReads) resident?.attach(residentReads)
     let unmounted: Promise<void> | undefined
     return {
       // Throws when it was not mounted any more (unmounted from outside); an auto_unmount helper is let go either way.

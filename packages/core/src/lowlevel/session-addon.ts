@@ -28,15 +28,19 @@ export interface SessionAddon {
   releaseHelper(pid: number, socket: number, timeoutMs: number): number
   /**
    * Reads requests into `buffer`: `onRequest` gets each one's length, or -errno when the session
-   * ended, and returns whether to read on in this wake-up. `onServed`: after a batch of requests
-   * in which serveDescriptor's handles were answered.
+   * ended, and returns whether to read on in this wake-up. `onServed` (null: not told): after a
+   * batch of requests answered in the addon (serveDescriptor's handles, resident bytes).
    */
-  poll(fd: number, buffer: Buffer, onRequest: (length: number) => boolean, onServed: () => void): object
+  poll(fd: number, buffer: Buffer, onRequest: (length: number) => boolean, onServed: (() => void) | null): object
   /** Later requests are read into `buffer` (as long as poll's). */
   replaceBuffer(handle: object, buffer: Buffer): void
   stop(handle: object): void
   serveDescriptor(handle: object, fh: number, fd: number): void
   forgetDescriptor(handle: object, fh: number): void
+  /** Random reads of `fh` within `bytes` at `offset` are answered from them (native/resident-reads.c); throws on ENOMEM. */
+  holdResident(handle: object, fh: number, offset: number, bytes: Buffer, fileSize: number): void
+  releaseResident(handle: object, fh: number, offset: number): void
+  forgetResident(handle: object, fh: number): void
   /** FUSE passthrough's backing files; a negative errno on failure. */
   backingOpen(devFd: number, fd: number): number
   backingClose(devFd: number, id: number): number
