@@ -159,10 +159,16 @@ export class HttpConnection {
   private write(exchange: HttpExchange): void {
     const pending = this.pending!
     const { body } = exchange
-    if (body === undefined || Buffer.isBuffer(body)) {
+    if (body === undefined || body.length === 0) {
+      // One write of one string: the socket's fast path (cork and uncork go through its queue).
+      this.socket.write(exchange.head, 'latin1')
+      pending.requestSent = true
+      return
+    }
+    if (Buffer.isBuffer(body)) {
       this.socket.cork()
       this.socket.write(exchange.head, 'latin1')
-      if (body !== undefined && body.length > 0) this.socket.write(body)
+      this.socket.write(body)
       this.socket.uncork()
       pending.requestSent = true
       return
