@@ -93,6 +93,7 @@ int resident_hold(resident_reads_t *reads, uint64_t fh, uint64_t offset, napi_va
   size_t length;
   napi_ref ref;
   if (napi_get_buffer_info(reads->env, buffer, &data, &length) != napi_ok) return -EINVAL;
+  if (length == 0) return 0;
   held_file_t *file = file_of(reads, fh);
   if (!file) {
     file = calloc(1, sizeof *file);
@@ -104,16 +105,23 @@ int resident_hold(resident_reads_t *reads, uint64_t fh, uint64_t offset, napi_va
     file->next = UINT64_MAX; // no read yet: the first one is nobody's sequel
   }
   file->size = file_size;
-  if (length == 0) return 0;
-  resident_release(reads, fh, offset);
+  if (napi_create_reference(reads->env, buffer, 1, &ref) != napi_ok) return -ENOMEM;
+  ssize_t same = range_at(file, offset);
+  if (same >= 0) {
+    napi_delete_reference(reads->env, file->ranges[same].buffer);
+    file->ranges[same] = (range_t){.offset = offset, .length = length, .data = data, .buffer = ref};
+    return 0;
+  }
   if (file->count == file->capacity) {
     size_t capacity = file->capacity ? 2 * file->capacity : 8;
     range_t *ranges = realloc(file->ranges, capacity * sizeof *ranges);
-    if (!ranges) return -ENOMEM;
+    if (!ranges) {
+      napi_delete_reference(reads->env, ref);
+      return -ENOMEM;
+    }
     file->ranges = ranges;
     file->capacity = capacity;
   }
-  if (napi_create_reference(reads->env, buffer, 1, &ref) != napi_ok) return -ENOMEM;
   size_t at = file->count;
   while (at > 0 && file->ranges[at - 1].offset > offset) at--;
   memmove(&file->ranges[at + 1], &file->ranges[at], (file->count - at) * sizeof *file->ranges);
@@ -129,7 +137,8 @@ void resident_release(resident_reads_t *reads, uint64_t fh, uint64_t offset) {
   if (at < 0) return;
   napi_delete_reference(reads->env, file->ranges[at].buffer);
   memmove(&file->ranges[at], &file->ranges[at + 1], (file->count - (size_t)at - 1) * sizeof *file->ranges);
-  file->count--;
+  // A handle with nothing held is forgotten: none is left behind by bytes held after its RELEASE.
+  if (--file->count == 0) resident_forget(reads, fh);
 }
 
 void resident_forget(resident_reads_t *reads, uint64_t fh) {

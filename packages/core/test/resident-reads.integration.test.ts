@@ -95,4 +95,17 @@ describe('ResidentData: random reads answered by the low-level driver from bytes
       closeSync(again)
     }
   })
+
+  it('sends every read to the backend once all of a handle\'s bytes are released', async () => {
+    const fd = openSync(join(server.dir, 'data'), constants.O_RDONLY | constants.O_DIRECT)
+    try {
+      await expect(mkdir(join(server.dir, 'releaseall-r2'))).rejects.toMatchObject({ code: 'EEXIST' })
+      await server.printed(/released r2/)
+      const before = await backendReads()
+      for (const position of [100 * 1024, 600 * 1024, 300 * 1024]) expect(pread(fd, position).equals(expected(position, 4096))).toBe(true)
+      expect(await backendReads()).toBe(before + 3)
+    } finally {
+      closeSync(fd)
+    }
+  })
 })
