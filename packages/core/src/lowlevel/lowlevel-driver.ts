@@ -1,4 +1,4 @@
-import { closeSync, realpathSync, writeSync } from 'node:fs'
+import { closeSync, realpathSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { DriverMount, DriverMountRequest, InodeHandler } from '../driver.js'
 import { Errno } from '../errno.js'
@@ -46,11 +46,8 @@ export class LowLevelDriver {
       // After close the number may belong to another file: late replies are dropped.
       if (!open || uring?.reply(reply)) return
       sent++
-      try {
-        writeSync(fd, reply)
-      } catch {
-        // ENOENT: the request was interrupted; ENODEV: unmounted. Nobody waits for this reply.
-      }
+      // A failure is ENOENT (the request was interrupted) or ENODEV (unmounted): nobody waits for this reply.
+      this.addon.reply(fd, reply)
       // The first reply is INIT's (the kernel sends nothing else before it), which sets the
       // readahead to at most what the kernel offered: raised once it is in.
       if (!initAnswered) {

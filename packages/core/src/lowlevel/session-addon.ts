@@ -41,6 +41,8 @@ export interface SessionAddon {
   holdResident(handle: object, fh: number, offset: number, bytes: Buffer, fileSize: number): void
   releaseResident(handle: object, fh: number, offset: number): void
   forgetResident(handle: object, fh: number): void
+  /** Writes one answer to /dev/fuse: 0, or a negative errno (ENOENT: interrupted; ENODEV: unmounted). */
+  reply(devFd: number, reply: Buffer): number
   /** FUSE passthrough's backing files; a negative errno on failure. */
   backingOpen(devFd: number, fd: number): number
   backingClose(devFd: number, id: number): number
@@ -71,7 +73,7 @@ export function sessionAddon(): SessionAddon {
   } catch (error) {
     throw new FsError('ENOSYS', `the low-level FUSE driver cannot start: ${(error as Error).message}`, { cause: error })
   }
-  if (typeof addon.uringOpen !== 'function') {
+  if (typeof addon.reply !== 'function') {
     throw new FsError('ENOSYS', 'the fuse-session addon of @fusekit/core is older than its JavaScript: run pnpm build in packages/core')
   }
   return addon
