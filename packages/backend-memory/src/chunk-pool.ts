@@ -1,3 +1,5 @@
+import { allocateRetained, releaseRetained } from '@fusekit/core'
+
 /** Each slab is one ArrayBuffer of this size (measured: fewer mark-compacts than 1 or 4 MiB). */
 export const SLAB_SIZE = 16 * 1024 * 1024
 /** Empty slabs kept for reuse; any more are dropped for the garbage collector. */
@@ -66,6 +68,7 @@ export class ChunkPool {
     slab.free.push(slot)
     if (slab.free.length === this.slotsPerSlab && this.byFree[this.slotsPerSlab]!.size >= this.maxIdleSlabs) {
       this.slabs.delete(slab.memory.buffer as ArrayBuffer)
+      releaseRetained(slab.memory)
     } else {
       this.byFree[slab.free.length]!.add(slab)
     }
@@ -80,8 +83,9 @@ export class ChunkPool {
   }
 
   private newSlab(): Slab {
-    // allocUnsafeSlow: a Buffer of its own, never a slice of Node's shared small-buffer pool.
-    const memory = Buffer.allocUnsafeSlow(this.slotsPerSlab * this.chunkSize)
+    // A Buffer of its own (never a slice of Node's shared small-buffer pool), kept out of V8's
+    // external-memory pressure: file contents cannot be collected, only marked for nothing.
+    const memory = allocateRetained(this.slotsPerSlab * this.chunkSize)
     const slab: Slab = { memory, free: Array.from({ length: this.slotsPerSlab }, (_, i) => this.slotsPerSlab - 1 - i) }
     this.slabs.set(memory.buffer as ArrayBuffer, slab)
     this.byFree[this.slotsPerSlab]!.add(slab)

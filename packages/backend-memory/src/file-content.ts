@@ -1,4 +1,4 @@
-import { FsError } from '@fusekit/core'
+import { FsError, allocateRetained, releaseRetained } from '@fusekit/core'
 import type { Capacity } from './capacity.js'
 import type { ChunkPool } from './chunk-pool.js'
 import { CHUNK_SIZE, PAGE_SIZE, endOfLastPage, firstPage, pageCount, pagesFrom, pagesTouched, pagesWithin } from './chunk-pages.js'
@@ -33,7 +33,8 @@ class Chunk {
  * chunk, or the part of a range past its chunk's end, is a hole that reads as zeros. Every
  * stored byte that is not file data is zero, so holes and truncated tails need no bookkeeping.
  * Whole chunks come from the mount's pool, partial ones (small files' first pages) are Buffers
- * of their own: a chunk is pooled exactly when it is CHUNK_SIZE long.
+ * of their own (kept out of V8's external-memory pressure too, see allocateRetained): a chunk is
+ * pooled exactly when it is CHUNK_SIZE long.
  *
  * Pages are allocated and freed as tmpfs does (write, fallocate, hole punching, truncation), and
  * st_blocks counts them; the capacity is charged for the bytes really stored, which can be more
@@ -327,7 +328,7 @@ export class FileContent {
    * another file.
    */
   private resized(old: Buffer | undefined, keep: number, length: number, writeStart: number, writeEnd: number): Buffer {
-    const next = length === CHUNK_SIZE ? this.storage.pool.take() : Buffer.allocUnsafeSlow(length)
+    const next = length === CHUNK_SIZE ? this.storage.pool.take() : allocateRetained(length)
     const kept = old === undefined ? 0 : old.copy(next, 0, 0, Math.min(keep, length))
     if (writeStart > kept) next.fill(0, kept, writeStart)
     const zeroFrom = Math.max(kept, writeEnd)
@@ -338,6 +339,7 @@ export class FileContent {
 
   private giveBack(data: Buffer): void {
     if (data.length === CHUNK_SIZE) this.storage.pool.give(data)
+    else releaseRetained(data)
   }
 }
 

@@ -299,6 +299,23 @@ static napi_value write_reply(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// adjustExternalMemory(delta): tells V8 of memory kept alive by JavaScript objects that it does
+// not count itself, or (negative) of memory it counts that it need not collect for.
+static napi_value adjust_external_memory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t delta, total;
+  if (argc < 1 || napi_get_value_int64(env, argv[0], &delta) != napi_ok) {
+    napi_throw_type_error(env, NULL, "adjustExternalMemory(delta): bad arguments");
+    return NULL;
+  }
+  CHECK(napi_adjust_external_memory(env, delta, &total));
+  napi_value result;
+  CHECK(napi_create_double(env, (double)total, &result));
+  return result;
+}
+
 #ifndef FUSE_DEV_IOC_BACKING_OPEN
 // Linux 6.9's UAPI, for system headers older than that (the kernel answers ENOTTY if it lacks it).
 struct fuse_backing_map {
@@ -348,6 +365,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"replaceBuffer", NULL, replace_buffer, NULL, NULL, NULL, napi_default_method, NULL},
       {"reply", NULL, write_reply, NULL, NULL, NULL, napi_default_method, NULL},
+      {"adjustExternalMemory", NULL, adjust_external_memory, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
       {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},

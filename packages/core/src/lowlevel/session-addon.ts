@@ -41,6 +41,8 @@ export interface SessionAddon {
   holdResident(handle: object, fh: number, offset: number, bytes: Buffer, fileSize: number): void
   releaseResident(handle: object, fh: number, offset: number): void
   forgetResident(handle: object, fh: number): void
+  /** napi_adjust_external_memory: V8's count of external memory changed by `delta` bytes; the new total. */
+  adjustExternalMemory(delta: number): number
   /** Writes one answer to /dev/fuse: 0, or a negative errno (ENOENT: interrupted; ENODEV: unmounted). */
   reply(devFd: number, reply: Buffer): number
   /** FUSE passthrough's backing files; a negative errno on failure. */
@@ -73,7 +75,7 @@ export function sessionAddon(): SessionAddon {
   } catch (error) {
     throw new FsError('ENOSYS', `the low-level FUSE driver cannot start: ${(error as Error).message}`, { cause: error })
   }
-  if (typeof addon.reply !== 'function') {
+  if (typeof addon.adjustExternalMemory !== 'function') {
     throw new FsError('ENOSYS', 'the fuse-session addon of @fusekit/core is older than its JavaScript: run pnpm build in packages/core')
   }
   return addon
