@@ -66,11 +66,13 @@ export class LowLevelDriver {
       forget: (fh: number) => this.addon.forgetDescriptor(poll, fh),
     }
     // Requests over io_uring never pass the addon's reads, and --debug traces every read.
+    let held = false
     const residentReads: ResidentReads | undefined =
       options.debug || uring
         ? undefined
         : {
             hold: (fh, offset, bytes, fileSize) => {
+              held = true
               try {
                 this.addon.holdResident(poll, fh, offset, bytes, fileSize)
               } catch (error) {
@@ -79,7 +81,8 @@ export class LowLevelDriver {
               }
             },
             release: (fh, offset) => this.addon.releaseResident(poll, fh, offset),
-            forget: (fh) => this.addon.forgetResident(poll, fh),
+            // Every RELEASE asks: no call into the addon for a backend that never held anything.
+            forget: (fh) => void (held && this.addon.forgetResident(poll, fh)),
           }
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
