@@ -223,13 +223,10 @@ export class FileData {
     staged.metadata = this.metadataOf(file)
   }
 
+  /** The handle's reader of the file's current version (LocalFiles.changed drops one of an older). */
   private readerOf(handle: OpenHandle) {
     const { file } = handle
-    if (!handle.reader || handle.readerVersion !== file.version) {
-      if (handle.reader) this.parts.readAhead.close(handle.reader)
-      handle.reader = this.parts.readAhead.open(file.key, file.size, file.etag, handle.fh)
-      handle.readerVersion = file.version
-    }
+    handle.reader ??= this.parts.readAhead.open(file.key, file.size, file.etag, handle.fh)
     return handle.reader
   }
 

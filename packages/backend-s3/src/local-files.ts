@@ -18,8 +18,6 @@ export class LocalFile {
   busy = 0
   /** Unlinked or replaced while open: lives on through its handles, and is never uploaded. */
   detached = false
-  /** Bumped whenever its bytes or version change (LocalFiles.changed): read-ahead of an older version is dropped. */
-  version = 0
   /** Its open handles. */
   readonly opens = new Set<OpenHandle>()
   /** Its last upload failed (logged once; cleared by the next success). */
@@ -57,9 +55,8 @@ export interface OpenHandle {
   /** Its number, the kernel's file handle. */
   readonly fh: number
   readonly file: LocalFile
-  /** Read-ahead state for reads of the object (not of staged data), and the file version it reads. */
+  /** Read-ahead state for reads of the object (not of staged data); made at the first read, dropped when the file changes. */
   reader: ReadHandle | undefined
-  readerVersion: number
   /** Whether this open made the file or changed it: its close uploads (a reader's close does not). */
   wrote: boolean
 }
@@ -90,7 +87,7 @@ export class LocalFiles {
   /** Opens a handle on `file`; returns its number. */
   open(file: LocalFile): number {
     const fh = this.nextHandle++
-    const handle: OpenHandle = { fh, file, reader: undefined, readerVersion: -1, wrote: false }
+    const handle: OpenHandle = { fh, file, reader: undefined, wrote: false }
     this.handles.set(fh, handle)
     file.opens.add(handle)
     file.handles++
@@ -117,7 +114,6 @@ export class LocalFiles {
    * goes now, not at their next read (the driver may answer reads from it meanwhile).
    */
   changed(file: LocalFile): void {
-    file.version++
     for (const handle of file.opens) {
       if (!handle.reader) continue
       this.closeReader(handle.reader)
