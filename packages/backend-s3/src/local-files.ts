@@ -12,14 +12,15 @@ export class LocalFile {
   staged: StagedFile | undefined
   /** Being staged (a HEAD for the object's current version, then the staged file). */
   staging: Promise<StagedFile> | undefined
-  /** Open handles. */
-  handles = 0
   /** Operations under way that need its staged data whether handles remain or not (an unlink making it local). */
   busy = 0
   /** Unlinked or replaced while open: lives on through its handles, and is never uploaded. */
   detached = false
   /** Its open handles. */
   readonly opens = new Set<OpenHandle>()
+  get handles(): number {
+    return this.opens.size
+  }
   /** Its last upload failed (logged once; cleared by the next success). */
   uploadFailing = false
   /** Metadata of the object that is not ours (another tool's, or the user's): kept on upload. */
@@ -90,7 +91,6 @@ export class LocalFiles {
     const handle: OpenHandle = { fh, file, reader: undefined, wrote: false }
     this.handles.set(fh, handle)
     file.opens.add(handle)
-    file.handles++
     return fh
   }
 
@@ -105,7 +105,6 @@ export class LocalFiles {
     const handle = this.handle(fh)
     this.handles.delete(fh)
     handle.file.opens.delete(handle)
-    handle.file.handles--
     return handle
   }
 

@@ -22,11 +22,7 @@ export interface ResidentData {
 }
 
 /** Where a driver answers reads from held bytes (the low-level driver's addon). */
-export interface ResidentReads {
-  hold(fh: number, offset: number, bytes: Buffer, fileSize: number): void
-  release(fh: number, offset: number): void
-  forget(fh: number): void
-}
+export type ResidentReads = Omit<ResidentData, 'available'>
 
 /**
  * The mount's ResidentData: made before the backend, so that the backend can take it at create(),
