@@ -129,23 +129,28 @@ export function longListing({ count, bucket }) {
 
 /** Random 4 KiB reads in one object of `sizeMiB` MiB for `seconds` (fio psync, O_DIRECT: every read reaches the mount). */
 export function randomReads({ sizeMiB, seconds, bucket }) {
+  // One reader, and four reading one file at once (fio's jobs: four descriptors).
+  const jobCounts = { random: 1, random4: 4 }
+  const what = (jobs) => `${jobs === 1 ? '' : `${jobs} readers, `}fio psync O_DIRECT, ${seconds} s; raw: 4 KiB ranged GETs, ${jobs} at a time`
   return {
     key: 'random',
-    phases: [{ id: 'random', title: `random 4 KiB reads in a ${sizeMiB} MiB object (fio psync O_DIRECT, ${seconds} s; raw: 4 KiB ranged GETs)`, unit: 'IOPS' }],
+    phases: Object.entries(jobCounts).map(([id, jobs]) => ({ id, title: `random 4 KiB reads in a ${sizeMiB} MiB object (${what(jobs)})`, unit: 'IOPS' })),
     async run(target, _rep, record) {
-      if (target.raw) {
-        const result = await raw(bucket, 'random', 'random.bin', seconds)
-        record('random', result.count / (result.ms / 1000), result.ms, { cpu: result.cpu, rss: result.rss })
-        return
+      for (const [id, jobs] of Object.entries(jobCounts)) {
+        if (target.raw) {
+          const result = await raw(bucket, 'random', 'random.bin', seconds, jobs)
+          record(id, result.count / (result.ms / 1000), result.ms, { cpu: result.cpu, rss: result.rss })
+          continue
+        }
+        dropCaches()
+        const args = [
+          '--name=randread', `--filename=${join(target.dir, 'random.bin')}`, '--rw=randread', '--bs=4k', `--size=${sizeMiB}M`, `--numjobs=${jobs}`,
+          '--group_reporting', `--runtime=${seconds}`, '--time_based', '--ioengine=psync', '--direct=1', '--invalidate=1', '--output-format=json',
+        ]
+        const result = await measured(target, 'fio', args)
+        const { read } = JSON.parse(result.stdout).jobs[0]
+        record(id, read.iops, read.clat_ns.mean / 1e6, { cpu: result.cpu, rss: result.rss })
       }
-      dropCaches()
-      const args = [
-        '--name=randread', `--filename=${join(target.dir, 'random.bin')}`, '--rw=randread', '--bs=4k', `--size=${sizeMiB}M`,
-        `--runtime=${seconds}`, '--time_based', '--ioengine=psync', '--direct=1', '--invalidate=1', '--output-format=json',
-      ]
-      const result = await measured(target, 'fio', args)
-      const { read } = JSON.parse(result.stdout).jobs[0]
-      record('random', read.iops, read.clat_ns.mean / 1e6, { cpu: result.cpu, rss: result.rss })
     },
   }
 }

@@ -6,7 +6,7 @@
 //   node s3-raw.mjs read   <bucket> <key>                ranged GETs of 8 MiB, 4 at a time, into memory
 //   node s3-raw.mjs files  <bucket> <prefix> <count> <put|head|get|delete>   one request per 4 KiB object, one at a time
 //   node s3-raw.mjs list   <bucket> <prefix>              ListObjectsV2 with a delimiter, every page
-//   node s3-raw.mjs random <bucket> <key> <seconds>       4 KiB ranged GETs at random offsets, one at a time
+//   node s3-raw.mjs random <bucket> <key> <seconds> [n]   4 KiB ranged GETs at random offsets, n at a time (1)
 // Prints one JSON line: {"ms":…, "count":…, "bytes":…, "cpu":<s of CPU>, "rss":<peak MiB>}
 import { createRequire } from 'node:module'
 import { Agent } from 'node:http'
@@ -99,16 +99,19 @@ async function list() {
   return { count, bytes: 0 }
 }
 
-async function random(seconds) {
+async function random(seconds, readers = '1') {
   const { ContentLength: size } = await client.send(new s3.HeadObjectCommand({ Bucket: bucket, Key: name }))
   const until = Date.now() + Number(seconds) * 1000
   let count = 0
-  while (Date.now() < until) {
-    const offset = Math.floor((Math.random() * (size - 4096)) / 4096) * 4096
-    const out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: name, Range: `bytes=${offset}-${offset + 4095}` }))
-    await out.Body.transformToByteArray()
-    count++
+  const reader = async () => {
+    while (Date.now() < until) {
+      const offset = Math.floor((Math.random() * (size - 4096)) / 4096) * 4096
+      const out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: name, Range: `bytes=${offset}-${offset + 4095}` }))
+      await out.Body.transformToByteArray()
+      count++
+    }
   }
+  await Promise.all(Array.from({ length: Number(readers) }, reader))
   return { count, bytes: count * 4096 }
 }
 

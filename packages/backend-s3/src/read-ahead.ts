@@ -55,22 +55,43 @@ interface Chunk {
   waiters: number
   /** Cancelled and its memory released. */
   dropped: boolean
-  /** Held in ResidentData for this kernel handle (0: not held). */
-  heldFor: number
+  /** Held in ResidentData for the kernel handles of its object's readers. */
+  held: boolean
+  /**
+   * The reader it was fetched for: only that reader's moves drop it (another reader of the object
+   * reads it, but does not drop it). Undefined once that reader closed: a kept piece stays for
+   * the others, until evicted.
+   */
+  owner: ReadHandle | undefined
 }
 
-/** One open file being read: where the reader is and what was fetched ahead of it. */
-export class ReadHandle {
+/**
+ * What was fetched of one version of an object, shared by the handles reading it: several
+ * readers of one file (fio's jobs, a parallel grep) fetch each piece once, and the driver answers
+ * each reader's handle from it.
+ */
+class FetchedObject {
   /** Fetched ranges, by start, not overlapping. */
   chunks: Chunk[] = []
+  /** Open handles reading it. */
+  readonly readers = new Set<ReadHandle>()
+  /** The kernel handles of its readers: what arrived is held in ResidentData for each. */
+  readonly fhs: number[] = []
+
+  constructor(
+    /** Its key in ReadAhead's table (undefined: not shared, the version is unknown). */
+    readonly id: string | undefined,
+  ) {}
+}
+
+/** One open file being read: where the reader is; what was fetched is its object's (FetchedObject). */
+export class ReadHandle {
   /** Where a sequential reader reads next. */
   nextOffset = 0
   /** Read-ahead distance now. */
   window: number
   /** Sequential reads in a row. */
   streak = 0
-  /** End of the furthest byte fetched or being fetched ahead. */
-  fetchedTo = 0
   /** Closed: what reads still wait for is dropped when they end. */
   closed = false
 
@@ -81,8 +102,14 @@ export class ReadHandle {
     initialWindow: number,
     /** The kernel's handle whose reads these are (0: none), for ResidentData. */
     readonly fh: number,
+    readonly fetched: FetchedObject,
   ) {
     this.window = initialWindow
+  }
+
+  /** The object's fetched ranges, by start. */
+  get chunks(): readonly Chunk[] {
+    return this.fetched.chunks
   }
 }
 
@@ -102,9 +129,11 @@ export interface ReadCaller {
  * elsewhere resets it: the window goes back to initialWindow, the data fetched ahead is dropped,
  * and the bytes read are fetched in an aligned piece of minRead. A random reader keeps what it
  * read, in at most half the budget, the least recently used going first. Fetched data lives in
- * one MemoryBudget for all handles: read-ahead stops growing when the budget is spent. What has
- * arrived is held in ResidentData for the handle's kernel handle until it is dropped: the driver
- * answers the random reads of it without a call.
+ * one MemoryBudget for all handles: read-ahead stops growing when the budget is spent. Handles
+ * of one version of an object share what was fetched (FetchedObject): a reader finds what another
+ * fetched, and each drops only what it read last. What has arrived is held in ResidentData for
+ * the kernel handles of the object's readers until it is dropped: the driver answers the random
+ * reads of it without a call.
  */
 export class ReadAhead {
   readonly budget: MemoryBudget
@@ -121,6 +150,8 @@ export class ReadAhead {
   private readonly resident: ResidentData | undefined
   /** Counts reads, to tell which chunk was used longest ago. */
   private uses = 0
+  /** What is fetched of each object version being read, by key, etag and size. */
+  private readonly objects = new Map<string, FetchedObject>()
 
   constructor(
     private readonly source: RangeSource,
@@ -144,7 +175,19 @@ export class ReadAhead {
    * ESTALE), read through the kernel's handle `fh` (0: none).
    */
   open(key: string, size: number, etag?: string, fh = 0): ReadHandle {
-    return new ReadHandle(key, size, etag, this.initialWindow, fh)
+    const id = etag === undefined ? undefined : `${size}/${etag}/${key}`
+    let fetched = id === undefined ? undefined : this.objects.get(id)
+    if (!fetched) {
+      fetched = new FetchedObject(id)
+      if (id !== undefined) this.objects.set(id, fetched)
+    }
+    if (fh !== 0 && this.resident?.available) {
+      fetched.fhs.push(fh)
+      for (const chunk of fetched.chunks) if (chunk.held) this.resident.hold(fh, chunk.start, chunk.arrived!, size)
+    }
+    const handle = new ReadHandle(key, size, etag, this.initialWindow, fh, fetched)
+    fetched.readers.add(handle)
+    return handle
   }
 
   /**
@@ -163,10 +206,9 @@ export class ReadAhead {
       // never read, and what it read but a random reader's pieces). A reader that was random
       // already has nothing fetched ahead (only a run of sequential reads reads ahead): it keeps
       // what it read, for it comes back.
-      if (handle.streak > 0) this.dropChunks(handle, (c) => (!c.kept || c.lastUse === 0) && (c.end <= position || c.start >= end))
+      if (handle.streak > 0) this.dropChunks(handle.fetched, (c) => c.owner === handle && (!c.kept || c.lastUse === 0) && (c.end <= position || c.start >= end))
       handle.streak = 0
       handle.window = this.initialWindow
-      handle.fetchedTo = 0
     }
     handle.nextOffset = end
     // What is not held yet is fetched, at least minRead of it; a random reader's in aligned
@@ -179,7 +221,7 @@ export class ReadAhead {
     if (sequential && (handle.streak >= 2 || position === 0)) this.readAhead(handle, end)
     const done = () => {
       // What a sequential reader has passed it will not ask for again.
-      if (sequential) this.dropChunks(handle, (c) => c.end <= position && !c.kept)
+      if (sequential) this.dropChunks(handle.fetched, (c) => c.owner === handle && c.end <= position && !c.kept && !this.awaited(handle, c))
       else this.evictLeastUsed(handle, position, end)
       return end - position
     }
@@ -187,9 +229,22 @@ export class ReadAhead {
     return this.copyOut(handle, buffer, position, end, caller?.signal).then(done)
   }
 
+  /**
+   * Whether another sequential reader of the object (or one that has not read yet) comes up to
+   * `chunk` within the longest read-ahead: it reads it soon (a second `cp` of the file just behind
+   * the first), so the reader that passed it leaves it; the one that reads it last drops it.
+   */
+  private awaited(handle: ReadHandle, chunk: Chunk): boolean {
+    for (const other of handle.fetched.readers) {
+      const coming = other.streak > 0 || other.nextOffset === 0
+      if (other !== handle && coming && other.nextOffset < chunk.end && chunk.start - other.nextOffset < this.maxWindow) return true
+    }
+    return false
+  }
+
   /** Copies [start, end) when all of it has arrived; false (and nothing copied) otherwise. */
   private copyArrived(handle: ReadHandle, buffer: Buffer, start: number, end: number): boolean {
-    const { chunks } = handle
+    const { chunks } = handle.fetched
     const first = firstEndingAfter(chunks, start)
     let at = start
     let last = first
@@ -207,30 +262,33 @@ export class ReadAhead {
       const until = Math.min(end, chunk.end)
       chunk.arrived!.copy(buffer, from - start, from - chunk.start, until - chunk.start)
       chunk.lastUse = ++this.uses
+      chunk.owner = handle
     }
     return true
   }
 
   /**
    * A random reader keeps what it read, in at most half the budget (the rest stays for
-   * read-ahead): the chunks it used longest ago go first, never those of the read just made.
+   * read-ahead): the pieces used longest ago go first, never those of the read just made, nor
+   * what other readers of the object fetched ahead of them.
    */
   private evictLeastUsed(handle: ReadHandle, start: number, end: number): void {
+    const { fetched } = handle
     while (this.budget.used > this.budget.limit / 2) {
       let oldest: Chunk | undefined
-      for (const chunk of handle.chunks) {
-        if (chunk.waiters > 0 || (chunk.end > start && chunk.start < end)) continue
+      for (const chunk of fetched.chunks) {
+        if (chunk.waiters > 0 || (chunk.end > start && chunk.start < end) || !(chunk.kept || chunk.owner === handle)) continue
         if (!oldest || chunk.lastUse < oldest.lastUse) oldest = chunk
       }
       if (!oldest) return
       const victim = oldest
-      this.dropChunks(handle, (c) => c === victim)
+      this.dropChunks(fetched, (c) => c === victim)
     }
   }
 
   /** Whether the handle's chunks (arrived or arriving) cover [start, end). */
   private holds(handle: ReadHandle, start: number, end: number): boolean {
-    const { chunks } = handle
+    const { chunks } = handle.fetched
     let at = start
     for (let i = firstEndingAfter(chunks, start); i < chunks.length; i++) {
       const chunk = chunks[i]!
@@ -241,16 +299,36 @@ export class ReadAhead {
     return false
   }
 
-  /** Forgets the handle: its fetches are cancelled and its memory released (what a read still waits for, when that read ends). */
+  /**
+   * Forgets the handle: what it fetched ahead is cancelled and its memory released (what a read
+   * still waits for, when that read ends); the pieces it kept stay for the object's other readers,
+   * and go with the last of them.
+   */
   close(handle: ReadHandle): void {
     handle.closed = true
-    this.dropChunks(handle, () => true)
+    const { fetched } = handle
+    fetched.readers.delete(handle)
+    const at = handle.fh === 0 ? -1 : fetched.fhs.indexOf(handle.fh)
+    if (at >= 0) {
+      fetched.fhs.splice(at, 1)
+      for (const chunk of fetched.chunks) if (chunk.held) this.resident?.release(handle.fh, chunk.start)
+    }
+    this.dropClosed(handle)
+    if (fetched.readers.size === 0 && fetched.id !== undefined && this.objects.get(fetched.id) === fetched) this.objects.delete(fetched.id)
+  }
+
+  /** What a closed handle leaves: its own read-ahead, or everything once the object has no reader. */
+  private dropClosed(handle: ReadHandle): void {
+    const { fetched } = handle
+    if (fetched.readers.size === 0) return this.dropChunks(fetched, () => true)
+    this.dropChunks(fetched, (c) => c.owner === handle && !c.kept)
+    for (const chunk of fetched.chunks) if (chunk.owner === handle) chunk.owner = undefined
   }
 
   /** Requests the gaps of [start, end) not fetched yet, for a read the caller waits for. */
   private fetchMissing(handle: ReadHandle, start: number, end: number, signal?: AbortSignal, kept = false): void {
     let at = start
-    for (const chunk of [...handle.chunks]) {
+    for (const chunk of [...handle.fetched.chunks]) {
       if (chunk.end <= at) continue
       if (chunk.start >= end) break
       if (chunk.start > at) this.addChunk(handle, at, chunk.start, true, signal, undefined, kept)
@@ -262,24 +340,29 @@ export class ReadAhead {
   /** Keeps `window` bytes fetched ahead of `end`, growing the window each time it is topped up. */
   private readAhead(handle: ReadHandle, end: number): void {
     const target = Math.min(handle.size, end + handle.window)
-    let from = Math.max(handle.fetchedTo, end, this.lastChunkEnd(handle))
+    let from = this.fetchedUpTo(handle, end)
     // Top up once less than half a window is left ahead: fewer, larger requests.
     if (from >= target || from - end >= handle.window / 2) return
     // At least four requests per window (of 1 MiB or more): the first bytes come sooner.
     const requestSize = Math.min(this.requestSize, Math.max(MiB, handle.window / 4))
+    const { chunks } = handle.fetched
     while (from < target) {
-      const length = Math.min(requestSize, target - from)
+      // Up to the next range fetched already (by this reader, or another of the object).
+      const next = chunks[firstEndingAfter(chunks, from)]
+      const length = Math.min(requestSize, target - from, (next?.start ?? Infinity) - from)
       if (!this.budget.tryAcquire(length)) break
       this.addChunk(handle, from, from + length, false, undefined, length)
-      from += length
+      from = this.fetchedUpTo(handle, from + length)
     }
-    handle.fetchedTo = from
     // Grow only when the budget let the whole window through.
     if (from >= target) handle.window = Math.min(this.maxWindow, handle.window * 2)
   }
 
-  private lastChunkEnd(handle: ReadHandle): number {
-    return handle.chunks.length > 0 ? handle.chunks[handle.chunks.length - 1]!.end : 0
+  /** Where the run of fetched ranges that covers `at` ends (`at` if none does). */
+  private fetchedUpTo(handle: ReadHandle, at: number): number {
+    const { chunks } = handle.fetched
+    for (let i = firstEndingAfter(chunks, at); i < chunks.length && chunks[i]!.start <= at; i++) at = chunks[i]!.end
+    return at
   }
 
   private addChunk(handle: ReadHandle, start: number, end: number, demand: boolean, signal?: AbortSignal, charged?: number, kept = false): void {
@@ -294,17 +377,18 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: cancel.signal, into: buffer })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.then(unlink, unlink).catch(() => undefined)
-    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false, heldFor: 0 }
-    data.then((arrived) => this.arrived(handle, chunk, arrived)).catch(() => undefined)
-    const index = handle.chunks.findIndex((c) => c.start > start)
-    handle.chunks.splice(index === -1 ? handle.chunks.length : index, 0, chunk)
+    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false, held: false, owner: handle }
+    const { fetched } = handle
+    data.then((arrived) => this.arrived(fetched, chunk, arrived, handle.size)).catch(() => undefined)
+    const index = fetched.chunks.findIndex((c) => c.start > start)
+    fetched.chunks.splice(index === -1 ? fetched.chunks.length : index, 0, chunk)
   }
 
-  private arrived(handle: ReadHandle, chunk: Chunk, arrived: Buffer): void {
+  private arrived(fetched: FetchedObject, chunk: Chunk, arrived: Buffer, size: number): void {
     chunk.arrived = arrived
-    if (chunk.dropped || handle.closed || handle.fh === 0 || !this.resident?.available) return
-    this.resident.hold(handle.fh, chunk.start, arrived, handle.size)
-    chunk.heldFor = handle.fh
+    if (chunk.dropped || fetched.fhs.length === 0 || !this.resident?.available) return
+    for (const fh of fetched.fhs) this.resident.hold(fh, chunk.start, arrived, size)
+    chunk.held = true
   }
 
   private async copyOut(handle: ReadHandle, buffer: Buffer, start: number, end: number, signal?: AbortSignal): Promise<number> {
@@ -312,19 +396,19 @@ export class ReadAhead {
     let retried = false
     try {
       while (at < end) {
-        let chunk = handle.chunks.find((c) => c.start <= at && c.end > at)
+        let chunk = handle.fetched.chunks.find((c) => c.start <= at && c.end > at)
         if (!chunk) {
           // Dropped meanwhile (it failed): fetched again for this read.
           this.fetchMissing(handle, at, end, signal)
-          chunk = handle.chunks.find((c) => c.start <= at && c.end > at)!
+          chunk = handle.fetched.chunks.find((c) => c.start <= at && c.end > at)!
         }
         chunk.waiters++
         let data: Buffer
         try {
           data = await chunk.data
         } catch (error) {
-          this.dropChunk(chunk)
-          handle.chunks = handle.chunks.filter((c) => c !== chunk)
+          const failed = chunk
+          this.dropChunks(handle.fetched, (c) => c === failed, true)
           // A failed read-ahead is fetched again for the reader, once; a fetch of the reader's own is the answer.
           if (chunk.demand || retried || signal?.aborted || (error as { code?: string }).code === 'ESTALE') throw error
           retried = true
@@ -333,6 +417,7 @@ export class ReadAhead {
           chunk.waiters--
         }
         chunk.lastUse = ++this.uses
+        if (!handle.closed) chunk.owner = handle
         const available = chunk.start + data.length
         // Shorter than asked: the object shrank since it was opened.
         if (available <= at) throw new FsError('ESTALE', `${handle.key} is shorter than when it was opened`)
@@ -342,30 +427,30 @@ export class ReadAhead {
       }
       return end - start
     } finally {
-      if (handle.closed) this.dropChunks(handle, () => true)
+      if (handle.closed) this.dropClosed(handle)
     }
   }
 
-  /** Drops the chunks `drop` picks, but those reads wait for (they go when those reads end, or stay). */
-  private dropChunks(handle: ReadHandle, drop: (chunk: Chunk) => boolean): void {
+  /** Drops the chunks `drop` picks, but those reads wait for (they go when those reads end, or stay), unless `waited` (a failed fetch). */
+  private dropChunks(fetched: FetchedObject, drop: (chunk: Chunk) => boolean, waited = false): void {
     // Most reads drop nothing: the list is copied only from the first chunk dropped.
     let kept: Chunk[] | undefined
-    const { chunks } = handle
+    const { chunks } = fetched
     for (let i = 0; i < chunks.length; i++) {
       const chunk = chunks[i]!
-      if (chunk.waiters === 0 && drop(chunk)) {
-        this.dropChunk(chunk)
+      if ((waited || chunk.waiters === 0) && drop(chunk)) {
+        this.dropChunk(fetched, chunk)
         kept ??= chunks.slice(0, i)
       } else kept?.push(chunk)
     }
-    if (kept) handle.chunks = kept
+    if (kept) fetched.chunks = kept
   }
 
-  private dropChunk(chunk: Chunk): void {
+  private dropChunk(fetched: FetchedObject, chunk: Chunk): void {
     if (chunk.dropped) return
     chunk.dropped = true
     // Before its memory can be reused: the driver answers from it no more.
-    if (chunk.heldFor !== 0) this.resident?.release(chunk.heldFor, chunk.start)
+    if (chunk.held) for (const fh of fetched.fhs) this.resident?.release(fh, chunk.start)
     chunk.cancel.abort()
     this.budget.release(chunk.charged)
     // Nothing reads it once dropped (reads copy out synchronously, and none waits for it); the

@@ -120,4 +120,36 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
     expect(stored.subarray(1024 * KiB + 8 * KiB, 1024 * KiB + 12 * KiB).equals(Buffer.alloc(4 * KiB, 0x78))).toBe(true)
     expect(stored.subarray(0, 1024 * KiB).equals(original.subarray(0, 1024 * KiB))).toBe(true)
   })
+
+  it('descriptors of one file share what was fetched: random reads through a second one cost no GET while the first is open', async () => {
+    const KiB = 1024
+    const original = randomBytes(4096 * KiB)
+    await store.put('shared.bin', original)
+    const path = join(mount.dir, 'shared.bin')
+    const readAt = async (handle: FileHandle, position: number) => (await handle.read(Buffer.alloc(4 * KiB), 0, 4 * KiB, position)).buffer
+    const offsets = Array.from({ length: 16 }, (_, i) => ((i * 7) % 16) * 256 * KiB)
+    const first = await open(path, constants.O_RDONLY | constants.O_DIRECT)
+    const second = await open(path, constants.O_RDONLY | constants.O_DIRECT)
+    try {
+      const fetching = await requestsDuring(proxy, async () => {
+        for (const position of offsets) expect((await readAt(first, position)).equals(original.subarray(position, position + 4 * KiB))).toBe(true)
+      })
+      expect(fetching.filter((r) => r.method === 'GET').length).toBeGreaterThan(0)
+      const shared = await requestsDuring(proxy, async () => {
+        for (const position of offsets) expect((await readAt(second, position + 16 * KiB)).equals(original.subarray(position + 16 * KiB, position + 20 * KiB))).toBe(true)
+      })
+      expect(shared.filter((r) => r.method === 'GET')).toEqual([])
+    } finally {
+      await first.close()
+      await second.close()
+    }
+    // With both closed, what they fetched is gone: a new descriptor fetches again.
+    const third = await open(path, constants.O_RDONLY | constants.O_DIRECT)
+    try {
+      const again = await requestsDuring(proxy, async () => expect((await readAt(third, offsets[1]!)).equals(original.subarray(offsets[1]!, offsets[1]! + 4 * KiB))).toBe(true))
+      expect(again.filter((r) => r.method === 'GET')).toHaveLength(1)
+    } finally {
+      await third.close()
+    }
+  })
 })

@@ -362,6 +362,61 @@ describe('ReadAhead', () => {
     expect(resident.held.size).toBe(0)
   })
 
+  it("readers of one version share what was fetched, held for each one's kernel handle, until the last of them closes", async () => {
+    const resident = new HeldRanges()
+    const source = new RecordingSource(store)
+    const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget: new MemoryBudget(4 * MiB), resident })
+    const first = readAhead.open('obj', data.length, etag, 7)
+    const out = Buffer.alloc(4 * KiB)
+    await readAhead.read(first, out, 3 * MiB)
+    expect(source.ranges).toEqual([[3 * MiB, 3 * MiB + 128 * KiB]])
+    // A second handle (another descriptor, another process): what arrived is held for it at once.
+    const second = readAhead.open('obj', data.length, etag, 8)
+    expect([...resident.held.keys()].sort()).toEqual([`7@${3 * MiB}/${data.length}`, `8@${3 * MiB}/${data.length}`])
+    expect(await readAhead.read(second, out, 3 * MiB + 8 * KiB)).toBe(4 * KiB)
+    expect(out.equals(data.subarray(3 * MiB + 8 * KiB, 3 * MiB + 12 * KiB))).toBe(true)
+    expect(source.ranges).toHaveLength(1)
+    // The first one closes: its kernel handle's bytes are released, the piece stays for the second.
+    readAhead.close(first)
+    expect([...resident.held.keys()]).toEqual([`8@${3 * MiB}/${data.length}`])
+    await readAhead.read(second, out, 3 * MiB + 64 * KiB)
+    expect(source.ranges).toHaveLength(1)
+    readAhead.close(second)
+    expect(resident.held.size).toBe(0)
+    expect(readAhead.budget.used).toBe(0)
+    // With the last reader gone, a new one fetches again.
+    const third = readAhead.open('obj', data.length, etag, 9)
+    await readAhead.read(third, out, 3 * MiB)
+    expect(source.ranges).toHaveLength(2)
+    readAhead.close(third)
+  })
+
+  it('two sequential readers of one version, one a little behind the other, fetch it about once', async () => {
+    const size = 16 * MiB
+    const piece = 128 * KiB
+    const fetchedBy = async (lag: number | undefined) => {
+      const source = new RecordingSource(store)
+      const readAhead = new ReadAhead(source, { budget: new MemoryBudget(32 * MiB) })
+      const readers = lag === undefined ? [0] : [0, lag]
+      const handles = readers.map(() => readAhead.open('obj', data.length, etag))
+      const outs = handles.map(() => Buffer.alloc(size))
+      // In turns, each `lag` bytes behind the one before.
+      for (let at = 0; at < size + (lag ?? 0); at += piece) {
+        for (const [i, behind] of readers.entries()) {
+          const position = at - behind
+          if (position < 0 || position >= size) continue
+          expect(await readAhead.read(handles[i]!, outs[i]!.subarray(position, position + piece), position)).toBe(piece)
+        }
+      }
+      for (const out of outs) expect(out.equals(data.subarray(0, size))).toBe(true)
+      for (const handle of handles) readAhead.close(handle)
+      expect(readAhead.budget.used).toBe(0)
+      return source.bytes
+    }
+    const alone = await fetchedBy(undefined)
+    for (const lag of [0, 3 * MiB]) expect(await fetchedBy(lag)).toBeLessThanOrEqual(alone + MiB)
+  })
+
   it('holds nothing for a handle without a kernel handle, or where the driver cannot answer reads', async () => {
     for (const [resident, fh] of [[new HeldRanges(), 0], [new HeldRanges(false), 7]] as const) {
       const readAhead = new ReadAhead(store, { minRead: 128 * KiB, resident })
