@@ -37,7 +37,15 @@ typedef struct {
   handle_table_t *descriptors; // created with the first handle served here
   char *reply;                 // `size` bytes, for the answers of descriptor-io
   resident_reads_t *resident;  // created with the first bytes held
+  unsigned empty_read_ons;     // reads after an answer given here that found nothing, in a row (capped)
+  unsigned answered_here;      // answers given here since reading on stopped paying
 } session_t;
+
+// After this many reads on that found nothing in a row, an answer given here goes back to epoll
+// (one caller: its next request cannot be there yet); one answer in READ_ON_PROBE reads on
+// anyway, to see whether other callers came.
+#define EMPTY_READ_ONS 4
+#define READ_ON_PROBE 32
 
 handle_table_t *fuse_session_descriptors(const void *session) {
   const session_t *s = session;
@@ -88,12 +96,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   js_wakeup_t w;
   int in_js = 0; // the callback scope is opened for the first request that needs JavaScript
   int served = 0;
+  int reading_on = 0; // this read follows an answer given here
   while (!s->stopped) {
     ssize_t n = read(s->fd, s->buffer, s->size);
     if (n < 0) {
       int err = errno;
       if (err == EINTR || err == ENOENT) continue; // ENOENT: the request was interrupted
-      if (err == EAGAIN) break;
+      if (err == EAGAIN) {
+        if (reading_on && s->empty_read_ons < EMPTY_READ_ONS) s->empty_read_ons++;
+        break;
+      }
       if (!in_js++) js_wakeup_open(&s->js, &w);
       napi_value end;
       napi_create_int32(env, -err, &end);
@@ -101,12 +113,16 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       js_call(env, w.function, w.global, 1, end);
       break;
     }
+    if (reading_on) s->empty_read_ons = 0; // it found one: other callers are there
+    reading_on = 0;
     if ((s->resident && resident_serve(s->resident, s->fd, s->buffer, (size_t)n)) ||
         (s->descriptors && descriptor_io_serve(s->descriptors, s->fd, s->buffer, (size_t)n, s->reply, s->size))) {
-      // Read on: other callers' requests may be queued (4 fio jobs: 136k IOPS reading on, 111k
-      // going back to epoll after each), and one caller's costs a read that says EAGAIN.
+      // Read on while that finds requests: other callers' may be queued (4 fio jobs: 136k IOPS
+      // reading on, 111k going back to epoll after each); one caller's next cannot be.
       served++;
-      continue;
+      reading_on = s->empty_read_ons < EMPTY_READ_ONS || ++s->answered_here % READ_ON_PROBE == 0;
+      if (reading_on) continue;
+      break;
     }
     if (!in_js++) js_wakeup_open(&s->js, &w);
     napi_value length;
