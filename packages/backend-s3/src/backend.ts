@@ -9,7 +9,8 @@ import { ObjectKeys } from './object-keys.js'
 import { ObjectLookup } from './object-lookup.js'
 import { S3ObjectStore } from './object-store.js'
 import { s3Options, type S3Options } from './options.js'
-import { ReadAhead } from './read-ahead.js'
+import { DiskPieces } from './disk-pieces.js'
+import { DEFAULT_MIN_READ, ReadAhead } from './read-ahead.js'
 import { S3Filesystem } from './s3-filesystem.js'
 import { WriteStaging } from './write-staging.js'
 
@@ -61,7 +62,9 @@ async function createS3Filesystem(options: S3Options, logger: Logger, residentDa
     const defaults = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }
     const lookup = new ObjectLookup(store, keys, cache, { listMode: options.listMode, headConcurrency: options.headConcurrency, defaults, mountTime: Timespec.now() })
     // What has arrived is offered to the driver, which answers random reads of it itself.
-    const readAhead = new ReadAhead(store, { budget: new MemoryBudget(options.readMemory), resident: residentData })
+    const budget = new MemoryBudget(options.readMemory)
+    const disk = options.readDisk > 0 ? new DiskPieces(options.cacheDir, options.readDisk, DEFAULT_MIN_READ) : undefined
+    const readAhead = new ReadAhead(store, { budget, resident: residentData, disk })
     const parts: MountParts = {
       store,
       keys,

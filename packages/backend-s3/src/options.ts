@@ -30,11 +30,12 @@ export const s3Options = z.strictObject({
   endpoint: z.url().optional().describe('Endpoint of an S3-compatible server (Ceph RGW, MinIO): http://127.0.0.1:7480 (default: AWS)'),
   pathStyle: z.boolean().optional().describe('Bucket in the URL path rather than the host name (default: on with --endpoint, off for AWS)'),
   profile: z.string().min(1).optional().describe('Profile of the shared AWS config and credentials files (default: AWS_PROFILE, else "default"); credentials never come from arguments'),
-  cacheDir: z.string().min(1).default(defaultCacheDir).describe('Where data written and not yet uploaded is staged (made 0700; removed at unmount)'),
+  cacheDir: z.string().min(1).default(defaultCacheDir).describe('Where data written and not yet uploaded is staged, and random readers\' pieces are kept (made 0700; emptied at unmount)'),
   maxDirty: byteSize(MiB).prefault('1G').describe('Most bytes staged on local disk at once (1G, 512M): past it, writers wait for uploads'),
   partSize: byteSize(5 * MiB).prefault('8M').describe('Part size of multipart uploads; a file this large or larger is uploaded in parallel parts'),
   uploadConcurrency: z.int().min(1).max(64).default(4).describe('Parts of one file uploaded at once'),
   readMemory: byteSize(MiB).prefault('128M').describe('Memory for read-ahead, shared by all open files'),
+  readDisk: byteSize(0).prefault('1G').describe('Local disk (in --cache-dir) for what random readers fetched once it leaves --read-memory, so that it is read again without a GET (0: none)'),
   listMode: z
     .enum(['exact', 'fast'])
     .default('exact')

@@ -1,12 +1,15 @@
 import { FsError, type ResidentData } from '@fusekit/core'
 import { linkAbort } from './abortable.js'
 import type { GetOptions } from './object-store.js'
+import type { DiskPieces, PieceFile } from './disk-pieces.js'
 import { FetchBuffers } from './fetch-buffers.js'
 import { MemoryBudget } from './memory-budget.js'
 import { S3ConfigError } from './config-error.js'
 
 const KiB = 1024
 const MiB = 1024 * KiB
+/** The piece a random read fetches, aligned (ReadAheadOptions.minRead). */
+export const DEFAULT_MIN_READ = 512 * KiB
 
 /** Where ranges come from (S3ObjectStore). */
 export interface RangeSource {
@@ -26,6 +29,8 @@ export interface ReadAheadOptions {
   budget?: MemoryBudget
   /** Where arrived data is offered to the driver, for the reads of handles opened with a kernel handle. */
   resident?: ResidentData
+  /** Where the pieces random readers kept go when the budget evicts them (none: they are dropped). */
+  disk?: DiskPieces
 }
 
 /** Bytes [start, end) of the object, arriving or arrived. */
@@ -77,6 +82,8 @@ class FetchedObject {
   readonly readers = new Set<ReadHandle>()
   /** The kernel handles of its readers: what arrived is held in ResidentData for each. */
   readonly fhs: number[] = []
+  /** Pieces evicted from memory, on disk (DiskPieces). */
+  onDisk: PieceFile | undefined
 
   constructor(
     /** Its key in ReadAhead's table (undefined: not shared, the version is unknown). */
@@ -148,6 +155,7 @@ export class ReadAhead {
   private readonly minRead: number
   private readonly requestSize: number
   private readonly resident: ResidentData | undefined
+  private readonly disk: DiskPieces | undefined
   /** Counts reads, to tell which chunk was used longest ago. */
   private uses = 0
   /** What is fetched of each object version being read, by key, etag and size. */
@@ -159,10 +167,11 @@ export class ReadAhead {
   ) {
     this.initialWindow = options.initialWindow ?? MiB
     this.maxWindow = options.maxWindow ?? 64 * MiB
-    this.minRead = options.minRead ?? 512 * KiB
+    this.minRead = options.minRead ?? DEFAULT_MIN_READ
     this.requestSize = options.requestSize ?? 8 * MiB
     this.budget = options.budget ?? new MemoryBudget(128 * MiB)
     this.resident = options.resident
+    this.disk = options.disk
     this.buffers = new FetchBuffers(this.budget.limit / 2)
     if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
     if (!(this.minRead > 0 && this.requestSize > 0 && this.initialWindow > 0)) {
@@ -214,6 +223,9 @@ export class ReadAhead {
     // What is not held yet is fetched, at least minRead of it; a random reader's in aligned
     // pieces, so that what it keeps is found again by reads nearby.
     if (!this.holds(handle, position, end)) {
+      // A random reader's piece that left memory for the disk.
+      const { onDisk } = handle.fetched
+      if (!sequential && onDisk && this.disk!.read(onDisk, buffer, position, end)) return end - position
       const from = sequential ? position : position - (position % this.minRead)
       this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), caller?.signal, !sequential)
     }
@@ -282,6 +294,7 @@ export class ReadAhead {
       }
       if (!oldest) return
       const victim = oldest
+      if (this.disk && victim.kept && victim.arrived) fetched.onDisk = this.disk.put(fetched.onDisk, handle.size, victim.start, victim.arrived)
       this.dropChunks(fetched, (c) => c === victim)
     }
   }
@@ -314,7 +327,14 @@ export class ReadAhead {
       for (const chunk of fetched.chunks) if (chunk.held) this.resident?.release(handle.fh, chunk.start)
     }
     this.dropClosed(handle)
-    if (fetched.readers.size === 0 && fetched.id !== undefined && this.objects.get(fetched.id) === fetched) this.objects.delete(fetched.id)
+    if (fetched.readers.size > 0) return
+    if (fetched.id !== undefined && this.objects.get(fetched.id) === fetched) this.objects.delete(fetched.id)
+    if (fetched.onDisk) this.disk!.remove(fetched.onDisk)
+  }
+
+  /** Frees what is on disk (the unmount). */
+  destroy(): void {
+    this.disk?.destroy()
   }
 
   /** What a closed handle leaves: its own read-ahead, or everything once the object has no reader. */

@@ -29,6 +29,7 @@ export class ShutdownUpload {
     }
     const failed = await staging.flushAll((progress) => this.report(progress))
     const kept = await staging.destroy({ keepDirty: failed.length > 0 })
+    this.parts.readAhead.destroy()
     for (const [key, path] of kept) logger.error(`s3: could not upload ${key}: its data is kept in ${path}`)
     this.parts.store.destroy()
   }

@@ -121,6 +121,31 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
     expect(stored.subarray(0, 1024 * KiB).equals(original.subarray(0, 1024 * KiB))).toBe(true)
   })
 
+  it('a random reader of a file larger than --read-memory reads what it fetched again from disk, with no GET', async () => {
+    const KiB = 1024
+    const original = randomBytes(16 * 1024 * KiB)
+    await store.put('large.bin', original)
+    // 8 MiB of memory keeps 8 of the file's 32 pieces of 512 KiB.
+    const small = await mountBucket(store.bucket, ['--read-memory', '8M'], proxy.endpoint)
+    try {
+      const reader = await open(join(small.dir, 'large.bin'), constants.O_RDONLY | constants.O_DIRECT)
+      const readAt = async (position: number) => (await reader.read(Buffer.alloc(4 * KiB), 0, 4 * KiB, position)).buffer
+      // Not at offset 0, where a reader is taken for a sequential one.
+      const offsets = Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 512 * KiB + 128 * KiB)
+      try {
+        for (const position of offsets) expect((await readAt(position)).equals(original.subarray(position, position + 4 * KiB))).toBe(true)
+        const again = await requestsDuring(proxy, async () => {
+          for (const position of offsets) expect((await readAt(position + 192 * KiB)).equals(original.subarray(position + 192 * KiB, position + 196 * KiB))).toBe(true)
+        })
+        expect(again.filter((r) => r.method === 'GET')).toEqual([])
+      } finally {
+        await reader.close()
+      }
+    } finally {
+      expect(await small.stop()).toBe(0)
+    }
+  })
+
   it('descriptors of one file share what was fetched: random reads through a second one cost no GET while the first is open', async () => {
     const KiB = 1024
     const original = randomBytes(4096 * KiB)

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { DiskPieces } from '../src/disk-pieces.js'
 import { MemoryBudget } from '../src/memory-budget.js'
 import type { GetOptions, S3ObjectStore } from '../src/object-store.js'
 import { ReadAhead, type RangeSource } from '../src/read-ahead.js'
@@ -415,6 +419,36 @@ describe('ReadAhead', () => {
     }
     const alone = await fetchedBy(undefined)
     for (const lag of [0, 3 * MiB]) expect(await fetchedBy(lag)).toBeLessThanOrEqual(alone + MiB)
+  })
+
+  it('a random reader finds again on disk the pieces the budget evicted, with no GET; they go with the last reader', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fusekit-pieces-'))
+    try {
+      const disk = new DiskPieces(dir, 64 * MiB, 128 * KiB)
+      const source = new RecordingSource(store)
+      // Half of a 1 MiB budget keeps 4 pieces of 128 KiB in memory; the reader goes through 32.
+      const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget: new MemoryBudget(MiB), disk })
+      const handle = readAhead.open('obj', data.length, etag, 7)
+      const offsets = Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 512 * KiB + 8 * KiB)
+      const out = Buffer.alloc(4 * KiB)
+      const pass = async (shift: number) => {
+        for (const offset of offsets) {
+          expect(await readAhead.read(handle, out, offset + shift)).toBe(4 * KiB)
+          expect(out.equals(data.subarray(offset + shift, offset + shift + 4 * KiB))).toBe(true)
+        }
+      }
+      await pass(0)
+      expect(source.ranges).toHaveLength(32)
+      expect(disk.used).toBeGreaterThanOrEqual(27 * 128 * KiB)
+      await pass(64 * KiB)
+      // The four pieces still in memory, or on disk: none fetched again.
+      expect(source.ranges).toHaveLength(32)
+      readAhead.close(handle)
+      expect(disk.used).toBe(0)
+      expect(readAhead.budget.used).toBe(0)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('holds nothing for a handle without a kernel handle, or where the driver cannot answer reads', async () => {

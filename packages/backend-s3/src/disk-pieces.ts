@@ -1,0 +1,108 @@
+import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** One object version's pieces on disk: a sparse file, and which of its blocks hold bytes. */
+export class PieceFile {
+  /** One flag per block: its bytes are in the file. */
+  readonly present: Uint8Array
+  /** Bytes written into it (counted against DiskPieces' limit). */
+  bytes = 0
+
+  constructor(
+    readonly fd: number,
+    blocks: number,
+  ) {
+    this.present = new Uint8Array(blocks)
+  }
+}
+
+/**
+ * Pieces that random readers fetched, moved to local disk when the memory budget evicts them: a
+ * random reader of an object larger than its share of --read-memory finds them again with a
+ * pread (from the page cache, mostly) instead of a GET. One sparse file per object version being
+ * read, in --cache-dir, unlinked as soon as it is made (nothing is left behind, even by a mount
+ * that is killed); it goes when the version's last reader closes. At most `limit` bytes in all:
+ * a piece that does not fit is dropped, as one that is not moved.
+ *
+ * Synchronous file calls: a piece is written while its memory is about to be reused, and a read
+ * of 4 KiB from the page cache costs less than a trip through the thread pool.
+ */
+export class DiskPieces {
+  /** Bytes of pieces on disk, in all files. */
+  used = 0
+  private made = 0
+  private readonly open = new Set<PieceFile>()
+
+  constructor(
+    /** Where the files are made (--cache-dir, which exists: the write staging made it). */
+    private readonly dir: string,
+    readonly limit: number,
+    /** What a block is: the random readers' piece size. */
+    private readonly blockSize: number,
+  ) {}
+
+  /**
+   * Writes bytes [start, start + data.length) of an object of `size` bytes into `file` (made now
+   * if undefined); returns the file, or undefined when the piece does not fit or the disk fails.
+   * Only whole blocks (or the object's last) count as present.
+   */
+  put(file: PieceFile | undefined, size: number, start: number, data: Buffer): PieceFile | undefined {
+    if (this.used + data.length > this.limit) return file
+    try {
+      file ??= this.makeFile(size)
+      let written = 0
+      while (written < data.length) written += writeSync(file.fd, data, written, data.length - written, start + written)
+    } catch {
+      return file
+    }
+    const end = start + data.length
+    const first = Math.ceil(start / this.blockSize)
+    const last = end === size ? Math.ceil(end / this.blockSize) : Math.floor(end / this.blockSize)
+    for (let block = first; block < last; block++) {
+      if (file.present[block]) continue
+      file.present[block] = 1
+      const bytes = Math.min(size, (block + 1) * this.blockSize) - block * this.blockSize
+      file.bytes += bytes
+      this.used += bytes
+    }
+    return file
+  }
+
+  /** Copies bytes [start, end) into `buffer` when all of them are in the file; false otherwise (nothing copied). */
+  read(file: PieceFile, buffer: Buffer, start: number, end: number): boolean {
+    for (let block = Math.floor(start / this.blockSize), last = Math.floor((end - 1) / this.blockSize); block <= last; block++) {
+      if (!file.present[block]) return false
+    }
+    try {
+      for (let at = start; at < end; ) {
+        const n = readSync(file.fd, buffer, at - start, end - at, at)
+        if (n === 0) return false
+        at += n
+      }
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Closes the file, which frees its space (its object's last reader closed). */
+  remove(file: PieceFile): void {
+    if (!this.open.delete(file)) return
+    this.used -= file.bytes
+    closeSync(file.fd)
+  }
+
+  /** Closes every file (the unmount). */
+  destroy(): void {
+    for (const file of this.open) this.remove(file)
+  }
+
+  private makeFile(size: number): PieceFile {
+    const path = join(this.dir, `.pieces-${process.pid}-${++this.made}`)
+    const fd = openSync(path, 'wx+', 0o600)
+    unlinkSync(path)
+    const file = new PieceFile(fd, Math.ceil(size / this.blockSize))
+    this.open.add(file)
+    return file
+  }
+}
