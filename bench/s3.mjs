@@ -21,6 +21,7 @@ const USAGE = `usage: node bench/s3.mjs [options]   (as root)
   --files N              number of small files (1000)
   --list N               objects in the directory listed with ls -l (5000)
   --random-mib N         size of the object read at random offsets, in MiB (64)
+  --random-large-mib N   size of a second one, larger than the mount's read memory, in MiB (512; 0: none)
   --random-seconds S     seconds of random reads per run (10)
   --store memstore|bluestore   the gateway's object store (memstore)
   --only KEYS            comma-separated phase groups: seq, files, list, random
@@ -34,6 +35,7 @@ const { values: flags } = parseCommandLine({
     files: { type: 'string', default: '1000' },
     list: { type: 'string', default: '5000' },
     'random-mib': { type: 'string', default: '64' },
+    'random-large-mib': { type: 'string', default: '512' },
     'random-seconds': { type: 'string', default: '10' },
     store: { type: 'string', default: 'memstore' },
     only: { type: 'string' },
@@ -54,6 +56,7 @@ const settings = {
   files: positiveInteger('files', flags.files),
   list: positiveInteger('list', flags.list),
   randomMiB: positiveInteger('random-mib', flags['random-mib']),
+  randomLargeMiB: flags['random-large-mib'] === '0' ? 0 : positiveInteger('random-large-mib', flags['random-large-mib']),
   randomSeconds: positiveInteger('random-seconds', flags['random-seconds']),
   store: ['memstore', 'bluestore'].includes(flags.store) ? flags.store : fail('--store must be memstore or bluestore', 2),
   only: flags.only?.split(','),
@@ -63,7 +66,7 @@ const groups = [
   sequential({ sizeMiB: settings.sizeMiB, bucket: BUCKET }),
   smallFiles({ count: settings.files, bucket: BUCKET, keysLeft: (prefix) => keysUnder(prefix) }),
   longListing({ count: settings.list, bucket: BUCKET }),
-  randomReads({ sizeMiB: settings.randomMiB, seconds: settings.randomSeconds, bucket: BUCKET }),
+  randomReads({ sizeMiB: settings.randomMiB, largeMiB: settings.randomLargeMiB, seconds: settings.randomSeconds, bucket: BUCKET }),
 ].filter((g) => !settings.only || settings.only.includes(g.key))
 if (groups.length === 0) fail(`--only: choose from seq, files, list, random`, 2)
 
@@ -147,6 +150,10 @@ async function prepareObjects() {
     process.stderr.write(`  putting random.bin (${settings.randomMiB} MiB of random bytes)...\n`)
     const { randomBytes } = await import('node:crypto')
     await store.upload('random.bin', randomBytes(settings.randomMiB * 1024 * 1024), { metadata: { mode: '33188', uid: '0', gid: '0' } })
+    if (settings.randomLargeMiB > 0) {
+      process.stderr.write(`  putting random-large.bin (${settings.randomLargeMiB} MiB of random bytes)...\n`)
+      await store.upload('random-large.bin', randomBytes(settings.randomLargeMiB * 1024 * 1024), { metadata: { mode: '33188', uid: '0', gid: '0' } })
+    }
   }
 }
 

@@ -128,23 +128,28 @@ export function longListing({ count, bucket }) {
 }
 
 /** Random 4 KiB reads in one object of `sizeMiB` MiB for `seconds` (fio psync, O_DIRECT: every read reaches the mount). */
-export function randomReads({ sizeMiB, seconds, bucket }) {
-  // One reader, and four reading one file at once (fio's jobs: four descriptors).
-  const jobCounts = { random: 1, random4: 4 }
+export function randomReads({ sizeMiB, largeMiB, seconds, bucket }) {
+  // One reader; four reading one file at once (fio's jobs: four descriptors); one reader of an
+  // object larger than the mount's read memory (128 MiB by default).
+  const cases = [
+    { id: 'random', jobs: 1, key: 'random.bin', mib: sizeMiB },
+    { id: 'random4', jobs: 4, key: 'random.bin', mib: sizeMiB },
+    ...(largeMiB > 0 ? [{ id: 'random-large', jobs: 1, key: 'random-large.bin', mib: largeMiB }] : []),
+  ]
   const what = (jobs) => `${jobs === 1 ? '' : `${jobs} readers, `}fio psync O_DIRECT, ${seconds} s; raw: 4 KiB ranged GETs, ${jobs} at a time`
   return {
     key: 'random',
-    phases: Object.entries(jobCounts).map(([id, jobs]) => ({ id, title: `random 4 KiB reads in a ${sizeMiB} MiB object (${what(jobs)})`, unit: 'IOPS' })),
+    phases: cases.map(({ id, jobs, mib }) => ({ id, title: `random 4 KiB reads in a ${mib} MiB object (${what(jobs)})`, unit: 'IOPS' })),
     async run(target, _rep, record) {
-      for (const [id, jobs] of Object.entries(jobCounts)) {
+      for (const { id, jobs, key, mib } of cases) {
         if (target.raw) {
-          const result = await raw(bucket, 'random', 'random.bin', seconds, jobs)
+          const result = await raw(bucket, 'random', key, seconds, jobs)
           record(id, result.count / (result.ms / 1000), result.ms, { cpu: result.cpu, rss: result.rss })
           continue
         }
         dropCaches()
         const args = [
-          '--name=randread', `--filename=${join(target.dir, 'random.bin')}`, '--rw=randread', '--bs=4k', `--size=${sizeMiB}M`, `--numjobs=${jobs}`,
+          '--name=randread', `--filename=${join(target.dir, key)}`, '--rw=randread', '--bs=4k', `--size=${mib}M`, `--numjobs=${jobs}`,
           '--group_reporting', `--runtime=${seconds}`, '--time_based', '--ioengine=psync', '--direct=1', '--invalidate=1', '--output-format=json',
         ]
         const result = await measured(target, 'fio', args)

@@ -1,13 +1,12 @@
-import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Logger, type Operations, type RequestContext, type ResidentData, type SetattrRequest } from '@fusekit/core'
+import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
+import { noResidentData, silentLogger } from '@fusekit/testkit'
 import { expect } from 'vitest'
 import { MemoryFileSystem, memoryOptions } from '../src/index.js'
 
 export const KiB = 1024
 export const MiB = 1024 * KiB
 
-export const silentLogger: Logger = { level: 'error', debug() {}, info() {}, warn() {}, error() {} }
-/** What a backend made without a driver is given: nothing is answered from held bytes. */
-export const noResidentData: ResidentData = { available: false, hold() {}, release() {}, forget() {} }
+export { noResidentData, silentLogger }
 
 /** The user running the tests, as the caller of every request unless a test says otherwise. */
 export const me = new CallerContext(process.getuid!(), process.getgid!(), process.pid)

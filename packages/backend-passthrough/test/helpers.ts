@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { backendMountOptions, CallerContext, Errno, FsError, parseBackendOptions, type ErrnoName, type Logger, type MountOptions } from '@fusekit/core'
-import type { SuiteMountSetup } from '@fusekit/testkit'
+import { backendMountOptions, CallerContext, Errno, FsError, parseBackendOptions, type ErrnoName, type MountOptions } from '@fusekit/core'
+import { noResidentData, silentLogger, type SuiteMountSetup } from '@fusekit/testkit'
 import { afterEach, expect } from 'vitest'
 import { passthroughBackend } from '../src/index.js'
 import type { PassthroughInodes } from '../src/passthrough.js'
@@ -22,7 +22,6 @@ export interface Sandbox {
   mountpoint: string
 }
 
-const silentLogger: Logger = { level: 'error', debug() {}, info() {}, warn() {}, error() {} }
 
 const sandboxes: string[] = []
 const opened: PassthroughInodes[] = []
@@ -51,7 +50,7 @@ export async function passthrough(box: Sandbox, options: Record<string, unknown>
     mountOptions: backendMountOptions(passthroughBackend, mountOptions),
     logger: silentLogger,
     container: undefined as never, // the backend does not use it
-    residentData: { available: false, hold() {}, release() {}, forget() {} }, // nor this (no driver)
+    residentData: noResidentData, // nor this (no driver)
   })) as PassthroughInodes
   opened.push(ops)
   return ops

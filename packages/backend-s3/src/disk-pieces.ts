@@ -41,31 +41,51 @@ export class DiskPieces {
     private readonly blockSize: number,
   ) {}
 
-  /**
-   * Writes bytes [start, start + data.length) of an object of `size` bytes into `file` (made now
-   * if undefined); returns the file, or undefined when the piece does not fit or the disk fails.
-   * Only whole blocks (or the object's last) count as present.
-   */
-  put(file: PieceFile | undefined, size: number, start: number, data: Buffer): PieceFile | undefined {
-    if (this.used + data.length > this.limit) return file
+  /** A file for the pieces of an object of `size` bytes; undefined when the disk refuses one. */
+  create(size: number): PieceFile | undefined {
     try {
-      file ??= this.makeFile(size)
+      const path = join(this.dir, `.pieces-${process.pid}-${++this.made}`)
+      const fd = openSync(path, 'wx+', 0o600)
+      unlinkSync(path)
+      const file = new PieceFile(fd, Math.ceil(size / this.blockSize))
+      this.open.add(file)
+      return file
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Writes bytes [start, start + data.length) of an object of `size` bytes into `file`; returns
+   * the blocks that are whole in it now and were not before (none when the piece does not fit or
+   * the disk fails). Only whole blocks (or the object's last) count as present.
+   */
+  put(file: PieceFile, size: number, start: number, data: Buffer): number[] {
+    if (this.used + data.length > this.limit) return []
+    try {
       let written = 0
       while (written < data.length) written += writeSync(file.fd, data, written, data.length - written, start + written)
     } catch {
-      return file
+      return []
     }
     const end = start + data.length
-    const first = Math.ceil(start / this.blockSize)
+    const added: number[] = []
     const last = end === size ? Math.ceil(end / this.blockSize) : Math.floor(end / this.blockSize)
-    for (let block = first; block < last; block++) {
+    for (let block = Math.ceil(start / this.blockSize); block < last; block++) {
       if (file.present[block]) continue
       file.present[block] = 1
-      const bytes = Math.min(size, (block + 1) * this.blockSize) - block * this.blockSize
+      const [, bytes] = this.bytesOf(block, size)
       file.bytes += bytes
       this.used += bytes
+      added.push(block)
     }
-    return file
+    return added
+  }
+
+  /** Where block `block` of an object of `size` bytes starts, and its length. */
+  bytesOf(block: number, size: number): [number, number] {
+    const start = block * this.blockSize
+    return [start, Math.min(size, start + this.blockSize) - start]
   }
 
   /** Copies bytes [start, end) into `buffer` when all of them are in the file; false otherwise (nothing copied). */
@@ -97,12 +117,4 @@ export class DiskPieces {
     for (const file of this.open) this.remove(file)
   }
 
-  private makeFile(size: number): PieceFile {
-    const path = join(this.dir, `.pieces-${process.pid}-${++this.made}`)
-    const fd = openSync(path, 'wx+', 0o600)
-    unlinkSync(path)
-    const file = new PieceFile(fd, Math.ceil(size / this.blockSize))
-    this.open.add(file)
-    return file
-  }
 }

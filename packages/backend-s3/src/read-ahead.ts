@@ -193,6 +193,7 @@ export class ReadAhead {
     if (fh !== 0 && this.resident?.available) {
       fetched.fhs.push(fh)
       for (const chunk of fetched.chunks) if (chunk.held) this.resident.hold(fh, chunk.start, chunk.arrived!, size)
+      this.eachOnDisk(fetched, size, (start, length, fd) => this.resident!.holdFile(fh, start, length, fd, size))
     }
     const handle = new ReadHandle(key, size, etag, this.initialWindow, fh, fetched)
     fetched.readers.add(handle)
@@ -294,8 +295,10 @@ export class ReadAhead {
       }
       if (!oldest) return
       const victim = oldest
-      if (this.disk && victim.kept && victim.arrived) fetched.onDisk = this.disk.put(fetched.onDisk, handle.size, victim.start, victim.arrived)
+      // Written before its memory can be reused; offered on disk once its memory is released (the same offsets).
+      const moved = this.toDisk(fetched, victim, handle.size)
       this.dropChunks(fetched, (c) => c === victim)
+      if (moved.length > 0) this.holdOnDisk(fetched, moved, handle.size)
     }
   }
 
@@ -325,11 +328,40 @@ export class ReadAhead {
     if (at >= 0) {
       fetched.fhs.splice(at, 1)
       for (const chunk of fetched.chunks) if (chunk.held) this.resident?.release(handle.fh, chunk.start)
+      this.eachOnDisk(fetched, handle.size, (start) => this.resident?.release(handle.fh, start))
     }
     this.dropClosed(handle)
     if (fetched.readers.size > 0) return
     if (fetched.id !== undefined && this.objects.get(fetched.id) === fetched) this.objects.delete(fetched.id)
     if (fetched.onDisk) this.disk!.remove(fetched.onDisk)
+  }
+
+  /** Writes an evicted piece a random reader kept to disk; returns the blocks now there. */
+  private toDisk(fetched: FetchedObject, chunk: Chunk, size: number): number[] {
+    if (!this.disk || !chunk.kept || !chunk.arrived) return []
+    fetched.onDisk ??= this.disk.create(size)
+    return fetched.onDisk ? this.disk.put(fetched.onDisk, size, chunk.start, chunk.arrived) : []
+  }
+
+  /** The driver answers reads of these blocks from the object's piece file, for each of its readers' kernel handles. */
+  private holdOnDisk(fetched: FetchedObject, blocks: number[], size: number): void {
+    if (!this.resident?.available || fetched.fhs.length === 0) return
+    const { fd } = fetched.onDisk!
+    for (const block of blocks) {
+      const [start, length] = this.disk!.bytesOf(block, size)
+      for (const fh of fetched.fhs) this.resident.holdFile(fh, start, length, fd, size)
+    }
+  }
+
+  /** Calls `each` with the bytes of every block of the object on disk. */
+  private eachOnDisk(fetched: FetchedObject, size: number, each: (start: number, length: number, fd: number) => void): void {
+    const file = fetched.onDisk
+    if (!file) return
+    for (let block = 0; block < file.present.length; block++) {
+      if (!file.present[block]) continue
+      const [start, length] = this.disk!.bytesOf(block, size)
+      each(start, length, file.fd)
+    }
   }
 
   /** Frees what is on disk (the unmount). */

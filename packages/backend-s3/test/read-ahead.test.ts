@@ -26,13 +26,17 @@ class RecordingSource implements RangeSource {
   }
 }
 
-/** A driver's ResidentData that keeps what is held, by handle and offset. */
+/** A driver's ResidentData that keeps what is held, by handle and offset (bytes in memory, or where in which file). */
 class HeldRanges implements ResidentData {
-  readonly held = new Map<string, Buffer>()
+  readonly held = new Map<string, Buffer | { length: number; fd: number }>()
   constructor(readonly available = true) {}
   hold(fh: number, offset: number, bytes: Buffer, fileSize: number): void {
     expect(this.available).toBe(true)
     this.held.set(`${fh}@${offset}/${fileSize}`, bytes)
+  }
+  holdFile(fh: number, offset: number, length: number, fd: number, fileSize: number): void {
+    expect(this.available).toBe(true)
+    this.held.set(`${fh}@${offset}/${fileSize}`, { length, fd })
   }
   release(fh: number, offset: number): void {
     for (const key of this.held.keys()) if (key.startsWith(`${fh}@${offset}/`)) this.held.delete(key)
@@ -353,7 +357,7 @@ describe('ReadAhead', () => {
     }
     expect([...resident.held.keys()].sort()).toEqual([`7@${3 * MiB}/${data.length}`, `7@${9 * MiB + 128 * KiB}/${data.length}`])
     // What is held is what a read of it answers.
-    expect(resident.held.get(`7@${3 * MiB}/${data.length}`)!.equals(data.subarray(3 * MiB, 3 * MiB + 128 * KiB))).toBe(true)
+    expect((resident.held.get(`7@${3 * MiB}/${data.length}`) as Buffer).equals(data.subarray(3 * MiB, 3 * MiB + 128 * KiB))).toBe(true)
     // A sequential reader that jumps leaves what it fetched ahead: released before its memory is reused.
     await readSequentially(readAhead, handle, 12 * MiB, 14 * MiB, 128 * KiB)
     await Promise.all(handle.chunks.map((c) => c.data))
@@ -426,8 +430,9 @@ describe('ReadAhead', () => {
     try {
       const disk = new DiskPieces(dir, 64 * MiB, 128 * KiB)
       const source = new RecordingSource(store)
+      const resident = new HeldRanges()
       // Half of a 1 MiB budget keeps 4 pieces of 128 KiB in memory; the reader goes through 32.
-      const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget: new MemoryBudget(MiB), disk })
+      const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget: new MemoryBudget(MiB), disk, resident })
       const handle = readAhead.open('obj', data.length, etag, 7)
       const offsets = Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 512 * KiB + 8 * KiB)
       const out = Buffer.alloc(4 * KiB)
@@ -440,10 +445,19 @@ describe('ReadAhead', () => {
       await pass(0)
       expect(source.ranges).toHaveLength(32)
       expect(disk.used).toBeGreaterThanOrEqual(27 * 128 * KiB)
+      // The driver answers from the file what left memory, and from memory the rest: each piece once.
+      const onDisk = [...resident.held.values()].filter((v) => !Buffer.isBuffer(v))
+      expect(onDisk.length).toBe(disk.used / (128 * KiB))
+      expect(resident.held.size).toBe(32)
+      // A second reader is offered all of it at once.
+      const second = readAhead.open('obj', data.length, etag, 8)
+      expect([...resident.held.keys()].filter((key) => key.startsWith('8@'))).toHaveLength(32)
+      readAhead.close(second)
       await pass(64 * KiB)
       // The four pieces still in memory, or on disk: none fetched again.
       expect(source.ranges).toHaveLength(32)
       readAhead.close(handle)
+      expect(resident.held.size).toBe(0)
       expect(disk.used).toBe(0)
       expect(readAhead.budget.used).toBe(0)
     } finally {

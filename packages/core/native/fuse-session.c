@@ -291,6 +291,29 @@ static napi_value resident_call(napi_env env, napi_callback_info info, int arity
   return NULL;
 }
 
+// holdResidentFile(handle, fh, offset, length, fd, fileSize): random reads of `fh` within
+// [offset, offset + length) are answered by reading `fd` at the same offsets, until released.
+static napi_value hold_resident_file(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  int64_t fh, offset, length;
+  int32_t fd;
+  double file_size;
+  if (argc < 6 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &fh) != napi_ok ||
+      napi_get_value_int64(env, argv[2], &offset) != napi_ok || offset < 0 || napi_get_value_int64(env, argv[3], &length) != napi_ok || length < 0 ||
+      napi_get_value_int32(env, argv[4], &fd) != napi_ok || fd < 0 || napi_get_value_double(env, argv[5], &file_size) != napi_ok || !(file_size >= 0)) {
+    napi_throw_type_error(env, NULL, "holdResidentFile(handle, fh, offset, length, fd, fileSize): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped) return NULL;
+  if (!s->resident && !(s->resident = resident_reads_new(env))) return throw_errno(env, ENOMEM, "holdResidentFile");
+  int err = resident_hold_file(s->resident, (uint64_t)fh, (uint64_t)offset, (uint64_t)length, fd, (uint64_t)file_size);
+  return err ? throw_errno(env, -err, "holdResidentFile") : NULL;
+}
+
 static napi_value hold_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 5); }
 static napi_value release_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 3); }
 static napi_value forget_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 2); }
@@ -388,6 +411,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetDescriptor", NULL, forget_descriptor, NULL, NULL, NULL, napi_default_method, NULL},
       {"holdResident", NULL, hold_resident, NULL, NULL, NULL, napi_default_method, NULL},
+      {"holdResidentFile", NULL, hold_resident_file, NULL, NULL, NULL, napi_default_method, NULL},
       {"releaseResident", NULL, release_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetResident", NULL, forget_resident, NULL, NULL, NULL, napi_default_method, NULL},
   };

@@ -1,5 +1,5 @@
-// Reads the addon answers from bytes of open files that a backend holds in memory (ResidentData
-// in JavaScript): a read that does not follow its handle's last one (a random reader's), all of
+// Reads the addon answers from bytes of open files that a backend holds in memory, or in a local
+// file (ResidentData in JavaScript): a read that does not follow its handle's last one (a random reader's), all of
 // whose bytes are held, is answered from them with one writev, without a round trip through
 // JavaScript. Reads that follow each other still go to the backend: its read-ahead must see them.
 #pragma once
@@ -17,6 +17,12 @@ void resident_reads_free(resident_reads_t *reads);
  * until released) from now on; `file_size` is where the handle's file ends. 0, or -errno.
  */
 int resident_hold(resident_reads_t *reads, uint64_t fh, uint64_t offset, napi_value buffer, uint64_t file_size);
+/*
+ * Answers reads of `fh` in [offset, offset + length) by reading descriptor `fd` at the same
+ * offsets (a local copy of those bytes) from now on, until released; the caller keeps `fd` open
+ * until then. 0, or -errno.
+ */
+int resident_hold_file(resident_reads_t *reads, uint64_t fh, uint64_t offset, uint64_t length, int fd, uint64_t file_size);
 /* The bytes held at `offset` for `fh` are answered no more. */
 void resident_release(resident_reads_t *reads, uint64_t fh, uint64_t offset);
 /* None of `fh`'s bytes are answered any more. */

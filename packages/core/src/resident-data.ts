@@ -1,6 +1,6 @@
 /**
- * Bytes of open files that a backend holds in memory, offered to the driver so that it answers
- * reads of them itself: the low-level driver answers a random read (one that does not follow the
+ * Bytes of open files that a backend holds in memory (or in a local file), offered to the driver
+ * so that it answers reads of them itself: the low-level driver answers a random read (one that does not follow the
  * handle's last read) whose bytes are all held, in its native code, without calling the backend.
  * Reads that follow each other still reach the backend, whose read-ahead needs to see them.
  *
@@ -15,7 +15,13 @@ export interface ResidentData {
   readonly available: boolean
   /** Reads of handle `fh` within [offset, offset + bytes.length) may be answered from `bytes`; the file ends at `fileSize`. */
   hold(fh: number, offset: number, bytes: Buffer, fileSize: number): void
-  /** The bytes held at `offset` for `fh` are answered from no more (call it before reusing their memory). */
+  /**
+   * Reads of handle `fh` within [offset, offset + length) may be answered by reading descriptor
+   * `fd` at the same offsets (a local copy of those bytes): keep it open, and those bytes as they
+   * are, until they are released.
+   */
+  holdFile(fh: number, offset: number, length: number, fd: number, fileSize: number): void
+  /** The bytes held at `offset` for `fh` are answered from no more (call it before reusing their memory, or closing their file). */
   release(fh: number, offset: number): void
   /** None of `fh`'s bytes are answered from any more. */
   forget(fh: number): void
@@ -42,6 +48,10 @@ export class MountResidentData implements ResidentData {
 
   hold(fh: number, offset: number, bytes: Buffer, fileSize: number): void {
     this.reads?.hold(fh, offset, bytes, fileSize)
+  }
+
+  holdFile(fh: number, offset: number, length: number, fd: number, fileSize: number): void {
+    this.reads?.holdFile(fh, offset, length, fd, fileSize)
   }
 
   release(fh: number, offset: number): void {

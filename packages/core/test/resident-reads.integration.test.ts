@@ -59,6 +59,20 @@ describe('ResidentData: random reads answered by the low-level driver from bytes
     }
   })
 
+  it('answers random reads from bytes held in a local file too, and across a file range and a memory range', async () => {
+    const fd = openSync(join(server.dir, 'copy'), constants.O_RDONLY | constants.O_DIRECT)
+    try {
+      const before = await backendReads()
+      for (const position of [300 * 1024, 40 * 1024, HALF - 2048, 900 * 1024, 100 * 1024]) {
+        expect(pread(fd, position).equals(expected(position, 4096))).toBe(true)
+      }
+      expect(pread(fd, 400 * 1024, 64 * 1024).equals(expected(400 * 1024, 64 * 1024))).toBe(true)
+      expect(await backendReads()).toBe(before)
+    } finally {
+      closeSync(fd)
+    }
+  })
+
   it('ends a read at the end of the file, and answers nothing past it', async () => {
     const fd = openSync(join(server.dir, 'data'), constants.O_RDONLY | constants.O_DIRECT)
     try {

@@ -67,19 +67,21 @@ export class LowLevelDriver {
     }
     // Requests over io_uring never pass the addon's reads, and --debug traces every read.
     let held = false
+    const holding = (hold: () => void) => {
+      held = true
+      try {
+        hold()
+      } catch (error) {
+        // Out of memory: the backend answers those reads itself.
+        if (error instanceof TypeError) throw error
+      }
+    }
     const residentReads: ResidentReads | undefined =
       options.debug || uring
         ? undefined
         : {
-            hold: (fh, offset, bytes, fileSize) => {
-              held = true
-              try {
-                this.addon.holdResident(poll, fh, offset, bytes, fileSize)
-              } catch (error) {
-                // Out of memory: the backend answers those reads itself.
-                if (error instanceof TypeError) throw error
-              }
-            },
+            hold: (fh, offset, bytes, fileSize) => holding(() => this.addon.holdResident(poll, fh, offset, bytes, fileSize)),
+            holdFile: (fh, offset, length, file, fileSize) => holding(() => this.addon.holdResidentFile(poll, fh, offset, length, file, fileSize)),
             release: (fh, offset) => this.addon.releaseResident(poll, fh, offset),
             // Every RELEASE asks: no call into the addon for a backend that never held anything.
             forget: (fh) => void (held && this.addon.forgetResident(poll, fh)),

@@ -39,6 +39,7 @@ export interface SessionAddon {
   forgetDescriptor(handle: object, fh: number): void
   /** Random reads of `fh` within `bytes` at `offset` are answered from them (native/resident-reads.c); throws on ENOMEM. */
   holdResident(handle: object, fh: number, offset: number, bytes: Buffer, fileSize: number): void
+  holdResidentFile(handle: object, fh: number, offset: number, length: number, fd: number, fileSize: number): void
   releaseResident(handle: object, fh: number, offset: number): void
   forgetResident(handle: object, fh: number): void
   /** napi_adjust_external_memory: V8's count of external memory changed by `delta` bytes; the new total. */
