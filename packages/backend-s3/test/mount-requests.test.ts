@@ -121,7 +121,7 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
     expect(stored.subarray(0, 1024 * KiB).equals(original.subarray(0, 1024 * KiB))).toBe(true)
   })
 
-  it('a random reader of a file larger than --read-memory reads what it fetched again from disk, with no GET', async () => {
+  it('a random reader of a file larger than --read-memory reads what it fetched again from disk, with no GET, and a write elsewhere at once', async () => {
     const KiB = 1024
     const original = randomBytes(16 * 1024 * KiB)
     await store.put('large.bin', original)
@@ -138,9 +138,19 @@ describe('what tools cost in requests: rm -rf, reading back what was written', (
           for (const position of offsets) expect((await readAt(position + 192 * KiB)).equals(original.subarray(position + 192 * KiB, position + 196 * KiB))).toBe(true)
         })
         expect(again.filter((r) => r.method === 'GET')).toEqual([])
+        // Written through another descriptor where the pieces are on disk: the reader sees the new bytes at once.
+        const changed = Buffer.alloc(4 * KiB, 0x5a)
+        const writer = await open(join(small.dir, 'large.bin'), 'r+')
+        for (const position of offsets.slice(0, 4)) await writer.write(changed, 0, changed.length, position + 256 * KiB)
+        for (const position of offsets.slice(0, 4)) expect((await readAt(position + 256 * KiB)).equals(changed)).toBe(true)
+        await writer.close()
+        for (const position of offsets.slice(0, 4)) expect((await readAt(position + 256 * KiB)).equals(changed)).toBe(true)
+        expect((await readAt(offsets[5]! + 256 * KiB)).equals(original.subarray(offsets[5]! + 256 * KiB, offsets[5]! + 260 * KiB))).toBe(true)
       } finally {
         await reader.close()
       }
+      const stored = await store.get('large.bin')
+      expect(stored.subarray(offsets[0]! + 256 * KiB, offsets[0]! + 260 * KiB).equals(Buffer.alloc(4 * KiB, 0x5a))).toBe(true)
     } finally {
       expect(await small.stop()).toBe(0)
     }
