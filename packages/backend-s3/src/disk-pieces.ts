@@ -1,19 +1,16 @@
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { BlockMap } from './block-map.js'
 
-/** One object version's pieces on disk: a sparse file, and which of its blocks hold bytes. */
+/** One object version's pieces on disk: a sparse file, and which of its blocks are whole in it. */
 export class PieceFile {
-  /** One flag per block: its bytes are in the file. */
-  readonly present: Uint8Array
-  /** Bytes written into it (counted against DiskPieces' limit). */
+  /** Bytes of whole blocks in it (counted against DiskPieces' limit). */
   bytes = 0
 
   constructor(
     readonly fd: number,
-    blocks: number,
-  ) {
-    this.present = new Uint8Array(blocks)
-  }
+    readonly blocks: BlockMap,
+  ) {}
 }
 
 /**
@@ -28,8 +25,7 @@ export class PieceFile {
  * of 4 KiB from the page cache costs less than a trip through the thread pool.
  */
 export class DiskPieces {
-  /** Bytes of pieces on disk, in all files. */
-  used = 0
+  private bytes = 0
   private made = 0
   private readonly open = new Set<PieceFile>()
 
@@ -41,13 +37,18 @@ export class DiskPieces {
     private readonly blockSize: number,
   ) {}
 
-  /** A file for the pieces of an object of `size` bytes; undefined when the disk refuses one. */
-  create(size: number): PieceFile | undefined {
+  /** Bytes of pieces on disk, in all files. */
+  get used(): number {
+    return this.bytes
+  }
+
+  /** A file for the pieces of one object; undefined when the disk refuses one. */
+  create(): PieceFile | undefined {
     try {
       const path = join(this.dir, `.pieces-${process.pid}-${++this.made}`)
       const fd = openSync(path, 'wx+', 0o600)
       unlinkSync(path)
-      const file = new PieceFile(fd, Math.ceil(size / this.blockSize))
+      const file = new PieceFile(fd, new BlockMap(this.blockSize))
       this.open.add(file)
       return file
     } catch {
@@ -61,7 +62,7 @@ export class DiskPieces {
    * the disk fails). Only whole blocks (or the object's last) count as present.
    */
   put(file: PieceFile, size: number, start: number, data: Buffer): number[] {
-    if (this.used + data.length > this.limit) return []
+    if (this.bytes + data.length > this.limit) return []
     try {
       let written = 0
       while (written < data.length) written += writeSync(file.fd, data, written, data.length - written, start + written)
@@ -72,11 +73,10 @@ export class DiskPieces {
     const added: number[] = []
     const last = end === size ? Math.ceil(end / this.blockSize) : Math.floor(end / this.blockSize)
     for (let block = Math.ceil(start / this.blockSize); block < last; block++) {
-      if (file.present[block]) continue
-      file.present[block] = 1
-      const [, bytes] = this.bytesOf(block, size)
+      const [at, bytes] = this.bytesOf(block, size)
+      if (file.blocks.mark(at, at + bytes, false) === 0) continue
       file.bytes += bytes
-      this.used += bytes
+      this.bytes += bytes
       added.push(block)
     }
     return added
@@ -88,10 +88,10 @@ export class DiskPieces {
     return [start, Math.min(size, start + this.blockSize) - start]
   }
 
-  /** Copies bytes [start, end) into `buffer` when all of them are in the file; false otherwise (nothing copied). */
+  /** Copies bytes [start, end) into `buffer` when all of them are in the file; false otherwise (the caller fetches them). */
   read(file: PieceFile, buffer: Buffer, start: number, end: number): boolean {
     for (let block = Math.floor(start / this.blockSize), last = Math.floor((end - 1) / this.blockSize); block <= last; block++) {
-      if (!file.present[block]) return false
+      if (!file.blocks.isHeld(block)) return false
     }
     try {
       for (let at = start; at < end; ) {
@@ -108,7 +108,7 @@ export class DiskPieces {
   /** Closes the file, which frees its space (its object's last reader closed). */
   remove(file: PieceFile): void {
     if (!this.open.delete(file)) return
-    this.used -= file.bytes
+    this.bytes -= file.bytes
     closeSync(file.fd)
   }
 
@@ -116,5 +116,4 @@ export class DiskPieces {
   destroy(): void {
     for (const file of this.open) this.remove(file)
   }
-
 }

@@ -60,8 +60,6 @@ interface Chunk {
   waiters: number
   /** Cancelled and its memory released. */
   dropped: boolean
-  /** Held in ResidentData for the kernel handles of its object's readers. */
-  held: boolean
   /**
    * The reader it was fetched for: only that reader's moves drop it (another reader of the object
    * reads it, but does not drop it). Undefined once that reader closed: a kept piece stays for
@@ -78,10 +76,8 @@ interface Chunk {
 class FetchedObject {
   /** Fetched ranges, by start, not overlapping. */
   chunks: Chunk[] = []
-  /** Open handles reading it. */
+  /** Open handles reading it: what arrived is held in ResidentData for the kernel handle of each. */
   readonly readers = new Set<ReadHandle>()
-  /** The kernel handles of its readers: what arrived is held in ResidentData for each. */
-  readonly fhs: number[] = []
   /** Pieces evicted from memory, on disk (DiskPieces). */
   onDisk: PieceFile | undefined
 
@@ -191,8 +187,7 @@ export class ReadAhead {
       if (id !== undefined) this.objects.set(id, fetched)
     }
     if (fh !== 0 && this.resident?.available) {
-      fetched.fhs.push(fh)
-      for (const chunk of fetched.chunks) if (chunk.held) this.resident.hold(fh, chunk.start, chunk.arrived!, size)
+      for (const chunk of fetched.chunks) if (chunk.arrived) this.resident.hold(fh, chunk.start, chunk.arrived, size)
       this.eachOnDisk(fetched, size, (start, length, fd) => this.resident!.holdFile(fh, start, length, fd, size))
     }
     const handle = new ReadHandle(key, size, etag, this.initialWindow, fh, fetched)
@@ -324,10 +319,8 @@ export class ReadAhead {
     handle.closed = true
     const { fetched } = handle
     fetched.readers.delete(handle)
-    const at = handle.fh === 0 ? -1 : fetched.fhs.indexOf(handle.fh)
-    if (at >= 0) {
-      fetched.fhs.splice(at, 1)
-      for (const chunk of fetched.chunks) if (chunk.held) this.resident?.release(handle.fh, chunk.start)
+    if (handle.fh !== 0 && this.resident?.available) {
+      for (const chunk of fetched.chunks) if (chunk.arrived) this.resident.release(handle.fh, chunk.start)
       this.eachOnDisk(fetched, handle.size, (start) => this.resident?.release(handle.fh, start))
     }
     this.dropClosed(handle)
@@ -339,17 +332,17 @@ export class ReadAhead {
   /** Writes an evicted piece a random reader kept to disk; returns the blocks now there. */
   private toDisk(fetched: FetchedObject, chunk: Chunk, size: number): number[] {
     if (!this.disk || !chunk.kept || !chunk.arrived) return []
-    fetched.onDisk ??= this.disk.create(size)
+    fetched.onDisk ??= this.disk.create()
     return fetched.onDisk ? this.disk.put(fetched.onDisk, size, chunk.start, chunk.arrived) : []
   }
 
   /** The driver answers reads of these blocks from the object's piece file, for each of its readers' kernel handles. */
   private holdOnDisk(fetched: FetchedObject, blocks: number[], size: number): void {
-    if (!this.resident?.available || fetched.fhs.length === 0) return
+    if (!this.resident?.available) return
     const { fd } = fetched.onDisk!
     for (const block of blocks) {
       const [start, length] = this.disk!.bytesOf(block, size)
-      for (const fh of fetched.fhs) this.resident.holdFile(fh, start, length, fd, size)
+      for (const { fh } of fetched.readers) if (fh !== 0) this.resident.holdFile(fh, start, length, fd, size)
     }
   }
 
@@ -357,8 +350,8 @@ export class ReadAhead {
   private eachOnDisk(fetched: FetchedObject, size: number, each: (start: number, length: number, fd: number) => void): void {
     const file = fetched.onDisk
     if (!file) return
-    for (let block = 0; block < file.present.length; block++) {
-      if (!file.present[block]) continue
+    for (let block = 0, blocks = file.blocks.blockOf(size - 1); block <= blocks; block++) {
+      if (!file.blocks.isHeld(block)) continue
       const [start, length] = this.disk!.bytesOf(block, size)
       each(start, length, file.fd)
     }
@@ -429,7 +422,7 @@ export class ReadAhead {
     const data = this.source.get(handle.key, { start, end, ifMatch: handle.etag, signal: cancel.signal, into: buffer })
     // A read-ahead nobody waits for may fail unseen; a reader that needs it fetches again.
     data.then(unlink, unlink).catch(() => undefined)
-    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false, held: false, owner: handle }
+    const chunk: Chunk = { start, end, data, arrived: undefined, buffer, charged, cancel, demand, kept, lastUse: 0, waiters: 0, dropped: false, owner: handle }
     const { fetched } = handle
     data.then((arrived) => this.arrived(fetched, chunk, arrived, handle.size)).catch(() => undefined)
     const index = fetched.chunks.findIndex((c) => c.start > start)
@@ -438,9 +431,8 @@ export class ReadAhead {
 
   private arrived(fetched: FetchedObject, chunk: Chunk, arrived: Buffer, size: number): void {
     chunk.arrived = arrived
-    if (chunk.dropped || fetched.fhs.length === 0 || !this.resident?.available) return
-    for (const fh of fetched.fhs) this.resident.hold(fh, chunk.start, arrived, size)
-    chunk.held = true
+    if (chunk.dropped || !this.resident?.available) return
+    for (const { fh } of fetched.readers) if (fh !== 0) this.resident.hold(fh, chunk.start, arrived, size)
   }
 
   private async copyOut(handle: ReadHandle, buffer: Buffer, start: number, end: number, signal?: AbortSignal): Promise<number> {
@@ -501,8 +493,8 @@ export class ReadAhead {
   private dropChunk(fetched: FetchedObject, chunk: Chunk): void {
     if (chunk.dropped) return
     chunk.dropped = true
-    // Before its memory can be reused: the driver answers from it no more.
-    if (chunk.held) for (const fh of fetched.fhs) this.resident?.release(fh, chunk.start)
+    // Before its memory can be reused: the driver answers from it no more (it holds what arrived).
+    if (chunk.arrived) for (const { fh } of fetched.readers) if (fh !== 0) this.resident?.release(fh, chunk.start)
     chunk.cancel.abort()
     this.budget.release(chunk.charged)
     // Nothing reads it once dropped (reads copy out synchronously, and none waits for it); the

@@ -21,7 +21,7 @@ describe('DiskPieces', () => {
     const pieces = new DiskPieces(dir, 1024 * KiB, 64 * KiB)
     const size = 200 * KiB
     const block = bytes(64 * KiB, 1)
-    const file = pieces.create(size)!
+    const file = pieces.create()!
     expect(pieces.put(file, size, 64 * KiB, block)).toEqual([1])
     expect(pieces.bytesOf(1, size)).toEqual([64 * KiB, 64 * KiB])
     const out = Buffer.alloc(8 * KiB)
@@ -46,7 +46,7 @@ describe('DiskPieces', () => {
   it('keeps at most its limit; a file leaves nothing in the directory, and closing it frees its space', async () => {
     const pieces = new DiskPieces(dir, 128 * KiB, 64 * KiB)
     const size = 1024 * KiB
-    const file = pieces.create(size)!
+    const file = pieces.create()!
     expect(pieces.put(file, size, 0, bytes(128 * KiB, 4))).toEqual([0, 1])
     expect(pieces.used).toBe(128 * KiB)
     expect(pieces.put(file, size, 128 * KiB, bytes(64 * KiB, 5))).toEqual([])
@@ -55,7 +55,7 @@ describe('DiskPieces', () => {
     expect(await readdir(dir)).toEqual([])
     pieces.destroy()
     expect(pieces.used).toBe(0)
-    const again = pieces.create(size)!
+    const again = pieces.create()!
     pieces.put(again, size, 0, bytes(64 * KiB, 6))
     expect(pieces.read(again, Buffer.alloc(KiB), 0, KiB)).toBe(true)
     pieces.destroy()
