@@ -109,11 +109,6 @@ export class ReadHandle {
   ) {
     this.window = initialWindow
   }
-
-  /** The object's fetched ranges, by start. */
-  get chunks(): readonly Chunk[] {
-    return this.fetched.chunks
-  }
 }
 
 /**

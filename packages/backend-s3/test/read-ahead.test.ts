@@ -360,11 +360,11 @@ describe('ReadAhead', () => {
     expect((resident.held.get(`7@${3 * MiB}/${data.length}`) as Buffer).equals(data.subarray(3 * MiB, 3 * MiB + 128 * KiB))).toBe(true)
     // A sequential reader that jumps leaves what it fetched ahead: released before its memory is reused.
     await readSequentially(readAhead, handle, 12 * MiB, 14 * MiB, 128 * KiB)
-    await Promise.all(handle.chunks.map((c) => c.data))
+    await Promise.all(handle.fetched.chunks.map((c) => c.data))
     const heldBefore = [...resident.held.keys()]
     await readAhead.read(handle, out, 20 * MiB)
     expect(heldBefore.filter((key) => !resident.held.has(key)).length).toBeGreaterThan(0)
-    const chunkKeys = new Set(handle.chunks.filter((c) => c.arrived).map((c) => `7@${c.start}/${data.length}`))
+    const chunkKeys = new Set(handle.fetched.chunks.filter((c) => c.arrived).map((c) => `7@${c.start}/${data.length}`))
     expect([...resident.held.keys()].every((key) => chunkKeys.has(key))).toBe(true)
     readAhead.close(handle)
     expect(resident.held.size).toBe(0)
