@@ -1,4 +1,4 @@
-import { FsError, RenameFlags, type RequestContext, type Timespec } from '@fusekit/core'
+import { FsError, RenameFlags, orThrow, type RequestContext, type Timespec } from '@fusekit/core'
 import { Directory, S_ISGID, type Inode, type RegularFile, type SpecialFile, type Symlink } from './inode.js'
 import type { InodeTable, Owner } from './inode-table.js'
 import { isTooLong } from './names.js'
@@ -23,12 +23,17 @@ export class FileTree {
     this.root = inodes.directory(0o755, rootOwner, now)
   }
 
-  /** The inode named `name` in `dir`. */
-  child(ctx: RequestContext, dir: Directory, name: string): Inode {
+  /** The inode named `name` in `dir`, or the error to answer: returned, as a miss is common (before every create) and a throw costs. */
+  find(ctx: RequestContext, dir: Directory, name: string): Inode | FsError {
     this.checks?.search(ctx, dir)
     const inode = dir.entries.get(name)
     if (inode !== undefined) return inode
-    throw isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${name}`) : FsError.of('ENOENT')
+    return isTooLong(name) ? new FsError('ENAMETOOLONG', `a name is at most 255 bytes: ${name}`) : FsError.of('ENOENT')
+  }
+
+  /** The inode named `name` in `dir`. */
+  child(ctx: RequestContext, dir: Directory, name: string): Inode {
+    return orThrow(this.find(ctx, dir, name))
   }
 
   makeFile(ctx: RequestContext, dir: Directory, name: string, mode: number, now: Timespec): RegularFile {

@@ -82,8 +82,9 @@ export class MemoryFileSystem implements InodeOperations {
     this.logger.debug(`memory: capacity ${this.capacity.total} bytes, at most ${this.inodes.limit} inodes; ${checking}`)
   }
 
-  lookup(ctx: RequestContext, parent: number, name: string): Entry {
-    return this.entry(this.tree.child(ctx, this.directory(parent), name))
+  lookup(ctx: RequestContext, parent: number, name: string): Entry | FsError {
+    const inode = this.tree.find(ctx, this.directory(parent), name)
+    return inode instanceof FsError ? inode : this.entry(inode)
   }
 
   forget(ino: number, nlookup: number): void {
@@ -310,7 +311,7 @@ export class MemoryFileSystem implements InodeOperations {
     inode.changed(Timespec.now())
   }
 
-  getxattr(ctx: RequestContext, ino: number, name: string): Buffer {
+  getxattr(ctx: RequestContext, ino: number, name: string): Buffer | FsError {
     const inode = this.inodes.get(ino)
     this.checks?.xattr(ctx, inode, name, MAY_READ)
     return this.xattrsOf(inode).get(name)

@@ -25,11 +25,11 @@ export class XattrStore {
 
   constructor(private readonly capacity: Capacity) {}
 
-  get(name: string): Buffer {
+  /** A copy of the value, or ENODATA returned (asked before every write: security.capability). */
+  get(name: string): Buffer | FsError {
     checkName(name)
     const value = this.values.get(name)
-    if (value === undefined) throw FsError.of('ENODATA')
-    return Buffer.from(value)
+    return value === undefined ? FsError.of('ENODATA') : Buffer.from(value)
   }
 
   list(): string[] {

@@ -1,4 +1,4 @@
-import { FileType, OpenFlags, ROOT_INO, SetattrValid } from '@fusekit/core'
+import { FileType, OpenFlags, ROOT_INO, SetattrValid, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { expectFsError, me, memoryFs, MiB, setattrRequest } from './unit-helpers.js'
 
@@ -12,10 +12,10 @@ describe('hard links', () => {
     const second = await fs.link(me, file.ino, dir.ino, 'g')
     expect(second.ino).toBe(file.ino)
     expect(second.attr.nlink).toBe(2)
-    expect((await fs.lookup(me, dir.ino, 'g')).ino).toBe(file.ino)
+    expect(orThrow(fs.lookup(me, dir.ino, 'g')).ino).toBe(file.ino)
     await fs.unlink(me, ROOT_INO, 'f')
     expect((await fs.getattr(me, file.ino)).nlink).toBe(1)
-    expect((await fs.lookup(me, dir.ino, 'g')).attr.nlink).toBe(1)
+    expect(orThrow(fs.lookup(me, dir.ino, 'g')).attr.nlink).toBe(1)
   })
 
   it('write through one name and read through another, with the same handle-free node', async () => {
@@ -24,7 +24,7 @@ describe('hard links', () => {
     await fs.link(me, ino, ROOT_INO, 'g')
     await fs.write(me, ino, fh, Buffer.from('shared'), 0)
     await fs.release(me, ino, fh)
-    const other = await fs.lookup(me, ROOT_INO, 'g')
+    const other = orThrow(fs.lookup(me, ROOT_INO, 'g'))
     const reader = await fs.open(me, other.ino, OpenFlags.O_RDONLY)
     const buffer = Buffer.alloc(6)
     expect(await fs.read(me, other.ino, reader, buffer, 0)).toBe(6)
@@ -72,7 +72,7 @@ describe('lookups', () => {
     const made = await fs.mkdir(me, ROOT_INO, 'd', 0o755)
     fs.forget(made.ino, 1)
     fs.forget(made.ino, 5)
-    expect((await fs.lookup(me, ROOT_INO, 'd')).ino).toBe(made.ino)
+    expect(orThrow(fs.lookup(me, ROOT_INO, 'd')).ino).toBe(made.ino)
     fs.forget(12345, 1)
   })
 

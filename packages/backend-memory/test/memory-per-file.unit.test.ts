@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { OpenFlags, ROOT_INO } from '@fusekit/core'
+import { OpenFlags, ROOT_INO, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { me, memoryFs } from './unit-helpers.js'
 
@@ -25,7 +25,7 @@ describe('memory per empty file', () => {
     }
     const perFile = (liveHeap() - before) / count
     // Still all there (and `fs` alive until after the measure).
-    expect(fs.lookup(me, ROOT_INO, `file-${count - 1}`).attr.size).toBe(0)
+    expect(orThrow(fs.lookup(me, ROOT_INO, `file-${count - 1}`)).attr.size).toBe(0)
     expect(perFile).toBeGreaterThan(50)
     expect(perFile).toBeLessThanOrEqual(400)
   })

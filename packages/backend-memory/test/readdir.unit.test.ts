@@ -1,4 +1,4 @@
-import { FileType, ROOT_INO, type InodeDirEntry } from '@fusekit/core'
+import { FileType, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { expectFsError, me, memoryFs } from './unit-helpers.js'
 
@@ -20,9 +20,9 @@ describe('readdir', () => {
     expect(entries).toEqual([
       { name: '.', ino: dir, type: FileType.S_IFDIR },
       { name: '..', ino: ROOT_INO, type: FileType.S_IFDIR },
-      { name: 'f0', ino: (await fs.lookup(me, dir, 'f0')).ino, type: FileType.S_IFREG },
-      { name: 'f1', ino: (await fs.lookup(me, dir, 'f1')).ino, type: FileType.S_IFREG },
-      { name: 'l', ino: (await fs.lookup(me, dir, 'l')).ino, type: FileType.S_IFLNK },
+      { name: 'f0', ino: orThrow(fs.lookup(me, dir, 'f0')).ino, type: FileType.S_IFREG },
+      { name: 'f1', ino: orThrow(fs.lookup(me, dir, 'f1')).ino, type: FileType.S_IFREG },
+      { name: 'l', ino: orThrow(fs.lookup(me, dir, 'l')).ino, type: FileType.S_IFLNK },
     ])
   })
 
@@ -55,7 +55,7 @@ describe('readdir', () => {
     expect(dotdot!.entry).toBeUndefined()
     expect(first!.entry).toMatchObject({ ino: first!.ino, attr: { ino: first!.ino, mode: FileType.S_IFREG | 0o644, nlink: 1 } })
     // f0 was drawn: its lookup keeps it after its name is gone; f1 was not.
-    const second = await fs.lookup(me, dir, 'f1')
+    const second = orThrow(fs.lookup(me, dir, 'f1'))
     fs.forget(second.ino, 1)
     await fs.unlink(me, dir, 'f0')
     await fs.unlink(me, dir, 'f1')
@@ -90,7 +90,7 @@ describe('readdir', () => {
 
   it('answers ENOTDIR for a file', async () => {
     const { fs, dir } = await dirWith(1)
-    const file = await fs.lookup(me, dir, 'f0')
+    const file = orThrow(fs.lookup(me, dir, 'f0'))
     await expectFsError(() => fs.readdir(me, file.ino, 0, 0, false), 'ENOTDIR')
   })
 })

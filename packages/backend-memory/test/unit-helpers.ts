@@ -1,4 +1,4 @@
-import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
+import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Operations, type RequestContext, type SetattrRequest, orThrow } from '@fusekit/core'
 import { noResidentData, silentLogger } from '@fusekit/testkit'
 import { expect } from 'vitest'
 import { MemoryFileSystem, memoryOptions } from '../src/index.js'
@@ -94,7 +94,7 @@ export async function inoOf(fs: MemoryFileSystem, path: string, ctx: RequestCont
   let ino = ROOT_INO
   for (const name of path.split('/').filter(Boolean)) {
     const parent = ino
-    ino = (await fs.lookup(ctx, parent, name)).ino
+    ino = orThrow(fs.lookup(ctx, parent, name)).ino
     if (parent !== ROOT_INO) fs.forget(parent, 1)
   }
   if (ino !== ROOT_INO) fs.forget(ino, 1)

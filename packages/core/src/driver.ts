@@ -1,3 +1,4 @@
+import type { FsError } from './errno.js'
 import type { InodeOperations, InodeRequestName } from './inode-operations.js'
 import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
@@ -9,7 +10,8 @@ export type Reply<T> = (errno: number, value?: T) => void
 
 type Method<Ops, K extends keyof Ops> = Extract<NonNullable<Ops[K]>, (...args: never[]) => unknown>
 export type ArgsOf<Ops, K extends keyof Ops> = Parameters<Method<Ops, K>>
-export type ResultOf<Ops, K extends keyof Ops> = Awaited<ReturnType<Method<Ops, K>>>
+/** What an operation answers on success (an FsError it returns is its failure, as if thrown). */
+export type ResultOf<Ops, K extends keyof Ops> = Exclude<Awaited<ReturnType<Method<Ops, K>>>, FsError>
 
 /** What a driver sees of the backend: which requests exist and how to run one. */
 export interface RequestHandler<Ops, Name extends keyof Ops> {

@@ -16,7 +16,8 @@ export function errnoName(errno: number): string {
 
 /**
  * The one error type of fusekit: a failed operation carrying the errno the kernel will see.
- * Backends throw it; anything else thrown is treated as a bug and answered with EIO.
+ * Backends throw it (lookup and getxattr may also return it); anything else thrown is treated as
+ * a bug and answered with EIO.
  */
 export class FsError extends Error {
   override readonly name = 'FsError'
@@ -49,6 +50,12 @@ export class FsError extends Error {
 }
 
 const shared = new Map<number, FsError>()
+
+/** The value of an answer that may be an FsError returned rather than thrown (see InodeOperations). */
+export function orThrow<T>(answer: T | FsError): T {
+  if (answer instanceof FsError) throw answer
+  return answer
+}
 
 /**
  * Converts a Node.js system error (fs, net, child_process) to an FsError with the same errno;

@@ -1,6 +1,6 @@
 import 'reflect-metadata'
 
-export { Errno, FsError, errnoName, mapErrno, type ErrnoName } from './errno.js'
+export { Errno, FsError, errnoName, mapErrno, orThrow, type ErrnoName } from './errno.js'
 export { Timespec, OpenFlags, XattrFlags, FileType, AccessMode, type Stat, type StatVfs, type DirEntry } from './types.js'
 export { CallerContext, type RequestContext } from './request-context.js'
 export { MAY_READ, MAY_WRITE, MAY_EXEC, callerIsRoot, ownsOrRoot, permits, inGroup, type Owned } from './posix/access.js'

@@ -24,20 +24,20 @@ export function traceOperations<T extends object>(ops: T, logger: Logger): T {
           try {
             result = method.apply(ops, args)
           } catch (error) {
-            log(outcome(error))
+            log(outcome(error, true))
             throw error
           }
           if (!(result instanceof Promise)) {
-            log(summarize(result))
+            log(outcome(result))
             return result
           }
           return result.then(
             (value) => {
-              log(summarize(value))
+              log(outcome(value))
               return value
             },
             (error) => {
-              log(outcome(error))
+              log(outcome(error, true))
               throw error
             },
           )
@@ -57,8 +57,10 @@ function methodNames(ops: object): string[] {
   return [...names]
 }
 
-function outcome(error: unknown): string {
-  return error instanceof FsError ? errnoName(error.errno) : `thrown ${error instanceof Error ? error.name : typeof error}`
+/** What an operation answered, or threw. */
+function outcome(answer: unknown, thrown = false): string {
+  if (answer instanceof FsError) return errnoName(answer.errno)
+  return thrown ? `thrown ${answer instanceof Error ? answer.name : typeof answer}` : summarize(answer)
 }
 
 /** An operation with its arguments, for a log line: `mkdir(uid 1000 pid 42, 1, "dir", 493)`. */

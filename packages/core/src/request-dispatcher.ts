@@ -64,13 +64,14 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
     }
     // Answered synchronously: nothing to time out or abort, so it is never pending.
     if (!(result instanceof Promise)) {
-      this.safeReply(reply as Reply<unknown>, 0, result)
+      if (result instanceof FsError) this.safeReply(reply as Reply<unknown>, this.errnoOf(name, args, result))
+      else this.safeReply(reply as Reply<unknown>, 0, result)
       return undefined
     }
     const id = this.nextId++
     this.pending.set(id, { name, args, started, reply: reply as Reply<unknown> })
     result.then(
-      (value) => this.settle(id, 0, value),
+      (value) => (value instanceof FsError ? this.settle(id, this.errnoOf(name, args, value)) : this.settle(id, 0, value)),
       (error) => this.settle(id, this.errnoOf(name, args, error)),
     )
     return result

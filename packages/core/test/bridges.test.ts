@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pathsOverInodes } from '../src/bridges/inode-paths.js'
 import { bridgePathOperations } from '../src/bridges/path-bridge.js'
-import { FsError } from '../src/errno.js'
+import { FsError, orThrow } from '../src/errno.js'
 import { ROOT_INO, RenameFlags, SetattrValid, type Entry, type InodeDirEntry, type InodeOperations, type SetattrRequest } from '../src/inode-operations.js'
 import type { Operations } from '../src/operations.js'
 import { CallerContext } from '../src/request-context.js'
@@ -50,17 +50,22 @@ function pathBackend(paths: string[] = ['/', '/a', '/dir', '/dir/f']) {
   return { ops, calls }
 }
 
+/** A lookup that must find the name. */
+async function lookup(inodes: InodeOperations, parent: number, name: string): Promise<Entry> {
+  return orThrow(await inodes.lookup(ctx, parent, name))
+}
+
 describe('the path bridge (path backends on the inode layer)', () => {
   it('turns node ids back into paths, one node per name, counted lookups until forgotten', async () => {
     const { ops } = pathBackend()
     const inodes = bridgePathOperations(ops)
-    const dir = await inodes.lookup(ctx, ROOT_INO, 'dir')
-    const file = await inodes.lookup(ctx, dir.ino, 'f')
+    const dir = await lookup(inodes, ROOT_INO, 'dir')
+    const file = await lookup(inodes, dir.ino, 'f')
     expect(file.attr.ino).toBe(103) // the backend's st_ino, under the bridge's own node id
-    expect((await inodes.lookup(ctx, dir.ino, 'f')).ino).toBe(file.ino)
+    expect((await lookup(inodes, dir.ino, 'f')).ino).toBe(file.ino)
     inodes.forget?.(file.ino, 2)
-    expect((await inodes.lookup(ctx, dir.ino, 'f')).ino).not.toBe(file.ino)
-    await expect(inodes.lookup(ctx, ROOT_INO, 'missing')).rejects.toMatchObject({ code: 'ENOENT' })
+    expect((await lookup(inodes, dir.ino, 'f')).ino).not.toBe(file.ino)
+    await expect(lookup(inodes, ROOT_INO, 'missing')).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
   it('answers lookup, getattr and read at once when the backend does (no Promise), and counts no node for a name not found', async () => {
@@ -89,7 +94,7 @@ describe('the path bridge (path backends on the inode layer)', () => {
   it('answers a setattr with the path operations it needs, in order, with the handle it came through', async () => {
     const { ops, calls } = pathBackend()
     const inodes = bridgePathOperations(ops)
-    const { ino } = await inodes.lookup(ctx, ROOT_INO, 'a')
+    const { ino } = await lookup(inodes, ROOT_INO, 'a')
     calls.length = 0
     const valid = SetattrValid.MODE | SetattrValid.SIZE | SetattrValid.MTIME | SetattrValid.FH
     await inodes.setattr!(ctx, ino, { ...unset, valid, mode: 0o600, size: 5, mtime: { sec: 9, nsec: 1 }, fh: 7 })
@@ -106,23 +111,23 @@ describe('the path bridge (path backends on the inode layer)', () => {
   it('moves nodes with a rename (every path below follows), swaps them with RENAME_EXCHANGE', async () => {
     const { ops, calls } = pathBackend(['/', '/a', '/dir', '/dir/f', '/b'])
     const inodes = bridgePathOperations(ops)
-    const dir = await inodes.lookup(ctx, ROOT_INO, 'dir')
-    const file = await inodes.lookup(ctx, dir.ino, 'f')
+    const dir = await lookup(inodes, ROOT_INO, 'dir')
+    const file = await lookup(inodes, dir.ino, 'f')
     await inodes.rename!(ctx, ROOT_INO, 'dir', ROOT_INO, 'moved', 0)
     calls.length = 0
     await Promise.resolve(inodes.getattr(ctx, file.ino)).catch(() => undefined)
     expect(calls[0]).toEqual(['getattr', '/moved/f', undefined])
-    const a = await inodes.lookup(ctx, ROOT_INO, 'a')
-    const b = await inodes.lookup(ctx, ROOT_INO, 'b')
+    const a = await lookup(inodes, ROOT_INO, 'a')
+    const b = await lookup(inodes, ROOT_INO, 'b')
     await inodes.rename!(ctx, ROOT_INO, 'a', ROOT_INO, 'b', RenameFlags.EXCHANGE)
-    expect((await inodes.lookup(ctx, ROOT_INO, 'b')).ino).toBe(a.ino)
-    expect((await inodes.lookup(ctx, ROOT_INO, 'a')).ino).toBe(b.ino)
+    expect((await lookup(inodes, ROOT_INO, 'b')).ino).toBe(a.ino)
+    expect((await lookup(inodes, ROOT_INO, 'a')).ino).toBe(b.ino)
   })
 
   it('reaches an unlinked open file through its handle', async () => {
     const { ops, calls } = pathBackend()
     const inodes = bridgePathOperations(ops)
-    const { ino } = await inodes.lookup(ctx, ROOT_INO, 'a')
+    const { ino } = await lookup(inodes, ROOT_INO, 'a')
     const fh = (await inodes.open!(ctx, ino, 0)) as number
     await inodes.unlink!(ctx, ROOT_INO, 'a')
     calls.length = 0
@@ -138,7 +143,7 @@ describe('the path bridge (path backends on the inode layer)', () => {
     expect(first).toMatchObject({ name: 'a', ino: 101, type: 0o100000 })
     expect(first.entry).toBeDefined()
     // The lookup made for 'a' by the listing is the one LOOKUP finds.
-    expect((await inodes.lookup(ctx, ROOT_INO, 'a')).ino).toBe(first.entry!.ino)
+    expect((await lookup(inodes, ROOT_INO, 'a')).ino).toBe(first.entry!.ino)
   })
 
   it('offers the kernel only what the backend can do, so that the kernel keeps its defaults', () => {

@@ -18,6 +18,9 @@ class Backend {
   async unlink(): Promise<void> {
     throw new FsError('ENOENT')
   }
+  lookup(): FsError {
+    return FsError.of('ENOENT')
+  }
   async setattr(): Promise<{ ino: number; attr: { mode: number; size: number } }> {
     return { ino: 5, attr: { mode: 0o100600, size: 7 } }
   }
@@ -34,9 +37,11 @@ describe('traceOperations', () => {
     expect(await traced.readlink(ctx, '/a')).toBe('x/a')
     await expect(traced.unlink()).rejects.toMatchObject({ code: 'ENOENT' })
     await traced.setattr()
+    expect(traced.lookup()).toBe(FsError.of('ENOENT'))
     expect(logger.lines[0]).toMatch(/^readlink\(uid 1000 pid 42, "\/a"\) -> "x\/a" \[\d+ µs\]$/)
     expect(logger.lines[1]).toMatch(/^unlink\(\) -> ENOENT \[\d+ µs\]$/)
     expect(logger.lines[2]).toMatch(/^setattr\(\) -> \{node 5, mode: 0o100600, size: 7\} \[\d+ µs\]$/)
+    expect(logger.lines[3]).toMatch(/^lookup\(\) -> ENOENT \[\d+ µs\]$/)
   })
 
   it('shows the fields a setattr changes, and leaves queries that answer no request untraced', () => {

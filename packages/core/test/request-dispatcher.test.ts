@@ -47,6 +47,14 @@ describe('RequestDispatcher', () => {
     expect(logger.lines).toEqual([])
   })
 
+  it('answers an FsError returned instead of thrown with its errno, at once or later', async () => {
+    const ops = { getattr: () => FsError.of('ENOENT'), getxattr: async () => FsError.of('ENODATA') } as unknown as Partial<Operations>
+    const { d, logger } = dispatcher(ops)
+    expect(await call(d, 'getattr', ['/missing'])).toMatchObject({ errno: Errno.ENOENT, value: undefined })
+    expect(await call(d, 'getxattr', ['/f', 'security.capability'])).toMatchObject({ errno: Errno.ENODATA, value: undefined })
+    expect(logger.lines).toEqual([])
+  })
+
   it('answers EIO for a rejected plain Error and logs it once with operation and path', async () => {
     const { d, logger } = dispatcher({ rmdir: async () => { throw new Error('boom') } })
     expect((await call(d, 'rmdir', ['/x'])).errno).toBe(Errno.EIO)

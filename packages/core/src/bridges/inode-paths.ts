@@ -1,4 +1,4 @@
-import { Errno, FsError } from '../errno.js'
+import { Errno, FsError, orThrow } from '../errno.js'
 import { ROOT_INO, SetattrValid, type Entry, type InodeOperations, type MaybePromise, type SetattrRequest } from '../inode-operations.js'
 import type { Operations, RequestName } from '../operations.js'
 import type { RequestContext } from '../request-context.js'
@@ -160,7 +160,7 @@ class InodePaths {
   }
 
   getxattr(ctx: RequestContext, path: string, name: string): Promise<Buffer> {
-    return this.onNode(ctx, path, undefined, (ino) => this.op('getxattr')(ctx, ino, name))
+    return this.onNode(ctx, path, undefined, async (ino) => orThrow(await this.op('getxattr')(ctx, ino, name)))
   }
 
   listxattr(ctx: RequestContext, path: string): Promise<string[]> {
@@ -250,7 +250,7 @@ class InodePaths {
       if (name === '') continue
       const parent = ino
       try {
-        ino = (await this.inodes.lookup(ctx, parent, name)).ino
+        ino = orThrow(await this.inodes.lookup(ctx, parent, name)).ino
       } finally {
         if (parent !== ROOT_INO) this.release1(parent)
       }

@@ -99,17 +99,11 @@ export function read(s: KernelSession, req: KernelRequest): void {
   s.call(req, 'read', [req.ctx, req.header.nodeid, fh, reply.subarray(OUT), offset], (_s, _req, count) => truncateReply(reply, Math.min(count, size)))
 }
 
-/**
- * Writes from this size on are lent to the backend (the request buffer is set aside until the
- * backend is done with it, when it answers later); smaller ones are copied, which costs less.
- */
-const LEND_WRITES_FROM = 64 * 1024
-
 export function write(s: KernelSession, req: KernelRequest): void {
   const { fh, offset, data } = decodeWrite(req.body)
-  const lend = data.length >= LEND_WRITES_FROM
-  const pending = s.call(req, 'write', [req.ctx, req.header.nodeid, fh, lend ? data : Buffer.from(data), offset], sizeReply)
-  if (lend) req.lent = pending
+  // The bytes stay where the kernel put them: a backend that answers later is lent the request
+  // buffer until it answers (a synchronous one, such as memory, costs no copy at all).
+  req.lent = s.call(req, 'write', [req.ctx, req.header.nodeid, fh, data, offset], sizeReply)
 }
 
 export function flush(s: KernelSession, req: KernelRequest): void {

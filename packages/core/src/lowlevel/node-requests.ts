@@ -149,8 +149,8 @@ export function access(s: KernelSession, req: KernelRequest): void {
 
 export function setxattr(s: KernelSession, req: KernelRequest): void {
   const { name, value, flags } = decodeSetxattr(req.body)
-  // A copy: the request's buffer is reused for the next one (values are at most 64 KiB).
-  xattrCall(s, req, 'setxattr', [req.ctx, req.header.nodeid, name, Buffer.from(value), flags], noReply)
+  // The value stays in the request buffer, lent until the backend answers.
+  req.lent = xattrCall(s, req, 'setxattr', [req.ctx, req.header.nodeid, name, value, flags], noReply)
 }
 
 export function getxattr(s: KernelSession, req: KernelRequest): void {
@@ -178,9 +178,10 @@ function xattrCall<K extends 'setxattr' | 'getxattr' | 'listxattr' | 'removexatt
   name: K,
   args: ArgsOf<InodeOperations, K>,
   encode: ReplyEncoder<ResultOf<InodeOperations, K>>,
-): void {
-  if (s.handler.implements(name)) s.call(req, name, args, encode)
-  else s.fail(req, Errno.ENOSYS)
+): Promise<unknown> | undefined {
+  if (s.handler.implements(name)) return s.call(req, name, args, encode)
+  s.fail(req, Errno.ENOSYS)
+  return undefined
 }
 
 /** A value of `size` bytes at most; size 0 asks for the length only. */

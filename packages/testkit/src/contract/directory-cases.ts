@@ -1,4 +1,4 @@
-import { CallerContext, FileType, OpenFlags, ROOT_INO, type InodeDirEntry, type InodeOperations } from '@fusekit/core'
+import { CallerContext, FileType, OpenFlags, ROOT_INO, orThrow, type InodeDirEntry, type InodeOperations } from '@fusekit/core'
 import assert from 'node:assert/strict'
 import { assertMode, hostileNames } from '../cases/index.js'
 import type { ContractCase } from './types.js'
@@ -14,7 +14,7 @@ async function onNode<T>(inodes: InodeOperations, ctx: CallerContext, path: stri
   try {
     let ino = ROOT_INO
     for (const name of path.split('/').filter(Boolean)) {
-      ino = (await inodes.lookup(ctx, ino, name)).ino
+      ino = orThrow(await inodes.lookup(ctx, ino, name)).ino
       held.push(ino)
     }
     return await use(ino)
@@ -95,7 +95,7 @@ export const directoryCases: ContractCase[] = [
         assert.deepEqual(withStats.map((e) => e.name), all, 'the listing with stats names the same entries')
         for (const entry of withStats) {
           if (!entry.entry) continue
-          const looked = await inodes.lookup(ctx, ino, entry.name)
+          const looked = orThrow(await inodes.lookup(ctx, ino, entry.name))
           assert.equal(entry.entry.ino, looked.ino, `node of ${entry.name} in the listing and from lookup`)
           assert.deepEqual([entry.entry.attr.ino, entry.entry.attr.mode, entry.entry.attr.size], [looked.attr.ino, looked.attr.mode, looked.attr.size], `attributes of ${entry.name}`)
           // Each Entry handed out counts one lookup.
