@@ -1,6 +1,7 @@
-import { CallerContext, Errno, FsError, OpenFlags, pathsOverInodes, ROOT_INO, type ErrnoName, type Operations, type RequestContext, type SetattrRequest, orThrow } from '@fusekit/core'
+import { CallerContext, FsError, OpenFlags, orThrow, pathsOverInodes, ROOT_INO, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { noResidentData, silentLogger } from '@fusekit/testkit'
-import { expect } from 'vitest'
+
+export { expectFsError } from '@fusekit/testkit'
 import { MemoryFileSystem, memoryOptions } from '../src/index.js'
 
 export const KiB = 1024
@@ -45,21 +46,6 @@ export function pathsOf(fs: MemoryFileSystem, ctx: RequestContext = me): PathVie
 /** A fresh memory filesystem seen through paths, by the test user. */
 export function memoryPaths(size: number | string = '64M'): PathView {
   return pathsOf(memoryFs(size))
-}
-
-/** Asserts that `call` fails (throws, or answers a Promise that rejects) with an FsError carrying `code` (and its errno). */
-export async function expectFsError(call: () => unknown, code: ErrnoName): Promise<FsError> {
-  let error: unknown
-  try {
-    await call()
-  } catch (e) {
-    error = e
-  }
-  expect(error, `expected ${code}`).toBeInstanceOf(FsError)
-  const fsError = error as FsError
-  expect(fsError.code).toBe(code)
-  expect(fsError.errno).toBe(Errno[code])
-  return fsError
 }
 
 /** Creates (or replaces the contents of) a file and closes it. */

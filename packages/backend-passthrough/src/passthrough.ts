@@ -4,6 +4,7 @@ import {
   FileType,
   FsError,
   OpenFlags,
+  orThrow,
   SetattrValid,
   type Created,
   type Entry,
@@ -20,7 +21,7 @@ import type { CallerOwnership } from './caller-ownership.js'
 import { listDirectory } from './directory-listing.js'
 import type { ListedEntries } from './listed-entries.js'
 import { OpenFiles } from './open-files.js'
-import { AT_REMOVEDIR, calls, check, TIME_NOW, TIME_OMIT } from './source-calls.js'
+import { AT_REMOVEDIR, answer, calls, check, TIME_NOW, TIME_OMIT } from './source-calls.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
 import type { SourceSetId } from './source-set-id.js'
 import { shownStat, statFields, type StatView } from './stat.js'
@@ -82,10 +83,12 @@ export class PassthroughInodes implements InodeOperations {
     this.nodes.closeAll()
   }
 
-  lookup(_ctx: RequestContext, parent: number, name: string): Entry {
+  lookup(_ctx: RequestContext, parent: number, name: string): Entry | FsError {
     const dir = this.nodes.get(parent)
-    const node = this.nodes.lookupKnown(dir, name, statFields) ?? this.nodes.adopt(check(calls.lookupAt(this.nodes.fd(dir), name, statFields)), statFields, dir, name)
-    return this.entry(node)
+    const known = this.nodes.lookupKnown(dir, name, statFields)
+    if (known) return this.entry(known)
+    const fd = answer(calls.lookupAt(this.nodes.fd(dir), name, statFields))
+    return fd instanceof FsError ? fd : this.entry(this.nodes.adopt(fd, statFields, dir, name))
   }
 
   forget(ino: number, nlookup: number): void {
@@ -313,8 +316,8 @@ export class PassthroughInodes implements InodeOperations {
     check(calls.setXattr(this.nodes.fd(this.nodes.get(ino)), name, value, flags))
   }
 
-  getxattr(_ctx: RequestContext, ino: number, name: string): Buffer {
-    return check(calls.getXattr(this.nodes.fd(this.nodes.get(ino)), name))
+  getxattr(_ctx: RequestContext, ino: number, name: string): Buffer | FsError {
+    return answer(calls.getXattr(this.nodes.fd(this.nodes.get(ino)), name))
   }
 
   /**
@@ -350,7 +353,7 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   private openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Created {
-    const entry = this.lookup(ctx, parent, name)
+    const entry = orThrow(this.lookup(ctx, parent, name))
     try {
       return { ...entry, fh: this.open(ctx, entry.ino, flags) }
     } catch (error) {

@@ -78,3 +78,8 @@ export function check<T>(result: T | number): T {
   if (typeof result === 'number' && result < 0) throw new FsError(-result)
   return result as T
 }
+
+/** As check, but returns the FsError: for lookup and getxattr, whose misses are common and a throw costs. */
+export function answer<T>(result: T | number): T | FsError {
+  return typeof result === 'number' && result < 0 ? FsError.of(-result) : (result as T)
+}

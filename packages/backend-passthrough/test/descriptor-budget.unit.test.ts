@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { OpenFlags, ROOT_INO } from '@fusekit/core'
+import { OpenFlags, ROOT_INO, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { defaultNodeDescriptors } from '../src/descriptor-budget.js'
 import { passthroughOptions } from '../src/options.js'
@@ -65,16 +65,16 @@ describe('a budget of node descriptors', () => {
     const dirs: number[] = []
     const files: number[][] = []
     for (let d = 0; d < DIRS; d++) {
-      dirs.push((await ops.lookup(asRoot, ROOT_INO, `d${d}`)).ino)
+      dirs.push((orThrow(ops.lookup(asRoot, ROOT_INO, `d${d}`))).ino)
       files.push([])
       for (let f = 0; f < FILES; f++) {
-        files[d]!.push((await ops.lookup(asRoot, dirs[d]!, `f${f}`)).ino)
+        files[d]!.push((orThrow(ops.lookup(asRoot, dirs[d]!, `f${f}`))).ino)
         watch.check()
       }
     }
-    const chainNodes = [(await ops.lookup(asRoot, ROOT_INO, 'deep')).ino]
-    for (let i = 0; i < DEPTH; i++) chainNodes.push((await ops.lookup(asRoot, chainNodes.at(-1)!, 'n')).ino)
-    const leaf = (await ops.lookup(asRoot, chainNodes.at(-1)!, 'leaf')).ino
+    const chainNodes = [(orThrow(ops.lookup(asRoot, ROOT_INO, 'deep'))).ino]
+    for (let i = 0; i < DEPTH; i++) chainNodes.push((orThrow(ops.lookup(asRoot, chainNodes.at(-1)!, 'n'))).ino)
+    const leaf = (orThrow(ops.lookup(asRoot, chainNodes.at(-1)!, 'leaf'))).ino
 
     for (let d = 0; d < DIRS; d++) {
       for (let f = 0; f < FILES; f++) {
@@ -131,7 +131,7 @@ describe('a budget of node descriptors', () => {
     for (let f = 0; f < 3000; f++) writeFileSync(join(box.source, 'dir', `f${f}`), 'x')
     const watch = new DescriptorWatch()
     const ops = await passthrough(box, { nodeDescriptors: BUDGET })
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const names: string[] = []
     for (const entry of await ops.readdir(asRoot, dir.ino, 0, 0, true)) {
       if (entry.entry) {
@@ -150,14 +150,14 @@ describe('a budget of node descriptors', () => {
     for (let f = 0; f < 2000; f++) writeFileSync(join(box.source, 'dir', `f${f}`), 'x')
     for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
     const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
     const listing = (await ops.readdir(asRoot, dir.ino, 0, 0, false))[Symbol.iterator]()
     const read: string[] = []
     for (let i = 0; i < 1000; i++) read.push(listing.next().value!.name)
     expect(descriptorsOf(join(box.source, 'dir'))).toBe(2)
     // The directory's node and its listing are the least recently used: both close.
-    for (let f = 0; f < 40; f++) await ops.lookup(asRoot, ROOT_INO, `fill${f}`)
+    for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
     expect(descriptorsOf(join(box.source, 'dir'))).toBe(0)
     for (let step = listing.next(); !step.done; step = listing.next()) read.push(step.value.name)
     expect(read).toEqual(whole)
@@ -169,15 +169,15 @@ describe('a budget of node descriptors', () => {
     writeFileSync(join(box.source, 'other'), 'another file')
     for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
     const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const a = await ops.lookup(asRoot, ROOT_INO, 'a')
+    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
     // Looked up after `a`, these take the budget: `a` is closed.
-    for (let f = 0; f < 40; f++) await ops.lookup(asRoot, ROOT_INO, `fill${f}`)
+    for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
     renameSync(join(box.source, 'other'), join(box.source, 'a'))
     await expectFsError(() => ops.getattr(asRoot, a.ino), 'ESTALE')
     await expectFsError(() => ops.open(asRoot, a.ino, OpenFlags.O_RDONLY), 'ESTALE')
     await expectFsError(() => ops.setxattr(asRoot, a.ino, 'user.x', Buffer.from('v'), 0), 'ESTALE')
     // The kernel looking the name up again finds the other file, as another node.
-    const found = await ops.lookup(asRoot, ROOT_INO, 'a')
+    const found = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
     expect(found.ino).not.toBe(a.ino)
     expect(await read(ops, found.ino)).toBe('another file')
   })
@@ -187,11 +187,11 @@ describe('a budget of node descriptors', () => {
     writeFileSync(join(box.source, 'a'), 'content')
     for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
     const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const a = await ops.lookup(asRoot, ROOT_INO, 'a')
-    for (let f = 0; f < 40; f++) await ops.lookup(asRoot, ROOT_INO, `fill${f}`)
+    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
+    for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
     renameSync(join(box.source, 'a'), join(box.source, 'b'))
     await expectFsError(() => ops.getattr(asRoot, a.ino), 'ESTALE')
-    const b = await ops.lookup(asRoot, ROOT_INO, 'b')
+    const b = orThrow(ops.lookup(asRoot, ROOT_INO, 'b'))
     expect(b.ino).toBe(a.ino)
     expect(await read(ops, a.ino)).toBe('content')
   })
@@ -203,13 +203,13 @@ describe('a budget of node descriptors', () => {
     writeFileSync(join(box.source, 'one/a'), 'shared')
     for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
     const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const one = await ops.lookup(asRoot, ROOT_INO, 'one')
-    const two = await ops.lookup(asRoot, ROOT_INO, 'two')
-    const a = await ops.lookup(asRoot, one.ino, 'a')
+    const one = orThrow(ops.lookup(asRoot, ROOT_INO, 'one'))
+    const two = orThrow(ops.lookup(asRoot, ROOT_INO, 'two'))
+    const a = orThrow(ops.lookup(asRoot, one.ino, 'a'))
     await ops.link(asRoot, a.ino, two.ino, 'b')
     const evict = async () => {
-      for (let f = 0; f < 40; f++) ops.forget((await ops.lookup(asRoot, ROOT_INO, `fill${f}`)).ino, 1)
-      for (let f = 0; f < 40; f++) await ops.lookup(asRoot, ROOT_INO, `fill${f}`)
+      for (let f = 0; f < 40; f++) ops.forget((orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))).ino, 1)
+      for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
     }
     await evict()
     await ops.unlink(asRoot, one.ino, 'a')
@@ -233,13 +233,13 @@ describe('a budget of node descriptors', () => {
     writeFileSync(join(left, 'file'), 'moving')
     const ops = await passthrough(box, { nodeDescriptors: 16 })
     const walk = async (top: string, name: string) => {
-      let ino = (await ops.lookup(asRoot, ROOT_INO, top)).ino
-      for (let i = 0; i < 30; i++) ino = (await ops.lookup(asRoot, ino, name)).ino
+      let ino = (orThrow(ops.lookup(asRoot, ROOT_INO, top))).ino
+      for (let i = 0; i < 30; i++) ino = (orThrow(ops.lookup(asRoot, ino, name))).ino
       return ino
     }
     const l = await walk('l', 'x')
     const r = await walk('r', 'y')
-    const file = (await ops.lookup(asRoot, l, 'file')).ino
+    const file = (orThrow(ops.lookup(asRoot, l, 'file'))).ino
     await walk('r', 'y')
     await walk('l', 'x')
     await ops.rename(asRoot, l, 'file', r, 'moved', 0)
@@ -272,12 +272,12 @@ describe('bind mounts that make a directory appear beneath itself', () => {
       const before = openDescriptors()
       const ops = await passthrough(box, { nodeDescriptors: 16 })
       try {
-        const a = await ops.lookup(asRoot, ROOT_INO, 'a')
-        const b = await ops.lookup(asRoot, a.ino, 'b')
+        const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
+        const b = orThrow(ops.lookup(asRoot, a.ino, 'b'))
         // The same inode: the node of `a`, now also named `loop` in `b`.
-        expect((await ops.lookup(asRoot, b.ino, 'loop')).ino).toBe(a.ino)
-        const file = await ops.lookup(asRoot, a.ino, 'file')
-        for (let f = 0; f < 40; f++) await ops.lookup(asRoot, ROOT_INO, `fill${f}`)
+        expect((orThrow(ops.lookup(asRoot, b.ino, 'loop'))).ino).toBe(a.ino)
+        const file = orThrow(ops.lookup(asRoot, a.ino, 'file'))
+        for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
         expect(await read(ops, file.ino)).toBe('inside a')
         await ops.destroy()
         // Every descriptor opened was a node's, and closed with it.
@@ -296,10 +296,10 @@ describe('bind mounts that make a directory appear beneath itself', () => {
     await boundOnto(box.source, join(box.source, 'sub/root'), async () => {
       const ops = await passthrough(box, { nodeDescriptors: 16 })
       try {
-        const sub = await ops.lookup(asRoot, ROOT_INO, 'sub')
-        expect((await ops.lookup(asRoot, sub.ino, 'root')).ino).toBe(ROOT_INO)
+        const sub = orThrow(ops.lookup(asRoot, ROOT_INO, 'sub'))
+        expect((orThrow(ops.lookup(asRoot, sub.ino, 'root'))).ino).toBe(ROOT_INO)
         // Lookups in `sub` only: the root is the least recently used.
-        for (let f = 0; f < 40; f++) await ops.lookup(asRoot, sub.ino, `fill${f}`)
+        for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, sub.ino, `fill${f}`))
         expect(descriptorsOf(box.source)).toBe(1)
         expect((await ops.getattr(asRoot, ROOT_INO)).ino).toBe(lstatSync(box.source).ino)
       } finally {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileType, OpenFlags, ROOT_INO } from '@fusekit/core'
+import { FileType, OpenFlags, ROOT_INO, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
 import { PathWalker } from './path-walker.js'
@@ -68,7 +68,7 @@ describe('errors carry the errno of the call on the source', () => {
     writeFileSync(join(box.source, 'file'), 'x')
     const ops = await passthrough(box)
     await expectFsError(() => ops.getattr(asRoot, 12345), 'ESTALE')
-    const { ino } = await ops.lookup(asRoot, ROOT_INO, 'file')
+    const { ino } = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
     ops.forget(ino, 1)
     await expectFsError(() => ops.getattr(asRoot, ino), 'ESTALE')
   })

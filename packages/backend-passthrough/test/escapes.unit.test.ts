@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
-import { FileType, OpenFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest } from '@fusekit/core'
+import { FileType, OpenFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { asRoot, expectFsError, passthrough, sandbox, xattrNames, type Sandbox } from './helpers.js'
@@ -18,7 +18,7 @@ function setattrRequest(valid: number): SetattrRequest {
 /** Every operation that takes a name in the directory node `dir`, as thunks: (what, run). */
 function attemptsIn(ops: PassthroughInodes, dir: number, kept: number): Array<[string, () => Promise<unknown>]> {
   return [
-    ['lookup', async () => ops.lookup(asRoot, dir, 'target')],
+    ['lookup', async () => orThrow(ops.lookup(asRoot, dir, 'target'))],
     ['create', async () => ops.create(asRoot, dir, 'new', 0o644, CREATE)],
     ['mknod', async () => ops.mknod(asRoot, dir, 'fifo', FileType.S_IFIFO | 0o644, 0)],
     ['mkdir', async () => ops.mkdir(asRoot, dir, 'newdir', 0o755)],
@@ -68,7 +68,7 @@ describe('a name is one component: nothing but a name in its directory is ever r
     const kept = await at.node('/kept')
     const before = statSync(box.target)
     const calls: Array<[string, () => Promise<unknown>]> = [
-      ['lookup', async () => ops.lookup(asRoot, dir, name)],
+      ['lookup', async () => orThrow(ops.lookup(asRoot, dir, name))],
       ['create', async () => ops.create(asRoot, dir, name, 0o644, CREATE)],
       ['mknod', async () => ops.mknod(asRoot, dir, name, FileType.S_IFIFO | 0o644, 0)],
       ['mkdir', async () => ops.mkdir(asRoot, dir, name, 0o755)],
@@ -230,6 +230,6 @@ describe('nodes are inodes: renames made directly in the source', () => {
     await expectFsError(() => at.node('/dir'), 'ENOENT')
     await expectFsError(() => at.node('/dir/inner/target'), 'ENOENT')
     // Like a process's open directory or working directory, the node is the inode, wherever it went.
-    expect((await ops.lookup(asRoot, held, 'target')).attr.size).toBe(7)
+    expect((orThrow(ops.lookup(asRoot, held, 'target'))).attr.size).toBe(7)
   })
 })

@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FallocateMode, FsError, OpenFlags, ROOT_INO, SeekWhence } from '@fusekit/core'
+import { FallocateMode, FsError, OpenFlags, ROOT_INO, SeekWhence, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
@@ -11,7 +11,7 @@ const MiB = 1024 * 1024
 async function openFile(ops: PassthroughInodes, source: string, name: string, bytes: number): Promise<{ ino: number; fh: number; path: string }> {
   const path = join(source, name)
   writeFileSync(path, Buffer.alloc(bytes, 0x61))
-  const { ino } = await ops.lookup(asRoot, ROOT_INO, name)
+  const { ino } = orThrow(ops.lookup(asRoot, ROOT_INO, name))
   return { ino, fh: await ops.open(asRoot, ino, OpenFlags.O_RDWR), path }
 }
 

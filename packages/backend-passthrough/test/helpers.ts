@@ -3,9 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { backendMountOptions, CallerContext, Errno, FsError, parseBackendOptions, type ErrnoName, type MountOptions } from '@fusekit/core'
+import { backendMountOptions, CallerContext, parseBackendOptions, type MountOptions } from '@fusekit/core'
 import { noResidentData, silentLogger, type SuiteMountSetup } from '@fusekit/testkit'
-import { afterEach, expect } from 'vitest'
+
+export { expectFsError } from '@fusekit/testkit'
+import { afterEach } from 'vitest'
 import { passthroughBackend } from '../src/index.js'
 import type { PassthroughInodes } from '../src/passthrough.js'
 
@@ -54,18 +56,6 @@ export async function passthrough(box: Sandbox, options: Record<string, unknown>
   })) as PassthroughInodes
   opened.push(ops)
   return ops
-}
-
-/** Asserts that `call` fails, by throwing or rejecting (operations answer either way), with an FsError carrying `code` (and its errno). */
-export async function expectFsError(call: () => unknown, code: ErrnoName): Promise<FsError> {
-  const error = await (async () => call())().then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error, `expected ${code}`).toBeInstanceOf(FsError)
-  expect((error as FsError).code).toBe(code)
-  expect((error as FsError).errno).toBe(Errno[code])
-  return error as FsError
 }
 
 /** The extended attribute names of `path` itself (a symlink as the link), read with getfattr. */

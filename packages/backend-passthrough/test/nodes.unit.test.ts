@@ -1,6 +1,6 @@
 import { linkSync, lstatSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileType, OpenFlags, ROOT_INO, SetattrValid, Timespec } from '@fusekit/core'
+import { FileType, OpenFlags, ROOT_INO, SetattrValid, Timespec, orThrow } from '@fusekit/core'
 import { describe, expect, it, vi } from 'vitest'
 import { calls } from '../src/source-calls.js'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
@@ -16,8 +16,8 @@ describe('one node per source inode', () => {
     writeFileSync(join(box.source, 'a'), 'shared')
     linkSync(join(box.source, 'a'), join(box.source, 'b'))
     const ops = await passthrough(box)
-    const a = await ops.lookup(asRoot, ROOT_INO, 'a')
-    const b = await ops.lookup(asRoot, ROOT_INO, 'b')
+    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
+    const b = orThrow(ops.lookup(asRoot, ROOT_INO, 'b'))
     expect(b.ino).toBe(a.ino)
     expect(a.attr).toMatchObject({ ino: lstatSync(join(box.source, 'a')).ino, nlink: 2 })
     const c = await ops.link(asRoot, a.ino, ROOT_INO, 'c')
@@ -30,9 +30,9 @@ describe('one node per source inode', () => {
     writeFileSync(join(box.source, 'file'), 'x')
     const ops = await passthrough(box)
     expect((await ops.getattr(asRoot, ROOT_INO)).ino).toBe(lstatSync(box.source).ino)
-    const first = await ops.lookup(asRoot, ROOT_INO, 'file')
+    const first = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
     ops.forget(first.ino, 1)
-    const again = await ops.lookup(asRoot, ROOT_INO, 'file')
+    const again = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
     expect(again.ino).not.toBe(first.ino)
     expect(again.ino).toBeGreaterThan(ROOT_INO)
     expect(again.attr.ino).toBe(first.attr.ino)
@@ -46,9 +46,9 @@ describe('lookups and forget', () => {
     linkSync(join(box.source, 'file'), join(box.source, 'alias'))
     const ops = await passthrough(box)
     const before = openDescriptors()
-    const { ino } = await ops.lookup(asRoot, ROOT_INO, 'file')
-    await ops.lookup(asRoot, ROOT_INO, 'file')
-    await ops.lookup(asRoot, ROOT_INO, 'alias')
+    const { ino } = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
+    orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
+    orThrow(ops.lookup(asRoot, ROOT_INO, 'alias'))
     expect(openDescriptors()).toBe(before + 1)
     ops.forget(ino, 2)
     expect((await ops.getattr(asRoot, ino)).size).toBe(1)
@@ -63,13 +63,13 @@ describe('lookups and forget', () => {
     const ops = await passthrough(box)
     const opened = vi.spyOn(calls, 'lookupAt')
     try {
-      const first = await ops.lookup(asRoot, ROOT_INO, 'file')
-      const again = await ops.lookup(asRoot, ROOT_INO, 'file')
+      const first = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
+      const again = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
       expect([again.ino, again.attr.ino, opened.mock.calls.length]).toEqual([first.ino, first.attr.ino, 1])
       // Replaced in the source behind the mount's back: another inode, another node.
       writeFileSync(join(box.source, 'other'), 'y')
       renameSync(join(box.source, 'other'), join(box.source, 'file'))
-      const replaced = await ops.lookup(asRoot, ROOT_INO, 'file')
+      const replaced = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
       expect(replaced.ino).not.toBe(first.ino)
       expect(replaced.attr.ino).toBe(lstatSync(join(box.source, 'file')).ino)
       expect(opened.mock.calls.length).toBe(2)
@@ -105,7 +105,7 @@ describe('lookups and forget', () => {
     mkdirSync(join(box.source, 'dir'))
     for (const name of ['a', 'b', 'c']) writeFileSync(join(box.source, 'dir', name), name)
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const before = openDescriptors()
     const listing = (await ops.readdir(asRoot, dir.ino, 0, 0, true))[Symbol.iterator]()
     const drawn = new Map<string, number>()
@@ -131,7 +131,7 @@ describe('lookups and forget', () => {
     mkdirSync(join(box.source, 'dir'))
     writeFileSync(join(box.source, 'dir/file'), 'x')
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     // A plain listing: no node found in the directory keeps it.
     const listing = (await ops.readdir(asRoot, dir.ino, 0, 0, false))[Symbol.iterator]()
     listing.next()
@@ -145,12 +145,12 @@ describe('lookups and forget', () => {
     writeFileSync(join(box.source, 'dir/file'), 'x')
     const ops = await passthrough(box)
     const before = openDescriptors()
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
-    const file = await ops.lookup(asRoot, dir.ino, 'file')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
+    const file = orThrow(ops.lookup(asRoot, dir.ino, 'file'))
     ops.forget(dir.ino, 1)
     expect(openDescriptors()).toBe(before + 2)
     // Found again, it is the same node.
-    expect((await ops.lookup(asRoot, ROOT_INO, 'dir')).ino).toBe(dir.ino)
+    expect((orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))).ino).toBe(dir.ino)
     ops.forget(dir.ino, 1)
     ops.forget(file.ino, 1)
     expect(openDescriptors()).toBe(before)
@@ -163,7 +163,7 @@ describe('lookups and forget', () => {
     const before = openDescriptors()
     const ops = await passthrough(box)
     ops.forget(ROOT_INO, 1)
-    const file = await ops.lookup(asRoot, ROOT_INO, 'file')
+    const file = orThrow(ops.lookup(asRoot, ROOT_INO, 'file'))
     const fh = await ops.open(asRoot, file.ino, OpenFlags.O_RDONLY)
     await ops.readdir(asRoot, ROOT_INO, 0, 0, false)
     await ops.destroy()
@@ -191,7 +191,7 @@ describe('no path is ever rebuilt', () => {
       const changed = await ops.setattr(asRoot, created.ino, { valid: SetattrValid.MODE, mode: 0o640, uid: 0, gid: 0, size: 0, atime: t, mtime: t, ctime: t })
       expect(changed.mode).toBe(FileType.S_IFREG | 0o640)
       await ops.rename(asRoot, deepest, 'file', deepest, 'renamed', 0)
-      expect((await ops.lookup(asRoot, deepest, 'renamed')).attr).toMatchObject({ size: 4, mode: FileType.S_IFREG | 0o640 })
+      expect((orThrow(ops.lookup(asRoot, deepest, 'renamed'))).attr).toMatchObject({ size: 4, mode: FileType.S_IFREG | 0o640 })
       await ops.unlink(asRoot, deepest, 'renamed')
       await expectFsError(() => ops.lookup(asRoot, deepest, 'renamed'), 'ENOENT')
     } finally {

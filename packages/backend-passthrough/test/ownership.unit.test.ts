@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CallerContext, FileType, OpenFlags, ROOT_INO } from '@fusekit/core'
+import { CallerContext, FileType, OpenFlags, ROOT_INO, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { CallerOwnership } from '../src/caller-ownership.js'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
@@ -32,7 +32,7 @@ describe('objects made through a mount run by root belong to the caller', () => 
     chownSync(shared, 0, 4242)
     chmodSync(shared, 0o2775)
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'shared')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'shared'))
     const file = await ops.create(nobody, dir.ino, 'file', 0o644, CREATE)
     await ops.release(nobody, file.ino, file.fh)
     await ops.mkdir(nobody, dir.ino, 'sub', 0o755)
@@ -45,7 +45,7 @@ describe('objects made through a mount run by root belong to the caller', () => 
     const box = sandbox()
     mkdirSync(join(box.source, 'roots'), { mode: 0o755 })
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'roots')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'roots'))
     const file = await ops.create(nobody, dir.ino, 'file', 0o4755, CREATE)
     await ops.release(nobody, file.ino, file.fh)
     // Made as the caller, not chowned afterwards: the set-user-ID bit asked for is kept.

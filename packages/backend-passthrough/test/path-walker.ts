@@ -1,4 +1,4 @@
-import { ROOT_INO, OpenFlags, type Entry, type RequestContext } from '@fusekit/core'
+import { ROOT_INO, OpenFlags, orThrow, type Entry, type RequestContext } from '@fusekit/core'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { asRoot } from './helpers.js'
 
@@ -18,7 +18,7 @@ export class PathWalker {
     if (names.length === 0) return { ino: ROOT_INO, attr: await this.ops.getattr(this.ctx, ROOT_INO) }
     const parent = await this.node(names.slice(0, -1).join('/'))
     try {
-      return await this.ops.lookup(this.ctx, parent, names.at(-1)!)
+      return orThrow(await this.ops.lookup(this.ctx, parent, names.at(-1)!))
     } finally {
       this.ops.forget(parent, 1)
     }

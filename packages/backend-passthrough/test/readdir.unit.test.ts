@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileType, ROOT_INO, type InodeDirEntry } from '@fusekit/core'
+import { FileType, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { calls } from '../src/source-calls.js'
@@ -46,7 +46,7 @@ describe('readdir', () => {
     writeFileSync(join(box.source, 'dir/file'), 'x')
     symlinkSync('file', join(box.source, 'dir/link'))
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const entries = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))]
     expect(entries.map((e) => e.name).sort()).toEqual(['.', '..', 'file', 'link', 'sub'])
     for (const { name, ino, type, entry } of entries) {
@@ -64,12 +64,12 @@ describe('readdir', () => {
     mkdirSync(join(box.source, 'dir/sub'), { recursive: true })
     writeFileSync(join(box.source, 'dir/file'), 'xyz')
     const ops = await passthrough(box, { uid: 1234 })
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const entries = [...(await ops.readdir(asRoot, dir.ino, 0, 0, true))]
     for (const { name, entry } of entries.filter((e) => e.name !== '.' && e.name !== '..')) {
       const real = lstatSync(join(box.source, 'dir', name))
       expect(entry?.attr, name).toMatchObject({ ino: real.ino, mode: real.mode, size: real.size, uid: 1234 })
-      expect((await ops.lookup(asRoot, dir.ino, name)).ino).toBe(entry?.ino)
+      expect((orThrow(ops.lookup(asRoot, dir.ino, name))).ino).toBe(entry?.ino)
     }
     expect(entries.filter((e) => e.entry === undefined).map((e) => e.name).sort()).toEqual(['.', '..'])
   })
@@ -78,7 +78,7 @@ describe('readdir', () => {
     const box = sandbox()
     const dir = directoryOf(box.source, 3)
     const ops = await passthrough(box)
-    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const node = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     // The listing reads its first batch at once: every name is in it before the removal.
     const entries = await listing(ops, node.ino, 0, true)
     for (let i = 0; i < 3; i++) rmSync(join(dir, `file-${i}`))
@@ -92,7 +92,7 @@ describe('readdir', () => {
     const count = 20000
     directoryOf(box.source, count)
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const batches = vi.spyOn(calls, 'readEntries')
     try {
       const entries = await listing(ops, dir.ino)
@@ -110,7 +110,7 @@ describe('readdir', () => {
     const box = sandbox()
     directoryOf(box.source, 500)
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
     for (const offset of [0, 1, 2, 137, 501, 502, 600]) {
       const from = [...(await ops.readdir(asRoot, dir.ino, 0, offset, false))].map((e) => e.name)
@@ -122,7 +122,7 @@ describe('readdir', () => {
     const box = sandbox()
     directoryOf(box.source, 3000)
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
     const first = await listing(ops, dir.ino)
     const second = await listing(ops, dir.ino, 1000)
@@ -143,7 +143,7 @@ describe('readdir', () => {
     const box = sandbox()
     const dir = directoryOf(box.source, 3)
     const ops = await passthrough(box)
-    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const node = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const stats = vi.spyOn(calls, 'statAt')
     const first = await plusListing(ops, node.ino)
     expect(Object.values(first).every((ino) => ino !== undefined)).toBe(true)
@@ -165,7 +165,7 @@ describe('readdir', () => {
     const box = sandbox()
     directoryOf(box.source, 2)
     const ops = await passthrough(box, {}, { entryTimeout: 1, attrTimeout: 4 })
-    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const node = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const first = await plusListing(ops, node.ino)
     ops.forget(first['file-0']!, 1)
     const again = await plusListing(ops, node.ino)
@@ -180,7 +180,7 @@ describe('readdir', () => {
     const box = sandbox()
     directoryOf(box.source, 2)
     const ops = await passthrough(box, {}, { attrTimeout: 0 })
-    const node = await ops.lookup(asRoot, ROOT_INO, 'dir')
+    const node = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const first = await plusListing(ops, node.ino)
     expect(await plusListing(ops, node.ino)).toEqual(first)
   })

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { chmodSync, chownSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CallerContext, OpenFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest } from '@fusekit/core'
+import { CallerContext, OpenFlags, ROOT_INO, SetattrValid, Timespec, type SetattrRequest, orThrow } from '@fusekit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { CallerOwnership } from '../src/caller-ownership.js'
 import { ListedEntries } from '../src/listed-entries.js'
@@ -38,7 +38,7 @@ async function filesOf(modes: Record<string, number>): Promise<{ box: Sandbox; o
   return {
     box,
     ops,
-    node: async (name) => (await ops.lookup(asRoot, ROOT_INO, name.replace(/\/$/, ''))).ino,
+    node: async (name) => (orThrow(ops.lookup(asRoot, ROOT_INO, name.replace(/\/$/, '')))).ino,
     mode: (name) => lstatSync(join(box.source, name)).mode & 0o7777,
   }
 }
@@ -151,7 +151,7 @@ describe('writes', () => {
     mkdirSync(join(box.source, 'open'), { mode: 0o777 })
     chmodSync(join(box.source, 'open'), 0o777)
     const ops = await passthrough(box)
-    const dir = await ops.lookup(asRoot, ROOT_INO, 'open')
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'open'))
     const created = await ops.create(bob, dir.ino, 'tool', 0o4755, OpenFlags.O_RDWR | OpenFlags.O_CREAT)
     expect(ops.backingFd(created.fh)).toBeUndefined()
     await ops.write(bob, created.ino, created.fh, Buffer.from('#!'), 0)
@@ -187,7 +187,7 @@ describe('a mount process that is not root', () => {
     })
     try {
       const stats = vi.spyOn(calls, 'statFd')
-      const file = (await ops.lookup(bob, ROOT_INO, 'setuid')).ino
+      const file = (orThrow(ops.lookup(bob, ROOT_INO, 'setuid'))).ino
       stats.mockClear()
       const fh = await ops.open(bob, file, OpenFlags.O_WRONLY | OpenFlags.O_TRUNC)
       expect(ops.backingFd(fh)).toBe(fh - 1)

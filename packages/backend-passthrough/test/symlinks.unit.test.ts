@@ -1,6 +1,6 @@
 import { lstatSync, readFileSync, statSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { OpenFlags, ROOT_INO, SetattrValid, Timespec, type Entry, type SetattrRequest } from '@fusekit/core'
+import { OpenFlags, ROOT_INO, SetattrValid, Timespec, type Entry, type SetattrRequest, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { asRoot, expectFsError, passthrough, sandbox, type Sandbox, xattrNames } from './helpers.js'
@@ -16,7 +16,7 @@ async function linkToOutside(): Promise<{ box: Sandbox; ops: PassthroughInodes; 
   symlinkSync(box.target, join(box.source, 'link'))
   const before = statSync(box.target)
   const ops = await passthrough(box)
-  const link = await ops.lookup(asRoot, ROOT_INO, 'link')
+  const link = orThrow(ops.lookup(asRoot, ROOT_INO, 'link'))
   const untouched = () => {
     const now = statSync(box.target)
     expect(readFileSync(box.target, 'utf8')).toBe('outside data\n')

@@ -3,6 +3,7 @@ export { cliPath, runCli, type CliResult, type RunCliOptions } from './cli-proce
 export { assertFuseAvailable } from './fuse-available.js'
 export { useMount, type SuiteMountSetup } from './use-mount.js'
 export { expectErrno } from './expect-errno.js'
+export { expectFsError } from './expect-fs-error.js'
 export { describeBackend, type DescribeBackendOptions } from './describe-backend.js'
 export { driverLimits, type Driver } from './drivers.js'
 export { loadDescriptor, type BackendOptions, type BackendUnderTest, type OptionsSource } from './backend-under-test.js'
