@@ -69,7 +69,9 @@ async function read() {
   await pool(parts, async (i) => {
     const range = `bytes=${i * PART}-${Math.min(size, (i + 1) * PART) - 1}`
     const out = await client.send(new s3.GetObjectCommand({ Bucket: bucket, Key: name, Range: range }))
-    bytes += (await out.Body.transformToByteArray()).length
+    // Read first: `bytes += await …` would add to the value bytes had before the await.
+    const body = await out.Body.transformToByteArray()
+    bytes += body.length
   })
   return { count: parts + 1, bytes }
 }

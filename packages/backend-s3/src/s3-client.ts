@@ -34,6 +34,10 @@ export function createS3Client(options: S3ClientOptions): S3Client {
   const custom = options.endpoint !== undefined
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets }
   const whenRequired = options.checksumsWhenRequired ?? custom
+  // The SDK prints, once per process, eight lines saying that its releases after January 2027
+  // need Node 22: news for whoever maintains the dependency (NOTES.md), not for someone mounting
+  // a bucket on the Node 20 fusekit supports.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   return new S3Client({
     ...(custom ? { endpoint: options.endpoint } : {}),
     region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (custom ? 'us-east-1' : undefined),
