@@ -25,29 +25,30 @@ afterAll(async () => {
   await rm(sources, { recursive: true, force: true })
 })
 
+/**
+ * Copies `writers` files of `bytes` random bytes into the mount at once with dd (`bs` a write),
+ * checks that each arrived intact, and returns the most writes the backend had waiting at once.
+ */
+async function writeAtOnce(tag: string, writers: number, bytes: number, bs: string): Promise<number> {
+  const names = Array.from({ length: writers }, (_, i) => `${tag}-${i}`)
+  const contents = names.map(() => randomBytes(bytes))
+  await Promise.all(names.map((name, i) => writeFile(join(sources, name), contents[i]!)))
+  await Promise.all(names.map((name) => run('dd', [`if=${join(sources, name)}`, `of=${join(server.dir, name)}`, `bs=${bs}`, 'status=none'])))
+  for (const [i, name] of names.entries()) expect((await readFile(join(server.dir, name))).equals(contents[i]!), name).toBe(true)
+  await expect(mkdir(join(server.dir, `stats-${tag}`))).rejects.toMatchObject({ code: 'EEXIST' })
+  const [, most] = await server.printed(new RegExp(`stats-${tag}: most writes waiting at once: (\\d+)`))
+  return Number(most)
+}
+
 describe('writes answered later (low-level driver)', () => {
   it('reach the backend intact while other writes arrive before it answers', async () => {
-    const names = ['a', 'b', 'c']
-    const contents = names.map(() => randomBytes(8 << 20))
-    await Promise.all(names.map((name, i) => writeFile(join(sources, name), contents[i]!)))
     // Three writers at once, 1 MiB per write: requests arrive while earlier ones wait in the backend.
-    await Promise.all(names.map((name) => run('dd', [`if=${join(sources, name)}`, `of=${join(server.dir, name)}`, 'bs=1M', 'status=none'])))
-    for (const [i, name] of names.entries()) expect((await readFile(join(server.dir, name))).equals(contents[i]!), name).toBe(true)
-    await expect(mkdir(join(server.dir, 'stats-large'))).rejects.toMatchObject({ code: 'EEXIST' })
-    const [, most] = await server.printed(/stats-large: most writes waiting at once: (\d+)/)
-    expect(Number(most)).toBeGreaterThanOrEqual(2)
+    expect(await writeAtOnce('large', 3, 8 << 20, '1M')).toBeGreaterThanOrEqual(2)
   })
 
   it('reach the backend intact when small, from more writers at once than the driver keeps spare buffers', async () => {
-    const names = Array.from({ length: 12 }, (_, i) => `small-${i}`)
-    const contents = names.map(() => randomBytes(128 << 10))
-    await Promise.all(names.map((name, i) => writeFile(join(sources, name), contents[i]!)))
-    // 4 KiB per write: each one is lent, and a writer's next write waits for the one before.
-    await Promise.all(names.map((name) => run('dd', [`if=${join(sources, name)}`, `of=${join(server.dir, name)}`, 'bs=4k', 'status=none'])))
-    for (const [i, name] of names.entries()) expect((await readFile(join(server.dir, name))).equals(contents[i]!), name).toBe(true)
-    await expect(mkdir(join(server.dir, 'stats-small'))).rejects.toMatchObject({ code: 'EEXIST' })
-    const [, most] = await server.printed(/stats-small: most writes waiting at once: (\d+)/)
-    // More than the 8 spare request buffers: fresh ones were made while these were lent.
-    expect(Number(most)).toBeGreaterThan(8)
+    // 4 KiB per write, each one lent; more waiting at once than the 8 spare request buffers:
+    // fresh ones were made while these were lent.
+    expect(await writeAtOnce('small', 12, 128 << 10, '4k')).toBeGreaterThan(8)
   })
 })
