@@ -62,6 +62,13 @@ describe('FUSE protocol encoding', () => {
     expect([readU64(buf, 0), readU64(buf, 8), buf.readUInt32LE(16), buf.readUInt32LE(20)]).toEqual([5, 3, 9, 4])
     expect(buf.toString('utf8', 24, 33)).toBe('abcdefgé')
     expect(buf.subarray(33).every((b) => b === 0)).toBe(true)
+    // An ASCII name (copied by encodeDirent itself) and a long one (by Node's encoder).
+    for (const name of ['f12345', 'x'.repeat(200)]) {
+      const dirent = Buffer.alloc(direntSize(name.length), 0xff)
+      expect(encodeDirent(dirent, 0, 7, 8, 8, name, name.length)).toBe(dirent.length)
+      expect(dirent.toString('latin1', 24, 24 + name.length)).toBe(name)
+      expect(dirent.subarray(24 + name.length).every((b) => b === 0)).toBe(true)
+    }
   })
 
   it('writes the out header and shortens a reply to what was filled', () => {

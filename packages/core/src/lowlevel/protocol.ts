@@ -206,10 +206,20 @@ export function encodeDirent(buf: Buffer, offset: number, ino: number, next: num
   writeU64(buf, offset + 8, next)
   buf.writeUInt32LE(nameBytes, offset + 16)
   buf.writeUInt32LE(type, offset + 20)
-  buf.write(name, offset + DIRENT_HEADER_SIZE, nameBytes, 'utf8')
-  buf.fill(0, offset + DIRENT_HEADER_SIZE + nameBytes, offset + size)
+  const start = offset + DIRENT_HEADER_SIZE
+  // Most names are short and ASCII (as many bytes as characters): stored here byte by byte,
+  // cheaper than a call into Node's encoder and its checks, once per entry of every listing.
+  if (nameBytes === name.length && nameBytes <= SHORT_NAME) {
+    for (let i = 0; i < nameBytes; i++) buf[start + i] = name.charCodeAt(i)
+  } else {
+    buf.write(name, start, nameBytes, 'utf8')
+  }
+  for (let at = start + nameBytes; at < offset + size; at++) buf[at] = 0
   return size
 }
+
+/** Names up to this many ASCII characters are copied by encodeDirent itself. */
+const SHORT_NAME = 64
 
 /** fuse_init_out for the kernel's INIT. */
 export interface InitOut {
