@@ -139,6 +139,13 @@ describe('request decoders', () => {
     expect(() => decodeName(latin1, 'lookup')).toThrow(/EILSEQ/)
   })
 
+  it('decode ASCII and UTF-8 names exactly, up to their NUL', () => {
+    const utf8 = 'café-日本-🙂'
+    expect(decodeName(Buffer.concat([Buffer.from(utf8), Buffer.from([0, 0x41])]), 'lookup')).toBe(utf8)
+    expect(decodeName(Buffer.from('a.txt\0ignored'), 'lookup')).toBe('a.txt')
+    expect(decodeName(Buffer.from('\0'), 'lookup')).toBe('')
+  })
+
   it('take longer bodies than they need (the kernel may append fields of a newer protocol)', () => {
     expect(decodeOpen(bytes(2, 0, 99, 99))).toEqual({ flags: 2 })
   })
@@ -157,6 +164,13 @@ describe('request decoders', () => {
     it('refuse a request whose length disagrees with its header, truncated or oversized', () => {
       expect(() => decodeHeader(header.subarray(0, 42))).toThrow(/42 bytes whose header says 44/)
       expect(() => decodeHeader(Buffer.concat([header, Buffer.alloc(8)]))).toThrow(/52 bytes whose header says 44/)
+    })
+
+    it('decode a request in the first bytes of a larger, reused buffer, given its length', () => {
+      const reused = Buffer.concat([header, Buffer.alloc(100, 0xff)])
+      expect(decodeHeader(reused, 44)).toEqual({ length: 44, opcode: 1, unique: 77, nodeid: 9, uid: 1000, gid: 100, pid: 4242 })
+      expect(() => decodeHeader(reused, 48)).toThrow(/48 bytes whose header says 44/)
+      expect(() => decodeHeader(reused, 39)).toThrow(/shorter than its header/)
     })
   })
 })

@@ -6,10 +6,13 @@ import {
   encodeAttr,
   encodeDirent,
   encodeEntry,
+  readU32,
   readU64,
   replyBuffer,
   splitSeconds,
   truncateReply,
+  writeI32,
+  writeU32,
   writeU64,
 } from '../src/lowlevel/protocol.js'
 import type { Stat } from '../src/types.js'
@@ -25,6 +28,19 @@ describe('FUSE protocol encoding', () => {
     writeU64(buf, 0, 2 ** 52 + 3)
     expect(buf.readBigUInt64LE(0)).toBe(2n ** 52n + 3n)
     expect(readU64(buf, 0)).toBe(2 ** 52 + 3)
+  })
+
+  it('reads and writes 32-bit fields as Buffer does, little-endian, refusing values out of range', () => {
+    const buf = Buffer.alloc(12)
+    writeU32(buf, 0, 0xfedc_ba98)
+    writeI32(buf, 4, -2)
+    writeI32(buf, 8, 0x7fff_ffff)
+    expect([buf.readUInt32LE(0), buf.readInt32LE(4), buf.readInt32LE(8)]).toEqual([0xfedc_ba98, -2, 0x7fff_ffff])
+    expect([readU32(buf, 0), readU32(buf, 4)]).toEqual([0xfedc_ba98, 0xffff_fffe])
+    expect(() => writeU32(buf, 0, 2 ** 32)).toThrow(RangeError)
+    expect(() => writeU32(buf, 0, -1)).toThrow(RangeError)
+    expect(() => writeI32(buf, 0, 2 ** 31)).toThrow(RangeError)
+    expect(() => writeU64(buf, 0, 2 ** 64)).toThrow(RangeError)
   })
 
   it('lays out fuse_attr with 64-bit ino and size and nanosecond times, before 1970 too', () => {

@@ -1,5 +1,5 @@
 import type { Timespec } from '../types.js'
-import { readU64 } from './protocol.js'
+import { readU32, readU64 } from './protocol.js'
 import { MalformedRequest, RequestReader } from './request-reader.js'
 
 /**
@@ -21,19 +21,20 @@ export interface RequestHeader {
   pid: number
 }
 
-export function decodeHeader(request: Buffer): RequestHeader {
-  if (request.length < IN_HEADER_SIZE) throw new MalformedRequest(`a request of ${request.length} bytes, shorter than its header`)
+/** The header of the request in the first `length` bytes of `request` (all of them by default). */
+export function decodeHeader(request: Buffer, length = request.length): RequestHeader {
+  if (length < IN_HEADER_SIZE) throw new MalformedRequest(`a request of ${length} bytes, shorter than its header`)
   // Read in place, the whole header's length checked at once: this runs for every request.
   const header = {
-    length: request.readUInt32LE(0),
-    opcode: request.readUInt32LE(4),
+    length: readU32(request, 0),
+    opcode: readU32(request, 4),
     unique: readU64(request, 8),
     nodeid: readU64(request, 16),
-    uid: request.readUInt32LE(24),
-    gid: request.readUInt32LE(28),
-    pid: request.readUInt32LE(32),
+    uid: readU32(request, 24),
+    gid: readU32(request, 28),
+    pid: readU32(request, 32),
   }
-  if (header.length !== request.length) throw new MalformedRequest(`a request of ${request.length} bytes whose header says ${header.length}`)
+  if (header.length !== length) throw new MalformedRequest(`a request of ${length} bytes whose header says ${header.length}`)
   return header
 }
 

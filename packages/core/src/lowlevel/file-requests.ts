@@ -25,6 +25,7 @@ import {
   replyBuffer,
   truncateReply,
   writeU64,
+  writeU32,
 } from './protocol.js'
 
 /** Requests about open files: open, create, I/O, flush, release, fsync, fallocate, lseek, copy. */
@@ -146,7 +147,7 @@ export function copyFileRange(s: KernelSession, req: KernelRequest): void {
 /** fuse_write_out: a byte count (WRITE, COPY_FILE_RANGE). */
 function sizeReply(s: KernelSession, { header }: KernelRequest, count: number): Buffer {
   const reply = s.scratchReply(header.unique, 8)
-  reply.writeUInt32LE(count, OUT)
-  reply.writeUInt32LE(0, OUT + 4)
+  writeU32(reply, OUT, count)
+  writeU32(reply, OUT + 4, 0)
   return reply
 }

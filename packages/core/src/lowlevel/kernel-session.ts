@@ -13,7 +13,7 @@ import { PageVersions } from './page-versions.js'
 import { REQUEST_HANDLERS } from './request-handlers.js'
 import { MalformedRequest } from './request-reader.js'
 import type { UringTransport } from './uring-transport.js'
-import { ATTR_OUT_SIZE, ENTRY_OUT_SIZE, OUT_HEADER_SIZE as OUT, Opcode, encodeAttrOut, encodeEntry, replyBuffer, writeU64 } from './protocol.js'
+import { ATTR_OUT_SIZE, ENTRY_OUT_SIZE, OUT_HEADER_SIZE as OUT, Opcode, encodeAttrOut, encodeEntry, replyBuffer, writeI32, writeU32, writeU64 } from './protocol.js'
 
 /** One request being handled: its header, its body after the header, and the caller. */
 export interface KernelRequest {
@@ -80,20 +80,21 @@ export class KernelSession {
   }
 
   /**
-   * Handles one request. Returns a promise when bytes of `request` are still in use after this
-   * call (lent to a backend that has not answered yet): the caller must not reuse its memory
-   * before it settles.
+   * Handles one request, the first `length` bytes of `request` (a buffer reused for the next
+   * request: no view of it is made per request but the body). Returns a promise when bytes of
+   * `request` are still in use after this call (lent to a backend that has not answered yet):
+   * the caller must not reuse its memory before it settles.
    */
-  handle(request: Buffer): Promise<unknown> | undefined {
+  handle(request: Buffer, length = request.length): Promise<unknown> | undefined {
     let header: RequestHeader
     try {
-      header = decodeHeader(request)
+      header = decodeHeader(request, length)
     } catch (error) {
       this.logger.error(`dropped a request the kernel should not send: ${(error as Error).message}`)
-      if (request.length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO))
+      if (length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO))
       return undefined
     }
-    const body = request.subarray(IN_HEADER_SIZE)
+    const body = request.subarray(IN_HEADER_SIZE, length)
     try {
       switch (header.opcode) {
         case Opcode.FORGET:
@@ -206,7 +207,7 @@ export class KernelSession {
   scratchReply(unique: number, bodySize: number): Buffer {
     let buf = this.scratch.get(bodySize)
     if (buf === undefined) this.scratch.set(bodySize, (buf = replyBuffer(unique, bodySize)))
-    buf.writeInt32LE(0, 4)
+    writeI32(buf, 4, 0)
     writeU64(buf, 8, unique)
     return buf
   }
@@ -225,7 +226,7 @@ export class KernelSession {
 
   emptyReply(unique: number, errno = 0): Buffer {
     const reply = this.scratchReply(unique, 0)
-    reply.writeInt32LE(-errno, 4)
+    writeI32(reply, 4, -errno)
     return reply
   }
 
@@ -241,8 +242,8 @@ export class KernelSession {
       this.pooledBuffers.add(spare.buffer)
     }
     const buf = spare.subarray(0, OUT + size)
-    buf.writeUInt32LE(OUT + size, 0)
-    buf.writeInt32LE(0, 4)
+    writeU32(buf, 0, OUT + size)
+    writeI32(buf, 4, 0)
     writeU64(buf, 8, unique)
     return buf
   }

@@ -115,7 +115,7 @@ export class LowLevelDriver {
         return false
       }
       const sentBefore = sent
-      const lent = session.handle(requests.subarray(0, length))
+      const lent = session.handle(requests, length)
       if (lent) {
         // Its bytes are lent to a backend that answers later: the next requests go elsewhere.
         const buffer = requests

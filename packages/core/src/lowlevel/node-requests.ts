@@ -20,7 +20,7 @@ import {
   type SetattrIn,
 } from './decoders.js'
 import type { KernelRequest, KernelSession, ReplyEncoder } from './kernel-session.js'
-import { ENTRY_OUT_SIZE, OUT_HEADER_SIZE as OUT, STATFS_OUT_SIZE, encodeEntry, encodeStatfs, replyBuffer } from './protocol.js'
+import { ENTRY_OUT_SIZE, OUT_HEADER_SIZE as OUT, STATFS_OUT_SIZE, encodeEntry, encodeStatfs, replyBuffer, writeU32 } from './protocol.js'
 
 /** Requests about nodes and names: lookups, attributes, the namespace, xattrs, statfs. */
 
@@ -188,8 +188,8 @@ function xattrCall<K extends 'setxattr' | 'getxattr' | 'listxattr' | 'removexatt
 function sized(unique: number, size: number, value: Buffer): Buffer {
   if (size === 0) {
     const reply = replyBuffer(unique, 8)
-    reply.writeUInt32LE(value.length, OUT)
-    reply.writeUInt32LE(0, OUT + 4)
+    writeU32(reply, OUT, value.length)
+    writeU32(reply, OUT + 4, 0)
     return reply
   }
   if (value.length > size) throw new FsError(Errno.ERANGE)

@@ -92,28 +92,55 @@ const DIRENT_HEADER_SIZE = 24
 
 const TWO_32 = 0x1_0000_0000
 
+// Fields are read and written byte by byte: Buffer's readUInt32LE and writeUInt32LE check
+// their arguments through calls that cost more than the access, and a request has dozens of
+// fields. Lengths are checked before (decodeHeader, RequestReader; replies are sized here). A
+// value out of its field's range throws, as Buffer's own methods do.
+
+export function readU32(buf: Buffer, offset: number): number {
+  return (buf[offset]! | (buf[offset + 1]! << 8) | (buf[offset + 2]! << 16)) + buf[offset + 3]! * 0x100_0000
+}
+
+export function writeU32(buf: Buffer, offset: number, value: number): void {
+  if (value > 0xffff_ffff || value < 0) throw new RangeError(`${value} does not fit an unsigned 32-bit field`)
+  storeU32(buf, offset, value)
+}
+
+export function writeI32(buf: Buffer, offset: number, value: number): void {
+  if (value > 0x7fff_ffff || value < -0x8000_0000) throw new RangeError(`${value} does not fit a signed 32-bit field`)
+  storeU32(buf, offset, value)
+}
+
+/** Byte stores truncate: `value >>> n` takes a negative value as its two's complement. */
+function storeU32(buf: Buffer, offset: number, value: number): void {
+  buf[offset] = value
+  buf[offset + 1] = value >>> 8
+  buf[offset + 2] = value >>> 16
+  buf[offset + 3] = value >>> 24
+}
+
 export function readU64(buf: Buffer, offset: number): number {
-  return buf.readUInt32LE(offset) + buf.readUInt32LE(offset + 4) * TWO_32
+  return readU32(buf, offset) + readU32(buf, offset + 4) * TWO_32
 }
 
 export function writeU64(buf: Buffer, offset: number, value: number): void {
   const low = value % TWO_32
-  buf.writeUInt32LE(low, offset)
-  buf.writeUInt32LE((value - low) / TWO_32, offset + 4)
+  writeU32(buf, offset, low)
+  writeU32(buf, offset + 4, (value - low) / TWO_32)
 }
 
 /** A reply buffer: the out header followed by `bodySize` bytes; errno < 0 or 0. */
 export function replyBuffer(unique: number, bodySize: number, error = 0): Buffer {
   const buf = Buffer.allocUnsafe(OUT_HEADER_SIZE + bodySize)
-  buf.writeUInt32LE(OUT_HEADER_SIZE + bodySize, 0)
-  buf.writeInt32LE(error, 4)
+  writeU32(buf, 0, OUT_HEADER_SIZE + bodySize)
+  writeI32(buf, 4, error)
   writeU64(buf, 8, unique)
   return buf
 }
 
 /** Fixes the length of a reply whose body came out shorter than allocated. */
 export function truncateReply(buf: Buffer, bodySize: number): Buffer {
-  buf.writeUInt32LE(OUT_HEADER_SIZE + bodySize, 0)
+  writeU32(buf, 0, OUT_HEADER_SIZE + bodySize)
   return buf.subarray(0, OUT_HEADER_SIZE + bodySize)
 }
 
@@ -127,7 +154,7 @@ function writeTime(buf: Buffer, secOffset: number, nsecOffset: number, t: Timesp
   // Times before 1970 are negative seconds: two's complement in the u64 field.
   if (t.sec < 0) buf.writeBigInt64LE(BigInt(t.sec), secOffset)
   else writeU64(buf, secOffset, t.sec)
-  buf.writeUInt32LE(t.nsec, nsecOffset)
+  writeU32(buf, nsecOffset, t.nsec)
 }
 
 export function encodeAttr(buf: Buffer, offset: number, st: Stat): void {
@@ -137,13 +164,13 @@ export function encodeAttr(buf: Buffer, offset: number, st: Stat): void {
   writeTime(buf, offset + 24, offset + 48, st.atime)
   writeTime(buf, offset + 32, offset + 52, st.mtime)
   writeTime(buf, offset + 40, offset + 56, st.ctime)
-  buf.writeUInt32LE(st.mode, offset + 60)
-  buf.writeUInt32LE(st.nlink, offset + 64)
-  buf.writeUInt32LE(st.uid, offset + 68)
-  buf.writeUInt32LE(st.gid, offset + 72)
-  buf.writeUInt32LE(st.rdev, offset + 76)
-  buf.writeUInt32LE(st.blksize, offset + 80)
-  buf.writeUInt32LE(0, offset + 84)
+  writeU32(buf, offset + 60, st.mode)
+  writeU32(buf, offset + 64, st.nlink)
+  writeU32(buf, offset + 68, st.uid)
+  writeU32(buf, offset + 72, st.gid)
+  writeU32(buf, offset + 76, st.rdev)
+  writeU32(buf, offset + 80, st.blksize)
+  writeU32(buf, offset + 84, 0)
 }
 
 /** fuse_entry_out; nodeid 0 is a cached negative lookup (or, in READDIRPLUS, a name without a node). */
@@ -154,8 +181,8 @@ export function encodeEntry(buf: Buffer, offset: number, nodeid: number, st: Sta
   writeU64(buf, offset + 8, generation)
   writeU64(buf, offset + 16, entrySec)
   writeU64(buf, offset + 24, attrSec)
-  buf.writeUInt32LE(entryNsec, offset + 32)
-  buf.writeUInt32LE(attrNsec, offset + 36)
+  writeU32(buf, offset + 32, entryNsec)
+  writeU32(buf, offset + 36, attrNsec)
   if (st) encodeAttr(buf, offset + 40, st)
   else buf.fill(0, offset + 40, offset + ENTRY_OUT_SIZE)
 }
@@ -163,15 +190,15 @@ export function encodeEntry(buf: Buffer, offset: number, nodeid: number, st: Sta
 export function encodeAttrOut(buf: Buffer, offset: number, st: Stat, attrTimeout: number): void {
   const [sec, nsec] = splitSeconds(attrTimeout)
   writeU64(buf, offset, sec)
-  buf.writeUInt32LE(nsec, offset + 8)
-  buf.writeUInt32LE(0, offset + 12)
+  writeU32(buf, offset + 8, nsec)
+  writeU32(buf, offset + 12, 0)
   encodeAttr(buf, offset + 16, st)
 }
 
 export function encodeOpenOut(buf: Buffer, offset: number, fh: number, openFlags: number, backingId = 0): void {
   writeU64(buf, offset, fh)
-  buf.writeUInt32LE(openFlags, offset + 8)
-  buf.writeInt32LE(backingId, offset + 12)
+  writeU32(buf, offset + 8, openFlags)
+  writeI32(buf, offset + 12, backingId)
 }
 
 export function encodeStatfs(buf: Buffer, offset: number, s: StatVfs): void {
@@ -180,9 +207,9 @@ export function encodeStatfs(buf: Buffer, offset: number, s: StatVfs): void {
   writeU64(buf, offset + 16, s.bavail)
   writeU64(buf, offset + 24, s.files)
   writeU64(buf, offset + 32, s.ffree)
-  buf.writeUInt32LE(s.bsize, offset + 40)
-  buf.writeUInt32LE(s.namemax, offset + 44)
-  buf.writeUInt32LE(s.frsize, offset + 48)
+  writeU32(buf, offset + 40, s.bsize)
+  writeU32(buf, offset + 44, s.namemax)
+  writeU32(buf, offset + 48, s.frsize)
   buf.fill(0, offset + 52, offset + STATFS_OUT_SIZE)
 }
 
@@ -204,8 +231,8 @@ export function encodeDirent(buf: Buffer, offset: number, ino: number, next: num
   const size = direntSize(nameBytes)
   writeU64(buf, offset, ino)
   writeU64(buf, offset + 8, next)
-  buf.writeUInt32LE(nameBytes, offset + 16)
-  buf.writeUInt32LE(type, offset + 20)
+  writeU32(buf, offset + 16, nameBytes)
+  writeU32(buf, offset + 20, type)
   const start = offset + DIRENT_HEADER_SIZE
   // Most names are short and ASCII (as many bytes as characters): stored here byte by byte,
   // cheaper than a call into Node's encoder and its checks, once per entry of every listing.
@@ -234,15 +261,15 @@ export interface InitOut {
 
 export function encodeInitOut(buf: Buffer, offset: number, init: InitOut): void {
   buf.fill(0, offset, offset + INIT_OUT_SIZE)
-  buf.writeUInt32LE(FUSE_KERNEL_VERSION, offset)
-  buf.writeUInt32LE(FUSE_KERNEL_MINOR_VERSION, offset + 4)
-  buf.writeUInt32LE(init.maxReadahead, offset + 8)
-  buf.writeUInt32LE(init.flags, offset + 12)
+  writeU32(buf, offset, FUSE_KERNEL_VERSION)
+  writeU32(buf, offset + 4, FUSE_KERNEL_MINOR_VERSION)
+  writeU32(buf, offset + 8, init.maxReadahead)
+  writeU32(buf, offset + 12, init.flags)
   buf.writeUInt16LE(16, offset + 16) // max_background
   buf.writeUInt16LE(12, offset + 18) // congestion_threshold
-  buf.writeUInt32LE(init.maxWrite, offset + 20)
-  buf.writeUInt32LE(1, offset + 24) // time_gran: nanoseconds
+  writeU32(buf, offset + 20, init.maxWrite)
+  writeU32(buf, offset + 24, 1) // time_gran: nanoseconds
   buf.writeUInt16LE(init.maxPages, offset + 28)
-  buf.writeUInt32LE(init.flags2, offset + 32)
-  buf.writeUInt32LE(init.maxStackDepth, offset + 36)
+  writeU32(buf, offset + 32, init.flags2)
+  writeU32(buf, offset + 36, init.maxStackDepth)
 }

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { FsError } from '../errno.js'
-
-const TWO_32 = 0x1_0000_0000
+import { readU32, readU64 } from './protocol.js'
 
 /** A request shorter than its structure, or otherwise not what the protocol says: answered EIO. */
 export class MalformedRequest extends Error {
@@ -23,7 +22,7 @@ export class RequestReader {
 
   u32(): number {
     this.need(4)
-    const value = this.body.readUInt32LE(this.at)
+    const value = readU32(this.body, this.at)
     this.at += 4
     return value
   }
@@ -31,7 +30,7 @@ export class RequestReader {
   /** A u64 as a number: exact up to 2^53, beyond that the nearest double (never a safe integer). */
   u64(): number {
     this.need(8)
-    const value = this.body.readUInt32LE(this.at) + this.body.readUInt32LE(this.at + 4) * TWO_32
+    const value = readU64(this.body, this.at)
     this.at += 8
     return value
   }
@@ -47,10 +46,21 @@ export class RequestReader {
    * UTF-8 is refused with EILSEQ rather than silently changed into another name.
    */
   name(): string {
-    const end = this.body.indexOf(0, this.at)
-    if (end < 0) throw new MalformedRequest(`${this.what}: a name without its terminating NUL`)
-    const bytes = this.body.subarray(this.at, end)
+    const { body } = this
+    const start = this.at
+    // One pass finds the NUL and whether any byte is past ASCII: most names are ASCII, and
+    // those need no UTF-8 check and decode as latin1 (one copy, no validation).
+    let end = start
+    let high = 0
+    for (; end < body.length; end++) {
+      const byte = body[end]!
+      if (byte === 0) break
+      high |= byte
+    }
+    if (end === body.length) throw new MalformedRequest(`${this.what}: a name without its terminating NUL`)
     this.at = end + 1
+    if (high < 0x80) return body.toString('latin1', start, end)
+    const bytes = body.subarray(start, end)
     if (!isUtf8(bytes)) throw new FsError('EILSEQ', `${this.what}: a name that is not valid UTF-8`)
     return bytes.toString('utf8')
   }
