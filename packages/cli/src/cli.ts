@@ -11,7 +11,8 @@ const USAGE = `Usage: fusekit <command> [options]
 Commands:
   mount <backend> <mountpoint> [options]  Mount a backend in the foreground (Ctrl-C unmounts);
                                           or mount <name>: a named mount of fusekit.config.json
-  unmount <mountpoint>                    Unmount, also a stale mount left by a killed process
+  unmount [--abort] <mountpoint>          Unmount, also a stale mount left by a killed process
+                                          (--abort: also one whose process is stopped or hung)
   backends                                List the installed backends with their versions
   create-backend <name> [--layer path|inode]
                                           Write a new backend package with tests, ready to publish

@@ -226,7 +226,7 @@ describe('fusekit unmount', () => {
   it('asks for the mountpoint', async () => {
     const result = await runCli(['unmount'])
     expect(result.code, result.stderr).toBe(2)
-    expect(result.stderr).toBe('fusekit: error: missing mountpoint (usage: fusekit unmount <mountpoint>)\n')
+    expect(result.stderr).toBe('fusekit: error: missing mountpoint (usage: fusekit unmount [--abort] <mountpoint>)\n')
   })
 
   it('refuses to touch a mount that is not FUSE', async () => {

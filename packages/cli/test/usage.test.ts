@@ -30,7 +30,7 @@ describe('fusekit usage', () => {
     expect(result.code, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/^Usage: fusekit <command>/)
     expect(result.stdout).toContain('mount <backend> <mountpoint>')
-    expect(result.stdout).toContain('unmount <mountpoint>')
+    expect(result.stdout).toContain('unmount [--abort] <mountpoint>')
     expect(result.stdout).toContain('backends')
   })
 

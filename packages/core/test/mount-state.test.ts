@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { connectionId } from '../src/fuse-connections.js'
 import { assertMountable, mountState } from '../src/mount-state.js'
 
 describe('assertMountable', () => {
@@ -25,5 +26,18 @@ describe('assertMountable', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fusekit-mp-'))
     await writeFile(join(dir, 'f'), '')
     await expect(assertMountable(dir, ['nonempty'])).resolves.toBeUndefined()
+  })
+})
+
+describe('connectionId', () => {
+  it('names a connection as fusectl does: the device number as the kernel keeps it (major << 20 | minor)', () => {
+    expect(connectionId('0:41')).toBe(41)
+    expect(connectionId('0:1234')).toBe(1234)
+    expect(connectionId('8:1')).toBe(8 * 2 ** 20 + 1)
+  })
+
+  it('refuses what is not major:minor', () => {
+    expect(() => connectionId('41')).toThrow(/not a device number/)
+    expect(() => connectionId('0:x')).toThrow(/not a device number/)
   })
 })

@@ -31,6 +31,8 @@ export interface RunCliOptions {
   env?: NodeJS.ProcessEnv
   /** Kill the process and fail after this long (default 30 s). */
   timeoutMs?: number
+  /** Run as this ordinary user (setpriv) instead of the test's own. */
+  user?: { uid: number; gid: number }
 }
 
 export interface CliResult {
@@ -43,7 +45,10 @@ export interface CliResult {
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   const timeoutMs = options.timeoutMs ?? 30_000
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath(), ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const { user } = options
+    const argv = [process.execPath, cliPath(), ...args]
+    const [command, commandArgs] = user ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', ...argv]] : [argv[0]!, argv.slice(1)]
+    const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
