@@ -10,6 +10,14 @@ const KiB = 1024
 const MiB = 1024 * KiB
 /** The piece a random read fetches, aligned (ReadAheadOptions.minRead). */
 export const DEFAULT_MIN_READ = 512 * KiB
+/** The most a random read's piece grows to while misses on its object come fast (ReadAheadOptions.maxPiece). */
+export const DEFAULT_MAX_PIECE = 4 * MiB
+/** Random misses on one object closer together than this are a run: a reader covering it fast. */
+const RUN_GAP_MS = 50
+/** Misses in a run that double the piece. */
+const MISSES_PER_DOUBLING = 8
+/** A pause this long between misses takes the piece back to minRead: the reader is sparse again. */
+const SPARSE_GAP_MS = 1000
 
 /** Where ranges come from (S3ObjectStore). */
 export interface RangeSource {
@@ -23,6 +31,11 @@ export interface ReadAheadOptions {
   maxWindow?: number
   /** The least a read of bytes not held fetches (default 512 KiB); a random reader fetches aligned pieces of this size. */
   minRead?: number
+  /**
+   * A random reader whose misses come in a fast run (a database, fio) covers the object in pieces
+   * that double every few misses up to this size (default 4 MiB): a sparse one keeps minRead.
+   */
+  maxPiece?: number
   /** A window is fetched in parallel requests of at most this size (default 8 MiB). */
   requestSize?: number
   /** Memory for fetched data, shared by all handles (default: 128 MiB of its own). */
@@ -80,6 +93,10 @@ class FetchedObject {
   readonly readers = new Set<ReadHandle>()
   /** Pieces evicted from memory, on disk (DiskPieces). */
   onDisk: PieceFile | undefined
+  /** The piece its random misses fetch now (0: minRead), the last miss's time, misses in the run. */
+  piece = 0
+  lastMissAt = -Infinity
+  runMisses = 0
 
   constructor(
     /** Its key in ReadAhead's table (undefined: not shared, the version is unknown). */
@@ -144,6 +161,7 @@ export class ReadAhead {
   private readonly initialWindow: number
   private readonly maxWindow: number
   private readonly minRead: number
+  private readonly maxPiece: number
   private readonly requestSize: number
   private readonly resident: ResidentData | undefined
   private readonly disk: DiskPieces | undefined
@@ -159,12 +177,15 @@ export class ReadAhead {
     this.initialWindow = options.initialWindow ?? MiB
     this.maxWindow = options.maxWindow ?? 64 * MiB
     this.minRead = options.minRead ?? DEFAULT_MIN_READ
-    this.requestSize = options.requestSize ?? 8 * MiB
     this.budget = options.budget ?? new MemoryBudget(128 * MiB)
+    // Random readers keep pieces in half the budget: a piece never takes more than a quarter of that.
+    this.maxPiece = options.maxPiece ?? Math.max(this.minRead, Math.min(DEFAULT_MAX_PIECE, this.budget.limit / 8))
+    this.requestSize = options.requestSize ?? 8 * MiB
     this.resident = options.resident
     this.disk = options.disk
     this.buffers = new FetchBuffers(this.budget.limit / 2)
     if (this.maxWindow < this.initialWindow) throw new S3ConfigError('maxWindow: at least initialWindow')
+    if (this.maxPiece < this.minRead) throw new S3ConfigError('maxPiece: at least minRead')
     if (!(this.minRead > 0 && this.requestSize > 0 && this.initialWindow > 0)) {
       throw new S3ConfigError('initialWindow, minRead, requestSize: positive')
     }
@@ -217,8 +238,9 @@ export class ReadAhead {
       // A random reader's piece that left memory for the disk.
       const { onDisk } = handle.fetched
       if (!sequential && onDisk && this.disk!.read(onDisk, buffer, position, end)) return end - position
-      const from = sequential ? position : position - (position % this.minRead)
-      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + this.minRead)), caller?.signal, !sequential)
+      const piece = sequential ? this.minRead : this.randomPiece(handle.fetched)
+      const from = sequential ? position : position - (position % piece)
+      this.fetchMissing(handle, from, Math.min(handle.size, Math.max(end, from + piece)), caller?.signal, !sequential)
     }
     // A reader starting at the beginning most likely reads the whole file: read ahead at once.
     if (sequential && (handle.streak >= 2 || position === 0)) this.readAhead(handle, end)
@@ -230,6 +252,27 @@ export class ReadAhead {
     }
     if (this.copyArrived(handle, buffer, position, end)) return done()
     return this.copyOut(handle, buffer, position, end, caller?.signal).then(done)
+  }
+
+  /**
+   * The piece a random miss on `fetched` fetches: minRead, doubled after every few misses that
+   * come in a fast run, up to maxPiece (s3fs fetches whole files; a sparse reader fetching 4 KiB
+   * here and there should not), back to minRead after a pause.
+   */
+  private randomPiece(fetched: FetchedObject): number {
+    const now = performance.now()
+    const gap = now - fetched.lastMissAt
+    fetched.lastMissAt = now
+    if (gap > SPARSE_GAP_MS || fetched.piece === 0) {
+      fetched.piece = this.minRead
+      fetched.runMisses = 0
+    } else if (gap > RUN_GAP_MS) {
+      fetched.runMisses = 0
+    } else if (++fetched.runMisses >= MISSES_PER_DOUBLING && fetched.piece < this.maxPiece) {
+      fetched.piece = Math.min(this.maxPiece, fetched.piece * 2)
+      fetched.runMisses = 0
+    }
+    return fetched.piece
   }
 
   /**

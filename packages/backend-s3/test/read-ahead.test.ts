@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { DiskPieces } from '../src/disk-pieces.js'
 import { MemoryBudget } from '../src/memory-budget.js'
 import type { GetOptions, S3ObjectStore } from '../src/object-store.js'
@@ -120,7 +120,7 @@ describe('ReadAhead', () => {
 
   it('random reads fetch the aligned piece of minRead around what they read, nothing ahead', async () => {
     const source = new RecordingSource(store)
-    const readAhead = new ReadAhead(source, { minRead: 16 * KiB })
+    const readAhead = new ReadAhead(source, { minRead: 16 * KiB, maxPiece: 16 * KiB })
     const handle = readAhead.open('obj', data.length, etag)
     const offsets = Array.from({ length: 40 }, (_, i) => ((i + 1) * 7919 * 61) % (data.length - 8 * KiB))
     for (const offset of offsets) {
@@ -137,6 +137,39 @@ describe('ReadAhead', () => {
     expect(source.ranges.at(-1)).toEqual([data.length - 16 * KiB, data.length])
     expect(await readAhead.read(handle, tail, data.length)).toBe(0)
     readAhead.close(handle)
+  })
+
+  it('a random reader whose misses come in a fast run gets pieces doubling up to maxPiece; a sparse one keeps minRead', async () => {
+    const offsets = Array.from({ length: 40 }, (_, i) => ((i + 1) * 7919 * 61) % (data.length - 8 * KiB))
+    const readAll = async (readAhead: ReadAhead, between?: () => void) => {
+      const handle = readAhead.open('obj', data.length, etag)
+      const out = Buffer.alloc(4 * KiB)
+      for (const offset of offsets) {
+        between?.()
+        expect(await readAhead.read(handle, out, offset)).toBe(4 * KiB)
+        expect(out.equals(data.subarray(offset, offset + 4 * KiB))).toBe(true)
+      }
+      readAhead.close(handle)
+    }
+    const dense = new RecordingSource(store)
+    await readAll(new ReadAhead(dense, { minRead: 64 * KiB, maxPiece: 512 * KiB, budget: new MemoryBudget(16 * MiB) }))
+    // The piece each GET was for (a read across a piece's end fetches up to the read's end too).
+    const pieces = (source: RecordingSource) => source.ranges.map(([start, end]) => (end - start) - ((end - start) % (64 * KiB)))
+    const sizes = pieces(dense)
+    expect(sizes.slice(0, 8)).toEqual(Array(8).fill(64 * KiB))
+    expect(sizes).toEqual([...sizes].sort((a, b) => a - b))
+    expect(sizes.at(-1)).toBe(512 * KiB)
+    // Each piece aligned to its size.
+    dense.ranges.forEach(([start], i) => expect(start % sizes[i]!).toBe(0))
+
+    vi.useFakeTimers({ toFake: ['performance'] })
+    try {
+      const sparse = new RecordingSource(store)
+      await readAll(new ReadAhead(sparse, { minRead: 64 * KiB, maxPiece: 512 * KiB, budget: new MemoryBudget(16 * MiB) }), () => vi.advanceTimersByTime(1500))
+      expect(pieces(sparse)).toEqual(Array(offsets.length).fill(64 * KiB))
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('answers at once, with no Promise, a read of bytes that have arrived; one that needs bytes still on their way waits', async () => {
@@ -432,7 +465,7 @@ describe('ReadAhead', () => {
       const source = new RecordingSource(store)
       const resident = new HeldRanges()
       // Half of a 1 MiB budget keeps 4 pieces of 128 KiB in memory; the reader goes through 32.
-      const readAhead = new ReadAhead(source, { minRead: 128 * KiB, budget: new MemoryBudget(MiB), disk, resident })
+      const readAhead = new ReadAhead(source, { minRead: 128 * KiB, maxPiece: 128 * KiB, budget: new MemoryBudget(MiB), disk, resident })
       const handle = readAhead.open('obj', data.length, etag, 7)
       const offsets = Array.from({ length: 32 }, (_, i) => ((i * 13) % 32) * 512 * KiB + 8 * KiB)
       const out = Buffer.alloc(4 * KiB)
