@@ -96,7 +96,7 @@ export async function assertMountable(mountpoint: string, fuseOptions: readonly 
  * Detaches whatever FUSE filesystem is mounted at `mountpoint`, including a stale one whose
  * process was killed. Lazy, like fuse-native's own unmount, so open files do not block it. With
  * `abort`, the kernel first ends the mount's connection (fusectl): calls waiting on a process
- * that is stopped or hung fail with ECONNABORTED instead of waiting for ever. Never stats the
+ * that is stopped or hung fail at once instead of waiting for ever. Never stats the
  * mountpoint: that would wait on such a process too.
  */
 export async function forceUnmount(mountpoint: string, options: { abort?: boolean } = {}): Promise<void> {
