@@ -1,9 +1,9 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { chmodSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { eventually, runCli, startMount, type MountProcess } from '@fusekit/testkit'
+import { ensureTestUsers, eventually, runCli, setprivArgs, startMount, type MountProcess, type TestUser, type TestUsers } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeHelloPackage } from './fixtures/hello-package.js'
 import { mountEntry } from './fixtures/mount-table.js'
@@ -11,17 +11,15 @@ import { mountEntry } from './fixtures/mount-table.js'
 // A mount whose process is stopped (SIGSTOP, a debugger) answers nothing: every call on it waits.
 // `fusekit unmount` must not wait with them, and --abort must free them.
 
-const USER = 'fusekit-mounter'
 let project: string
-let user: { uid: number; gid: number }
+let users: TestUsers
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'fusekit-cli-stopped-'))
   // The ordinary user runs the CLI from the project too.
   chmodSync(project, 0o755)
   await writeHelloPackage(project)
-  if (spawnSync('id', ['-u', USER]).status !== 0) execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', USER])
-  user = { uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' })) }
+  ;({ users } = await ensureTestUsers())
 })
 
 afterAll(async () => {
@@ -29,8 +27,8 @@ afterAll(async () => {
 })
 
 /** `ls` of the mount in a process of its own, which waits as long as the mount does not answer. */
-function waitingLs(dir: string, asUser?: { uid: number; gid: number }) {
-  const argv = asUser ? ['setpriv', `--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--', 'ls', dir] : ['ls', dir]
+function waitingLs(dir: string, asUser?: TestUser) {
+  const argv = asUser ? ['setpriv', ...setprivArgs(asUser), 'ls', dir] : ['ls', dir]
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -41,7 +39,7 @@ function waitingLs(dir: string, asUser?: { uid: number; gid: number }) {
 }
 
 /** Stops the mount process and starts a call that waits on it; checks that it does wait. */
-async function stopWithCallWaiting(mount: MountProcess, asUser?: { uid: number; gid: number }) {
+async function stopWithCallWaiting(mount: MountProcess, asUser?: TestUser) {
   process.kill(mount.pid, 'SIGSTOP')
   const ls = waitingLs(mount.dir, asUser)
   await new Promise((resolve) => setTimeout(resolve, 1000))
@@ -49,7 +47,7 @@ async function stopWithCallWaiting(mount: MountProcess, asUser?: { uid: number; 
   return ls
 }
 
-const hello = (asUser?: { uid: number; gid: number }) => startMount({ backend: 'hello', cwd: project, user: asUser })
+const hello = (asUser?: TestUser) => startMount({ backend: 'hello', cwd: project, user: asUser })
 
 describe('a mount whose process is stopped', () => {
   it('is refused as a mountpoint, with the way out, and detached by fusekit unmount at once; waiting calls go on waiting', async () => {
@@ -101,15 +99,15 @@ describe('a mount whose process is stopped', () => {
     if (!/ \/sys\/fs\/fuse\/connections .* - fusectl /.test(readFileSync('/proc/self/mountinfo', 'utf8'))) {
       execFileSync('mount', ['-t', 'fusectl', 'fusectl', '/sys/fs/fuse/connections'])
     }
-    const mount = await hello(user)
-    const ls = await stopWithCallWaiting(mount, user)
+    const mount = await hello(users.alice)
+    const ls = await stopWithCallWaiting(mount, users.alice)
     try {
-      const nobody = await runCli(['unmount', '--abort', mount.dir], { timeoutMs: 10_000, user: { uid: 65534, gid: 65534 } })
-      expect(nobody.code, nobody.stderr).toBe(1)
-      expect(nobody.stderr).toBe(`fusekit: error: EPERM: only root or the user who mounted ${mount.dir} may abort its connection\n`)
+      const other = await runCli(['unmount', '--abort', mount.dir], { timeoutMs: 10_000, user: users.bob })
+      expect(other.code, other.stderr).toBe(1)
+      expect(other.stderr).toBe(`fusekit: error: EPERM: only root or the user who mounted ${mount.dir} may abort its connection\n`)
       expect(ls.child.exitCode).toBeNull()
 
-      const owner = await runCli(['unmount', '--abort', mount.dir], { timeoutMs: 10_000, user })
+      const owner = await runCli(['unmount', '--abort', mount.dir], { timeoutMs: 10_000, user: users.alice })
       expect(owner.code, owner.stderr).toBe(0)
       expect((await ls.done).stderr).toMatch(/Software caused connection abort|Transport endpoint is not connected/)
       await eventually(async () => expect(await mountEntry(mount.dir)).toBeUndefined(), 5_000)

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, resolve } from 'node:path'
+import { setprivArgs } from './cases/child.js'
 
 /**
  * Absolute path of the `fusekit` command the kit runs: $FUSEKIT_CLI when set (another install of
@@ -31,8 +32,8 @@ export interface RunCliOptions {
   env?: NodeJS.ProcessEnv
   /** Kill the process and fail after this long (default 30 s). */
   timeoutMs?: number
-  /** Run as this ordinary user (setpriv) instead of the test's own. */
-  user?: { uid: number; gid: number }
+  /** Run as this ordinary user (setpriv; no supplementary groups unless given) instead of the test's own. */
+  user?: { uid: number; gid: number; groups?: readonly number[] }
 }
 
 export interface CliResult {
@@ -47,7 +48,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
   return new Promise((resolvePromise, reject) => {
     const { user } = options
     const argv = [process.execPath, cliPath(), ...args]
-    const [command, commandArgs] = user ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', ...argv]] : [argv[0]!, argv.slice(1)]
+    const [command, commandArgs] = user ? ['setpriv', [...setprivArgs(user), ...argv]] : [argv[0]!, argv.slice(1)]
     const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { mountedType } from '@fusekit/core'
 import { cliPath } from './cli-process.js'
+import { setprivArgs } from './cases/child.js'
 import { assertFuseAvailable } from './fuse-available.js'
 
 /** A `fusekit mount` running in its own process (a process must never use its own mount). */
@@ -38,7 +39,7 @@ export interface StartMountOptions {
    * Mount as this ordinary user (setpriv) instead of the test's own: the mountpoint is made
    * theirs, and the low-level driver mounts through fusermount.
    */
-  user?: { uid: number; gid: number }
+  user?: { uid: number; gid: number; groups?: readonly number[] }
 }
 
 interface Started {
@@ -66,7 +67,7 @@ export async function startMount(options: StartMountOptions): Promise<MountProce
   const { user } = options
   if (user) chownSync(dir, user.uid, user.gid)
   const [command, commandArgs] = user
-    ? ['setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', process.execPath, ...args]]
+    ? ['setpriv', [...setprivArgs(user), process.execPath, ...args]]
     : [process.execPath, args]
   const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] })
   const started: Started = { child, dir }

@@ -12,9 +12,13 @@ export function callerUmask(caller: Caller): number {
   return 'user' in caller ? caller.umask : 0o022
 }
 
-/** `setpriv` arguments that switch to the user's uid, gid and groups (capabilities drop for non-root at exec). */
-export function setprivArgs(user: TestUser): string[] {
-  return [`--reuid=${user.uid}`, `--regid=${user.gid}`, `--groups=${user.groups.join(',')}`, '--']
+/**
+ * `setpriv` arguments that switch to the user's uid, gid and groups, none when not given
+ * (capabilities drop for non-root at exec); the command follows.
+ */
+export function setprivArgs(user: { uid: number; gid: number; groups?: readonly number[] }): string[] {
+  const groups = user.groups ? `--groups=${user.groups.join(',')}` : '--clear-groups'
+  return [`--reuid=${user.uid}`, `--regid=${user.gid}`, groups, '--']
 }
 
 /** JSON with bigints: `{ "$bigint": "123" }` on the wire. Used on both sides (the child has its own copy). */

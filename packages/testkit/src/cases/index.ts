@@ -6,6 +6,7 @@ export { allCapabilities, capabilityDocs, type Capability, type Caller, type Cas
 export { capabilityNeeds, capabilityProblems, timePrecision, type TimePrecision } from './capability-rules.js'
 export { prepareCaseTools, type PreparedCaseTools, runCaseList, runPosixCase, runPosixCases, type CaseResult, skipReason, unmetCapabilities, caseSlug, caseAssertions } from './runner.js'
 export { ensureTestUsers } from './users.js'
+export { setprivArgs } from './child.js'
 export { assertAfter, assertErrno, assertErrnoIn, assertMode, assertOwner, assertSameBytes, assertTime, errnoOf, timeAtPrecision } from './assertions.js'
 export { sampleTree, sampleEntries, sampleFile, samplePattern, writeSampleTree, checkSampleTree, nodeTreeReader, type SampleEntry, type TreeReader, type TreeWriter } from './sample-tree.js'
 export { hostileNames } from './hostile-names.js'
