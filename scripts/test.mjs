@@ -43,6 +43,8 @@ for (const pkg of packagesWithTests()) {
         // Skipped tests are not allowed here; tests left unrun by a failed beforeAll count as failed too.
         counts.failed += 1
         if (test.status !== 'failed') problems.push(`${name}: "${test.fullName}" did not run (${test.status})`)
+        // Named here, at the end of the log, which is the part of a long CI log that gets read.
+        else problems.push(`${name}: "${test.fullName}" failed: ${firstLine(test.failureMessages?.[0])}`)
       }
     }
     // A file can fail with no failed test: it did not load, or a hook failed after its tests.
@@ -68,6 +70,12 @@ console.log('')
 for (const problem of problems) console.log(`  ${problem}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exitCode = failed > 0 || turbo.status !== 0 ? 1 : 0
+
+/** The first line of a failure message, without colour codes, cut to a readable length. */
+function firstLine(message = '') {
+  const line = message.replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((text) => text.trim() !== '') ?? '(no message)'
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line.trim()
+}
 
 /** Every workspace package with a test script: the `dir/*` globs of pnpm-workspace.yaml. */
 function packagesWithTests() {

@@ -12,7 +12,8 @@ function tick(ms = 1000): Timespec {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] })
+  // Both clocks: file times are the wall clock to the microsecond, from performance.now().
+  vi.useFakeTimers({ toFake: ['Date', 'performance'] })
   vi.setSystemTime(T0)
 })
 afterEach(() => {

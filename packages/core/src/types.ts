@@ -1,4 +1,5 @@
 import { constants } from 'node:fs'
+import { preciseWallMillis } from './wall-clock.js'
 
 /** A point in time, like C's struct timespec. */
 export interface Timespec {
@@ -14,16 +15,9 @@ export const Timespec = {
   toMillis(ts: Timespec): number {
     return ts.sec * 1000 + Math.floor(ts.nsec / 1e6)
   },
-  /**
-   * The current time with sub-millisecond precision (Date.now() has whole milliseconds), so that
-   * two changes a few microseconds apart get different mtimes and caches can tell them apart.
-   */
+  /** The current time with sub-millisecond precision (see preciseWallMillis). */
   now(): Timespec {
-    const wall = Date.now()
-    const precise = performance.timeOrigin + performance.now()
-    // The monotonic clock drifts from the wall clock over time (and tests fake Date): use it only
-    // while the two agree.
-    return Timespec.fromMillis(Math.abs(precise - wall) < 1 ? precise : wall)
+    return Timespec.fromMillis(preciseWallMillis())
   },
 } as const
 
