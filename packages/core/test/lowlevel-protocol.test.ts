@@ -28,6 +28,13 @@ describe('FUSE protocol encoding', () => {
     writeU64(buf, 0, 2 ** 52 + 3)
     expect(buf.readBigUInt64LE(0)).toBe(2n ** 52n + 3n)
     expect(readU64(buf, 0)).toBe(2 ** 52 + 3)
+    // Values of 32 bits take a shorter way, which must clear the high half too.
+    for (const value of [0xffff_ffff, 2 ** 32, 0]) {
+      buf.fill(0xff)
+      writeU64(buf, 0, value)
+      expect(buf.readBigUInt64LE(0)).toBe(BigInt(value))
+    }
+    expect(() => writeU64(buf, 0, -1)).toThrow(RangeError)
   })
 
   it('reads and writes 32-bit fields as Buffer does, little-endian, refusing values out of range', () => {
@@ -78,6 +85,12 @@ describe('FUSE protocol encoding', () => {
     expect([readU64(buf, 0), readU64(buf, 8), buf.readUInt32LE(16), buf.readUInt32LE(20)]).toEqual([5, 3, 9, 4])
     expect(buf.toString('utf8', 24, 33)).toBe('abcdefgé')
     expect(buf.subarray(33).every((b) => b === 0)).toBe(true)
+    // Every byte of the header, whether its fields fit 32 bits (stored in place) or not.
+    for (const [ino, next] of [[0xfedc_ba98, 0x0102_0304], [2 ** 40 + 7, 2 ** 33 + 1]] as const) {
+      const dirent = Buffer.alloc(32, 0xff)
+      encodeDirent(dirent, 0, ino, next, 0o10, 'ab', 2)
+      expect([dirent.readBigUInt64LE(0), dirent.readBigUInt64LE(8), dirent.readUInt32LE(16), dirent.readUInt32LE(20)]).toEqual([BigInt(ino), BigInt(next), 2, 0o10])
+    }
     // An ASCII name (copied by encodeDirent itself) and a long one (by Node's encoder).
     for (const name of ['f12345', 'x'.repeat(200)]) {
       const dirent = Buffer.alloc(direntSize(name.length), 0xff)
