@@ -13,19 +13,19 @@ let last = 0
 const NUDGE = 0.001
 
 /**
- * The wall clock in milliseconds with a fraction: always within the millisecond Date.now() gives,
- * and after the value it gave before unless the wall clock itself went back past that. (Choosing
- * between the two clocks on each call, as before, sent time back by up to a millisecond whenever
- * they had drifted apart, and two changes could get one ctime.)
+ * The wall clock in milliseconds with a fraction: within the millisecond Date.now() gives (or a
+ * microsecond past it), and after the value it gave before unless the wall clock itself went back
+ * past that millisecond. (Choosing between the two clocks on each call, as before, sent time back
+ * by up to a millisecond whenever they had drifted apart, and two changes could get one ctime.)
  */
 export function preciseWallMillis(): number {
   const wall = Date.now()
   const monotonic = performance.now()
   let now = anchor + monotonic
   if (now < wall || now >= wall + 1) {
-    // Re-anchored: just after the last value if that is still in this millisecond, else at the
+    // Re-anchored: just after the last value if that was in this millisecond, else at the
     // millisecond's start (the anchor lagged, or the wall clock stepped back).
-    now = last >= wall && last + NUDGE < wall + 1 ? last + NUDGE : wall
+    now = last >= wall && last < wall + 1 ? last + NUDGE : wall
     anchor = now - monotonic
   }
   last = now

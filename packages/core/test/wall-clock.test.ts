@@ -5,13 +5,13 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-/** Calls the clock and checks the value against the milliseconds Date.now() gives around the call. */
+/** Calls the clock and checks the value against the milliseconds Date.now() gives around the call (a microsecond past the last one allowed). */
 function checkedCall(): number {
   const before = Date.now()
   const value = preciseWallMillis()
   const after = Date.now()
   expect(value).toBeGreaterThanOrEqual(before)
-  expect(value).toBeLessThan(after + 1)
+  expect(value).toBeLessThan(after + 1.001)
   return value
 }
 
@@ -49,6 +49,17 @@ describe('the precise wall clock', () => {
     expect(increasing(values)).toBe(true)
     // Whole milliseconds only where the wall clock had got ahead (its start is the nearest instant).
     expect(values.filter((value) => value !== Math.floor(value)).length).toBeGreaterThan(800)
+  })
+
+  it('stays after a value given at the very end of a millisecond when the wall clock lags', () => {
+    const clocks = scriptedClocks(Date.UTC(2030, 0, 1, 0, 0, 5))
+    expect(checkedCall()).toBe(clocks.wall)
+    clocks.monotonic += 0.9995
+    clocks.wall += 0.9995
+    const endOfMillisecond = checkedCall()
+    // The monotonic clock goes on; the wall clock has not reached the next millisecond yet.
+    clocks.monotonic += 0.01
+    expect(checkedCall()).toBeGreaterThan(endOfMillisecond)
   })
 
   it('follows a wall clock stepped far, at once and exactly', () => {
