@@ -84,8 +84,10 @@ export class ChunkPool {
 
   private newSlab(): Slab {
     // A Buffer of its own (never a slice of Node's shared small-buffer pool), kept out of V8's
-    // external-memory pressure: file contents cannot be collected, only marked for nothing.
-    const memory = allocateRetained(this.slotsPerSlab * this.chunkSize)
+    // external-memory pressure: file contents cannot be collected, only marked for nothing. Its
+    // pages are made present at once: a slab is made when a file fills a whole chunk, and files
+    // that do mostly go on filling.
+    const memory = allocateRetained(this.slotsPerSlab * this.chunkSize, { prefault: true })
     const slab: Slab = { memory, free: Array.from({ length: this.slotsPerSlab }, (_, i) => this.slotsPerSlab - 1 - i) }
     this.slabs.set(memory.buffer as ArrayBuffer, slab)
     this.byFree[this.slotsPerSlab]!.add(slab)

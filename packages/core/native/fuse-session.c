@@ -19,6 +19,7 @@
 #include <string.h>
 #include <linux/fuse.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -356,6 +357,30 @@ static napi_value adjust_external_memory(napi_env env, napi_callback_info info) 
   return result;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+// populate(buffer) -> 0 | -errno: faults in every page of `buffer` for writing in one call
+// (MADV_POPULATE_WRITE, Linux 5.14+) instead of one page fault per 4 KiB as it is first written.
+static napi_value populate(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  size_t length;
+  if (argc < 1 || napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "populate(buffer): bad arguments");
+    return NULL;
+  }
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)data & ~(page - 1);
+  const size_t span = ((uintptr_t)data + length - start + page - 1) & ~(page - 1);
+  int rc = length == 0 || madvise((void *)start, span, MADV_POPULATE_WRITE) == 0 ? 0 : -errno;
+  napi_value result;
+  CHECK(napi_create_int32(env, rc, &result));
+  return result;
+}
+
 #ifndef FUSE_DEV_IOC_BACKING_OPEN
 // Linux 6.9's UAPI, for system headers older than that (the kernel answers ENOTTY if it lacks it).
 struct fuse_backing_map {
@@ -406,6 +431,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"replaceBuffer", NULL, replace_buffer, NULL, NULL, NULL, napi_default_method, NULL},
       {"reply", NULL, write_reply, NULL, NULL, NULL, napi_default_method, NULL},
       {"adjustExternalMemory", NULL, adjust_external_memory, NULL, NULL, NULL, napi_default_method, NULL},
+      {"populate", NULL, populate, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
       {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},

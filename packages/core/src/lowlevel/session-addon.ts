@@ -44,6 +44,8 @@ export interface SessionAddon {
   forgetResident(handle: object, fh: number): void
   /** napi_adjust_external_memory: V8's count of external memory changed by `delta` bytes; the new total. */
   adjustExternalMemory(delta: number): number
+  /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
+  populate(buffer: Buffer): number
   /** Writes one answer to /dev/fuse: 0, or a negative errno (ENOENT: interrupted; ENODEV: unmounted). */
   reply(devFd: number, reply: Buffer): number
   /** FUSE passthrough's backing files; a negative errno on failure. */
@@ -76,7 +78,7 @@ export function sessionAddon(): SessionAddon {
   } catch (error) {
     throw new FsError('ENOSYS', `the low-level FUSE driver cannot start: ${(error as Error).message}`, { cause: error })
   }
-  if (typeof addon.adjustExternalMemory !== 'function') {
+  if (typeof addon.populate !== 'function') {
     throw new FsError('ENOSYS', 'the fuse-session addon of @fusekit/core is older than its JavaScript: run pnpm build in packages/core')
   }
   return addon
