@@ -290,6 +290,21 @@ describe('KernelSession', () => {
     expect([...dir.lookups.values()].filter((n) => n !== 0 && n !== 1)).toEqual([])
   })
 
+  it('answers the READDIR after a READDIRPLUS that took the whole directory with the end, asking the backend nothing', async () => {
+    const dir = listedDirectory(3)
+    const { ask } = session(dir.ops)
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const plus = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, 0n, 4096, 0, 0n, 0, 0))).body, true)
+    expect(plus.map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
+    const end = await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(plus.at(-1)!.offset), 4096, 0, 0n, 0, 0))
+    expect(end).toEqual({ errno: 0, body: Buffer.alloc(0) })
+    expect(dir.state.listings).toBe(1)
+    // A read from elsewhere (rewinddir) still lists again.
+    const again = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, 0n, 4096, 0, 0n, 0, 0))).body, false)
+    expect(again.map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
+    expect(dir.state.offsets).toEqual([0, 0])
+  })
+
   it('aborts the signal of an interrupted request, and of every request in flight when closed', async () => {
     const reasons: unknown[] = []
     const { s, replies } = session({

@@ -11,6 +11,8 @@ export interface Listing {
   next: number
   /** An entry drawn from `entries` that did not fit in the last reply. */
   held?: InodeDirEntry
+  /** `entries` gave its last entry: a read at `next` finds the end, with or without stats. */
+  ended?: boolean
 }
 
 /**

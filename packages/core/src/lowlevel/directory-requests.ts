@@ -40,18 +40,20 @@ export const readdirplus = (s: KernelSession, req: KernelRequest) => list(s, req
  * (at once, with no call to the backend); a read from anywhere else (the first, rewinddir,
  * seekdir) asks the backend again from that offset. So does a READDIR that continues a
  * READDIRPLUS (the kernel goes on without stats past a large directory's first buffer): the
- * backend stops making stats nobody takes.
+ * backend stops making stats nobody takes. A listing already at its end answers either kind at
+ * once (a small directory: the READDIRPLUS took it all, the READDIR after it finds the end).
  */
 function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const { fh: handle, offset, size } = decodeRead(req.body)
   const nodeid = req.header.nodeid
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
-  if (listing.entries !== undefined && offset === listing.next && listing.withStats === plus) return s.finish(req, fill(s, req, listing, size, plus))
+  if (listing.entries !== undefined && offset === listing.next && (listing.withStats === plus || listing.ended)) return s.finish(req, fill(s, req, listing, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.entries = entries[Symbol.iterator]()
     listing.withStats = plus
+    listing.ended = false
     listing.next = offset
     return fill(s, req, listing, size, plus)
   })
@@ -63,7 +65,10 @@ function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, siz
   for (;;) {
     const entry = listing.held ?? nextEntry(listing)
     listing.held = undefined
-    if (entry === undefined) break
+    if (entry === undefined) {
+      listing.ended = true
+      break
+    }
     const nameBytes = Buffer.byteLength(entry.name)
     const length = plus ? direntPlusSize(nameBytes) : direntSize(nameBytes)
     if (used + length > size) {
