@@ -353,9 +353,14 @@ export class MemoryFileSystem implements InodeOperations {
     }
   }
 
-  /** Data changed by `ctx`: mtime and ctime, and the set-id bits such a change clears. */
+  /**
+   * Data changed by `ctx`: mtime and ctime, the set-id bits such a change clears, and the file's
+   * capabilities (a write-only handle writes past the kernel's page cache, and the kernel then
+   * leaves that to us, as tmpfs's write does it).
+   */
   private written(ctx: RequestContext, inode: RegularFile, now: Timespec): void {
     inode.mode &= ~setIdBitsClearedByWrite(ctx, inode)
+    inode.xattrs?.discard('security.capability')
     inode.modified(now)
   }
 

@@ -64,6 +64,11 @@ export class XattrStore {
     this.listBytes -= nameBytes + 1
   }
 
+  /** Removes `name` if it is there. */
+  discard(name: string): void {
+    if (this.values.has(name)) this.remove(name)
+  }
+
   /** Frees all attributes. */
   clear(): void {
     this.values.clear()

@@ -4,7 +4,7 @@ import { Errno, FsError } from '../src/errno.js'
 import { ROOT_INO, SetattrValid, type Entry, type InodeDirEntry, type InodeOperations, type InodeRequestName, type SetattrRequest } from '../src/inode-operations.js'
 import type { BackingRegistry, DescriptorIo } from '../src/lowlevel/backing-files.js'
 import { KernelSession } from '../src/lowlevel/kernel-session.js'
-import { Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
+import { ENTRY_OUT_SIZE, Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
 import { resolveMountOptions } from '../src/mount-options.js'
 import type { RequestContext } from '../src/request-context.js'
 import { RequestDispatcher } from '../src/request-dispatcher.js'
@@ -502,6 +502,27 @@ describe('KernelSession', () => {
     await refused.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
     await refused.ask(request(Opcode.OPEN, 17, O_WRONLY, 0))
     expect(flags).toEqual([O_WRONLY | O_APPEND, O_WRONLY])
+  })
+
+  it('opens and creates write-only handles for direct I/O (no page-cache copy, no security.capability probe), unless the writeback cache holds writes', async () => {
+    const WRITEBACK_CACHE = 1 << 16
+    const FOPEN_DIRECT_IO = 1
+    const ops: Partial<InodeOperations> = {
+      open: async () => 1,
+      create: async () => ({ ...fileEntry, fh: 2 }),
+    }
+    const openFlags = (reply: { body: Buffer }) => reply.body.readUInt32LE(8)
+    const createFlags = (reply: { body: Buffer }) => reply.body.readUInt32LE(ENTRY_OUT_SIZE + 8)
+    const plain = session(ops, { writebackCache: false })
+    await plain.ask(request(Opcode.INIT, 0, 7, 31, 65536, 0))
+    expect(openFlags(await plain.ask(request(Opcode.OPEN, 17, OpenFlags.O_WRONLY | OpenFlags.O_APPEND, 0)))).toBe(FOPEN_DIRECT_IO)
+    expect(createFlags(await plain.ask(request(Opcode.CREATE, ROOT_INO, OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0o100644, 0, 0, 'f')))).toBe(FOPEN_DIRECT_IO)
+    // Handles that read keep the page cache.
+    expect(openFlags(await plain.ask(request(Opcode.OPEN, 17, OpenFlags.O_RDWR, 0)))).toBe(0)
+    expect(openFlags(await plain.ask(request(Opcode.OPEN, 17, OpenFlags.O_RDONLY, 0)))).toBe(0)
+    const cached = session(ops, { writebackCache: true })
+    await cached.ask(request(Opcode.INIT, 0, 7, 31, 65536, WRITEBACK_CACHE))
+    expect(openFlags(await cached.ask(request(Opcode.OPEN, 17, OpenFlags.O_WRONLY, 0)))).toBe(0)
   })
 
   it('answers flush, fsync, fsyncdir and access a backend lacks with ENOSYS, which the kernel remembers as done', async () => {

@@ -86,12 +86,19 @@ export function create(s: KernelSession, req: KernelRequest): void {
  * backing file (FUSE passthrough); or, for O_DIRECT, every read and write sent to us (answered
  * from the source's page cache, as bindfs does: by the addon when the handle has a descriptor,
  * else by the backend); or our page-cache policy.
+ *
+ * A write-only handle skips the page cache too (unless the writeback cache holds writes): its
+ * writes go to us straight from the caller's memory, not copied first into pages nobody reads
+ * through it, and the kernel no longer asks for security.capability before each new file's
+ * first write (it sends FUSE_WRITE_KILL_SUIDGID instead): a create + write + close is five
+ * requests, not six. It invalidates the pages it writes over for other handles.
  */
 function openedHandle(s: KernelSession, nodeid: number, fh: number, requestFlags: number): { flags: number; backingId: number | undefined } {
   const direct = (requestFlags & OpenFlags.O_DIRECT) !== 0
   const backingId = s.backing.attach(nodeid, fh, direct)
   if (backingId !== undefined) return { flags: FOPEN_PASSTHROUGH, backingId }
-  return { flags: direct ? FOPEN_DIRECT_IO : s.options.kernelCache ? FOPEN_KEEP_CACHE : 0, backingId }
+  const writeOnly = (requestFlags & OpenFlags.O_ACCMODE) === OpenFlags.O_WRONLY && !s.writebackCache
+  return { flags: direct || writeOnly ? FOPEN_DIRECT_IO : s.options.kernelCache ? FOPEN_KEEP_CACHE : 0, backingId }
 }
 
 export function read(s: KernelSession, req: KernelRequest): void {

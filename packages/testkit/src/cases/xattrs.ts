@@ -1,9 +1,27 @@
-import { lchown, symlink } from 'node:fs/promises'
+import { lchown, open, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { assert } from './assertions.js'
+import { run } from './shell.js'
 import type { PosixCase } from './types.js'
 
 export const xattrCases: PosixCase[] = [
+  {
+    name: 'a write removes the file capabilities (security.capability), through a read-write handle or a write-only one, as tmpfs does',
+    needs: ['xattrs'],
+    async run(dir) {
+      const file = join(dir, 'tool')
+      await writeFile(file, 'x')
+      const capabilities = async () => (await run('getcap', [file])).stdout.trim()
+      for (const flags of ['r+', 'a']) {
+        await run('setcap', ['cap_net_raw+ep', file])
+        assert.ok((await capabilities()).includes('cap_net_raw'), `setcap took (before a write through '${flags}')`)
+        const handle = await open(file, flags)
+        await handle.write('y')
+        await handle.close()
+        assert.equal(await capabilities(), '', `the capabilities after a write through '${flags}'`)
+      }
+    },
+  },
   {
     name: 'user.* extended attributes need read permission to get, write permission to set or remove; listing needs neither',
     needs: ['xattrs', 'otherUsers'],
