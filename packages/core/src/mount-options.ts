@@ -4,6 +4,7 @@ import { rawOptionProblem } from './lowlevel/kernel-mount.js'
 
 const DRIVERS = ['auto', 'fuse-native', 'lowlevel'] as const
 const HOT_LOOP_WAYS = ['off', 'cpu-latency', 'event-loop'] as const
+const READDIRPLUS_MODES = ['auto', 'always', 'off'] as const
 
 /** How a filesystem is mounted. Every field has a default; backends may change the defaults. */
 export interface MountOptions {
@@ -38,6 +39,14 @@ export interface MountOptions {
    * it the mount reads /dev/fuse and says why in one line).
    */
   ioUring: boolean
+  /**
+   * When listings carry each entry's attributes (READDIRPLUS; low-level driver): 'auto' (the
+   * default: the kernel asks for them in a directory's first buffer, and after a lookup in it),
+   * 'always' (every buffer: `ls -l`, `find -ls`, `du` of a large directory need no LOOKUP per
+   * entry, but a listing that stats nothing makes the kernel build an inode per entry), or
+   * 'off' (plain READDIR, as libfuse 2).
+   */
+  readdirplus: (typeof READDIRPLUS_MODES)[number]
   /**
    * Largest write request in bytes: 1 MiB by default with the low-level driver, 128 KiB (libfuse
    * 2's cap) with fuse-native.
@@ -86,6 +95,7 @@ export const defaultMountOptions: Readonly<MountOptions> = Object.freeze({
   autoCache: false,
   writebackCache: false,
   ioUring: false,
+  readdirplus: 'auto',
   maxWrite: 0,
   opTimeout: 0,
   hotLoopMs: 2,
@@ -132,7 +142,7 @@ function validate(o: MountOptions): void {
   for (const key of ['attrTimeout', 'entryTimeout', 'negativeTimeout', 'opTimeout', 'hotLoopMs'] as const) {
     if (!Number.isFinite(o[key]) || o[key] < 0) throw invalid(`${key} must be a number >= 0, got ${o[key]}`)
   }
-  for (const [key, choices] of [['hotLoop', HOT_LOOP_WAYS], ['driver', DRIVERS]] as const) {
+  for (const [key, choices] of [['hotLoop', HOT_LOOP_WAYS], ['driver', DRIVERS], ['readdirplus', READDIRPLUS_MODES]] as const) {
     if (!(choices as readonly string[]).includes(o[key])) {
       throw invalid(`${key} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${String(o[key])}"`)
     }
@@ -143,6 +153,7 @@ function validate(o: MountOptions): void {
   }
   if (o.writebackCache && o.driver !== 'lowlevel') throw invalid('writebackCache needs the lowlevel driver (libfuse 2 would send reads on write-only handles)')
   if (o.ioUring && o.driver !== 'lowlevel') throw invalid('ioUring needs the lowlevel driver (libfuse 2 reads /dev/fuse only)')
+  if (o.readdirplus === 'always' && o.driver !== 'lowlevel') throw invalid('readdirplus always needs the lowlevel driver (libfuse 2 has no READDIRPLUS)')
   for (const name of ['fsname', 'subtype'] as const) {
     if (!/^[\w.@:/+-]+$/.test(o[name])) throw invalid(`${name} may hold only letters, digits and . _ @ : / + -, got "${o[name]}"`)
   }

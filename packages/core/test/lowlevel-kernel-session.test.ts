@@ -373,6 +373,17 @@ describe('KernelSession', () => {
     expect(backed.body.readUInt32LE(12) & KILLPRIV_V2).toBe(0)
   })
 
+  it('asks for READDIRPLUS as the readdirplus option says: auto (the kernel decides per buffer), always, or off', async () => {
+    const DO_READDIRPLUS = 1 << 13
+    const READDIRPLUS_AUTO = 1 << 14
+    const agreed = async (readdirplus: 'auto' | 'always' | 'off') =>
+      (await session({}, { readdirplus }).ask(request(Opcode.INIT, 0, 7, 31, 65536, DO_READDIRPLUS | READDIRPLUS_AUTO))).body.readUInt32LE(12) &
+      (DO_READDIRPLUS | READDIRPLUS_AUTO)
+    expect(await agreed('auto')).toBe(DO_READDIRPLUS | READDIRPLUS_AUTO)
+    expect(await agreed('always')).toBe(DO_READDIRPLUS)
+    expect(await agreed('off')).toBe(0)
+  })
+
   it('hands the kernel the backing file of a node once for all its handles, when INIT agreed on passthrough', async () => {
     const registered: number[] = []
     const closed: number[] = []

@@ -44,6 +44,8 @@ describe('resolveMountOptions', () => {
     [{ fuseOptions: ['allow_other,ro'] }, /is not a FUSE option/],
     [{ driver: 'libfuse3' as never }, /driver must be auto, fuse-native or lowlevel/],
     [{ hotLoop: 'spin' as never }, /hotLoop must be off, cpu-latency or event-loop, got "spin"/],
+    [{ readdirplus: 'yes' as never }, /readdirplus must be auto, always or off, got "yes"/],
+    [{ driver: 'fuse-native' as const, readdirplus: 'always' as const }, /readdirplus always needs the lowlevel driver/],
     [{ driver: 'lowlevel' as const, maxWrite: 2 << 20 }, /maxWrite must be an integer from 4096 to 1048576/],
     [{ driver: 'lowlevel' as const, fuseOptions: ['nonempty', 'splice_read'] }, /raw mount option refused by the low-level driver: 'splice_read' \(unknown to the low-level driver\); use the mount flags, or --driver fuse-native/],
   ])('refuses %j with EINVAL', (layer, message) => {

@@ -4,12 +4,19 @@ import type { KernelRequest, KernelSession } from './kernel-session.js'
 import { ringPayloadSize } from './uring-availability.js'
 import { FUSE_KERNEL_VERSION, INIT_OUT_SIZE, InitFlag, InitFlag2, OUT_HEADER_SIZE as OUT, encodeInitOut, replyBuffer } from './protocol.js'
 
+/** What each readdirplus mode asks of the kernel (MountOptions.readdirplus). */
+const READDIRPLUS_FLAGS = {
+  auto: InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO,
+  always: InitFlag.DO_READDIRPLUS,
+  off: 0,
+} as const
+
 /** INIT: agrees on the protocol and the features both sides want. */
 export async function init(s: KernelSession, { header, body }: KernelRequest): Promise<Buffer> {
   const offered = decodeInit(body)
   if (offered.major < FUSE_KERNEL_VERSION) throw new FsError(Errno.EPROTO)
   const maxPages = Math.ceil(s.options.maxWrite / 4096)
-  let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | InitFlag.DO_READDIRPLUS | InitFlag.READDIRPLUS_AUTO | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
+  let flags = InitFlag.ASYNC_READ | InitFlag.BIG_WRITES | READDIRPLUS_FLAGS[s.options.readdirplus] | (maxPages > 32 ? InitFlag.MAX_PAGES : 0)
   if (s.options.writebackCache) flags |= InitFlag.WRITEBACK_CACHE
   let flags2 = 0
   const opendirNeeded = s.handler.implements('opendir') || s.handler.implements('releasedir')
