@@ -1,6 +1,7 @@
 import { mountedType, type Mount } from '@fusekit/core'
 import type { CliContext } from '../context.js'
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js'
+import { capYoungGeneration } from '../young-generation.js'
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
 const WATCH_INTERVAL_MS = 1000
@@ -23,6 +24,7 @@ export async function serveInForeground(start: () => Promise<Mount>, backendName
     requestStop(signal)
   }
   for (const signal of SIGNALS) process.on(signal, onSignal)
+  capYoungGeneration()
 
   try {
     const mount = await start()
