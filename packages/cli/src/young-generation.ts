@@ -2,7 +2,7 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import v8 from 'node:v8'
 
 /** The young generation a mount process lets V8 grow to: two semi-spaces of 8 MiB. */
-export const MOUNT_NEW_SPACE_BYTES = 16 * 1024 * 1024
+const MOUNT_NEW_SPACE_BYTES = 16 * 1024 * 1024
 
 /**
  * Stops V8 from growing the young generation past `maxBytes`. Under a burst of requests V8
