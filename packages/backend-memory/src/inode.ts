@@ -1,4 +1,4 @@
-import { FileType, type Stat, type Timespec } from '@fusekit/core'
+import { EncodedListing, FileType, type Stat, type Timespec } from '@fusekit/core'
 import { PAGE_SIZE } from './chunk-pages.js'
 import { FileContent, type FileStorage } from './file-content.js'
 import type { XattrStore } from './xattrs.js'
@@ -12,6 +12,8 @@ const DIRENT_SIZE = 20
 /** tmpfs keeps a symlink target shorter than this (with its NUL) in the inode: no block. */
 const SHORT_SYMLINK_LEN = 128
 const DAY_SECONDS = 24 * 60 * 60
+/** A directory keeps its names as READDIR's bytes too from this many on (smaller ones list cheaply anyway). */
+export const ENCODED_FROM = 64
 
 /**
  * What every kind of file has: number, ownership, mode, link count, times, xattrs, and what
@@ -132,6 +134,14 @@ export class Directory extends Inode {
   readonly entries = new Map<string, Inode>()
   /** The directory holding this one; the root is its own parent. */
   parent: Directory
+  /**
+   * The entries, in the same order, as the bytes READDIR answers with (about 32 bytes per name):
+   * kept while names are only added, from ENCODED_FROM entries on; gone at a removal until a
+   * whole listing is read again (see MemoryFileSystem.readdir).
+   */
+  listing: EncodedListing | undefined = undefined
+  /** Names removed so far: a listing built while one went is not kept. */
+  removals = 0
 
   constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, parent?: Directory) {
     super(ino, (mode & 0o7777) | FileType.S_IFDIR, uid, gid, now, 2)
@@ -149,15 +159,27 @@ export class Directory extends Inode {
   /** Adds an entry; a subdirectory's ".." adds a link to this one. */
   attach(name: string, inode: Inode): void {
     this.entries.set(name, inode)
+    if (this.listing !== undefined) this.listing.append(name, inode.ino, inode.type)
+    else if (this.entries.size === ENCODED_FROM) this.listing = this.encoded()
     if (inode instanceof Directory) {
       inode.parent = this
+      inode.listing?.setParent(this.ino)
       this.nlink++
     }
   }
 
   detach(name: string, inode: Inode): void {
     this.entries.delete(name)
+    this.listing = undefined
+    this.removals++
     if (inode instanceof Directory) this.nlink--
+  }
+
+  /** A new EncodedListing of the entries as they are. */
+  encoded(): EncodedListing {
+    const listing = new EncodedListing(this.ino, this.parent.ino)
+    for (const [name, inode] of this.entries) listing.append(name, inode.ino, inode.type)
+    return listing
   }
 
   /** Whether this directory is `dir` or one of its ancestors. */

@@ -1,4 +1,5 @@
 import {
+  EncodedListing,
   FallocateMode,
   MAY_READ,
   MAY_WRITE,
@@ -28,7 +29,7 @@ import { PAGE_SIZE } from './chunk-pages.js'
 import { MAX_FILE_SIZE } from './file-content.js'
 import { FileTree } from './file-tree.js'
 import { HandleTable, OpenFile } from './handle-table.js'
-import { Directory, RegularFile, SpecialFile, Symlink, type Inode } from './inode.js'
+import { Directory, ENCODED_FROM, RegularFile, SpecialFile, Symlink, type Inode } from './inode.js'
 import { inodeLimit } from './inode-limit.js'
 import { InodeTable } from './inode-table.js'
 import { NAME_MAX, PATH_MAX } from './names.js'
@@ -303,6 +304,7 @@ export class MemoryFileSystem implements InodeOperations {
   readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Iterable<InodeDirEntry> {
     const dir = this.directory(ino)
     dir.accessed(Timespec.now())
+    if (!withStats && dir.listing !== undefined) return dir.listing.from(offset)
     return this.entriesOf(dir, offset, withStats)
   }
 
@@ -341,15 +343,23 @@ export class MemoryFileSystem implements InodeOperations {
   /**
    * A directory's entries from `offset` on ("." and ".." first), drawn one at a time from its
    * live map of names: continuing a listing costs O(1) per entry, starting at an offset skips
-   * that many. With stats, an entry counts a lookup when it is drawn.
+   * that many. With stats, an entry counts a lookup when it is drawn. A large directory read
+   * whole without stats keeps what was read as its EncodedListing, unless a name went meanwhile.
    */
   private *entriesOf(dir: Directory, offset: number, withStats: boolean): Generator<InodeDirEntry> {
+    const building = offset === 0 && !withStats && dir.entries.size >= ENCODED_FROM ? new EncodedListing(dir.ino, dir.parent.ino) : undefined
+    const removals = dir.removals
     if (offset === 0) yield { name: '.', ino: dir.ino, type: FileType.S_IFDIR }
     if (offset <= 1) yield { name: '..', ino: dir.parent.ino, type: FileType.S_IFDIR }
     let skip = offset - 2
     for (const [name, inode] of dir.entries) {
       if (skip-- > 0) continue
+      building?.append(name, inode.ino, inode.type)
       yield withStats ? { name, ino: inode.ino, type: inode.type, entry: this.entry(inode) } : { name, ino: inode.ino, type: inode.type }
+    }
+    if (building !== undefined && dir.removals === removals && dir.listing === undefined) {
+      building.setParent(dir.parent.ino)
+      dir.listing = building
     }
   }
 

@@ -1,5 +1,6 @@
-import { FileType, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
+import { FileType, ListingReader, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
+import { ENCODED_FROM } from '../src/inode.js'
 import { expectFsError, me, memoryFs } from './unit-helpers.js'
 
 async function dirWith(count: number) {
@@ -86,6 +87,56 @@ describe('readdir', () => {
     expect(listed).toBe(count + 2)
     // Linear: well under a second (a restart per piece would skip 5e9 entries in all).
     expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('answers a large directory without stats from its names held as READDIR bytes, kept in step with adds, removals and moves', async () => {
+    const { fs, dir } = await dirWith(ENCODED_FROM + 10)
+    const names = Array.from({ length: ENCODED_FROM + 10 }, (_, i) => `f${i}`)
+    const listed = async (offset = 0) => {
+      const entries = await fs.readdir(me, dir, 0, offset, false)
+      return { encoded: entries instanceof ListingReader, names: namesOf(entries) }
+    }
+    expect(await listed()).toEqual({ encoded: true, names: ['.', '..', ...names] })
+    expect(await listed(40)).toEqual({ encoded: true, names: ['.', '..', ...names].slice(40) })
+    // With stats each entry counts a lookup: never from the bytes.
+    expect((await fs.readdir(me, dir, 0, 0, true)) instanceof ListingReader).toBe(false)
+
+    await fs.mknod(me, dir, 'added', FileType.S_IFREG | 0o644, 0)
+    await fs.symlink(me, 'target', dir, 'link')
+    expect(await listed()).toEqual({ encoded: true, names: ['.', '..', ...names, 'added', 'link'] })
+
+    // A removal: listed from the names themselves, and that whole listing is kept for the next.
+    await fs.unlink(me, dir, 'f3')
+    await fs.rename(me, dir, 'f4', dir, 'f4-renamed', 0)
+    const after = ['.', '..', ...names.filter((n) => n !== 'f3' && n !== 'f4'), 'added', 'link', 'f4-renamed']
+    expect(await listed()).toEqual({ encoded: false, names: after })
+    expect(await listed()).toEqual({ encoded: true, names: after })
+    const entries = [...(await fs.readdir(me, dir, 0, 0, false))]
+    expect(entries.find((e) => e.name === 'link')).toEqual({ name: 'link', ino: orThrow(fs.lookup(me, dir, 'link')).ino, type: FileType.S_IFLNK })
+
+    // A listing read only in part keeps nothing; one during which a name goes keeps nothing.
+    await fs.unlink(me, dir, 'f5')
+    ;(await fs.readdir(me, dir, 0, 0, false))[Symbol.iterator]().next()
+    expect((await listed()).encoded).toBe(false)
+    await fs.unlink(me, dir, 'f6')
+    const iterator = (await fs.readdir(me, dir, 0, 0, false))[Symbol.iterator]()
+    iterator.next()
+    await fs.unlink(me, dir, 'f7')
+    while (!iterator.next().done);
+    expect((await listed()).encoded).toBe(false)
+    expect((await listed()).names).not.toContain('f7')
+  })
+
+  it('names the new parent in ".." of a large directory moved elsewhere', async () => {
+    const { fs, dir } = await dirWith(ENCODED_FROM)
+    const other = await fs.mkdir(me, ROOT_INO, 'other', 0o755)
+    await fs.rename(me, ROOT_INO, 'd', other.ino, 'moved', 0)
+    const entries = await fs.readdir(me, dir, 0, 0, false)
+    expect(entries instanceof ListingReader).toBe(true)
+    expect([...entries].slice(0, 2)).toEqual([
+      { name: '.', ino: dir, type: FileType.S_IFDIR },
+      { name: '..', ino: other.ino, type: FileType.S_IFDIR },
+    ])
   })
 
   it('answers ENOTDIR for a file', async () => {

@@ -20,6 +20,7 @@ export {
   type InodeDirEntry,
   type MaybePromise,
 } from './inode-operations.js'
+export { EncodedListing, ListingReader } from './encoded-listing.js'
 export {
   BACKEND_API_VERSION,
   apiVersionProblem,

@@ -182,7 +182,9 @@ export interface InodeOperations {
   /**
    * Lists a directory from `offset`: the number of entries already read ("." and ".." count).
    * Entries can be produced lazily (a generator): the driver takes what fits in the kernel's
-   * buffer and continues the same iterator when the next read starts where it stopped.
+   * buffer and continues the same iterator when the next read starts where it stopped. A backend
+   * that keeps a large directory's names as an EncodedListing answers a listing without stats
+   * with `listing.from(offset)`: the low-level driver copies its bytes.
    */
   readdir?(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): MaybePromise<Iterable<InodeDirEntry>>
   releasedir?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>

@@ -1,5 +1,6 @@
 import 'reflect-metadata'
 import { describe, expect, it } from 'vitest'
+import { EncodedListing } from '../src/encoded-listing.js'
 import { Errno, FsError } from '../src/errno.js'
 import { ROOT_INO, SetattrValid, type Entry, type InodeDirEntry, type InodeOperations, type InodeRequestName, type SetattrRequest } from '../src/inode-operations.js'
 import type { BackingRegistry, DescriptorIo } from '../src/lowlevel/backing-files.js'
@@ -303,6 +304,36 @@ describe('KernelSession', () => {
     const again = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, 0n, 4096, 0, 0n, 0, 0))).body, false)
     expect(again.map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
     expect(dir.state.offsets).toEqual([0, 0])
+  })
+
+  it('copies a listing the backend holds as an EncodedListing: the replies entry-by-entry encoding gives, continued without asking again', async () => {
+    const generic = listedDirectory(300)
+    const listing = new EncodedListing(1, 1)
+    generic.names.forEach((name, i) => listing.append(name, 100 + i, 0o100000))
+    const offsets: number[] = []
+    const encoded = session({
+      readdir(_ctx, _ino, _fh, offset) {
+        offsets.push(offset)
+        return listing.from(offset)
+      },
+    })
+    const replies = async ({ ask }: ReturnType<typeof session>) => {
+      const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+      const bodies: Buffer[] = []
+      for (let offset = 0n; ; ) {
+        const { body } = await ask(request(Opcode.READDIR, ROOT_INO, fh, offset, 1000, 0, 0n, 0, 0))
+        bodies.push(body)
+        if (body.length === 0) break
+        offset = BigInt(dirents(body, false).at(-1)!.offset)
+      }
+      // seekdir back to entry 10.
+      bodies.push((await ask(request(Opcode.READDIR, ROOT_INO, fh, 10n, 1000, 0, 0n, 0, 0))).body)
+      return bodies
+    }
+    const expected = await replies(session(generic.ops))
+    expect(expected.length).toBeGreaterThan(10)
+    expect(await replies(encoded)).toEqual(expected)
+    expect(offsets).toEqual([0, 10])
   })
 
   it('aborts the signal of an interrupted request, and of every request in flight when closed', async () => {

@@ -1,3 +1,4 @@
+import type { ListingReader } from '../encoded-listing.js'
 import type { InodeDirEntry } from '../inode-operations.js'
 
 /** A listing being read: the backend's directory handle and where its entries stand. */
@@ -5,6 +6,8 @@ export interface Listing {
   fh: number
   /** The backend's entries from `next` on, as a READDIR left them. */
   entries?: Iterator<InodeDirEntry>
+  /** The backend's entries as READDIR's bytes (an EncodedListing), when it gave them so: `entries` reads the same place. */
+  reader?: ListingReader
   /** Whether `entries` carry stats (asked for by READDIRPLUS). */
   withStats?: boolean
   /** The offset of the next entry: the number of entries already sent. */

@@ -1,3 +1,4 @@
+import { ListingReader } from '../encoded-listing.js'
 import { Errno } from '../errno.js'
 import type { InodeDirEntry } from '../inode-operations.js'
 import { decodeFsync, decodeOpen, decodeRead, decodeRelease } from './decoders.js'
@@ -51,6 +52,7 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   if (listing.entries !== undefined && offset === listing.next && (listing.withStats === plus || listing.ended)) return s.finish(req, fill(s, req, listing, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
+    listing.reader = entries instanceof ListingReader ? entries : undefined
     listing.entries = entries[Symbol.iterator]()
     listing.withStats = plus
     listing.ended = false
@@ -61,6 +63,7 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
 
 function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, size: number, plus: boolean): Buffer {
   const reply = s.pooledReply(header.unique, size)
+  if (listing.reader && !plus && listing.held === undefined) return copyEncoded(s, header.nodeid, listing, listing.reader, reply, size)
   let used = 0
   for (;;) {
     const entry = listing.held ?? nextEntry(listing)
@@ -87,6 +90,15 @@ function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, siz
     used += encodeDirent(reply, OUT + used, entry.ino || FUSE_UNKNOWN_INO, listing.next, entry.type >>> 12, entry.name, nameBytes)
   }
   if (used === 0) s.listings.finished(header.nodeid)
+  return truncateReply(reply, used)
+}
+
+/** A listing the backend holds as READDIR's bytes: copied whole, no JavaScript per entry. */
+function copyEncoded(s: KernelSession, nodeid: number, listing: Listing, reader: ListingReader, reply: Buffer, size: number): Buffer {
+  const used = reader.read(reply, OUT, size)
+  listing.next = reader.offset
+  listing.ended = reader.atEnd
+  if (used === 0) s.listings.finished(nodeid)
   return truncateReply(reply, used)
 }
 

@@ -88,7 +88,7 @@ export const ATTR_OUT_SIZE = 16 + ATTR_SIZE
 export const OPEN_OUT_SIZE = 16
 export const INIT_OUT_SIZE = 64
 export const STATFS_OUT_SIZE = 80
-const DIRENT_HEADER_SIZE = 24
+export const DIRENT_HEADER_SIZE = 24
 
 const TWO_32 = 0x1_0000_0000
 

@@ -194,6 +194,25 @@ export const namespaceCases: PosixCase[] = [
       assert.deepEqual(listed, [...names].sort(byBytes), 'names listed by ls')
       assert.deepEqual((await readdir(dir)).sort(byBytes), [...names].sort(byBytes), 'names listed by readdir')
 
+      // A third removed, some renamed, some added: every listing after shows exactly the names left.
+      const removed = names.filter((_, i) => i % 3 === 0)
+      const renamed = names.filter((_, i) => i % 200 === 1 && i % 3 !== 0)
+      await writeFile(join(dir, 'added'), '')
+      await run('sh', ['-c', 'printf "%s\\0" "$@" | xargs -0 rm --', 'sh', ...removed], dir)
+      for (const name of renamed) await rename(join(dir, name), join(dir, `${name}-moved`))
+      await writeFile(join(dir, 'added last'), '')
+      const gone = new Set([...removed, ...renamed])
+      const left = [
+        ...names.filter((name) => !gone.has(name)),
+        ...renamed.map((name) => `${name}-moved`),
+        'added',
+        'added last',
+      ].sort(byBytes)
+      for (const reader of ['readdir', 'readdir again', 'ls']) {
+        const listedNow = reader === 'ls' ? (await run('ls', [dir])).stdout.split('\n').slice(0, -1) : (await readdir(dir)).sort(byBytes)
+        assert.deepEqual(listedNow, left, `names listed by ${reader} after removals and renames`)
+      }
+
       await run('rm', ['-rf', dir])
       assert.equal(await errnoOf(stat(dir)), 'ENOENT', 'stat after rm -rf')
     },
