@@ -59,7 +59,7 @@ export class EncodedListing {
     return new ListingReader(this, offset)
   }
 
-  /** Chunk `index` (undefined past the last) and the bytes it holds. */
+  /** For readers: chunk `index` (undefined past the last), where its bytes end, and how many there are. */
   chunk(index: number): Buffer | undefined {
     return this.chunks[index]
   }
