@@ -140,8 +140,6 @@ export class Directory extends Inode {
    * whole listing is read again (see MemoryFileSystem.readdir).
    */
   listing: EncodedListing | undefined = undefined
-  /** Names removed so far: a listing built while one went is not kept. */
-  removals = 0
 
   constructor(ino: number, mode: number, uid: number, gid: number, now: Timespec, parent?: Directory) {
     super(ino, (mode & 0o7777) | FileType.S_IFDIR, uid, gid, now, 2)
@@ -171,7 +169,6 @@ export class Directory extends Inode {
   detach(name: string, inode: Inode): void {
     this.entries.delete(name)
     this.listing = undefined
-    this.removals++
     if (inode instanceof Directory) this.nlink--
   }
 

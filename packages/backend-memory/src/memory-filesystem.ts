@@ -1,5 +1,4 @@
 import {
-  EncodedListing,
   FallocateMode,
   MAY_READ,
   MAY_WRITE,
@@ -344,23 +343,18 @@ export class MemoryFileSystem implements InodeOperations {
    * A directory's entries from `offset` on ("." and ".." first), drawn one at a time from its
    * live map of names: continuing a listing costs O(1) per entry, starting at an offset skips
    * that many. With stats, an entry counts a lookup when it is drawn. A large directory read
-   * whole without stats keeps what was read as its EncodedListing, unless a name went meanwhile.
+   * whole without stats gets its EncodedListing back: made once a whole listing was paid for,
+   * so that reading the start of a listing after each removal never costs the whole.
    */
   private *entriesOf(dir: Directory, offset: number, withStats: boolean): Generator<InodeDirEntry> {
-    const building = offset === 0 && !withStats && dir.entries.size >= ENCODED_FROM ? new EncodedListing(dir.ino, dir.parent.ino) : undefined
-    const removals = dir.removals
     if (offset === 0) yield { name: '.', ino: dir.ino, type: FileType.S_IFDIR }
     if (offset <= 1) yield { name: '..', ino: dir.parent.ino, type: FileType.S_IFDIR }
     let skip = offset - 2
     for (const [name, inode] of dir.entries) {
       if (skip-- > 0) continue
-      building?.append(name, inode.ino, inode.type)
       yield withStats ? { name, ino: inode.ino, type: inode.type, entry: this.entry(inode) } : { name, ino: inode.ino, type: inode.type }
     }
-    if (building !== undefined && dir.removals === removals && dir.listing === undefined) {
-      building.setParent(dir.parent.ino)
-      dir.listing = building
-    }
+    if (offset === 0 && !withStats && dir.listing === undefined && dir.entries.size >= ENCODED_FROM) dir.listing = dir.encoded()
   }
 
   /**
