@@ -194,9 +194,9 @@ export const namespaceCases: PosixCase[] = [
       assert.deepEqual(listed, [...names].sort(byBytes), 'names listed by ls')
       assert.deepEqual((await readdir(dir)).sort(byBytes), [...names].sort(byBytes), 'names listed by readdir')
 
-      // A third removed, some renamed, some added: every listing after shows exactly the names left.
-      const removed = names.filter((_, i) => i % 3 === 0)
-      const renamed = names.filter((_, i) => i % 200 === 1 && i % 3 !== 0)
+      // Some removed, some renamed, some added: every listing after shows exactly the names left.
+      const removed = names.filter((_, i) => i % 50 === 0)
+      const renamed = names.filter((_, i) => i % 1000 === 1)
       await writeFile(join(dir, 'added'), '')
       await run('sh', ['-c', 'printf "%s\\0" "$@" | xargs -0 rm --', 'sh', ...removed], dir)
       for (const name of renamed) await rename(join(dir, name), join(dir, `${name}-moved`))
