@@ -14,10 +14,22 @@ async function getent(database: 'group' | 'passwd', name: string): Promise<strin
   return code === 0 ? stdout.trim().split(':') : undefined
 }
 
+/**
+ * groupadd or useradd. Another process adding an account holds the account files' lock, and
+ * these tools then fail at once ("cannot lock /etc/group; try again later"): they are run again.
+ */
+async function addAccount(command: 'groupadd' | 'useradd', args: readonly string[]): Promise<{ code: number; stderr: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const added = await exec(command, args)
+    if (added.code === 0 || attempt === 50 || !added.stderr.includes('cannot lock')) return added
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 async function ensureGroup(name: string): Promise<number> {
   let entry = await getent('group', name)
   if (!entry) {
-    const added = await exec('groupadd', ['--system', name])
+    const added = await addAccount('groupadd', ['--system', name])
     // 9: the group exists (another worker made it in between).
     if (added.code !== 0 && added.code !== 9) throw new Error(`groupadd ${name} failed: ${added.stderr}`)
     entry = await getent('group', name)
@@ -30,7 +42,7 @@ async function ensureUser(name: string, primary: string, supplementary: readonly
   if (await getent('passwd', name)) return
   const args = ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--gid', primary]
   if (supplementary.length > 0) args.push('--groups', supplementary.join(','))
-  const added = await exec('useradd', [...args, name])
+  const added = await addAccount('useradd', [...args, name])
   if (added.code !== 0 && added.code !== 9) throw new Error(`useradd ${name} failed: ${added.stderr}`)
 }
 
