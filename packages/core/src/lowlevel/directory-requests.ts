@@ -63,20 +63,26 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
 
 function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, size: number, plus: boolean): Buffer {
   const reply = s.pooledReply(header.unique, size)
-  if (listing.reader && !plus && listing.held === undefined) return copyEncoded(s, header.nodeid, listing, listing.reader, reply, size)
+  const used = listing.reader && !plus && listing.held === undefined ? copyEncoded(listing, listing.reader, reply, size) : encodeEntries(s, listing, reply, size, plus)
+  if (used === 0) s.listings.finished(header.nodeid)
+  return truncateReply(reply, used)
+}
+
+/** Encodes the entries that fit, one by one, from the listing's iterator; the bytes used. */
+function encodeEntries(s: KernelSession, listing: Listing, reply: Buffer, size: number, plus: boolean): number {
   let used = 0
   for (;;) {
     const entry = listing.held ?? nextEntry(listing)
     listing.held = undefined
     if (entry === undefined) {
       listing.ended = true
-      break
+      return used
     }
     const nameBytes = Buffer.byteLength(entry.name)
     const length = plus ? direntPlusSize(nameBytes) : direntSize(nameBytes)
     if (used + length > size) {
       listing.held = entry
-      break
+      return used
     }
     // The kernel takes an entry's node (and its lookup) only in READDIRPLUS, never for . and ..
     const dots = entry.name === '.' || entry.name === '..'
@@ -89,17 +95,14 @@ function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, siz
     listing.next++
     used += encodeDirent(reply, OUT + used, entry.ino || FUSE_UNKNOWN_INO, listing.next, entry.type >>> 12, entry.name, nameBytes)
   }
-  if (used === 0) s.listings.finished(header.nodeid)
-  return truncateReply(reply, used)
 }
 
-/** A listing the backend holds as READDIR's bytes: copied whole, no JavaScript per entry. */
-function copyEncoded(s: KernelSession, nodeid: number, listing: Listing, reader: ListingReader, reply: Buffer, size: number): Buffer {
+/** A listing the backend holds as READDIR's bytes: copied whole, no JavaScript per entry; the bytes used. */
+function copyEncoded(listing: Listing, reader: ListingReader, reply: Buffer, size: number): number {
   const used = reader.read(reply, OUT, size)
   listing.next = reader.offset
   listing.ended = reader.atEnd
-  if (used === 0) s.listings.finished(nodeid)
-  return truncateReply(reply, used)
+  return used
 }
 
 function nextEntry(listing: Listing): InodeDirEntry | undefined {
