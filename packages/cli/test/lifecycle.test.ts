@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, readlink, rm, rmdir, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,6 +129,18 @@ describe('fusekit mount lifecycle', () => {
     expect(await mount.exited(), mount.output()).toBe(0)
     expect(mount.output()).toContain(`fusekit: ${mount.dir} was unmounted from outside; exiting`)
     expect(mount.output()).toContain('hello released')
+  })
+
+  it('notices being unmounted from outside also when another mount takes the same place at once', async () => {
+    const mount = await hello()
+    expect((await runCli(['unmount', mount.dir])).code).toBe(0)
+    const second = await hello(['--greeting', 'second'], mount.dir)
+    // The first process goes, leaving the second mount alone.
+    await eventually(() => expect(existsSync(`/proc/${mount.pid}`)).toBe(false))
+    expect(mount.output()).toContain(`fusekit: ${mount.dir} was unmounted from outside; exiting`)
+    expect(await readFile(join(mount.dir, 'hello'), 'utf8')).toBe('second\n')
+    expect(await second.stop(), second.output()).toBe(0)
+    expect(await mount.exited(), mount.output()).toBe(0)
   })
 
   it('refuses a mountpoint that is already mounted', async () => {

@@ -48,6 +48,11 @@ export interface DriverMountRequest<Handler> {
 export interface DriverMount {
   /** Detaches the filesystem from the kernel; requests in flight get ENOTCONN. */
   unmount(): Promise<void>
+  /**
+   * Settles when the kernel ended the session without unmount() (`fusermount -u`, an abort).
+   * Absent where the driver cannot tell (fuse-native): the mount table is watched instead.
+   */
+  readonly ended?: Promise<void>
 }
 
 /**

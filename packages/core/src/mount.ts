@@ -33,6 +33,8 @@ export interface Mount {
   readonly options: MountOptions
   /** Detaches the mount and releases the backend. Safe to call more than once. */
   unmount(): Promise<void>
+  /** Settles when the kernel ended the session by itself (unmounted from outside), where the driver can tell. */
+  readonly ended?: Promise<void>
 }
 
 /** Validates backend options with the backend's schema, as an FsError(EINVAL) that lists the problems. */
@@ -87,6 +89,7 @@ export async function mount(request: MountRequest): Promise<Mount> {
   return {
     mountpoint: request.mountpoint,
     options,
+    ended: driverMount.ended,
     unmount: () =>
       (unmounting ??= (async () => {
         try {

@@ -30,10 +30,15 @@ export async function serveInForeground(start: () => Promise<Mount>, backendName
     const mount = await start()
     ctx.err(`fusekit: mounted ${backendName} at ${mount.mountpoint}`)
     ctx.mounted(mount.mountpoint)
-    const watcher = setInterval(() => {
-      // Reads the mount table only: a process must never touch its own mount.
-      void mountedType(mount.mountpoint).then((type) => type === undefined && requestStop('gone'))
-    }, WATCH_INTERVAL_MS)
+    // The driver tells when the kernel ended the session; otherwise (fuse-native) the mount table
+    // is watched, which cannot tell another mount made at the same place at once from ours.
+    void mount.ended?.then(() => requestStop('gone'))
+    const watcher = mount.ended
+      ? undefined
+      : setInterval(() => {
+          // Reads the mount table only: a process must never touch its own mount.
+          void mountedType(mount.mountpoint).then((type) => type === undefined && requestStop('gone'))
+        }, WATCH_INTERVAL_MS)
     const reason = await stopRequested
     clearInterval(watcher)
     if (reason === 'gone') {

@@ -39,6 +39,11 @@ export interface KernelConnection {
   autoUnmount: boolean
   /** Detaches the mount (lazily); throws an FsError when it is not mounted. Does not close `fd`. */
   unmount(): void
+  /**
+   * For a session the kernel already ended (unmounted from outside): lets an auto_unmount helper
+   * go and unmounts nothing, since whatever is mounted at the path now is not this mount.
+   */
+  release(): void
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
@@ -214,6 +219,7 @@ function mountDirectly(request: KernelMountRequest, mount: MountPlan): KernelCon
     allowRoot: mount.allowRoot,
     autoUnmount: false,
     unmount: () => unmountDirectly(native, mountpoint),
+    release: () => {},
   }
 }
 
@@ -350,6 +356,7 @@ function mountWithFusermount(request: KernelMountRequest, mount: MountPlan, asRo
         release()
       }
     },
+    release,
   }
 }
 

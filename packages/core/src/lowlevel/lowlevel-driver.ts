@@ -39,6 +39,9 @@ export class LowLevelDriver {
     })
     const { fd } = connection
     let open = true
+    let kernelEnded = false
+    let endedByKernel!: () => void
+    const ended = new Promise<void>((resolve) => (endedByKernel = resolve))
     let initAnswered = false
     let sent = 0
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
@@ -112,6 +115,8 @@ export class LowLevelDriver {
     const onRequest = (length: number): boolean => {
       if (length < 0) {
         close()
+        kernelEnded = true
+        endedByKernel()
         return false
       }
       const sentBefore = sent
@@ -135,11 +140,14 @@ export class LowLevelDriver {
     if (residentReads) resident?.attach(residentReads)
     let unmounted: Promise<void> | undefined
     return {
-      // Throws when it was not mounted any more (unmounted from outside); an auto_unmount helper is let go either way.
+      ended,
+      // Throws when it was not mounted any more (unmounted from outside, not yet seen here); an
+      // auto_unmount helper is let go either way.
       unmount: () =>
         (unmounted ??= (async () => {
           try {
-            connection.unmount()
+            if (kernelEnded) connection.release()
+            else connection.unmount()
           } finally {
             close()
           }
