@@ -11,7 +11,11 @@ export const memoryBackend = defineBackend({
   options: memoryOptions,
   // Every change goes through the mount, so lookups, attributes and failed lookups can be cached
   // for a second, and the kernel's permission checks apply (without them, --no-default-permissions,
-  // the backend checks itself, for the caller each request names). On the low-level driver a hard
+  // the backend checks itself, for the caller each request names). A private mount made by root
+  // asks for none: only root can reach it, and root passes every check that default_permissions
+  // adds (executing a file with no x bit the kernel refuses either way), while asking for them
+  // costs a GETATTR of the directory before each create, unlink, mkdir or rename in it (the
+  // kernel drops a directory's attributes when it changes). On the low-level driver a hard
   // link is one kernel inode and the backend the only writer: the kernel keeps file pages across
   // opens. Through fuse-native each hard-link name is its own kernel inode, so pages are kept only
   // while size and mtime are unchanged (auto_cache). The writeback cache stays off by default:
@@ -21,7 +25,7 @@ export const memoryBackend = defineBackend({
     attrTimeout: 1,
     entryTimeout: 1,
     negativeTimeout: 1,
-    defaultPermissions: true,
+    defaultPermissions: process.getuid?.() !== 0,
     ...(driver === 'lowlevel' ? { kernelCache: true } : { autoCache: true }),
   }),
   create: ({ options, logger, mountOptions }) => new MemoryFileSystem(options, logger, mountOptions),

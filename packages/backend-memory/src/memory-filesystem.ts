@@ -3,6 +3,7 @@ import {
   MAY_READ,
   MAY_WRITE,
   callerIsRoot,
+  letsOthersIn,
   permits,
   setIdBitsClearedBySetattr,
   setIdBitsClearedByWrite,
@@ -57,21 +58,23 @@ export class MemoryFileSystem implements InodeOperations {
   private readonly checks: PermissionChecks | undefined
   /**
    * Opening a directory needs read permission, which only the backend checks without
-   * default_permissions. With it there is no opendir: directories open with no request at all.
+   * default_permissions. With it, or when only root can reach the mount, there is no opendir:
+   * directories open with no request at all.
    */
   readonly opendir?: (ctx: RequestContext, ino: number, flags: number) => void
 
   constructor(
     options: MemoryOptions,
     private readonly logger: Logger,
-    mountOptions: Pick<MountOptions, 'defaultPermissions'>,
+    mountOptions: Pick<MountOptions, 'defaultPermissions' | 'allowOther' | 'fuseOptions'>,
   ) {
     this.capacity = new Capacity(options.size)
     this.inodes = new InodeTable(this.capacity, inodeLimit(options.size))
     this.noXattrs = new XattrStore(this.capacity)
     if (!mountOptions.defaultPermissions) {
       const checks = (this.checks = new PermissionChecks())
-      this.opendir = (ctx, ino, flags) => checks.open(ctx, directory(this.inodes.get(ino)), flags)
+      const onlyRoot = process.getuid?.() === 0 && !letsOthersIn(mountOptions)
+      if (!onlyRoot) this.opendir = (ctx, ino, flags) => checks.open(ctx, directory(this.inodes.get(ino)), flags)
     }
     // The root belongs to whoever mounted.
     this.tree = new FileTree(this.inodes, this.checks, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }, Timespec.now())

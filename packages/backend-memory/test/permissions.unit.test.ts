@@ -18,7 +18,7 @@ const explicitTimes = setattrRequest({ valid: ATIME | MTIME, atime: when, mtime:
 
 /** The backend checking permissions itself, as without default_permissions; everyone may create in its root. */
 async function checkingFs(): Promise<MemoryFileSystem> {
-  const fs = memoryFs('64M', { defaultPermissions: false })
+  const fs = memoryFs('64M', { defaultPermissions: false, allowOther: true })
   await fs.setattr(root, ROOT_INO, setattrRequest({ valid: MODE, mode: 0o777 }))
   return fs
 }

@@ -1,4 +1,4 @@
-import { CallerContext, FsError, OpenFlags, orThrow, pathsOverInodes, ROOT_INO, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
+import { CallerContext, FsError, OpenFlags, orThrow, pathsOverInodes, ROOT_INO, type MountOptions, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
 import { noResidentData, silentLogger } from '@fusekit/testkit'
 
 export { expectFsError } from '@fusekit/testkit'
@@ -18,8 +18,8 @@ export function caller(uid: number, gid: number, pid = 0): CallerContext {
 }
 
 /** A fresh memory filesystem of the given capacity; the kernel checks permissions unless told otherwise. */
-export function memoryFs(size: number | string = '64M', mountOptions = { defaultPermissions: true }): MemoryFileSystem {
-  return new MemoryFileSystem(memoryOptions.parse({ size }), silentLogger, mountOptions)
+export function memoryFs(size: number | string = '64M', mountOptions: Partial<MountOptions> = {}): MemoryFileSystem {
+  return new MemoryFileSystem(memoryOptions.parse({ size }), silentLogger, { defaultPermissions: true, allowOther: false, fuseOptions: [], ...mountOptions })
 }
 
 type Bound<T> = T extends (ctx: RequestContext, ...args: infer A) => infer R ? (...args: A) => R : never

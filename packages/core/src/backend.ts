@@ -111,11 +111,16 @@ export function isBackendDescriptor(value: unknown): value is BackendDescriptor 
  */
 export function backendMountOptions(backend: Pick<BackendDescriptor<z.ZodType>, 'name' | 'mountDefaults'>, chosen: Partial<MountOptions> = {}): MountOptions {
   const names = { fsname: backend.name, subtype: backend.name }
-  const permissions = chosen.allowOther ? { defaultPermissions: true } : undefined
+  const permissions = letsOthersIn(chosen) ? { defaultPermissions: true } : undefined
   const { mountDefaults } = backend
   // A backend's defaults by driver need the driver first: the one chosen, or auto's pick.
   const defaults = typeof mountDefaults === 'function' ? mountDefaults(resolveMountOptions(names, chosen).driver as 'lowlevel' | 'fuse-native') : mountDefaults
   const options = resolveMountOptions(defaults, names, permissions, chosen)
-  if (options.allowOther && !options.defaultPermissions) options.entryTimeout = 0
+  if (letsOthersIn(options) && !options.defaultPermissions) options.entryTimeout = 0
   return options
+}
+
+/** Whether users other than the one who mounts may use the mount (the flag, or the raw FUSE option). */
+export function letsOthersIn(options: Partial<Pick<MountOptions, 'allowOther' | 'fuseOptions'>>): boolean {
+  return options.allowOther === true || (options.fuseOptions?.includes('allow_other') ?? false)
 }

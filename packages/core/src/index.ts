@@ -27,6 +27,7 @@ export {
   backendMountOptions,
   defineBackend,
   isBackendDescriptor,
+  letsOthersIn,
   type BackendDescriptor,
   type BackendContext,
   type BackendLayer,
