@@ -20,37 +20,52 @@ function recordingLatency(failOn?: 'hold' | 'release') {
 }
 
 describe('HotLoop', () => {
-  it('holds the CPU latency request once per burst and releases it after the window without requests', async () => {
-    const { calls, latency } = recordingLatency()
-    const loop = new HotLoop(30, 'cpu-latency', () => latency)
-    expect(loop.mode).toBe('cpu-latency')
-    for (let i = 0; i < 5; i++) {
+  it('holds the CPU latency request once per burst and releases it after the window without requests', () => {
+    // Fake time: on a loaded machine a real 10 ms sleep can outlast the 30 ms window.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] })
+    try {
+      const { calls, latency } = recordingLatency()
+      const loop = new HotLoop(30, 'cpu-latency', () => latency)
+      expect(loop.mode).toBe('cpu-latency')
+      for (let i = 0; i < 5; i++) {
+        loop.touch()
+        vi.advanceTimersByTime(10)
+      }
+      // The last request was 10 ms ago: released 30 ms after it, not before.
+      expect(calls).toEqual(['hold'])
+      vi.advanceTimersByTime(19)
+      expect(calls).toEqual(['hold'])
+      vi.advanceTimersByTime(2)
+      expect(calls).toEqual(['hold', 'release'])
       loop.touch()
-      await sleep(10)
+      expect(calls).toEqual(['hold', 'release', 'hold'])
+      loop.close()
+      expect(calls.at(-1)).toBe('close')
+    } finally {
+      vi.useRealTimers()
     }
-    expect(calls).toEqual(['hold'])
-    await sleep(80)
-    expect(calls).toEqual(['hold', 'release'])
-    loop.touch()
-    expect(calls).toEqual(['hold', 'release', 'hold'])
-    loop.close()
-    expect(calls.at(-1)).toBe('close')
   })
 
-  it('polls the event loop when told to, and stops after the window', async () => {
-    const immediate = vi.spyOn(globalThis, 'setImmediate')
+  it('polls the event loop when told to, only within the window after the last request, then stops', async () => {
+    // When each poll was asked for; timed by what the loop saw, not by sleeps, which a loaded
+    // machine stretches past the window.
+    const asked: number[] = []
+    const realImmediate = globalThis.setImmediate
+    const immediate = vi.spyOn(globalThis, 'setImmediate').mockImplementation(((callback: () => void) => {
+      asked.push(performance.now())
+      return realImmediate(callback)
+    }) as typeof setImmediate)
     try {
       const loop = new HotLoop(30, 'event-loop', noDevice)
       expect(loop.mode).toBe('event-loop')
+      const touched = performance.now()
       loop.touch()
-      await sleep(15)
-      const during = immediate.mock.calls.length
-      await sleep(60)
-      const after = immediate.mock.calls.length
-      await sleep(30)
-      expect(during).toBeGreaterThan(10)
-      expect(after).toBeGreaterThan(during)
-      expect(immediate.mock.calls.length).toBe(after)
+      await sleep(150)
+      expect(asked.length).toBeGreaterThan(1)
+      expect(asked.at(-1)! - touched).toBeLessThan(30 + 5)
+      const polls = asked.length
+      await sleep(50)
+      expect(asked.length).toBe(polls)
     } finally {
       immediate.mockRestore()
     }
