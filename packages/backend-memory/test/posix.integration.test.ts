@@ -15,10 +15,13 @@ describeBackend(memoryBackend, {
 
 // Private to root (no other users let in): the kernel is asked for no checks, and the backend's
 // own find nothing to refuse root but what the cases expect of root.
-describeBackend(memoryBackend, {
-  capabilities: allCapabilities.filter((c) => c !== 'otherUsers'),
-  unsupported: 'omit',
-  title: 'memory (lowlevel driver, private to root: no kernel permission checks)',
-})
+for (const driver of ['lowlevel', 'fuse-native'] as const) {
+  describeBackend(memoryBackend, {
+    capabilities: allCapabilities.filter((c) => c !== 'otherUsers'),
+    driver,
+    unsupported: 'omit',
+    title: `memory (${driver} driver, private to root: no kernel permission checks)`,
+  })
+}
 
 describeBackend(memoryBackend, { capabilities: allCapabilities, driver: 'fuse-native', unsupported: 'omit', title: 'memory (fuse-native driver)' })
