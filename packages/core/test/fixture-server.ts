@@ -7,6 +7,8 @@ import { join } from 'node:path'
 /** A fixture of test/fixtures serving a mount in its own process, and what it prints on stderr. */
 export interface FixtureServer {
   readonly dir: string
+  /** The serving process. */
+  readonly pid: number
   /** Resolves with the match once the server has printed something matching `pattern`. */
   printed(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>
   /** Ends the server (SIGTERM: it unmounts) and removes the mountpoint. */
@@ -36,6 +38,7 @@ export async function startFixture(fixture: string, args: readonly string[] = []
   await printed(new RegExp(`ready ${dir}`))
   return {
     dir,
+    pid: server.pid!,
     printed,
     stop: async () => {
       if (server.exitCode === null) {

@@ -1,5 +1,8 @@
-import { closeSync, constants, openSync, readSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { closeSync, constants, openSync, readdirSync, readSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFixture, type FixtureServer } from './fixture-server.js'
@@ -14,6 +17,8 @@ const expected = (position: number, length: number) => {
   return bytes.subarray(position, Math.min(SIZE, position + length))
 }
 
+const run = promisify(execFile)
+const readWords = join(import.meta.dirname, 'fixtures', 'read-words.mjs')
 let server: FixtureServer
 let tags = 0
 
@@ -81,6 +86,27 @@ describe('ResidentData: random reads answered by the low-level driver from bytes
       expect(pread(fd, 100 * 1024).length).toBe(4096)
       expect(pread(fd, SIZE + 512 * 1024).length).toBe(0)
       expect(await backendReads()).toBe(before)
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  it('hands the reading to a thread per CPU once random reads are answered from held bytes: the same answers, from several readers at once, and every other request still reaches the backend', async () => {
+    const threads = () => readdirSync(`/proc/${server.pid}/task`).length
+    const before = threads()
+    const fd = openSync(join(server.dir, 'data'), constants.O_RDONLY | constants.O_DIRECT)
+    try {
+      const reads = await backendReads()
+      // 97 blocks apart: never within 128 KiB of the read before (a sequential reader's).
+      const position = (i: number) => ((i * 97) % 256) * 4096
+      for (let i = 0; i < 300; i++) expect(pread(fd, position(i)).equals(expected(position(i), 4096))).toBe(true)
+      const cpus = availableParallelism()
+      expect(threads()).toBe(cpus >= 2 ? before + cpus : before)
+      // Counted by a mkdir the backend answers, handed over by a helper and answered on its descriptor.
+      expect(await backendReads()).toBe(reads)
+      const readers = [1, 2, 3, 4].map((seed) => run(process.execPath, [readWords, join(server.dir, 'data'), '500', String(seed)]))
+      expect((await Promise.all(readers)).map((r) => r.stdout.trim())).toEqual(['ok 500', 'ok 500', 'ok 500', 'ok 500'])
+      expect(pread(fd, 4096, 64 * 1024).equals(expected(4096, 64 * 1024))).toBe(true)
     } finally {
       closeSync(fd)
     }

@@ -46,6 +46,11 @@ export interface SessionAddon {
   adjustExternalMemory(delta: number): number
   /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
   populate(buffer: Buffer): number
+  /**
+   * Writes the answer to a request one of the session's helper threads read (they read instead of
+   * this thread once bytes are held) to the descriptor it came from; false for any other.
+   */
+  helperReply(handle: object, reply: Buffer): boolean
   /** Writes one answer to /dev/fuse: 0, or a negative errno (ENOENT: interrupted; ENODEV: unmounted). */
   reply(devFd: number, reply: Buffer): number
   /** FUSE passthrough's backing files; a negative errno on failure. */

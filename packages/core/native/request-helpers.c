@@ -1,0 +1,188 @@
+// See request-helpers.h.
+#define _GNU_SOURCE
+#include "request-helpers.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fuse.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#define MAX_HELPERS 16
+
+typedef struct {
+  request_helpers_t *owner;
+  pthread_t thread;
+  int fd; // the clone
+  int started;
+} helper_t;
+
+struct request_helpers {
+  uv_async_t async;
+  helper_serve_fn serve;
+  void *arg;
+  void (*on_forwarded)(void *arg);
+  size_t size;
+  pthread_mutex_t serving; // around serve
+  pthread_mutex_t queue_lock;
+  forwarded_t *head, *tail;
+  unsigned count;
+  helper_t helpers[MAX_HELPERS];
+};
+
+static void enqueue(request_helpers_t *h, forwarded_t *item) {
+  pthread_mutex_lock(&h->queue_lock);
+  if (h->tail) h->tail->next = item;
+  else h->head = item;
+  h->tail = item;
+  pthread_mutex_unlock(&h->queue_lock);
+  uv_async_send(&h->async);
+}
+
+// Answers a request with an error (no reply is expected for FORGET and the like: the kernel drops it).
+static void refuse(int fd, const char *request, size_t length, int err) {
+  if (length < sizeof(struct fuse_in_header)) return;
+  const struct fuse_in_header *in = (const void *)request;
+  struct fuse_out_header out = {.len = sizeof out, .error = -err, .unique = in->unique};
+  while (write(fd, &out, sizeof out) < 0 && errno == EINTR) {
+  }
+}
+
+static void *helper_main(void *data) {
+  helper_t *self = data;
+  request_helpers_t *h = self->owner;
+  // Cancelled (at stop) only while waiting in read: never holding a lock or half a request.
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+  char *buffer = malloc(h->size);
+  for (;;) {
+    ssize_t n = -1;
+    if (buffer) {
+      pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+      n = read(self->fd, buffer, h->size);
+      pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    }
+    if (n < 0) {
+      int err = buffer ? errno : ENOMEM;
+      if (err == EINTR || err == ENOENT || err == EAGAIN) continue; // ENOENT: the request was interrupted
+      forwarded_t *end = calloc(1, sizeof *end);
+      if (end) {
+        end->fd = self->fd;
+        end->length = -err;
+        enqueue(h, end);
+      }
+      break;
+    }
+    pthread_mutex_lock(&h->serving);
+    int answered = h->serve(h->arg, self->fd, buffer, (size_t)n);
+    pthread_mutex_unlock(&h->serving);
+    if (answered) continue;
+    forwarded_t *item = malloc(sizeof *item + (size_t)n);
+    if (!item) {
+      refuse(self->fd, buffer, (size_t)n, ENOMEM);
+      continue;
+    }
+    item->next = NULL;
+    item->fd = self->fd;
+    item->length = n;
+    memcpy(item->data, buffer, (size_t)n);
+    enqueue(h, item);
+  }
+  free(buffer);
+  return NULL;
+}
+
+static void on_async(uv_async_t *async) {
+  request_helpers_t *h = async->data;
+  h->on_forwarded(h->arg);
+}
+
+static void free_queue(forwarded_t *item) {
+  while (item) {
+    forwarded_t *next = item->next;
+    free(item);
+    item = next;
+  }
+}
+
+static void on_closed(uv_handle_t *handle) {
+  request_helpers_t *h = handle->data;
+  free_queue(h->head);
+  pthread_mutex_destroy(&h->serving);
+  pthread_mutex_destroy(&h->queue_lock);
+  free(h);
+}
+
+static int clone_of(int dev) {
+  int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return -1;
+  uint32_t source = (uint32_t)dev;
+  if (ioctl(fd, FUSE_DEV_IOC_CLONE, &source) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void stop_threads(request_helpers_t *h) {
+  for (unsigned i = 0; i < h->count; i++) {
+    helper_t *helper = &h->helpers[i];
+    if (helper->started) {
+      pthread_cancel(helper->thread);
+      pthread_join(helper->thread, NULL);
+    }
+    if (helper->fd >= 0) close(helper->fd);
+  }
+  h->count = 0;
+}
+
+request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, unsigned count, helper_serve_fn serve, void *arg,
+                                         void (*on_forwarded)(void *arg)) {
+  if (count == 0) return NULL;
+  if (count > MAX_HELPERS) count = MAX_HELPERS;
+  request_helpers_t *h = calloc(1, sizeof *h);
+  if (!h) return NULL;
+  h->serve = serve;
+  h->arg = arg;
+  h->on_forwarded = on_forwarded;
+  h->size = size;
+  pthread_mutex_init(&h->serving, NULL);
+  pthread_mutex_init(&h->queue_lock, NULL);
+  if (uv_async_init(loop, &h->async, on_async)) {
+    pthread_mutex_destroy(&h->serving);
+    pthread_mutex_destroy(&h->queue_lock);
+    free(h);
+    return NULL;
+  }
+  h->async.data = h;
+  for (unsigned i = 0; i < count; i++) {
+    helper_t *helper = &h->helpers[i];
+    helper->owner = h;
+    helper->fd = clone_of(dev);
+    h->count = i + 1;
+    if (helper->fd < 0 || pthread_create(&helper->thread, NULL, helper_main, helper) != 0) {
+      stop_threads(h);
+      uv_close((uv_handle_t *)&h->async, on_closed);
+      return NULL;
+    }
+    helper->started = 1;
+  }
+  return h;
+}
+
+forwarded_t *request_helpers_take(request_helpers_t *h) {
+  pthread_mutex_lock(&h->queue_lock);
+  forwarded_t *items = h->head;
+  h->head = h->tail = NULL;
+  pthread_mutex_unlock(&h->queue_lock);
+  return items;
+}
+
+void request_helpers_lock(request_helpers_t *h) { pthread_mutex_lock(&h->serving); }
+void request_helpers_unlock(request_helpers_t *h) { pthread_mutex_unlock(&h->serving); }
+
+void request_helpers_stop(request_helpers_t *h) {
+  stop_threads(h);
+  uv_close((uv_handle_t *)&h->async, on_closed);
+}
