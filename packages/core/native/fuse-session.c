@@ -191,9 +191,7 @@ static void on_forwarded(void *arg) {
         const struct fuse_in_header *in = (const void *)item->data;
         if ((size_t)item->length >= sizeof *in && handle_table_put(s->forwarded, in->unique, (uint64_t)item->fd)) {
           // No room to remember where its answer goes: answered here, with ENOMEM.
-          struct fuse_out_header out = {.len = sizeof out, .error = -ENOMEM, .unique = in->unique};
-          while (write(item->fd, &out, sizeof out) < 0 && errno == EINTR) {
-          }
+          fuse_answer_error(item->fd, in->unique, ENOMEM);
           free(item);
           continue;
         }
@@ -438,13 +436,10 @@ static napi_value write_reply(napi_env env, napi_callback_info info) {
 // helperReply(handle, buffer) -> bool: writes the answer to a request a helper thread read to the
 // clone it came from; false (nothing written) for one read on the session's own descriptor.
 static napi_value helper_reply(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *handle;
   void *data;
   size_t length;
-  if (argc < 2 || napi_get_value_external(env, argv[0], &handle) != napi_ok || napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok) {
+  if (external_and_buffer(env, info, &handle, &data, &length)) {
     napi_throw_type_error(env, NULL, "helperReply(handle, buffer): bad arguments");
     return NULL;
   }

@@ -41,11 +41,8 @@ static void enqueue(request_helpers_t *h, forwarded_t *item) {
   uv_async_send(&h->async);
 }
 
-// Answers a request with an error (no reply is expected for FORGET and the like: the kernel drops it).
-static void refuse(int fd, const char *request, size_t length, int err) {
-  if (length < sizeof(struct fuse_in_header)) return;
-  const struct fuse_in_header *in = (const void *)request;
-  struct fuse_out_header out = {.len = sizeof out, .error = -err, .unique = in->unique};
+void fuse_answer_error(int fd, uint64_t unique, int err) {
+  struct fuse_out_header out = {.len = sizeof out, .error = -err, .unique = unique};
   while (write(fd, &out, sizeof out) < 0 && errno == EINTR) {
   }
 }
@@ -80,7 +77,7 @@ static void *helper_main(void *data) {
     if (answered) continue;
     forwarded_t *item = malloc(sizeof *item + (size_t)n);
     if (!item) {
-      refuse(self->fd, buffer, (size_t)n, ENOMEM);
+      if ((size_t)n >= sizeof(struct fuse_in_header)) fuse_answer_error(self->fd, ((const struct fuse_in_header *)buffer)->unique, ENOMEM);
       continue;
     }
     item->next = NULL;

@@ -10,6 +10,7 @@
 // 41-60k multithreaded, docs/benchmarks.md).
 #pragma once
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -26,6 +27,9 @@ typedef struct forwarded {
 typedef int (*helper_serve_fn)(void *arg, int fd, const char *request, size_t length);
 
 typedef struct request_helpers request_helpers_t;
+
+// Answers request `unique` on `fd` with -`err` (ENOENT or ENODEV from the write: nobody waits).
+void fuse_answer_error(int fd, uint64_t unique, int err);
 
 // Starts `count` threads reading clones of `dev` into buffers of `size` bytes; `on_forwarded`
 // runs on the loop's thread when requests were queued. NULL (nothing started) if a clone or a
