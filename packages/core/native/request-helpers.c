@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -53,6 +54,7 @@ static void *helper_main(void *data) {
   // Cancelled (at stop) only while waiting in read: never holding a lock or half a request.
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
   char *buffer = malloc(h->size);
+  pthread_cleanup_push(free, buffer);
   for (;;) {
     ssize_t n = -1;
     if (buffer) {
@@ -86,7 +88,7 @@ static void *helper_main(void *data) {
     memcpy(item->data, buffer, (size_t)n);
     enqueue(h, item);
   }
-  free(buffer);
+  pthread_cleanup_pop(1);
   return NULL;
 }
 
@@ -153,18 +155,24 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
     return NULL;
   }
   h->async.data = h;
+  // Signals stay Node's to take, as in libuv's own threads: the helpers start with all blocked.
+  sigset_t all, before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &before);
   for (unsigned i = 0; i < count; i++) {
     helper_t *helper = &h->helpers[i];
     helper->owner = h;
     helper->fd = clone_of(dev);
     h->count = i + 1;
     if (helper->fd < 0 || pthread_create(&helper->thread, NULL, helper_main, helper) != 0) {
+      pthread_sigmask(SIG_SETMASK, &before, NULL);
       stop_threads(h);
       uv_close((uv_handle_t *)&h->async, on_closed);
       return NULL;
     }
     helper->started = 1;
   }
+  pthread_sigmask(SIG_SETMASK, &before, NULL);
   return h;
 }
 
