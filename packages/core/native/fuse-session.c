@@ -1,5 +1,6 @@
 // The kernel side of a FUSE session for the low-level driver: reading
-// requests on Node's own thread (uv_poll), so a request costs one wake-up. The protocol itself
+// requests on Node's own thread (uv_poll), so a request costs one wake-up (until random reads of
+// held bytes come fast: then helper threads read, request-helpers.c). The protocol itself
 // is decoded and answered in JavaScript (src/lowlevel/), except reads and writes on handles
 // with a real descriptor behind them (descriptor-io.c) and random reads of bytes a backend holds in
 // memory (resident-reads.c). Requests are read into one Buffer that JavaScript owns and reads in
@@ -42,8 +43,8 @@ typedef struct {
   unsigned empty_read_ons;     // reads after an answer given here that found nothing, in a row (capped)
   unsigned answered_here;      // answers given here since reading on stopped paying
   unsigned resident_answers;   // random reads answered from held bytes, up to HELPERS_AFTER
-  request_helpers_t *helpers;  // reading instead of this thread once bytes are held (resident reads)
-  handle_table_t *forwarded;   // unique -> the clone a helper read that request from
+  request_helpers_t *helpers;  // reading instead of this thread once random reads of held bytes come
+  handle_table_t *forwarded;   // unique -> the clone a helper read that request from, until answered
 } session_t;
 
 // After this many reads on that found nothing in a row, an answer given here goes back to epoll
@@ -169,6 +170,11 @@ static int helper_serve(void *arg, int fd, const char *request, size_t length) {
   return s->resident && resident_serve(s->resident, fd, request, length);
 }
 
+// Whether the kernel waits for an answer to a request of this kind (only those are remembered).
+static int answered(uint32_t opcode) {
+  return opcode != FUSE_FORGET && opcode != FUSE_BATCH_FORGET && opcode != FUSE_INTERRUPT && opcode != FUSE_NOTIFY_REPLY;
+}
+
 // Requests the helpers forwarded, handed to JavaScript as if read here; each one's answer goes to
 // the clone it came from (helper_reply).
 static void on_forwarded(void *arg) {
@@ -189,7 +195,7 @@ static void on_forwarded(void *arg) {
         js_call(s->env, w.function, w.global, 1, length);
       } else if ((size_t)item->length <= s->size) {
         const struct fuse_in_header *in = (const void *)item->data;
-        if ((size_t)item->length >= sizeof *in && handle_table_put(s->forwarded, in->unique, (uint64_t)item->fd)) {
+        if ((size_t)item->length >= sizeof *in && answered(in->opcode) && handle_table_put(s->forwarded, in->unique, (uint64_t)item->fd)) {
           // No room to remember where its answer goes: answered here, with ENOMEM.
           fuse_answer_error(item->fd, in->unique, ENOMEM);
           free(item);
