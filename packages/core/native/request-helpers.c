@@ -17,6 +17,7 @@ typedef struct {
   request_helpers_t *owner;
   pthread_t thread;
   int fd; // the clone
+  char *buffer;
   int started;
 } helper_t;
 
@@ -51,19 +52,15 @@ void fuse_answer_error(int fd, uint64_t unique, int err) {
 static void *helper_main(void *data) {
   helper_t *self = data;
   request_helpers_t *h = self->owner;
+  char *buffer = self->buffer;
   // Cancelled (at stop) only while waiting in read: never holding a lock or half a request.
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-  char *buffer = malloc(h->size);
-  pthread_cleanup_push(free, buffer);
   for (;;) {
-    ssize_t n = -1;
-    if (buffer) {
-      pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-      n = read(self->fd, buffer, h->size);
-      pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-    }
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    ssize_t n = read(self->fd, buffer, h->size);
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     if (n < 0) {
-      int err = buffer ? errno : ENOMEM;
+      int err = errno;
       if (err == EINTR || err == ENOENT || err == EAGAIN) continue; // ENOENT: the request was interrupted
       forwarded_t *end = calloc(1, sizeof *end);
       if (end) {
@@ -88,7 +85,6 @@ static void *helper_main(void *data) {
     memcpy(item->data, buffer, (size_t)n);
     enqueue(h, item);
   }
-  pthread_cleanup_pop(1);
   return NULL;
 }
 
@@ -132,6 +128,7 @@ static void stop_threads(request_helpers_t *h) {
       pthread_join(helper->thread, NULL);
     }
     if (helper->fd >= 0) close(helper->fd);
+    free(helper->buffer);
   }
   h->count = 0;
 }
@@ -163,8 +160,9 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
     helper_t *helper = &h->helpers[i];
     helper->owner = h;
     helper->fd = clone_of(dev);
+    helper->buffer = malloc(size);
     h->count = i + 1;
-    if (helper->fd < 0 || pthread_create(&helper->thread, NULL, helper_main, helper) != 0) {
+    if (helper->fd < 0 || !helper->buffer || pthread_create(&helper->thread, NULL, helper_main, helper) != 0) {
       pthread_sigmask(SIG_SETMASK, &before, NULL);
       stop_threads(h);
       uv_close((uv_handle_t *)&h->async, on_closed);
