@@ -97,13 +97,20 @@ static void session_stop(session_t *s) {
 
 static void start_helpers(session_t *s);
 
-// A resident read answered on this thread; once helper threads run (they started while this
-// thread was still reading), under their lock.
+// The held ranges are this thread's alone until helper threads run; from then on they are
+// changed and read under the helpers' lock.
+static void lock_resident(session_t *s) {
+  if (s->helpers) request_helpers_lock(s->helpers);
+}
+static void unlock_resident(session_t *s) {
+  if (s->helpers) request_helpers_unlock(s->helpers);
+}
+
+// A resident read answered on this thread (helpers may have started while it was still reading).
 static int serve_resident_here(session_t *s, size_t length) {
-  if (!s->helpers) return resident_serve(s->resident, s->fd, s->buffer, length);
-  request_helpers_lock(s->helpers);
+  lock_resident(s);
   int answered = resident_serve(s->resident, s->fd, s->buffer, length);
-  request_helpers_unlock(s->helpers);
+  unlock_resident(s);
   return answered;
 }
 
@@ -375,16 +382,16 @@ static napi_value resident_call(napi_env env, napi_callback_info info, int arity
   if (s->stopped) return NULL;
   if (arity == 2 || arity == 3) {
     if (!s->resident) return NULL;
-    if (s->helpers) request_helpers_lock(s->helpers);
+    lock_resident(s);
     if (arity == 2) resident_forget(s->resident, (uint64_t)fh);
     else resident_release(s->resident, (uint64_t)fh, (uint64_t)offset);
-    if (s->helpers) request_helpers_unlock(s->helpers);
+    unlock_resident(s);
     return NULL;
   }
   if (!s->resident && !(s->resident = resident_reads_new(env))) return throw_errno(env, ENOMEM, "holdResident");
-  if (s->helpers) request_helpers_lock(s->helpers);
+  lock_resident(s);
   int err = resident_hold(s->resident, (uint64_t)fh, (uint64_t)offset, argv[3], (uint64_t)file_size);
-  if (s->helpers) request_helpers_unlock(s->helpers);
+  unlock_resident(s);
   if (err) return err == -EINVAL ? (napi_throw_type_error(env, NULL, "holdResident: the bytes must be a Buffer"), NULL) : throw_errno(env, -err, "holdResident");
   return NULL;
 }
@@ -408,9 +415,9 @@ static napi_value hold_resident_file(napi_env env, napi_callback_info info) {
   session_t *s = data;
   if (s->stopped) return NULL;
   if (!s->resident && !(s->resident = resident_reads_new(env))) return throw_errno(env, ENOMEM, "holdResidentFile");
-  if (s->helpers) request_helpers_lock(s->helpers);
+  lock_resident(s);
   int err = resident_hold_file(s->resident, (uint64_t)fh, (uint64_t)offset, (uint64_t)length, fd, (uint64_t)file_size);
-  if (s->helpers) request_helpers_unlock(s->helpers);
+  unlock_resident(s);
   return err ? throw_errno(env, -err, "holdResidentFile") : NULL;
 }
 

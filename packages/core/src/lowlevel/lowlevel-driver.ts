@@ -46,8 +46,9 @@ export class LowLevelDriver {
     let sent = 0
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
     const send = (reply: Buffer) => {
-      // After close the number may belong to another file: late replies are dropped. Once bytes
-      // are held, helper threads read requests on clones of the descriptor: theirs go back there.
+      // After close the number may belong to another file: late replies are dropped. Once random
+      // reads of held bytes come fast, helper threads read requests on clones of the descriptor:
+      // theirs go back there (asked only of a session that holds bytes).
       if (!open || uring?.reply(reply) || (held && this.addon.helperReply(poll, reply))) return
       sent++
       // A failure is ENOENT (the request was interrupted) or ENODEV (unmounted): nobody waits for this reply.

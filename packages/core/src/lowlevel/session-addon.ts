@@ -48,7 +48,8 @@ export interface SessionAddon {
   populate(buffer: Buffer): number
   /**
    * Writes the answer to a request one of the session's helper threads read (they read instead of
-   * this thread once bytes are held) to the descriptor it came from; false for any other.
+   * this thread once random reads of held bytes come fast) to the descriptor it came from; false
+   * for any other.
    */
   helperReply(handle: object, reply: Buffer): boolean
   /** Writes one answer to /dev/fuse: 0, or a negative errno (ENOENT: interrupted; ENODEV: unmounted). */
