@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { open, readFile, writeFile } from 'node:fs/promises'
-import { constants, release } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
+import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import { availableParallelism, constants, release } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
@@ -92,5 +92,54 @@ describe.each(['lowlevel', 'fuse-native'])('passthrough mount with the %s driver
     ].join('\n')
     const { stdout } = await run('python3', ['-c', probe, mounted().dir, String(count)])
     expect(stdout).toBe(`${count} []\n`)
+  })
+})
+
+describe('passthrough mount with the lowlevel driver: O_DIRECT random reads', () => {
+  const setup = sourceMountSetup([])
+  const mounted = useMount(setup)
+  const threads = () => readdirSync(`/proc/${mounted().pid}/task`).length
+  // Reads 4 KiB blocks of `file` with O_DIRECT, the nth at block (start + n * stride) % blocks,
+  // and prints how many did not match the source's bytes at that offset.
+  const reader = [
+    'import mmap, os, sys',
+    'path, source, count, start, stride = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])',
+    'fd = os.open(path, os.O_RDONLY | os.O_DIRECT)',
+    'blocks = os.fstat(fd).st_size // 4096',
+    'expected = open(source, "rb").read()',
+    'buf = mmap.mmap(-1, 4096)',
+    'wrong = 0',
+    'for n in range(count):',
+    '    at = (start + n * stride) % blocks * 4096',
+    '    if os.preadv(fd, [buf], at) != 4096 or buf[:] != expected[at:at + 4096]: wrong += 1',
+    'print("wrong", wrong)',
+  ].join('\n')
+  const read = (count: number, start: number, stride: number) =>
+    run('python3', ['-c', reader, join(mounted().dir, 'data'), join(setup.source(), 'data'), String(count), String(start), String(stride)]).then((r) => r.stdout)
+
+  it('hands the reading to a thread per CPU once they come (not for sequential ones): the same bytes, from several readers at once, and every other request still answered', async () => {
+    await writeFile(join(setup.source(), 'data'), randomBytes(1024 * 1024))
+    const before = threads()
+    // Sequential readers, from the start of the file, stay on Node's thread.
+    expect(await read(512, 0, 1)).toBe('wrong 0\n')
+    expect(await read(512, 0, 1)).toBe('wrong 0\n')
+    expect(threads()).toBe(before)
+
+    // 97 blocks apart: never the block after the last one.
+    expect(await read(300, 0, 97)).toBe('wrong 0\n')
+    const cpus = availableParallelism()
+    expect(threads()).toBe(cpus >= 2 ? before + cpus : before)
+    const readers = [1, 2, 3, 4].map((seed) => read(500, seed, 37 + 2 * seed))
+    expect(await Promise.all(readers)).toEqual(['wrong 0\n', 'wrong 0\n', 'wrong 0\n', 'wrong 0\n'])
+
+    // Requests JavaScript answers, handed over by a helper; and O_DIRECT writes answered by one.
+    const data = randomBytes(256 * 1024)
+    await writeFile(join(setup.source(), 'input'), data)
+    await run('dd', [`if=${join(setup.source(), 'input')}`, `of=${join(mounted().dir, 'copy')}`, 'oflag=direct', 'bs=4k', 'status=none'])
+    expect((await readFile(join(setup.source(), 'copy'))).equals(data)).toBe(true)
+    await mkdir(join(mounted().dir, 'dir'))
+    await rename(join(mounted().dir, 'copy'), join(mounted().dir, 'dir', 'moved'))
+    expect(await readdir(join(mounted().dir, 'dir'))).toEqual(['moved'])
+    expect((await stat(join(mounted().dir, 'dir', 'moved'))).size).toBe(data.length)
   })
 })

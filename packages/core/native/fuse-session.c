@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,13 +38,17 @@ typedef struct {
   int orphaned; // JS dropped its handle object
   size_t size;
   char *buffer; // `size` bytes, owned by JS (request)
+  // What helper threads read while this thread changes it: the descriptor and resident tables
+  // (the helpers answer from them) and, once created, `descriptors` itself.
+  pthread_mutex_t lock;
   handle_table_t *descriptors; // created with the first handle served here
   char *reply;                 // `size` bytes, for the answers of descriptor-io
+  handle_table_t *read_ends;   // fh -> where its last read answered here ended, until helpers start
   resident_reads_t *resident;  // created with the first bytes held
   unsigned empty_read_ons;     // reads after an answer given here that found nothing, in a row (capped)
   unsigned answered_here;      // answers given here since reading on stopped paying
-  unsigned resident_answers;   // random reads answered from held bytes, up to HELPERS_AFTER
-  request_helpers_t *helpers;  // reading instead of this thread once random reads of held bytes come
+  unsigned random_answers;     // random reads answered here, up to HELPERS_AFTER
+  request_helpers_t *helpers;  // reading instead of this thread once random reads answered here come fast
   handle_table_t *forwarded;   // unique -> the clone a helper read that request from, until answered
 } session_t;
 
@@ -52,12 +57,27 @@ typedef struct {
 // anyway, to see whether other callers came.
 #define EMPTY_READ_ONS 4
 #define READ_ON_PROBE 32
-// Random reads answered from held bytes before helper threads take over the reading.
+// Random reads answered here (from held bytes or a descriptor) before helper threads take over the reading.
 #define HELPERS_AFTER 256
 
 handle_table_t *fuse_session_descriptors(const void *session) {
   const session_t *s = session;
   return s->stopped ? NULL : s->descriptors;
+}
+
+// Helper threads read these pointers without the lock: each is set once, and freed after they stopped.
+static handle_table_t *descriptors_of(session_t *s) { return __atomic_load_n(&s->descriptors, __ATOMIC_ACQUIRE); }
+static resident_reads_t *resident_of(session_t *s) { return __atomic_load_n(&s->resident, __ATOMIC_ACQUIRE); }
+
+// The resident table, created with the first bytes held; NULL when out of memory.
+static resident_reads_t *resident_made(session_t *s, napi_env env) {
+  if (!s->resident) __atomic_store_n(&s->resident, resident_reads_new(env), __ATOMIC_RELEASE);
+  return s->resident;
+}
+
+static void session_free(session_t *s) {
+  pthread_mutex_destroy(&s->lock);
+  free(s);
 }
 
 static void on_closed(uv_handle_t *handle) {
@@ -67,15 +87,17 @@ static void on_closed(uv_handle_t *handle) {
   s->reply = NULL;
   handle_table_free(s->descriptors);
   s->descriptors = NULL;
+  handle_table_free(s->read_ends);
+  s->read_ends = NULL;
   s->closed = 1;
-  if (s->orphaned) free(s);
+  if (s->orphaned) session_free(s);
 }
 
 static void on_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   session_t *s = (session_t *)data;
-  if (s->closed) free(s);
+  if (s->closed) session_free(s);
   else s->orphaned = 1;
 }
 
@@ -97,21 +119,41 @@ static void session_stop(session_t *s) {
 
 static void start_helpers(session_t *s);
 
-// The held ranges are this thread's alone until helper threads run; from then on they are
-// changed and read under the helpers' lock.
-static void lock_resident(session_t *s) {
-  if (s->helpers) request_helpers_lock(s->helpers);
-}
-static void unlock_resident(session_t *s) {
-  if (s->helpers) request_helpers_unlock(s->helpers);
+static void lock_tables(session_t *s) { pthread_mutex_lock(&s->lock); }
+static void unlock_tables(session_t *s) { pthread_mutex_unlock(&s->lock); }
+
+enum { FORWARD, ANSWERED, ANSWERED_RANDOM };
+
+// Answers `request` (read from `fd`) from held bytes or a descriptor, on this thread or a helper:
+// ANSWERED_RANDOM for a read of held bytes (those are the random ones), ANSWERED for a
+// descriptor's read or write, FORWARD when JavaScript serves it. The held bytes are answered
+// under the lock: their memory is not the addon's once released.
+static int serve_here(session_t *s, int fd, const char *request, size_t length, char *reply, size_t capacity) {
+  resident_reads_t *resident = resident_of(s);
+  if (resident) {
+    lock_tables(s);
+    int answered = resident_serve(resident, fd, request, length);
+    unlock_tables(s);
+    if (answered) return ANSWERED_RANDOM;
+  }
+  handle_table_t *descriptors = descriptors_of(s);
+  return descriptors && descriptor_io_serve(descriptors, &s->lock, fd, request, length, reply, capacity) ? ANSWERED : FORWARD;
 }
 
-// A resident read answered on this thread (helpers may have started while it was still reading).
-static int serve_resident_here(session_t *s, size_t length) {
-  lock_resident(s);
-  int answered = resident_serve(s->resident, s->fd, s->buffer, length);
-  unlock_resident(s);
-  return answered;
+// Whether a READ answered from a descriptor started elsewhere than its handle's last one ended
+// (an O_DIRECT random reader's): those start helper threads as random reads of held bytes do.
+// Sequential readers do not: every other request would take a hop more.
+static int random_descriptor_read(session_t *s, size_t length) {
+  const struct fuse_in_header *in = (const void *)s->buffer;
+  struct fuse_read_in read_in;
+  if (!s->read_ends || in->opcode != FUSE_READ || length < sizeof *in + sizeof read_in) return 0;
+  memcpy(&read_in, s->buffer + sizeof *in, sizeof read_in);
+  uint64_t last_end = 0; // a handle's first read follows if it starts the file
+  handle_table_get(s->read_ends, read_in.fh, &last_end);
+  int follows = last_end == read_in.offset;
+  // No room to remember it: counted as following (helpers are only a speed-up).
+  if (handle_table_put(s->read_ends, read_in.fh, read_in.offset + read_in.size)) return 0;
+  return !follows;
 }
 
 // Reads the requests that are ready: one callback per request with its length in the shared
@@ -146,10 +188,11 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     }
     if (reading_on) s->empty_read_ons = 0; // it found one: other callers are there
     reading_on = 0;
-    int resident = s->resident && serve_resident_here(s, (size_t)n);
-    if (resident && s->resident_answers < HELPERS_AFTER && ++s->resident_answers == HELPERS_AFTER) start_helpers(s);
-    if (resident ||
-        (s->descriptors && descriptor_io_serve(s->descriptors, s->fd, s->buffer, (size_t)n, s->reply, s->size))) {
+    int here = serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
+    if (here != FORWARD && s->random_answers < HELPERS_AFTER &&
+        (here == ANSWERED_RANDOM || random_descriptor_read(s, (size_t)n)) && ++s->random_answers == HELPERS_AFTER)
+      start_helpers(s);
+    if (here != FORWARD) {
       // Read on while that finds requests: other callers' may be queued (4 fio jobs: 136k IOPS
       // reading on, 111k going back to epoll after each); one caller's next cannot be.
       served++;
@@ -170,11 +213,9 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (in_js) js_wakeup_close(&s->js, &w);
 }
 
-// Helper threads answer resident reads themselves (one at a time: the resident tables are not
-// shared otherwise) and forward the rest here.
-static int helper_serve(void *arg, int fd, const char *request, size_t length) {
-  session_t *s = arg;
-  return s->resident && resident_serve(s->resident, fd, request, length);
+// Helper threads answer what this thread would (serve_here) and forward the rest here.
+static int helper_serve(void *arg, int fd, const char *request, size_t length, char *reply, size_t capacity) {
+  return serve_here(arg, fd, request, length, reply, capacity) != FORWARD;
 }
 
 // Whether the kernel waits for an answer to a request of this kind (only those are remembered).
@@ -183,7 +224,7 @@ static int answered(uint32_t opcode) {
 }
 
 // Requests the helpers forwarded, handed to JavaScript as if read here; each one's answer goes to
-// the clone it came from (helper_reply).
+// the clone it came from (write_reply).
 static void on_forwarded(void *arg) {
   session_t *s = arg;
   if (s->stopped || !s->helpers) return;
@@ -218,14 +259,16 @@ static void on_forwarded(void *arg) {
   if (in_js) js_wakeup_close(&s->js, &w);
 }
 
-// Once random reads are being answered from held bytes, helper threads read the requests, one
-// per CPU (more, or one more, measured slower: 45-48k reads/s against 69-85k for one random
-// reader with two vCPUs), unless reads of real descriptors are answered here too (those stay on
-// this thread). Not before: every other request then takes one more hop (the helper's wake-up,
-// then this thread's), which costs small-file creates about a tenth.
+// Once random reads are being answered here (from held bytes or descriptors), helper threads
+// read the requests, one per CPU (more, or one more, measured slower: 45-48k reads/s against
+// 69-85k for one random reader with two vCPUs). Not before: every other request then takes
+// one more hop (the helper's wake-up, then this thread's), which costs small-file creates
+// about a tenth.
 static void start_helpers(session_t *s) {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  if (s->helpers || s->descriptors || s->stopped || cpus < 2) return;
+  if (s->helpers || s->stopped || cpus < 2) return;
+  handle_table_free(s->read_ends); // counted enough
+  s->read_ends = NULL;
   if (!(s->forwarded = handle_table_new())) return;
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(s->env, &loop) == napi_ok)
@@ -263,6 +306,7 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
   if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return throw_errno(env, errno, "fcntl");
   session_t *s = calloc(1, sizeof *s);
   if (!s) return throw_errno(env, ENOMEM, "poll");
+  pthread_mutex_init(&s->lock, NULL);
   s->buffer = buffer;
   s->env = env;
   s->fd = fd;
@@ -280,7 +324,7 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
     js_callback_free(&s->js);
     if (s->served) napi_delete_reference(env, s->served);
     napi_delete_reference(env, s->request);
-    free(s);
+    session_free(s);
     return throw_errno(env, -err, "uv_poll_init");
   }
   s->poll.data = s;
@@ -340,21 +384,32 @@ static napi_value descriptor_call(napi_env env, napi_callback_info info, int ser
   }
   session_t *s = data;
   if (s->stopped) return NULL;
+  uint64_t old;
   if (!serve) {
-    uint64_t old_fd;
-    if (s->descriptors) handle_table_remove(s->descriptors, (uint64_t)fh, &old_fd);
+    if (s->read_ends) handle_table_remove(s->read_ends, (uint64_t)fh, &old);
+    if (!s->descriptors) return NULL;
+    lock_tables(s);
+    handle_table_remove(s->descriptors, (uint64_t)fh, &old);
+    unlock_tables(s);
     return NULL;
   }
   if (!s->descriptors) {
+    handle_table_t *table = NULL;
     s->reply = malloc(s->size);
-    s->descriptors = s->reply ? handle_table_new() : NULL;
-    if (!s->descriptors) {
+    if (s->reply) {
+      table = handle_table_new();
+      s->read_ends = handle_table_new(); // without it, reads are not counted
+    }
+    if (!table) {
       free(s->reply);
       s->reply = NULL;
       return throw_errno(env, ENOMEM, "serveDescriptor");
     }
+    __atomic_store_n(&s->descriptors, table, __ATOMIC_RELEASE);
   }
+  lock_tables(s);
   int err = handle_table_put(s->descriptors, (uint64_t)fh, (uint64_t)fd);
+  unlock_tables(s);
   if (err) return throw_errno(env, -err, "serveDescriptor");
   return NULL;
 }
@@ -382,16 +437,16 @@ static napi_value resident_call(napi_env env, napi_callback_info info, int arity
   if (s->stopped) return NULL;
   if (arity == 2 || arity == 3) {
     if (!s->resident) return NULL;
-    lock_resident(s);
+    lock_tables(s);
     if (arity == 2) resident_forget(s->resident, (uint64_t)fh);
     else resident_release(s->resident, (uint64_t)fh, (uint64_t)offset);
-    unlock_resident(s);
+    unlock_tables(s);
     return NULL;
   }
-  if (!s->resident && !(s->resident = resident_reads_new(env))) return throw_errno(env, ENOMEM, "holdResident");
-  lock_resident(s);
+  if (!resident_made(s, env)) return throw_errno(env, ENOMEM, "holdResident");
+  lock_tables(s);
   int err = resident_hold(s->resident, (uint64_t)fh, (uint64_t)offset, argv[3], (uint64_t)file_size);
-  unlock_resident(s);
+  unlock_tables(s);
   if (err) return err == -EINVAL ? (napi_throw_type_error(env, NULL, "holdResident: the bytes must be a Buffer"), NULL) : throw_errno(env, -err, "holdResident");
   return NULL;
 }
@@ -414,10 +469,10 @@ static napi_value hold_resident_file(napi_env env, napi_callback_info info) {
   }
   session_t *s = data;
   if (s->stopped) return NULL;
-  if (!s->resident && !(s->resident = resident_reads_new(env))) return throw_errno(env, ENOMEM, "holdResidentFile");
-  lock_resident(s);
+  if (!resident_made(s, env)) return throw_errno(env, ENOMEM, "holdResidentFile");
+  lock_tables(s);
   int err = resident_hold_file(s->resident, (uint64_t)fh, (uint64_t)offset, (uint64_t)length, fd, (uint64_t)file_size);
-  unlock_resident(s);
+  unlock_tables(s);
   return err ? throw_errno(env, -err, "holdResidentFile") : NULL;
 }
 
@@ -425,47 +480,26 @@ static napi_value hold_resident(napi_env env, napi_callback_info info) { return 
 static napi_value release_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 3); }
 static napi_value forget_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 2); }
 
-// reply(devFd, buffer) -> 0 | -errno: writes one answer to /dev/fuse. The same write fs.writeSync
-// makes, without its argument checks and request object: a third of its cost was not the write.
+// reply(handle, buffer) -> 0 | -errno: writes one answer to the session's /dev/fuse descriptor,
+// or to the clone a helper thread read its request from. The same write fs.writeSync makes,
+// without its argument checks and request object: a third of its cost was not the write.
 static napi_value write_reply(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t dev;
-  void *data;
-  size_t length;
-  if (argc < 2 || napi_get_value_int32(env, argv[0], &dev) != napi_ok || napi_get_buffer_info(env, argv[1], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "reply(devFd, buffer): bad arguments");
-    return NULL;
-  }
-  ssize_t done;
-  do done = write(dev, data, length);
-  while (done < 0 && errno == EINTR);
-  napi_value result;
-  CHECK(napi_create_int32(env, done < 0 ? -errno : 0, &result));
-  return result;
-}
-
-// helperReply(handle, buffer) -> bool: writes the answer to a request a helper thread read to the
-// clone it came from; false (nothing written) for one read on the session's own descriptor.
-static napi_value helper_reply(napi_env env, napi_callback_info info) {
   void *handle;
   void *data;
   size_t length;
   if (external_and_buffer(env, info, &handle, &data, &length)) {
-    napi_throw_type_error(env, NULL, "helperReply(handle, buffer): bad arguments");
+    napi_throw_type_error(env, NULL, "reply(handle, buffer): bad arguments");
     return NULL;
   }
   session_t *s = handle;
-  uint64_t fd;
+  uint64_t fd = (uint64_t)s->fd;
   const struct fuse_out_header *out = data;
-  bool taken = s->forwarded && length >= sizeof *out && handle_table_remove(s->forwarded, out->unique, &fd);
-  if (taken) {
-    while (write((int)fd, data, length) < 0 && errno == EINTR) {
-    }
-  }
+  if (s->forwarded && length >= sizeof *out) handle_table_remove(s->forwarded, out->unique, &fd);
+  ssize_t done;
+  do done = write((int)fd, data, length);
+  while (done < 0 && errno == EINTR);
   napi_value result;
-  CHECK(napi_get_boolean(env, taken, &result));
+  CHECK(napi_create_int32(env, done < 0 ? -errno : 0, &result));
   return result;
 }
 
@@ -559,7 +593,6 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"replaceBuffer", NULL, replace_buffer, NULL, NULL, NULL, napi_default_method, NULL},
       {"reply", NULL, write_reply, NULL, NULL, NULL, napi_default_method, NULL},
-      {"helperReply", NULL, helper_reply, NULL, NULL, NULL, napi_default_method, NULL},
       {"adjustExternalMemory", NULL, adjust_external_memory, NULL, NULL, NULL, napi_default_method, NULL},
       {"populate", NULL, populate, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},

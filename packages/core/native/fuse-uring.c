@@ -171,7 +171,7 @@ static int deliver(uring_t *u, entry_t *e, const js_wakeup_t *w) {
   size_t op = in->len - sizeof *in - payload;
   handle_table_t *table = fuse_session_descriptors(u->session_data);
   // A read lands straight in the entry's payload; a write's answer overwrites its data there.
-  if (table && descriptor_io_answer(table, in->opcode, e->header->op_in, op, e->payload, payload, &out, e->payload, u->payload_size)) {
+  if (table && descriptor_io_answer(table, NULL, in->opcode, e->header->op_in, op, e->payload, payload, &out, e->payload, u->payload_size)) {
     commit_in_place(u, e, &out, out.len - sizeof out);
     return 1;
   }

@@ -18,6 +18,7 @@ typedef struct {
   pthread_t thread;
   int fd; // the clone
   char *buffer;
+  char *reply;
   int started;
 } helper_t;
 
@@ -27,7 +28,6 @@ struct request_helpers {
   void *arg;
   void (*on_forwarded)(void *arg);
   size_t size;
-  pthread_mutex_t serving; // around serve
   pthread_mutex_t queue_lock;
   forwarded_t *head, *tail;
   unsigned count;
@@ -70,10 +70,7 @@ static void *helper_main(void *data) {
       }
       break;
     }
-    pthread_mutex_lock(&h->serving);
-    int answered = h->serve(h->arg, self->fd, buffer, (size_t)n);
-    pthread_mutex_unlock(&h->serving);
-    if (answered) continue;
+    if (h->serve(h->arg, self->fd, buffer, (size_t)n, self->reply, h->size)) continue;
     forwarded_t *item = malloc(sizeof *item + (size_t)n);
     if (!item) {
       if ((size_t)n >= sizeof(struct fuse_in_header)) fuse_answer_error(self->fd, ((const struct fuse_in_header *)buffer)->unique, ENOMEM);
@@ -104,7 +101,6 @@ static void free_queue(forwarded_t *item) {
 static void on_closed(uv_handle_t *handle) {
   request_helpers_t *h = handle->data;
   free_queue(h->head);
-  pthread_mutex_destroy(&h->serving);
   pthread_mutex_destroy(&h->queue_lock);
   free(h);
 }
@@ -129,6 +125,7 @@ static void stop_threads(request_helpers_t *h) {
     }
     if (helper->fd >= 0) close(helper->fd);
     free(helper->buffer);
+    free(helper->reply);
   }
   h->count = 0;
 }
@@ -143,10 +140,8 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
   h->arg = arg;
   h->on_forwarded = on_forwarded;
   h->size = size;
-  pthread_mutex_init(&h->serving, NULL);
   pthread_mutex_init(&h->queue_lock, NULL);
   if (uv_async_init(loop, &h->async, on_async)) {
-    pthread_mutex_destroy(&h->serving);
     pthread_mutex_destroy(&h->queue_lock);
     free(h);
     return NULL;
@@ -161,8 +156,9 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
     helper->owner = h;
     helper->fd = clone_of(dev);
     helper->buffer = malloc(size);
+    helper->reply = malloc(size);
     h->count = i + 1;
-    if (helper->fd < 0 || !helper->buffer || pthread_create(&helper->thread, NULL, helper_main, helper) != 0) {
+    if (helper->fd < 0 || !helper->buffer || !helper->reply || pthread_create(&helper->thread, NULL, helper_main, helper) != 0) {
       pthread_sigmask(SIG_SETMASK, &before, NULL);
       stop_threads(h);
       uv_close((uv_handle_t *)&h->async, on_closed);
@@ -181,9 +177,6 @@ forwarded_t *request_helpers_take(request_helpers_t *h) {
   pthread_mutex_unlock(&h->queue_lock);
   return items;
 }
-
-void request_helpers_lock(request_helpers_t *h) { pthread_mutex_lock(&h->serving); }
-void request_helpers_unlock(request_helpers_t *h) { pthread_mutex_unlock(&h->serving); }
 
 void request_helpers_stop(request_helpers_t *h) {
   stop_threads(h);

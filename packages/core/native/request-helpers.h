@@ -22,16 +22,17 @@ typedef struct forwarded {
   char data[];
 } forwarded_t;
 
-// Answers `request` (read from `fd`) and returns 1, or returns 0 to forward it. Called on a
-// helper thread, never on two at once (the helpers hold one lock around it).
-typedef int (*helper_serve_fn)(void *arg, int fd, const char *request, size_t length);
+// Answers `request` (read from `fd`), using `reply` (`capacity` bytes, the thread's own) if it
+// needs room for the answer, and returns 1, or returns 0 to forward it. Called on helper
+// threads, several at once: it locks what it shares with the loop's thread itself.
+typedef int (*helper_serve_fn)(void *arg, int fd, const char *request, size_t length, char *reply, size_t capacity);
 
 typedef struct request_helpers request_helpers_t;
 
 // Answers request `unique` on `fd` with -`err` (ENOENT or ENODEV from the write: nobody waits).
 void fuse_answer_error(int fd, uint64_t unique, int err);
 
-// Starts `count` threads reading clones of `dev` into buffers of `size` bytes; `on_forwarded`
+// Starts `count` threads reading clones of `dev` into buffers of `size` bytes (and as much for replies); `on_forwarded`
 // runs on the loop's thread when requests were queued. NULL (nothing started) if a clone or a
 // thread cannot be had: the caller goes on reading `dev` itself.
 request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, unsigned count, helper_serve_fn serve, void *arg,
@@ -39,10 +40,6 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
 
 // The requests queued so far, oldest first, for the loop's thread; free each with free().
 forwarded_t *request_helpers_take(request_helpers_t *helpers);
-
-// Held around `serve` by the helpers: the loop's thread holds it while it changes what `serve` reads.
-void request_helpers_lock(request_helpers_t *helpers);
-void request_helpers_unlock(request_helpers_t *helpers);
 
 // Stops the threads (they may be blocked in read), closes the clones, drops what is queued.
 // On the loop's thread; the memory goes once libuv has closed the async handle.

@@ -46,13 +46,11 @@ export class LowLevelDriver {
     let sent = 0
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
     const send = (reply: Buffer) => {
-      // After close the number may belong to another file: late replies are dropped. Once random
-      // reads of held bytes come fast, helper threads read requests on clones of the descriptor:
-      // theirs go back there (asked only of a session that holds bytes).
-      if (!open || uring?.reply(reply) || (held && this.addon.helperReply(poll, reply))) return
+      // After close the number may belong to another file: late replies are dropped.
+      if (!open || uring?.reply(reply)) return
       sent++
       // A failure is ENOENT (the request was interrupted) or ENODEV (unmounted): nobody waits for this reply.
-      this.addon.reply(fd, reply)
+      this.addon.reply(poll, reply)
       // The first reply is INIT's (the kernel sends nothing else before it), which sets the
       // readahead to at most what the kernel offered: raised once it is in.
       if (!initAnswered) {

@@ -47,13 +47,12 @@ export interface SessionAddon {
   /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
   populate(buffer: Buffer): number
   /**
-   * Writes the answer to a request one of the session's helper threads read (they read instead of
-   * this thread once random reads of held bytes come fast) to the descriptor it came from; false
-   * for any other.
+   * Writes one answer to /dev/fuse: to the session's descriptor, or for a request one of its
+   * helper threads read (they read instead of this thread once random reads answered in the
+   * addon come fast) to the clone it came from. 0, or a negative errno (ENOENT: interrupted;
+   * ENODEV: unmounted).
    */
-  helperReply(handle: object, reply: Buffer): boolean
-  /** Writes one answer to /dev/fuse: 0, or a negative errno (ENOENT: interrupted; ENODEV: unmounted). */
-  reply(devFd: number, reply: Buffer): number
+  reply(handle: object, reply: Buffer): number
   /** FUSE passthrough's backing files; a negative errno on failure. */
   backingOpen(devFd: number, fd: number): number
   backingClose(devFd: number, id: number): number
