@@ -43,6 +43,18 @@ export function dropCaches() {
   writeFileSync('/proc/sys/vm/drop_caches', '3')
 }
 
+/**
+ * Touches `mib` MiB of memory and frees it again, just before a timed phase. These VMs report
+ * free memory to their host (virtio-balloon free page reporting, 2 MiB blocks, 2 s after they
+ * are freed); the first touch of such a page costs a fault in the host, paid by whichever
+ * process touches it first. Freed here a moment before, the next phase's fresh pages (a staging
+ * file's page cache, the page cache a FUSE server fills for a reader) are pages the host still
+ * backs, whatever ran before: every target starts alike.
+ */
+export function warmMemory(mib) {
+  spawnSync('sh', ['-c', 'dd if=/dev/zero of=/dev/shm/fusekit-bench-warm bs=1M count="$1" status=none; rm -f /dev/shm/fusekit-bench-warm', 'sh', String(mib)])
+}
+
 export function sync() {
   spawnSync('sync')
 }

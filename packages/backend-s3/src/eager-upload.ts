@@ -76,10 +76,13 @@ export class EagerUpload {
 
   /**
    * Completes the upload with the file as it is: the parts not sent, or sent before a later
-   * write, go now (`prepare` makes their bytes local first). Returns whether the metadata must
-   * still be put right (attributes changed on purpose since the start).
+   * write, go now (`prepare` makes their bytes local first). Returns the size uploaded, and
+   * whether the metadata must still be put right (attributes changed on purpose since the start).
+   * May be called again after it failed.
    */
-  async finish(prepare: (start: number, end: number) => Promise<void>, signal?: AbortSignal): Promise<boolean> {
+  async finish(prepare: (start: number, end: number) => Promise<void>, signal?: AbortSignal): Promise<{ size: number; metadataStale: boolean }> {
+    // Parts still waiting go with the rest now (none is sent twice).
+    this.queued = []
     const uploadId = await this.uploadId
     const size = this.file.size
     const partCount = Math.max(1, Math.ceil(size / this.partSize))
@@ -107,7 +110,7 @@ export class EagerUpload {
       etags[index] = await this.store.uploadPart(this.file.key, uploadId, index + 1, this.file.body(start, end - start), { signal })
     })
     await this.store.completeMultipartUpload(this.file.key, uploadId, etags, { signal })
-    return this.attributesChanged || !sameKeys(this.sentMetadata, this.file.metadata, ['mtime', 'ctime', 'atime'])
+    return { size, metadataStale: this.attributesChanged || !sameKeys(this.sentMetadata, this.file.metadata, ['mtime', 'ctime', 'atime']) }
   }
 
   /** Gives the upload up (the parts sent are dropped by the server). */
@@ -128,8 +131,13 @@ export class EagerUpload {
         if (this.failed) throw new Error('eager upload given up')
         return this.store.uploadPart(this.file.key, id, index + 1, this.file.body(start, length))
       })
-      this.parts[index] = { etag, stale: false }
+      const part = { etag, stale: false }
+      this.parts[index] = part
       etag
+        .then(() => {
+          // Its bytes are in the upload now: a file streamed from memory lets them go.
+          if (!this.failed && !part.stale && this.parts[index] === part) this.file.partSent(index)
+        })
         .catch(() => {
           // Sent again at the end.
           if (this.parts[index]?.etag === etag) this.parts[index]!.stale = true

@@ -3,6 +3,7 @@ import { BlockMap } from './block-map.js'
 import type { EagerUpload } from './eager-upload.js'
 import type { UploadBody } from './request-body.js'
 import { MemoryStore, type StagingStore } from './staging-store.js'
+import { StreamedParts } from './streamed-parts.js'
 
 /** The object a staged file starts from: its size and version (none for a new file). */
 export interface StagedBase {
@@ -45,6 +46,12 @@ export class StagedFile {
   freed = false
   /** A multipart upload begun while it is written from its start (EagerUpload). */
   eager: EagerUpload | undefined
+  /**
+   * Parts `eager` has sent whose bytes were let go here (StreamedParts): until that upload is
+   * completed they are nowhere else, so nothing may read, rewrite or cut them, nor give the
+   * upload up (WriteStaging completes it first).
+   */
+  readonly onlyUploaded = new Set<number>()
 
   constructor(
     public key: string,
@@ -76,10 +83,18 @@ export class StagedFile {
     return this.blocks.heldBlocks * this.blocks.blockSize
   }
 
-  /** Bytes [start, start + length) to upload: a range of its file, or its bytes in memory. */
+  /** Bytes [start, start + length) to upload: a range of its file, or its bytes in memory (a part's, if streamed). */
   body(start: number, length: number): UploadBody {
     if (this.local instanceof MemoryStore) return this.local.contents().subarray(start, start + length)
+    if (this.local instanceof StreamedParts) return this.local.body(start, length)
     return { path: this.path!, start, length }
+  }
+
+  /** `eager` has sent part `index`: a streamed file lets its bytes go. */
+  partSent(index: number): void {
+    if (!(this.local instanceof StreamedParts)) return
+    this.local.drop(index)
+    this.onlyUploaded.add(index)
   }
 
   /** Gives up the upload begun while it was written (rename, unlink, discard). */

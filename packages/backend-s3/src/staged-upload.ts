@@ -8,31 +8,35 @@ const SMALL_OBJECT = 1024 * 1024
 /** Makes bytes [start, end) of the staged file local (fetching what is still only in the object). */
 export type FetchRange = (file: StagedFile, start: number, end: number, signal?: AbortSignal) => Promise<void>
 
+/** What an upload put in S3: the object's size, and its ETag when S3 gave a usable one. */
+export interface Uploaded {
+  size: number
+  etag?: string
+}
+
 /**
  * Writes a staged file to its key. Below the part size: one PUT streamed from the local file.
  * Above: a multipart upload in parallel parts; a part whose bytes are all the object's, untouched
  * (an append to a large file leaves most of them so), is copied by the server (UploadPartCopy)
  * instead of being downloaded and sent again; the others are completed from the object where
- * needed and streamed from the local file. Returns the new ETag when S3 gave a usable one.
+ * needed and streamed from the local file. A file written from its start completes the upload
+ * begun while it was written (EagerUpload).
  */
-export async function uploadStagedFile(
-  store: S3ObjectStore,
-  file: StagedFile,
-  fetchRange: FetchRange,
-  signal?: AbortSignal,
-): Promise<string | undefined> {
+export async function uploadStagedFile(store: S3ObjectStore, file: StagedFile, fetchRange: FetchRange, signal?: AbortSignal): Promise<Uploaded> {
   const { key, size } = file
   const write = { metadata: file.metadata, contentType: file.contentType, signal }
   const eager = file.eager
   if (eager) {
     file.eager = undefined
-    if (eager.usable) {
+    // Parts whose bytes are only in it keep it for the next try (usable: WriteStaging completes it before the part size changes).
+    if (eager.usable || file.onlyUploaded.size > 0) {
       try {
-        const metadataStale = await eager.finish((start, end) => fetchRange(file, start, end, signal), signal)
-        if (metadataStale) await store.copy(key, key, { ...write, size })
-        return undefined
+        const finished = await eager.finish((start, end) => fetchRange(file, start, end, signal), signal)
+        if (finished.metadataStale) await store.copy(key, key, { ...write, size: finished.size })
+        return { size: finished.size }
       } catch (error) {
-        eager.abort()
+        if (file.onlyUploaded.size > 0) file.eager = eager
+        else eager.abort()
         throw error
       }
     }
@@ -41,7 +45,7 @@ export async function uploadStagedFile(
   if (size < store.partSize) {
     await fetchRange(file, 0, size, signal)
     // A file on disk small enough is read in one go rather than streamed; one in memory is sent as it is.
-    return store.put(key, file.path !== undefined && size <= SMALL_OBJECT ? await readWhole(file, size) : file.body(0, size), write)
+    return { size, etag: await store.put(key, file.path !== undefined && size <= SMALL_OBJECT ? await readWhole(file, size) : file.body(0, size), write) }
   }
   const partSize = store.partSizeFor(size)
   const partCount = Math.ceil(size / partSize)
@@ -65,7 +69,7 @@ export async function uploadStagedFile(
     { ...write, concurrency: store.uploadConcurrency },
   )
   // CompleteMultipartUpload's ETag is not trustworthy (RGW sends it empty).
-  return undefined
+  return { size }
 }
 
 async function readWhole(file: StagedFile, size: number): Promise<Buffer> {

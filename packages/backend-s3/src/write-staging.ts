@@ -9,9 +9,13 @@ import { RecentUploads } from './recent-uploads.js'
 import { StagedFile, type StagedBase } from './staged-file.js'
 import { uploadStagedFile } from './staged-upload.js'
 import { EagerUpload } from './eager-upload.js'
+import { FetchBuffers } from './fetch-buffers.js'
 import { MemoryStore } from './staging-store.js'
+import { StreamedParts } from './streamed-parts.js'
 
 const MiB = 1024 * 1024
+/** How long a streamed file's writer waits for a part to be sent before its parts go to disk. */
+const STREAM_STALL_MS = 1000
 
 export interface WriteStagingOptions {
   /** Where staged data lives (made 0700; each WriteStaging uses a directory of its own in it). */
@@ -26,6 +30,12 @@ export interface WriteStagingOptions {
   memoryFileBytes?: number
   /** Memory for such files in all (default 64 MiB): past it new files go to disk from the start. */
   memoryTotalBytes?: number
+  /**
+   * Memory for the parts of new files written from their start (default 128 MiB): such a file
+   * grown past `memoryFileBytes` keeps its parts in reused buffers until they are sent, a few
+   * per file, instead of going to disk (StreamedParts).
+   */
+  streamMemoryBytes?: number
 }
 
 export interface OpenStagedOptions {
@@ -87,6 +97,12 @@ export class WriteStaging {
   private waiters: Array<() => void> = []
   /** Small files just uploaded from memory, for reads that follow (a GET each otherwise). */
   readonly recent = new RecentUploads()
+  /** Parts one streamed file may hold: those being sent, and two more being written. */
+  private readonly streamParts: number
+  private readonly streamMemoryBytes: number
+  /** Memory set aside for streamed files (streamParts parts each). */
+  private streamReserved = 0
+  private readonly partBuffers: FetchBuffers
 
   private constructor(
     private readonly store: S3ObjectStore,
@@ -97,6 +113,9 @@ export class WriteStaging {
     this.dirtyWaitMs = options.dirtyWaitMs ?? 60_000
     this.memoryFileBytes = options.memoryFileBytes ?? MiB
     this.memoryTotalBytes = options.memoryTotalBytes ?? 64 * MiB
+    this.streamParts = store.uploadConcurrency + 2
+    this.streamMemoryBytes = options.streamMemoryBytes ?? 128 * MiB
+    this.partBuffers = new FetchBuffers(this.streamMemoryBytes)
     if (!(this.blockSize >= 4096) || this.blockSize % 4096 !== 0) throw new S3ConfigError('blockSize: a multiple of 4096')
     if (this.maxDirtyBytes < 4 * this.blockSize) throw new S3ConfigError(`maxDirtyBytes: at least 4 blocks (${4 * this.blockSize})`)
   }
@@ -178,24 +197,139 @@ export class WriteStaging {
   async write(file: StagedFile, buffer: Buffer, position: number, signal?: AbortSignal): Promise<number> {
     if (buffer.length === 0) return 0
     const end = position + buffer.length
-    await this.makeRoom(file, this.newBytes(file, position, end), signal)
-    return file.lock.run(async () => {
+    const needed = () => position !== file.size || file.eager?.partSize !== this.store.partSizeFor(end)
+    const room = () => (file.local instanceof StreamedParts ? this.streamRoom(file, signal) : this.makeRoom(file, this.newBytes(file, position, end), signal))
+    return this.settled(file, needed, signal, room, async () => {
+      if (position !== file.size) await this.unstream(file)
+      else if (this.streamable(file, end)) await this.stream(file)
       await this.room(file, end)
-      await this.fetchEdges(file, position, end, signal)
-      await file.local.write(buffer, 0, buffer.length, position)
-      this.used += file.blocks.mark(position, end, true) * this.blockSize
+      if (file.local instanceof StreamedParts) {
+        await file.local.write(buffer, 0, buffer.length, position)
+      } else {
+        await this.fetchEdges(file, position, end, signal)
+        await file.local.write(buffer, 0, buffer.length, position)
+        this.used += file.blocks.mark(position, end, true) * this.blockSize
+      }
       if (end > file.size) file.size = end
       file.changed()
       file.eager?.touched(position, end)
-      if (!file.eager && !file.detached && EagerUpload.worthStarting(this.store, file, position, end)) file.eager = new EagerUpload(this.store, file)
+      // Not while a streamed file is uploaded: the parts it would send and let go would be taken for that upload's.
+      const uploadingStreamed = file.local instanceof StreamedParts && file.uploading !== undefined
+      if (!file.eager && !file.detached && !uploadingStreamed && EagerUpload.worthStarting(this.store, file, position, end)) {
+        file.eager = new EagerUpload(this.store, file)
+      }
       file.eager?.advance(position)
       return buffer.length
     })
   }
 
+  /**
+   * Runs `step` with the file's lock held, once no part it needs is only in the file's
+   * unfinished upload (`needed`: it reads, rewrites or cuts them, or changes the part size): that
+   * upload is completed first (a flush). `before` runs ahead of each try, without the lock.
+   */
+  private async settled<T>(file: StagedFile, needed: () => boolean, signal: AbortSignal | undefined, before: (() => Promise<void>) | undefined, step: () => Promise<T>): Promise<T> {
+    for (;;) {
+      if (this.mustSettle(file, needed())) await this.flush(file, signal)
+      await before?.()
+      // Parts may have been sent meanwhile: settled first, then again.
+      const done = await file.lock.run(async () => (this.mustSettle(file, needed()) ? undefined : { value: await step() }))
+      if (done) return done.value
+    }
+  }
+
+  /**
+   * Whether parts of `file` are only in its unfinished upload and `needed`, or that upload is
+   * being completed: a write then could neither join it nor start another, and waits for it.
+   */
+  private mustSettle(file: StagedFile, needed: boolean): boolean {
+    return file.onlyUploaded.size > 0 && !file.detached && (needed || file.eager === undefined)
+  }
+
+  /** A new file in memory that an append grows past its room streams its parts from here on (room permitting). */
+  private streamable(file: StagedFile, end: number): boolean {
+    return (
+      file.local instanceof MemoryStore &&
+      end > file.local.capacity &&
+      file.baseSize === 0 &&
+      !file.detached &&
+      file.uploading === undefined &&
+      this.streamReserved + this.streamParts * this.store.partSize <= this.streamMemoryBytes
+    )
+  }
+
+  /** Moves a file from memory to part buffers (the lock is held). */
+  private async stream(file: StagedFile): Promise<void> {
+    const memory = file.local as MemoryStore
+    this.streamReserved += this.streamParts * this.store.partSize
+    const parts = new StreamedParts(this.store.partSize, this.partBuffers, (bytes) => (bytes > 0 ? (this.used += bytes) : this.release(-bytes)))
+    const bytes = memory.contents()
+    await parts.write(bytes, 0, bytes.length, 0)
+    if (file.size > bytes.length) await parts.truncate(file.size)
+    // Accounted as part buffers from now on.
+    this.release(file.blocks.dropFrom(0) * this.blockSize)
+    file.local = parts
+    await memory.close()
+    this.memoryReserved -= memory.capacity
+  }
+
+  /**
+   * Moves a streamed file's held parts to a file on disk (the lock is held): it is about to be
+   * written elsewhere than at its end, or S3 does not keep up with its writer. Parts only in its
+   * upload stay there.
+   */
+  private async unstream(file: StagedFile): Promise<void> {
+    if (!(file.local instanceof StreamedParts)) return
+    const parts = file.local
+    const { path, handle } = await this.newLocalFile()
+    for (const [index, buffer] of parts.parts()) {
+      const start = index * parts.partSize
+      const length = Math.min(parts.partSize, file.size - start)
+      await handle.write(buffer, 0, length, start)
+      this.used += file.blocks.mark(start, start + length, true) * this.blockSize
+    }
+    await handle.truncate(file.size)
+    file.local = handle
+    file.path = path
+    // Uploads may still send from the buffers: they are left to the collector.
+    await this.endStream(file, parts, false)
+  }
+
+  /** A streamed file all uploaded gets an empty file on disk for what it fetches later; its buffers go back to the pool (the lock is held). */
+  private async replaceStreamed(file: StagedFile): Promise<void> {
+    const parts = file.local as StreamedParts
+    const { path, handle } = await this.newLocalFile()
+    file.local = handle
+    file.path = path
+    await this.endStream(file, parts, true)
+  }
+
+  /** A streamed file's buffers are let go (to the pool when nothing sends from them any more), and its room. */
+  private async endStream(file: StagedFile, parts: StreamedParts, reuse: boolean): Promise<void> {
+    await parts.close(reuse)
+    this.streamReserved -= this.streamParts * this.store.partSize
+  }
+
+  /**
+   * Waits while a streamed file holds all the parts it may (its writer is ahead of the upload).
+   * When STREAM_STALL_MS go by with none sent (S3 is slow or failing), its parts go to disk and
+   * the writer goes on there, as for any other file.
+   */
+  private async streamRoom(file: StagedFile, signal?: AbortSignal): Promise<void> {
+    const parts = file.local
+    let sentAt = Date.now()
+    while (parts instanceof StreamedParts && file.local === parts && parts.heldParts >= this.streamParts) {
+      const held = parts.heldParts
+      await this.roomChanged(Math.max(0, sentAt + STREAM_STALL_MS - Date.now()), signal)
+      if (signal?.aborted) throw new FsError('EINTR')
+      if (parts.heldParts < held) sentAt = Date.now()
+      else if (Date.now() - sentAt >= STREAM_STALL_MS) await file.lock.run(() => this.unstream(file))
+    }
+  }
+
   /** Reads from the staged file, fetching from the object what is not local yet. */
   async read(file: StagedFile, buffer: Buffer, position: number, signal?: AbortSignal): Promise<number> {
-    return file.lock.run(async () => {
+    return this.settled(file, () => true, signal, undefined, async () => {
       const end = Math.min(file.size, position + buffer.length)
       if (end <= position) return 0
       await this.fetchLocked(file, position, end, signal)
@@ -206,7 +340,8 @@ export class WriteStaging {
 
   /** Sets the size: shrinking forgets the bytes past it, growing adds zeros (a hole on disk). */
   async truncate(file: StagedFile, size: number): Promise<void> {
-    await file.lock.run(async () => {
+    await this.settled(file, () => true, undefined, undefined, async () => {
+      await this.unstream(file)
       await this.room(file, size)
       await file.local.truncate(size)
       file.eager?.touched(size, Math.max(size, file.size) + 1)
@@ -280,7 +415,7 @@ export class WriteStaging {
 
   /** Makes the whole file local, fetching what is still only in the object (before the object goes away). */
   async materialize(file: StagedFile, signal?: AbortSignal): Promise<void> {
-    await this.fetch(file, 0, file.size, signal)
+    await this.settled(file, () => true, signal, undefined, () => this.fetchLocked(file, 0, file.size, signal))
   }
 
   /** The file now goes to `key`, whose object the caller has made a copy of the old one. */
@@ -334,9 +469,11 @@ export class WriteStaging {
   async destroy(options: { keepDirty?: boolean } = {}): Promise<Map<string, string>> {
     const kept = new Map<string, string>()
     for (const file of this.files.values()) {
-      file.dropEager()
+      // An upload with parts that are nowhere else stays in S3 (its parts can still be listed there).
+      if (file.onlyUploaded.size === 0) file.dropEager()
       if (options.keepDirty && file.dirty) {
         await this.spill(file).catch(() => undefined)
+        await this.unstream(file).catch(() => undefined)
         if (file.path !== undefined) kept.set(file.key, file.path)
       }
       await file.local.close().catch(() => undefined)
@@ -365,14 +502,24 @@ export class WriteStaging {
   private async uploadOnce(file: StagedFile, signal?: AbortSignal): Promise<void> {
     const generation = file.generation
     const upload = (async () => {
-      const etag = await uploadStagedFile(this.store, file, (f, start, end, s) => this.fetch(f, start, end, s), signal)
+      const { etag, size } = await uploadStagedFile(this.store, file, (f, start, end, s) => this.fetch(f, start, end, s), signal)
       await file.lock.run(async () => {
         file.baseEtag = etag
         file.baseKey = file.key
         file.uploadedGeneration = generation
-        if (file.generation !== generation) return
+        if (file.onlyUploaded.size > 0) {
+          // The parts only the upload had are the object's now (nothing but metadata changed
+          // while it completed: every other change waits for it).
+          file.baseSize = size
+          file.onlyUploaded.clear()
+        }
+        if (file.generation !== generation) {
+          await this.unstream(file)
+          return
+        }
         if (etag !== undefined && file.local instanceof MemoryStore) this.recent.remember(file.key, etag, file.local.contents())
         // Clean: the object holds it all now; free the local blocks, keep the size (a hole).
+        if (file.local instanceof StreamedParts) await this.replaceStreamed(file)
         await file.local.truncate(0)
         await file.local.truncate(file.size)
         this.release(file.blocks.dropFrom(0) * this.blockSize)
@@ -399,6 +546,7 @@ export class WriteStaging {
     file.dropEager()
     if (this.files.get(file.key) === file) this.files.delete(file.key)
     this.release(file.localBytes)
+    if (file.local instanceof StreamedParts) await this.endStream(file, file.local, false)
     await file.local.close().catch(() => undefined)
     if (file.local instanceof MemoryStore) this.memoryReserved -= file.local.capacity
     if (file.path !== undefined) await rm(file.path, { force: true })

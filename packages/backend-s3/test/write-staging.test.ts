@@ -237,7 +237,8 @@ describe('WriteStaging', () => {
   })
 
   it('a part written again after it was sent is sent again; a truncate cuts the parts; a chmod meanwhile is put right by a copy', async () => {
-    const s = await staging()
+    // On disk from the start: its sent parts stay local (a streamed file's would not).
+    const s = await staging({ memoryFileBytes: 0 })
     const { file, data } = await writtenInOrder(s, 'eager/rewritten', 23 * MiB)
     await partsBegun(4)
     // Part 1 written again; the file cut inside part 4 (its sent copy is too long now).
@@ -251,6 +252,93 @@ describe('WriteStaging', () => {
     expect((await store.get('eager/rewritten')).equals(data.subarray(0, 19 * MiB))).toBe(true)
     expect((await store.head('eager/rewritten'))!.metadata).toEqual({ mode: '33152' })
     await s.close(file)
+  })
+
+  it('a new file written from its start streams: a few parts in reused buffers, none on disk, each let go once sent', async () => {
+    const s = await staging()
+    const { file, data } = await writtenInOrder(s, 'stream/sequential', 41 * MiB)
+    // Parts of 5 MiB, three sent at a time: at most five held (three being sent, two being written).
+    expect(s.usedBytes).toBeLessThanOrEqual(5 * 5 * MiB)
+    expect(await readdir(s.stagingDirectory)).toEqual([])
+    await s.flush(file)
+    expect(store.stats.calls).toEqual({ 'CREATE-MULTIPART': 1, 'UPLOAD-PART': 9, 'COMPLETE-MULTIPART': 1 })
+    expect(s.usedBytes).toBe(0)
+    expect((await store.get('stream/sequential')).equals(data)).toBe(true)
+    // Still open, read back from the object.
+    expect((await readAll(s, file)).equals(data)).toBe(true)
+    await s.close(file)
+  })
+
+  it('a streamed file whose sent parts are needed again (a read, a rewrite, a truncate) completes its upload first, then goes on as an object being changed', async () => {
+    const s = await staging()
+    const { file, data } = await writtenInOrder(s, 'stream/reread', 23 * MiB)
+    await partsBegun(4)
+    const reread = Buffer.alloc(1000)
+    // Part 0 is only in the upload now: the read completes it, and fetches it back.
+    expect(await s.read(file, reread, 7)).toBe(1000)
+    expect(reread.equals(data.subarray(7, 1007))).toBe(true)
+    expect(store.stats.calls['COMPLETE-MULTIPART']).toBe(1)
+    expect((await store.get('stream/reread')).equals(data)).toBe(true)
+    // A rewrite and a truncate change that object; appends go on.
+    const patch = Buffer.alloc(1000, 9)
+    await s.write(file, patch, MiB + 7)
+    patch.copy(data, MiB + 7)
+    await s.truncate(file, 19 * MiB)
+    const tail = randomBytes(2 * MiB)
+    await s.write(file, tail, 19 * MiB)
+    const expected = Buffer.concat([data.subarray(0, 19 * MiB), tail])
+    expect((await readAll(s, file)).equals(expected)).toBe(true)
+    await s.flush(file)
+    expect((await store.get('stream/reread')).equals(expected)).toBe(true)
+    await s.close(file)
+  })
+
+  it('a streamed file keeps its parts while the upload cannot be completed, and completes it at a later flush', async () => {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
+    try {
+      const s = await staging({}, viaProxy)
+      const file = await s.open('stream/outage', { metadata: meta })
+      const data = randomBytes(17 * MiB)
+      for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+      // The parts behind the writer are sent (and let go) before S3 goes away.
+      const sent = async () => proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber=') && r.status === 200).length
+      const deadline = Date.now() + 20_000
+      while ((await sent()) < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      proxy.faults.reset = true
+      await expect(s.flush(file)).rejects.toMatchObject({ code: 'EIO' })
+      await expect(s.read(file, Buffer.alloc(10), 0)).rejects.toMatchObject({ code: 'EIO' })
+      expect(s.dirtyFiles().map((d) => d.key)).toEqual(['stream/outage'])
+      proxy.faults.reset = false
+      await s.flush(file)
+      expect((await store.get('stream/outage')).equals(data)).toBe(true)
+      await s.close(file)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
+  })
+
+  it('a streamed file whose parts are not sent in time goes on on disk', async () => {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3 })
+    try {
+      // Every part's upload takes 1.5 s: the writer fills its five parts long before.
+      proxy.faults.delay = (method, url) => (method === 'PUT' && url.includes('partNumber=') ? 1500 : 0)
+      const s = await staging({}, viaProxy)
+      const file = await s.open('stream/slow', { metadata: meta })
+      const data = randomBytes(31 * MiB)
+      for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+      expect(await readdir(s.stagingDirectory)).toHaveLength(1)
+      expect(file.path).toBeDefined()
+      proxy.faults.delay = () => 0
+      await s.flush(file)
+      expect((await store.get('stream/slow')).equals(data)).toBe(true)
+      await s.close(file)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
   })
 
   it('a part written again while its first upload is under way is sent again only once that one ended (the server keeps the copy that ends last)', async () => {
