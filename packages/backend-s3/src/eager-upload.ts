@@ -48,6 +48,11 @@ export class EagerUpload {
     return file.baseSize === 0 && writeEnd === file.size && writeStart >= store.partSize
   }
 
+  /** The upload's id, or undefined if S3 never gave one. */
+  uploadIdIfAny(): Promise<string | undefined> {
+    return this.uploadId.catch(() => undefined)
+  }
+
   /** Still usable: created, and the file's size still fits its part size. */
   get usable(): boolean {
     return !this.failed && this.store.partSizeFor(this.file.size) === this.partSize

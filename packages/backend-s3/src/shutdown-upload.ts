@@ -30,7 +30,12 @@ export class ShutdownUpload {
     const failed = await staging.flushAll((progress) => this.report(progress))
     const kept = await staging.destroy({ keepDirty: failed.length > 0 })
     this.parts.readAhead.destroy()
-    for (const [key, path] of kept) logger.error(`s3: could not upload ${key}: its data is kept in ${path}`)
+    for (const [key, { path, unfinishedUpload }] of kept) {
+      const rest = unfinishedUpload
+        ? ` (parts ${unfinishedUpload.parts.join(', ')} are only in its unfinished multipart upload ${unfinishedUpload.uploadId}, left in the bucket)`
+        : ''
+      logger.error(`s3: could not upload ${key}: its data is kept in ${path}${rest}`)
+    }
     this.parts.store.destroy()
   }
 

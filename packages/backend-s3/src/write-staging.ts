@@ -54,6 +54,12 @@ export interface DirtyFile {
   uploading: boolean
 }
 
+/** A dirty file kept at shutdown: its local file, and the parts only its unfinished upload has (numbered from 1). */
+export interface KeptFile {
+  path: string
+  unfinishedUpload?: { uploadId: string; parts: number[] }
+}
+
 export interface FlushProgress {
   key: string
   filesDone: number
@@ -463,18 +469,20 @@ export class WriteStaging {
 
   /**
    * Closes and removes every staged file, dirty or not (flushAll first to keep the data). With
-   * `keepDirty`, dirty files stay on disk (in `stagingDirectory`) and their local paths are
-   * returned by key: the data of uploads that failed at shutdown is not thrown away.
+   * `keepDirty`, dirty files stay on disk (in `stagingDirectory`) and are returned by key: the
+   * data of uploads that failed at shutdown is not thrown away. A streamed file's parts that
+   * were sent are only in its unfinished multipart upload, which is left in S3 (not aborted).
    */
-  async destroy(options: { keepDirty?: boolean } = {}): Promise<Map<string, string>> {
-    const kept = new Map<string, string>()
+  async destroy(options: { keepDirty?: boolean } = {}): Promise<Map<string, KeptFile>> {
+    const kept = new Map<string, KeptFile>()
     for (const file of this.files.values()) {
-      // An upload with parts that are nowhere else stays in S3 (its parts can still be listed there).
-      if (file.onlyUploaded.size === 0) file.dropEager()
+      const unfinished = file.onlyUploaded.size > 0 ? await file.eager?.uploadIdIfAny() : undefined
+      if (unfinished === undefined) file.dropEager()
       if (options.keepDirty && file.dirty) {
         await this.spill(file).catch(() => undefined)
         await this.unstream(file).catch(() => undefined)
-        if (file.path !== undefined) kept.set(file.key, file.path)
+        const parts = [...file.onlyUploaded].sort((a, b) => a - b).map((index) => index + 1)
+        if (file.path !== undefined) kept.set(file.key, { path: file.path, ...(unfinished !== undefined && { unfinishedUpload: { uploadId: unfinished, parts } }) })
       }
       await file.local.close().catch(() => undefined)
     }
@@ -483,7 +491,7 @@ export class WriteStaging {
     const dir = this.dir
     if (dir && kept.size === 0) await rm(dir, { recursive: true, force: true })
     if (dir && kept.size > 0) {
-      const keep = new Set(kept.values())
+      const keep = new Set([...kept.values()].map((k) => k.path))
       for (const name of await readdir(dir)) if (!keep.has(join(dir, name))) await rm(join(dir, name), { force: true })
     }
     return kept

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -204,6 +204,13 @@ describe('WriteStaging', () => {
     while ((store.stats.calls['UPLOAD-PART'] ?? 0) < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
+  /** Waits until `count` part uploads through `proxy` have succeeded. */
+  async function partsSentThrough(proxy: FaultProxy, count: number): Promise<void> {
+    const sent = () => proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber=') && r.status === 200).length
+    const deadline = Date.now() + 20_000
+    while (sent() < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
   /** A new file of `size` random bytes written 1 MiB at a time from its start, the store's counts reset first. */
   async function writtenInOrder(s: WriteStaging, key: string, size: number) {
     const file = await s.open(key, { metadata: meta })
@@ -302,9 +309,7 @@ describe('WriteStaging', () => {
       const data = randomBytes(17 * MiB)
       for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
       // The parts behind the writer are sent (and let go) before S3 goes away.
-      const sent = async () => proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber=') && r.status === 200).length
-      const deadline = Date.now() + 20_000
-      while ((await sent()) < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      await partsSentThrough(proxy, 3)
       proxy.faults.reset = true
       await expect(s.flush(file)).rejects.toMatchObject({ code: 'EIO' })
       await expect(s.read(file, Buffer.alloc(10), 0)).rejects.toMatchObject({ code: 'EIO' })
@@ -313,6 +318,29 @@ describe('WriteStaging', () => {
       await s.flush(file)
       expect((await store.get('stream/outage')).equals(data)).toBe(true)
       await s.close(file)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
+  })
+
+  it('a streamed file that still cannot be uploaded at shutdown is kept: its held parts on disk, and which parts its unfinished upload has', async () => {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
+    try {
+      const s = await WriteStaging.create(viaProxy, { cacheDir, blockSize: 64 * KiB })
+      const file = await s.open('stream/kept', { metadata: meta })
+      const data = randomBytes(17 * MiB)
+      for (let at = 0; at < data.length; at += MiB) await s.write(file, data.subarray(at, at + MiB), at)
+      await partsSentThrough(proxy, 3)
+      proxy.faults.reset = true
+      expect(await s.flushAll()).toEqual(['stream/kept'])
+      const kept = await s.destroy({ keepDirty: true })
+      const entry = kept.get('stream/kept')!
+      expect(entry.unfinishedUpload).toMatchObject({ uploadId: expect.stringMatching(/.+/), parts: [1, 2, 3] })
+      const local = await readFile(entry.path)
+      expect(local.subarray(15 * MiB).equals(data.subarray(15 * MiB))).toBe(true)
+      await rm(entry.path, { force: true })
     } finally {
       viaProxy.destroy()
       await proxy.close()
