@@ -298,7 +298,7 @@ export class WriteStaging {
     file.local = handle
     file.path = path
     // Uploads may still send from the buffers: they are left to the collector.
-    await this.endStream(file, parts, false)
+    await this.endStream(parts, false)
   }
 
   /** A streamed file all uploaded gets an empty file on disk for what it fetches later; its buffers go back to the pool (the lock is held). */
@@ -307,11 +307,11 @@ export class WriteStaging {
     const { path, handle } = await this.newLocalFile()
     file.local = handle
     file.path = path
-    await this.endStream(file, parts, true)
+    await this.endStream(parts, true)
   }
 
   /** A streamed file's buffers are let go (to the pool when nothing sends from them any more), and its room. */
-  private async endStream(file: StagedFile, parts: StreamedParts, reuse: boolean): Promise<void> {
+  private async endStream(parts: StreamedParts, reuse: boolean): Promise<void> {
     await parts.close(reuse)
     this.streamReserved -= this.streamParts * this.store.partSize
   }
@@ -554,7 +554,7 @@ export class WriteStaging {
     file.dropEager()
     if (this.files.get(file.key) === file) this.files.delete(file.key)
     this.release(file.localBytes)
-    if (file.local instanceof StreamedParts) await this.endStream(file, file.local, false)
+    if (file.local instanceof StreamedParts) await this.endStream(file.local, false)
     await file.local.close().catch(() => undefined)
     if (file.local instanceof MemoryStore) this.memoryReserved -= file.local.capacity
     if (file.path !== undefined) await rm(file.path, { force: true })
