@@ -204,6 +204,18 @@ describe('WriteStaging', () => {
     while ((store.stats.calls['UPLOAD-PART'] ?? 0) < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
+  /** Runs `use` with a fault proxy in front of the gateway and a store of the bucket through it. */
+  async function throughProxy(options: Parameters<typeof storeFor>[1], use: (proxy: FaultProxy, viaProxy: S3ObjectStore) => Promise<void>): Promise<void> {
+    const proxy = await FaultProxy.start(s3Target.endpoint)
+    const viaProxy = storeFor(store.bucket, { ...options, endpoint: proxy.endpoint })
+    try {
+      await use(proxy, viaProxy)
+    } finally {
+      viaProxy.destroy()
+      await proxy.close()
+    }
+  }
+
   /** Waits until `count` part uploads through `proxy` have succeeded. */
   async function partsSentThrough(proxy: FaultProxy, count: number): Promise<void> {
     const sent = () => proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('partNumber=') && r.status === 200).length
@@ -301,9 +313,7 @@ describe('WriteStaging', () => {
   })
 
   it('a streamed file keeps its parts while the upload cannot be completed, and completes it at a later flush', async () => {
-    const proxy = await FaultProxy.start(s3Target.endpoint)
-    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
-    try {
+    await throughProxy({ partSize: 5 * MiB, uploadConcurrency: 3, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }, async (proxy, viaProxy) => {
       const s = await staging({}, viaProxy)
       const file = await s.open('stream/outage', { metadata: meta })
       const data = randomBytes(17 * MiB)
@@ -318,16 +328,11 @@ describe('WriteStaging', () => {
       await s.flush(file)
       expect((await store.get('stream/outage')).equals(data)).toBe(true)
       await s.close(file)
-    } finally {
-      viaProxy.destroy()
-      await proxy.close()
-    }
+    })
   })
 
   it('a streamed file that still cannot be uploaded at shutdown is kept: its held parts on disk, and which parts its unfinished upload has', async () => {
-    const proxy = await FaultProxy.start(s3Target.endpoint)
-    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
-    try {
+    await throughProxy({ partSize: 5 * MiB, uploadConcurrency: 3, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }, async (proxy, viaProxy) => {
       const s = await WriteStaging.create(viaProxy, { cacheDir, blockSize: 64 * KiB })
       const file = await s.open('stream/kept', { metadata: meta })
       const data = randomBytes(17 * MiB)
@@ -341,16 +346,11 @@ describe('WriteStaging', () => {
       const local = await readFile(entry.path)
       expect(local.subarray(15 * MiB).equals(data.subarray(15 * MiB))).toBe(true)
       await rm(entry.path, { force: true })
-    } finally {
-      viaProxy.destroy()
-      await proxy.close()
-    }
+    })
   })
 
   it('a streamed file whose parts are not sent in time goes on on disk', async () => {
-    const proxy = await FaultProxy.start(s3Target.endpoint)
-    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3 })
-    try {
+    await throughProxy({ partSize: 5 * MiB, uploadConcurrency: 3 }, async (proxy, viaProxy) => {
       // Every part's upload takes 1.5 s: the writer fills its five parts long before.
       proxy.faults.delay = (method, url) => (method === 'PUT' && url.includes('partNumber=') ? 1500 : 0)
       const s = await staging({}, viaProxy)
@@ -363,16 +363,11 @@ describe('WriteStaging', () => {
       await s.flush(file)
       expect((await store.get('stream/slow')).equals(data)).toBe(true)
       await s.close(file)
-    } finally {
-      viaProxy.destroy()
-      await proxy.close()
-    }
+    })
   })
 
   it('a part written again while its first upload is under way is sent again only once that one ended (the server keeps the copy that ends last)', async () => {
-    const proxy = await FaultProxy.start(s3Target.endpoint)
-    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, partSize: 5 * MiB, uploadConcurrency: 3 })
-    try {
+    await throughProxy({ partSize: 5 * MiB, uploadConcurrency: 3 }, async (proxy, viaProxy) => {
       // The first upload of part 2 is slow.
       let held = false
       proxy.faults.delay = (method, url) => (method === 'PUT' && url.includes('partNumber=2&') && !held ? ((held = true), 400) : 0)
@@ -390,16 +385,11 @@ describe('WriteStaging', () => {
       expect(partTwo[0]!.answered ?? Infinity).toBeLessThan(partTwo[1]!.arrived)
       expect((await store.get('eager/slow-part')).equals(data)).toBe(true)
       await s.close(file)
-    } finally {
-      viaProxy.destroy()
-      await proxy.close()
-    }
+    })
   })
 
   it('a failed upload keeps the staged data; a later flush uploads it', async () => {
-    const proxy = await FaultProxy.start(s3Target.endpoint)
-    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } })
-    try {
+    await throughProxy({ retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }, async (proxy, viaProxy) => {
       const s = await staging({}, viaProxy)
       const file = await s.open('fail/a', { metadata: meta })
       const data = randomBytes(100 * KiB)
@@ -417,10 +407,7 @@ describe('WriteStaging', () => {
       // Closed and clean: gone from the staging directory.
       expect(s.get('fail/a')).toBeUndefined()
       expect(await readdir(join(cacheDir, (await readdir(cacheDir)).find((d) => d.startsWith('staging-'))!))).toEqual([])
-    } finally {
-      viaProxy.destroy()
-      await proxy.close()
-    }
+    })
   })
 
   it('a write during an upload leaves the file dirty; the next flush sends the final bytes', async () => {
@@ -531,9 +518,7 @@ describe('WriteStaging', () => {
   })
 
   it('ENOSPC when no upload can free room before the deadline, the staged data kept', async () => {
-    const proxy = await FaultProxy.start(s3Target.endpoint)
-    const viaProxy = storeFor(store.bucket, { endpoint: proxy.endpoint, retry: { maxAttempts: 1 } })
-    try {
+    await throughProxy({ retry: { maxAttempts: 1 } }, async (proxy, viaProxy) => {
       proxy.faults.reset = true
       const s = await staging({ maxDirtyBytes: 512 * KiB, dirtyWaitMs: 400 }, viaProxy)
       const a = await s.open('full/a', { metadata: meta })
@@ -545,9 +530,6 @@ describe('WriteStaging', () => {
       proxy.faults.reset = false
       await s.flush(a)
       expect((await store.head('full/a'))!.size).toBe(448 * KiB)
-    } finally {
-      viaProxy.destroy()
-      await proxy.close()
-    }
+    })
   })
 })
