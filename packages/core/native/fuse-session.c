@@ -129,7 +129,10 @@ enum { FORWARD, ANSWERED, ANSWERED_RANDOM };
 // descriptor's read or write, FORWARD when JavaScript serves it. The held bytes are answered
 // under the lock: their memory is not the addon's once released.
 static int serve_here(session_t *s, int fd, const char *request, size_t length, char *reply, size_t capacity) {
-  resident_reads_t *resident = resident_of(s);
+  const struct fuse_in_header *in = (const void *)request;
+  // Every other request is JavaScript's: no lock taken for it.
+  if (length < sizeof *in || (in->opcode != FUSE_READ && in->opcode != FUSE_WRITE)) return FORWARD;
+  resident_reads_t *resident = in->opcode == FUSE_READ ? resident_of(s) : NULL;
   if (resident) {
     lock_tables(s);
     int answered = resident_serve(resident, fd, request, length);
