@@ -42,9 +42,10 @@ describe('S3 failing under the mount (a fault-injecting proxy between them)', ()
     const path = join(mount.dir, 'outage.bin')
     const data = randomBytes(20 * MiB)
     const file = await open(path, 'w')
-    await file.write(data, 0, 10 * MiB, 0)
-    proxy.faults.reset = true
+    // Back to front: staged on disk (a file written from its start streams its parts; the next case).
     await file.write(data, 10 * MiB, 10 * MiB, 10 * MiB)
+    proxy.faults.reset = true
+    await file.write(data, 0, 10 * MiB, 0)
     const started = Date.now()
     await expectErrno(file.close(), 'EIO')
     expect(Date.now() - started).toBeLessThan(3 * DEADLINE_S * 1000 + SLACK_MS)
@@ -57,6 +58,30 @@ describe('S3 failing under the mount (a fault-injecting proxy between them)', ()
     await again.sync()
     await again.close()
     expect(hash(await store.get('outage.bin'))).toBe(hash(data))
+  })
+
+  it('a file written from its start whose parts went before the server went away: close() reports EIO, its sent parts cannot be read back until the server is back, then fsync completes it whole', async () => {
+    const path = join(mount.dir, 'streamed.bin')
+    const data = randomBytes(20 * MiB)
+    const file = await open(path, 'w')
+    const sent = () => proxy.requests.filter((r) => r.method === 'PUT' && r.url.includes('streamed.bin?partNumber=') && r.status === 200).length
+    // Parts of 8 MiB: the first goes once the writer is past it.
+    for (let at = 0; at < 12 * MiB; at += MiB) await file.write(data, at, MiB, at)
+    const deadline = Date.now() + 20_000
+    while (sent() < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(sent()).toBe(1)
+    proxy.faults.reset = true
+    await file.write(data, 12 * MiB, 8 * MiB, 12 * MiB)
+    await expectErrno(file.close(), 'EIO')
+    expect(await store.head('streamed.bin')).toBeUndefined()
+    await expect(readFile(path)).rejects.toMatchObject({ code: expect.stringMatching(FAILED) })
+
+    proxy.faults.reset = false
+    const again = await open(path, 'r+')
+    await again.sync()
+    await again.close()
+    expect(hash(await store.get('streamed.bin'))).toBe(hash(data))
+    expect(hash(await readFile(path))).toBe(hash(data))
   })
 
   it('a read fails within the deadline while the server is away, and works once it is back', async () => {
