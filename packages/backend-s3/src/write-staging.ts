@@ -271,7 +271,6 @@ export class WriteStaging {
     const parts = new StreamedParts(this.store.partSize, this.partBuffers, (bytes) => (bytes > 0 ? (this.used += bytes) : this.release(-bytes)))
     const bytes = memory.contents()
     await parts.write(bytes, 0, bytes.length, 0)
-    if (file.size > bytes.length) await parts.truncate(file.size)
     // Accounted as part buffers from now on.
     this.release(file.blocks.dropFrom(0) * this.blockSize)
     file.local = parts
@@ -280,34 +279,28 @@ export class WriteStaging {
   }
 
   /**
-   * Moves a streamed file's held parts to a file on disk (the lock is held): it is about to be
-   * written elsewhere than at its end, or S3 does not keep up with its writer. Parts only in its
-   * upload stay there.
+   * Moves a streamed file to a file on disk (the lock is held) with its held parts: it is about
+   * to be written elsewhere than at its end, or S3 does not keep up with its writer (parts only
+   * in its upload stay there). `uploaded`: S3 has all of it and no upload sends from the buffers
+   * any more: the file starts empty (for what it fetches later) and the buffers go back to the pool.
    */
-  private async unstream(file: StagedFile): Promise<void> {
+  private async unstream(file: StagedFile, { uploaded = false } = {}): Promise<void> {
     if (!(file.local instanceof StreamedParts)) return
     const parts = file.local
     const { path, handle } = await this.newLocalFile()
-    for (const [index, buffer] of parts.parts()) {
-      const start = index * parts.partSize
-      const length = Math.min(parts.partSize, file.size - start)
-      await handle.write(buffer, 0, length, start)
-      this.used += file.blocks.mark(start, start + length, true) * this.blockSize
+    if (!uploaded) {
+      for (const [index, buffer] of parts.parts()) {
+        const start = index * parts.partSize
+        const length = Math.min(parts.partSize, file.size - start)
+        await handle.write(buffer, 0, length, start)
+        this.used += file.blocks.mark(start, start + length, true) * this.blockSize
+      }
+      await handle.truncate(file.size)
     }
-    await handle.truncate(file.size)
     file.local = handle
     file.path = path
-    // Uploads may still send from the buffers: they are left to the collector.
-    await this.endStream(parts, false)
-  }
-
-  /** A streamed file all uploaded gets an empty file on disk for what it fetches later; its buffers go back to the pool (the lock is held). */
-  private async replaceStreamed(file: StagedFile): Promise<void> {
-    const parts = file.local as StreamedParts
-    const { path, handle } = await this.newLocalFile()
-    file.local = handle
-    file.path = path
-    await this.endStream(parts, true)
+    // Otherwise uploads may still send from the buffers: they are left to the collector.
+    await this.endStream(parts, uploaded)
   }
 
   /** A streamed file's buffers are let go (to the pool when nothing sends from them any more), and its room. */
@@ -527,7 +520,7 @@ export class WriteStaging {
         }
         if (etag !== undefined && file.local instanceof MemoryStore) this.recent.remember(file.key, etag, file.local.contents())
         // Clean: the object holds it all now; free the local blocks, keep the size (a hole).
-        if (file.local instanceof StreamedParts) await this.replaceStreamed(file)
+        await this.unstream(file, { uploaded: true })
         await file.local.truncate(0)
         await file.local.truncate(file.size)
         this.release(file.blocks.dropFrom(0) * this.blockSize)

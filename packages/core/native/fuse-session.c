@@ -38,8 +38,8 @@ typedef struct {
   int orphaned; // JS dropped its handle object
   size_t size;
   char *buffer; // `size` bytes, owned by JS (request)
-  // What helper threads read while this thread changes it: the descriptor and resident tables
-  // (the helpers answer from them) and, once created, `descriptors` itself.
+  // Held around what helper threads look up while this thread changes it: the entries of the
+  // descriptor and resident tables (the pointers to the tables are published atomically).
   pthread_mutex_t lock;
   handle_table_t *descriptors; // created with the first handle served here
   char *reply;                 // `size` bytes, for the answers of descriptor-io
