@@ -7,6 +7,7 @@
 // place: no allocation per request.
 #define _GNU_SOURCE
 #include "fuse-session.h"
+#include "caller-cpu.h"
 #include "fuse-uring.h"
 #include "js-callback.h"
 #include "napi-util.h"
@@ -36,6 +37,7 @@ typedef struct {
   int stopped;
   int closed;   // uv is done with the handle
   int orphaned; // JS dropped its handle object
+  int follow_callers; // caller-cpu.h
   size_t size;
   char *buffer; // `size` bytes, owned by JS (request)
   // Held around what helper threads look up while this thread changes it: the entries of the
@@ -105,6 +107,7 @@ static void session_stop(session_t *s) {
   if (s->stopped) return;
   s->stopped = 1;
   uv_poll_stop(&s->poll);
+  if (s->follow_callers) caller_cpu_release();
   if (s->helpers) request_helpers_stop(s->helpers);
   s->helpers = NULL;
   handle_table_free(s->forwarded);
@@ -204,6 +207,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     if (!in_js++) js_wakeup_open(&s->js, &w);
+    if (s->follow_callers) caller_cpu_note((const struct fuse_in_header *)s->buffer, (size_t)n);
     napi_value length;
     if (napi_create_int32(env, (int32_t)n, &length) != napi_ok || !js_call_bool(env, w.function, w.global, 1, length)) break;
   }
@@ -252,6 +256,7 @@ static void on_forwarded(void *arg) {
           free(item);
           continue;
         }
+        if (s->follow_callers) caller_cpu_note(in, (size_t)item->length);
         memcpy(s->buffer, item->data, (size_t)item->length);
         napi_create_int32(s->env, (int32_t)item->length, &length);
         js_call_bool(s->env, w.function, w.global, 1, length);
@@ -293,16 +298,18 @@ static int request_buffer(napi_env env, napi_value value, char **data, size_t *s
              : -1;
 }
 
-// poll(fd, buffer, callback(length | -errno) -> readOn, served() | null) -> handle
+// poll(fd, buffer, callback(length | -errno) -> readOn, served() | null, followCallers) -> handle
 static napi_value session_poll(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   char *buffer;
   size_t size;
-  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || request_buffer(env, argv[1], &buffer, &size)) {
-    napi_throw_type_error(env, NULL, "poll(fd, buffer, callback, served): bad arguments");
+  bool follow_callers;
+  if (argc < 5 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || request_buffer(env, argv[1], &buffer, &size) ||
+      napi_get_value_bool(env, argv[4], &follow_callers) != napi_ok) {
+    napi_throw_type_error(env, NULL, "poll(fd, buffer, callback, served, followCallers): bad arguments");
     return NULL;
   }
   int flags = fcntl(fd, F_GETFL);
@@ -314,6 +321,7 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
   s->env = env;
   s->fd = fd;
   s->size = size;
+  s->follow_callers = follow_callers;
   napi_value handle;
   CHECK(js_callback_init(&s->js, env, argv[2], "fusekit:fuse-session"));
   napi_valuetype served_type;

@@ -136,7 +136,7 @@ export class LowLevelDriver {
     }
     // Requests the addon answers count as activity for a hot loop; without one nobody is told.
     const onServed = hotLoopMode(options) === 'off' ? null : () => handler.servedElsewhere()
-    const poll = this.addon.poll(fd, requests, onRequest, onServed)
+    const poll = this.addon.poll(fd, requests, onRequest, onServed, options.followCallers)
     if (residentReads) resident?.attach(residentReads)
     let unmounted: Promise<void> | undefined
     return {

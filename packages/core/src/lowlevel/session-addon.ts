@@ -30,8 +30,9 @@ export interface SessionAddon {
    * Reads requests into `buffer`: `onRequest` gets each one's length, or -errno when the session
    * ended, and returns whether to read on in this wake-up. `onServed` (null: not told): after a
    * batch of requests answered in the addon (serveDescriptor's handles, resident bytes).
+   * `followCallers`: keep this thread on its callers' vCPU (native/caller-cpu.h).
    */
-  poll(fd: number, buffer: Buffer, onRequest: (length: number) => boolean, onServed: (() => void) | null): object
+  poll(fd: number, buffer: Buffer, onRequest: (length: number) => boolean, onServed: (() => void) | null, followCallers: boolean): object
   /** Later requests are read into `buffer` (as long as poll's). */
   replaceBuffer(handle: object, buffer: Buffer): void
   stop(handle: object): void
