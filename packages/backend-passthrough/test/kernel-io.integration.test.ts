@@ -6,7 +6,7 @@ import { availableParallelism, constants, release } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
-import { useMount } from '@fusekit/testkit'
+import { cpuNumbers, lookupsFromCpus, threadCpus, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 import { sourceMountSetup } from './helpers.js'
 
@@ -125,10 +125,18 @@ describe('passthrough mount with the lowlevel driver: O_DIRECT random reads', ()
     expect(await read(512, 0, 1)).toBe('wrong 0\n')
     expect(threads()).toBe(before)
 
+    // Node's thread follows a lone caller's CPU (--follow-callers) when the helpers start: they
+    // still run anywhere (threads inherit their starter's affinity).
+    const full = threadCpus(process.pid)
+    const last = cpuNumbers(full).at(-1)!
+    await lookupsFromCpus(mounted().dir, [last])
+    expect(threadCpus(mounted().pid)).toBe(cpuNumbers(full).length >= 2 ? String(last) : full)
     // 97 blocks apart: never the block after the last one.
     expect(await read(300, 0, 97)).toBe('wrong 0\n')
     const cpus = availableParallelism()
     expect(threads()).toBe(cpus >= 2 ? before + cpus : before)
+    const pid = mounted().pid
+    for (const tid of readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid))) expect(threadCpus(pid, Number(tid))).toBe(full)
     const readers = [1, 2, 3, 4].map((seed) => read(500, seed, 37 + 2 * seed))
     expect(await Promise.all(readers)).toEqual(['wrong 0\n', 'wrong 0\n', 'wrong 0\n', 'wrong 0\n'])
 

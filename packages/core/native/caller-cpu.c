@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +13,12 @@
 #define SAMPLE_EVERY 8
 // Samples in a row that found one caller, or callers on one vCPU, before pinning.
 #define SETTLED 4
+// A lone caller found elsewhere than the thread was pinned this many samples in a row: the
+// kernel puts it back on an idle vCPU whenever the thread joins it (it wakes the caller while
+// the thread still runs there). Chasing it costs a migration per sample and gains nothing, so the
+// thread goes where the kernel puts it for HOLD_OFF requests before trying again.
+#define CHASES 4
+#define HOLD_OFF 4096
 
 // Process-wide, as the thread is: several sessions of one process feed one follower.
 static struct {
@@ -21,6 +28,8 @@ static struct {
   uint32_t last_pid; // the last sample's caller and where it ran
   int last_cpu;
   int settled;       // samples in a row that found one caller or one vCPU
+  int chases;        // samples in a row that found the pinned caller moved away
+  unsigned held_off; // requests left before following again
   unsigned requests;
 } follower = {.pinned = -1, .last_cpu = -1};
 
@@ -70,6 +79,10 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
     return;
   }
   uint32_t pid = in->pid;
+  if (follower.held_off > 0) {
+    follower.held_off--;
+    return;
+  }
   if (follower.requests++ % SAMPLE_EVERY != 0) return;
   if (!follower.started)
     follower.started = sched_getaffinity(0, sizeof follower.allowed, &follower.allowed) == 0 && CPU_COUNT(&follower.allowed) >= 2 ? 1 : -1;
@@ -77,6 +90,15 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   int cpu = last_cpu_of(pid);
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &follower.allowed)) return;
   int one_place = pid == follower.last_pid || cpu == follower.last_cpu;
+  int moved_away = follower.pinned >= 0 && cpu != follower.pinned && pid == follower.last_pid;
+  follower.chases = moved_away ? follower.chases + 1 : 0;
+  if (follower.chases >= CHASES) {
+    follower.chases = 0;
+    follower.settled = 0;
+    follower.held_off = HOLD_OFF;
+    pin(-1);
+    return;
+  }
   follower.last_pid = pid;
   follower.last_cpu = cpu;
   if (!one_place) {
@@ -90,9 +112,23 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   }
 }
 
+static void nothing(uv_work_t *work) { (void)work; }
+static void nothing_after(uv_work_t *work, int status) {
+  (void)status;
+  free(work);
+}
+
+void caller_cpu_prepare(uv_loop_t *loop) {
+  // A thread pool that was started already is not started again: the work is a no-op then.
+  uv_work_t *work = malloc(sizeof *work);
+  if (work && uv_queue_work(loop, work, nothing, nothing_after) != 0) free(work);
+}
+
 void caller_cpu_release(void) {
   if (follower.pinned >= 0) pin(-1);
   follower.last_pid = 0;
   follower.last_cpu = -1;
   follower.settled = 0;
+  follower.chases = 0;
+  follower.held_off = 0;
 }

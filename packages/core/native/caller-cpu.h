@@ -9,6 +9,11 @@
 #pragma once
 #include <linux/fuse.h>
 #include <stddef.h>
+#include <uv.h>
+
+// Before the first request: threads inherit the affinity of the thread that starts them, so
+// libuv's thread pool, started lazily by Node's thread, is started now, unpinned.
+void caller_cpu_prepare(uv_loop_t *loop);
 
 // Called on Node's thread for each request (`length` bytes) handed to JavaScript. Now and then it
 // reads where the request's caller last ran (/proc/<pid>/stat) and, once samples in a row found
@@ -16,5 +21,6 @@
 // process started with). Callers on several vCPUs, or a bulk read or write, unpin it.
 void caller_cpu_note(const struct fuse_in_header *in, size_t length);
 
-// Gives this thread back the affinity it started with (the session ended).
+// Gives this thread back the affinity it started with (the session ended, or threads are about
+// to be started).
 void caller_cpu_release(void);

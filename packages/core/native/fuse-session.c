@@ -277,6 +277,8 @@ static void start_helpers(session_t *s) {
   if (s->helpers || s->stopped || cpus < 2) return;
   handle_table_free(s->read_ends); // counted enough
   s->read_ends = NULL;
+  // Threads inherit the affinity of the thread that starts them: the helpers must run anywhere.
+  if (s->follow_callers) caller_cpu_release();
   if (!(s->forwarded = handle_table_new())) return;
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(s->env, &loop) == napi_ok)
@@ -339,6 +341,7 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
     return throw_errno(env, -err, "uv_poll_init");
   }
   s->poll.data = s;
+  if (follow_callers) caller_cpu_prepare(loop);
   uv_poll_start(&s->poll, UV_READABLE, on_readable);
   CHECK(napi_create_external(env, s, on_finalize, NULL, &handle));
   return handle;
