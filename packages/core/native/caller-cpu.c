@@ -13,12 +13,6 @@
 #define SAMPLE_EVERY 8
 // Samples in a row that found one caller, or callers on one vCPU, before pinning.
 #define SETTLED 4
-// A lone caller found elsewhere than the thread was pinned this many samples in a row: the
-// kernel puts it back on an idle vCPU whenever the thread joins it (it wakes the caller while
-// the thread still runs there). Chasing it costs a migration per sample and gains nothing, so the
-// thread goes where the kernel puts it for HOLD_OFF requests before trying again.
-#define CHASES 4
-#define HOLD_OFF 4096
 
 // Process-wide, as the thread is: several sessions of one process feed one follower.
 static struct {
@@ -28,8 +22,6 @@ static struct {
   uint32_t last_pid; // the last sample's caller and where it ran
   int last_cpu;
   int settled;       // samples in a row that found one caller or one vCPU
-  int chases;        // samples in a row that found the pinned caller moved away
-  unsigned held_off; // requests left before following again
   unsigned requests;
 } follower = {.pinned = -1, .last_cpu = -1};
 
@@ -79,10 +71,6 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
     return;
   }
   uint32_t pid = in->pid;
-  if (follower.held_off > 0) {
-    follower.held_off--;
-    return;
-  }
   if (follower.requests++ % SAMPLE_EVERY != 0) return;
   if (!follower.started)
     follower.started = sched_getaffinity(0, sizeof follower.allowed, &follower.allowed) == 0 && CPU_COUNT(&follower.allowed) >= 2 ? 1 : -1;
@@ -90,15 +78,6 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   int cpu = last_cpu_of(pid);
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &follower.allowed)) return;
   int one_place = pid == follower.last_pid || cpu == follower.last_cpu;
-  int moved_away = follower.pinned >= 0 && cpu != follower.pinned && pid == follower.last_pid;
-  follower.chases = moved_away ? follower.chases + 1 : 0;
-  if (follower.chases >= CHASES) {
-    follower.chases = 0;
-    follower.settled = 0;
-    follower.held_off = HOLD_OFF;
-    pin(-1);
-    return;
-  }
   follower.last_pid = pid;
   follower.last_cpu = cpu;
   if (!one_place) {
@@ -129,6 +108,4 @@ void caller_cpu_release(void) {
   follower.last_pid = 0;
   follower.last_cpu = -1;
   follower.settled = 0;
-  follower.chases = 0;
-  follower.held_off = 0;
 }
