@@ -1,10 +1,23 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
 import { cpuNumbers, lookupsFromCpus, run, threadCpus, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 
 const full = threadCpus(process.pid)
 const cpus = cpuNumbers(full)
+const SCHED_OTHER = 0
+
+/** A thread's scheduling policy (field 41 of its stat) and voluntary context switches so far. */
+function threadState(pid: number, tid: number): { policy: number; switches: number } {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')
+  return { policy: Number(fields[38]), switches: Number(/^voluntary_ctxt_switches:\s*(\d+)$/m.exec(status)![1]) }
+}
+
+const threadNamed = (pid: number, name: string) =>
+  readdirSync(`/proc/${pid}/task`).find((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === name)
 
 describe('memory mount: the thread answering requests follows its callers (--follow-callers, the default)', () => {
   const mounted = useMount({ backend: 'memory', args: () => [] })
@@ -18,6 +31,19 @@ describe('memory mount: the thread answering requests follows its callers (--fol
 
     await lookupsFromCpus(mounted().dir, [second])
     expect(main()).toBe(alone(second))
+    // Its replies were written as SCHED_IDLE (the caller is then woken on its vCPU), and it is
+    // back to its own policy; the watchdog of those writes sleeps once they stopped.
+    const pid = mounted().pid
+    expect(threadState(pid, pid).policy).toBe(SCHED_OTHER)
+    const watchdog = threadNamed(pid, 'fusekit-watch')
+    // Root may go back from SCHED_IDLE (CAP_SYS_NICE); the tests run as root.
+    expect(watchdog !== undefined).toBe(cpus.length >= 2 && process.getuid?.() === 0)
+    if (watchdog) {
+      await sleep(100)
+      const before = threadState(pid, Number(watchdog)).switches
+      await sleep(300)
+      expect(threadState(pid, Number(watchdog)).switches).toBe(before)
+    }
     // Only that thread: libuv's pool, V8's workers and the rest may still run anywhere.
     const others = readdirSync(`/proc/${mounted().pid}/task`).filter((tid) => tid !== String(mounted().pid))
     expect(others.length).toBeGreaterThan(4)

@@ -1,11 +1,16 @@
-// Pins Node's thread to its callers' vCPU (caller-cpu.h).
+// Keeps Node's thread on its callers' vCPU, and the callers there with it (caller-cpu.h).
 #define _GNU_SOURCE
 #include "caller-cpu.h"
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 // One request in SAMPLE_EVERY is looked at (a /proc read costs ~2 µs). Looking after every
@@ -13,17 +18,34 @@
 #define SAMPLE_EVERY 8
 // Samples in a row that found one caller, or callers on one vCPU, before pinning.
 #define SETTLED 4
+// How long a reply may take to write while the thread is SCHED_IDLE before the watchdog gives
+// it its policy and affinity back: preempted by a caller that then computes, a SCHED_IDLE thread
+// pinned to that vCPU would otherwise wait up to about a second to finish its write.
+#define STUCK_MS 20
 
 // Process-wide, as the thread is: several sessions of one process feed one follower.
 static struct {
-  int started; // 1: following; -1: one vCPU (or none known), nothing to follow
+  int started;       // 1: following; -1: one vCPU (or none known), nothing to follow
   cpu_set_t allowed; // the thread's affinity before any pinning (a user's taskset is kept)
+  pid_t tid;         // Node's thread
   int pinned;        // the vCPU this thread is pinned to, or -1
   uint32_t last_pid; // the last sample's caller and where it ran
   int last_cpu;
-  int settled;       // samples in a row that found one caller or one vCPU
+  int settled; // samples in a row that found one caller or one vCPU
   unsigned requests;
 } follower = {.pinned = -1, .last_cpu = -1};
+
+// Replies written as SCHED_IDLE while pinned (caller_cpu_reply_begin).
+static struct {
+  int usable;         // the thread runs SCHED_OTHER or SCHED_BATCH and may switch back from SCHED_IDLE
+  int policy;         // the one it goes back to
+  int in_reply;       // between begin and end (read by the watchdog)
+  unsigned long sent; // replies begun as SCHED_IDLE (read by the watchdog)
+  int rescued;        // set by the watchdog: the thread has its policy and full affinity again
+  int watching;       // the watchdog looks every STUCK_MS (until a look finds no reply since the last)
+  pthread_mutex_t lock;
+  pthread_cond_t wake; // signalled when a reply begins while the watchdog does not look
+} yielding = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 // The vCPU `pid` last ran on (field 39 of /proc/<pid>/stat), or -1.
 static int last_cpu_of(uint32_t pid) {
@@ -52,6 +74,83 @@ static void pin(int cpu) {
   if (sched_setaffinity(0, sizeof set, &set) == 0) follower.pinned = cpu;
 }
 
+// Whether this thread may go back from SCHED_IDLE to its policy: CAP_SYS_NICE, or an RLIMIT_NICE
+// that allows its nice value (the kernel's rule; without either it would stay SCHED_IDLE).
+static int may_leave_idle(void) {
+  char line[256];
+  FILE *status = fopen("/proc/self/status", "re");
+  unsigned long long effective = 0;
+  while (status && fgets(line, sizeof line, status))
+    if (sscanf(line, "CapEff: %llx", &effective) == 1) break;
+  if (status) fclose(status);
+  if (effective & (1ULL << 23)) return 1; // CAP_SYS_NICE
+  struct rlimit limit;
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, 0);
+  return errno == 0 && getrlimit(RLIMIT_NICE, &limit) == 0 && (rlim_t)(20 - nice) <= limit.rlim_cur;
+}
+
+// Gives Node's thread its policy and affinity back when a reply written as SCHED_IDLE has not
+// returned within STUCK_MS. Sleeps while no such reply is written (an idle mount wakes nobody).
+static void *watchdog(void *arg) {
+  (void)arg;
+  pthread_setname_np(pthread_self(), "fusekit-watch");
+  unsigned long seen = 0;
+  pthread_mutex_lock(&yielding.lock);
+  for (;;) {
+    while (!__atomic_load_n(&yielding.watching, __ATOMIC_ACQUIRE)) pthread_cond_wait(&yielding.wake, &yielding.lock);
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += STUCK_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&yielding.wake, &yielding.lock, &until);
+    // In this order (begin counts, then marks): a reply seen in progress is counted in `sent`.
+    int in_reply = __atomic_load_n(&yielding.in_reply, __ATOMIC_SEQ_CST);
+    unsigned long sent = __atomic_load_n(&yielding.sent, __ATOMIC_SEQ_CST);
+    if (!in_reply && sent == seen) {
+      // Nothing since the last look: stop looking, unless a reply began meanwhile (it saw the
+      // watchdog still looking, so it did not wake it).
+      __atomic_store_n(&yielding.watching, 0, __ATOMIC_SEQ_CST);
+      if (__atomic_load_n(&yielding.sent, __ATOMIC_SEQ_CST) != seen) __atomic_store_n(&yielding.watching, 1, __ATOMIC_SEQ_CST);
+    }
+    if (in_reply && sent == seen) {
+      struct sched_param none = {0};
+      sched_setscheduler(follower.tid, yielding.policy, &none);
+      sched_setaffinity(follower.tid, sizeof follower.allowed, &follower.allowed);
+      __atomic_store_n(&yielding.rescued, 1, __ATOMIC_RELEASE);
+    }
+    seen = sent;
+  }
+  return NULL;
+}
+
+static void nothing(uv_work_t *work) { (void)work; }
+static void nothing_after(uv_work_t *work, int status) {
+  (void)status;
+  free(work);
+}
+
+void caller_cpu_prepare(uv_loop_t *loop) {
+  // A thread pool that was started already is not started again: the work is a no-op then.
+  uv_work_t *work = malloc(sizeof *work);
+  if (work && uv_queue_work(loop, work, nothing, nothing_after) != 0) free(work);
+  if (follower.started) return;
+  // One vCPU (or none known): nothing to follow.
+  follower.started = sched_getaffinity(0, sizeof follower.allowed, &follower.allowed) == 0 && CPU_COUNT(&follower.allowed) >= 2 ? 1 : -1;
+  if (follower.started < 0) return;
+  follower.tid = (pid_t)syscall(SYS_gettid);
+  yielding.policy = sched_getscheduler(0);
+  pthread_condattr_t clock;
+  pthread_t thread;
+  yielding.usable = (yielding.policy == SCHED_OTHER || yielding.policy == SCHED_BATCH) && may_leave_idle() &&
+                    pthread_condattr_init(&clock) == 0 && pthread_condattr_setclock(&clock, CLOCK_MONOTONIC) == 0 &&
+                    pthread_cond_init(&yielding.wake, &clock) == 0 && pthread_create(&thread, NULL, watchdog, NULL) == 0 &&
+                    pthread_detach(thread) == 0;
+}
+
 // A read or write this large is bulk: its copies are better made on two vCPUs at once (the
 // caller's and this thread's, while readahead and write-behind keep requests coming) than one.
 #define BULK_BYTES 65536
@@ -64,7 +163,7 @@ static int bulk(const struct fuse_in_header *in, size_t length) {
 }
 
 void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
-  if (length < sizeof *in || in->pid == 0) return;
+  if (follower.started <= 0 || length < sizeof *in || in->pid == 0) return;
   if (bulk(in, length)) {
     follower.settled = 0;
     if (follower.pinned >= 0) pin(-1);
@@ -72,9 +171,6 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   }
   uint32_t pid = in->pid;
   if (follower.requests++ % SAMPLE_EVERY != 0) return;
-  if (!follower.started)
-    follower.started = sched_getaffinity(0, sizeof follower.allowed, &follower.allowed) == 0 && CPU_COUNT(&follower.allowed) >= 2 ? 1 : -1;
-  if (follower.started < 0) return;
   int cpu = last_cpu_of(pid);
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &follower.allowed)) return;
   int one_place = pid == follower.last_pid || cpu == follower.last_cpu;
@@ -91,16 +187,31 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   }
 }
 
-static void nothing(uv_work_t *work) { (void)work; }
-static void nothing_after(uv_work_t *work, int status) {
-  (void)status;
-  free(work);
+void caller_cpu_reply_begin(void) {
+  if (follower.pinned < 0 || !yielding.usable) return;
+  struct sched_param none = {0};
+  __atomic_add_fetch(&yielding.sent, 1, __ATOMIC_SEQ_CST);
+  __atomic_store_n(&yielding.in_reply, 1, __ATOMIC_SEQ_CST);
+  if (!__atomic_load_n(&yielding.watching, __ATOMIC_SEQ_CST)) {
+    // The first reply after a quiet spell: the watchdog starts looking again.
+    pthread_mutex_lock(&yielding.lock);
+    __atomic_store_n(&yielding.watching, 1, __ATOMIC_RELEASE);
+    pthread_cond_signal(&yielding.wake);
+    pthread_mutex_unlock(&yielding.lock);
+  }
+  sched_setscheduler(0, SCHED_IDLE, &none);
 }
 
-void caller_cpu_prepare(uv_loop_t *loop) {
-  // A thread pool that was started already is not started again: the work is a no-op then.
-  uv_work_t *work = malloc(sizeof *work);
-  if (work && uv_queue_work(loop, work, nothing, nothing_after) != 0) free(work);
+void caller_cpu_reply_end(void) {
+  if (!__atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE)) return;
+  struct sched_param none = {0};
+  sched_setscheduler(0, yielding.policy, &none);
+  __atomic_store_n(&yielding.in_reply, 0, __ATOMIC_RELEASE);
+  if (__atomic_exchange_n(&yielding.rescued, 0, __ATOMIC_ACQ_REL)) {
+    // The watchdog found this thread stuck behind another task: it goes where the kernel puts it.
+    follower.settled = 0;
+    pin(-1);
+  }
 }
 
 void caller_cpu_release(void) {

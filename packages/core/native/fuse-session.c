@@ -510,8 +510,10 @@ static napi_value write_reply(napi_env env, napi_callback_info info) {
   const struct fuse_out_header *out = data;
   if (s->forwarded && length >= sizeof *out) handle_table_remove(s->forwarded, out->unique, &fd);
   ssize_t done;
+  if (s->follow_callers) caller_cpu_reply_begin();
   do done = write((int)fd, data, length);
   while (done < 0 && errno == EINTR);
+  if (s->follow_callers) caller_cpu_reply_end();
   napi_value result;
   CHECK(napi_create_int32(env, done < 0 ? -errno : 0, &result));
   return result;
