@@ -66,11 +66,13 @@ export interface MountOptions {
    */
   hotLoop: (typeof HOT_LOOP_WAYS)[number]
   /**
-   * Keep the thread that answers requests on the vCPU its callers run on (low-level driver,
-   * read from /dev/fuse; on by default). On a VM whose idle vCPUs halt, a request whose caller
-   * sleeps on another vCPU costs two wake-ups of halted vCPUs: a cold `stat` of 5,000 files
-   * 400-430 ms apart, 54-66 ms together. Only the mount process's own thread is moved (nothing
-   * machine-wide), not while callers run on several vCPUs, and not for bulk reads and writes.
+   * Keep the thread that answers requests on the vCPU its callers run on, and the callers there
+   * with it (low-level driver, read from /dev/fuse; on by default): pinned to a lone caller's
+   * vCPU, with replies written as SCHED_IDLE meanwhile (root) so that the kernel wakes the caller
+   * there. On a VM whose idle vCPUs halt, a request whose caller sleeps on another vCPU costs two
+   * wake-ups of halted vCPUs: a cold `stat` of 5,000 files 400-430 ms apart, 54-66 ms together.
+   * Only the mount process's own thread changes (nothing machine-wide); not while callers run on
+   * several vCPUs, and not for bulk reads and writes (native/caller-cpu.h).
    */
   followCallers: boolean
   /** Log every operation with its result and latency. */
