@@ -22,6 +22,11 @@
 // it its policy and affinity back: preempted by a caller that then computes, a SCHED_IDLE thread
 // pinned to that vCPU would otherwise wait up to about a second to finish its write.
 #define STUCK_MS 20
+// A reply written as SCHED_IDLE that took longer than this (the thread preempted behind other
+// work on its vCPU, or a caller that computes before its next request) stops the next
+// PAUSE_REPLIES from being written so: on a busy vCPU placement is not the cost, waiting is.
+#define STRANDED_NS 5000000L
+#define PAUSE_REPLIES 512
 
 // Process-wide, as the thread is: several sessions of one process feed one follower.
 static struct {
@@ -43,6 +48,8 @@ static struct {
   unsigned long sent; // replies begun as SCHED_IDLE (read by the watchdog)
   int rescued;        // set by the watchdog: the thread has its policy and full affinity again
   int watching;       // the watchdog looks every STUCK_MS (until a look finds no reply since the last)
+  struct timespec began; // the reply being written
+  unsigned paused;       // replies left to write as the thread's own policy after a stranded one
   pthread_mutex_t lock;
   pthread_cond_t wake; // signalled when a reply begins while the watchdog does not look
 } yielding = {.lock = PTHREAD_MUTEX_INITIALIZER};
@@ -189,6 +196,11 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
 
 void caller_cpu_reply_begin(void) {
   if (follower.pinned < 0 || !yielding.usable) return;
+  if (yielding.paused > 0) {
+    yielding.paused--;
+    return;
+  }
+  clock_gettime(CLOCK_MONOTONIC, &yielding.began);
   struct sched_param none = {0};
   __atomic_add_fetch(&yielding.sent, 1, __ATOMIC_SEQ_CST);
   __atomic_store_n(&yielding.in_reply, 1, __ATOMIC_SEQ_CST);
@@ -207,6 +219,9 @@ void caller_cpu_reply_end(void) {
   struct sched_param none = {0};
   sched_setscheduler(0, yielding.policy, &none);
   __atomic_store_n(&yielding.in_reply, 0, __ATOMIC_RELEASE);
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if ((now.tv_sec - yielding.began.tv_sec) * 1000000000L + (now.tv_nsec - yielding.began.tv_nsec) > STRANDED_NS) yielding.paused = PAUSE_REPLIES;
   if (__atomic_exchange_n(&yielding.rescued, 0, __ATOMIC_ACQ_REL)) {
     // The watchdog found this thread stuck behind another task: it goes where the kernel puts it.
     follower.settled = 0;
