@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
-import { cpuNumbers, eventually, lookupsFromCpus, run, threadCpus, useMount } from '@fusekit/testkit'
+import { cpuNumbers, eventually, lookupsFromCpus, run, threadCpus, threadStatus, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 
 const full = threadCpus(process.pid)
@@ -12,8 +12,7 @@ const SCHED_OTHER = 0
 function threadState(pid: number, tid: number): { policy: number; switches: number } {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')
-  return { policy: Number(fields[38]), switches: Number(/^voluntary_ctxt_switches:\s*(\d+)$/m.exec(status)![1]) }
+  return { policy: Number(fields[38]), switches: Number(threadStatus(pid, tid, 'voluntary_ctxt_switches')) }
 }
 
 const threadNamed = (pid: number, name: string) =>

@@ -223,9 +223,9 @@ void caller_cpu_reply_end(void) {
   clock_gettime(CLOCK_MONOTONIC, &now);
   if ((now.tv_sec - yielding.began.tv_sec) * 1000000000L + (now.tv_nsec - yielding.began.tv_nsec) > STRANDED_NS) yielding.paused = PAUSE_REPLIES;
   if (__atomic_exchange_n(&yielding.rescued, 0, __ATOMIC_ACQ_REL)) {
-    // The watchdog found this thread stuck behind another task: it goes where the kernel puts it.
+    // The watchdog found this thread stuck behind another task and gave it its affinity back.
     follower.settled = 0;
-    pin(-1);
+    follower.pinned = -1;
   }
 }
 

@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { run } from './cases/shell.js'
 
-/** The CPUs a thread may run on, as /proc lists them ("0-1", "1"). */
-export function threadCpus(pid: number, tid = pid): string {
+/** One field of a thread's /proc status ("Cpus_allowed_list", "voluntary_ctxt_switches"). */
+export function threadStatus(pid: number, tid: number, field: string): string {
   const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8')
-  const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1]
-  if (list === undefined) throw new Error(`/proc/${pid}/task/${tid}/status has no Cpus_allowed_list`)
-  return list
+  const value = new RegExp(`^${field}:\\s*(\\S+)$`, 'm').exec(status)?.[1]
+  if (value === undefined) throw new Error(`/proc/${pid}/task/${tid}/status has no ${field}`)
+  return value
 }
+
+/** The CPUs a thread may run on, as /proc lists them ("0-1", "1"). */
+export const threadCpus = (pid: number, tid = pid): string => threadStatus(pid, tid, 'Cpus_allowed_list')
 
 /** The CPU numbers of a list such as "0-3,5". */
 export function cpuNumbers(list: string): number[] {
