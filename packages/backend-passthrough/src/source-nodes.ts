@@ -4,7 +4,7 @@ import { DescriptorLru, type LruLinks } from './descriptor-lru.js'
 import type { DirectoryStream } from './directory-stream.js'
 import { NodeNames, type NodeName } from './node-names.js'
 import { calls, check } from './source-calls.js'
-import { fileType, inodeKey } from './stat.js'
+import { deviceOf, fileType, inodeKey } from './stat.js'
 
 /** A node's `fd` while the budget has its descriptor closed. */
 const CLOSED = -1
@@ -23,8 +23,8 @@ export interface SourceNode extends LruLinks<SourceNode> {
   readonly type: number
   /** Its st_ino, as shown. */
   readonly ino: number
-  /** (st_dev, st_ino), exactly. */
-  readonly key: string
+  /** (st_dev, st_ino), exactly (inodeKey). */
+  readonly key: number | string
   /** Lookups the kernel holds (each Entry handed out counts one). */
   lookups: number
   /** The names through the mount that lead to it, newest last: what reopens it. */
@@ -59,7 +59,9 @@ export interface SourceNode extends LruLinks<SourceNode> {
 export class SourceNodes {
   readonly root: SourceNode
   private readonly byId = new Map<number, SourceNode>()
-  private readonly byInode = new Map<string, SourceNode>()
+  private readonly byInode = new Map<number | string, SourceNode>()
+  /** The source root's st_dev: inode keys on it are numbers (inodeKey). */
+  private readonly home: number
   private readonly names: NodeNames
   /** Nodes holding a descriptor that may be closed, least recently used first. */
   private readonly lru = new DescriptorLru<SourceNode>()
@@ -81,6 +83,7 @@ export class SourceNodes {
     /** The most descriptors the nodes hold at once, when enough of them can be closed. */
     readonly budget: number,
   ) {
+    this.home = deviceOf(fields)
     this.names = new NodeNames({
       // The root may get a name (a bind mount of the source inside it), never a closed descriptor.
       named: (node) => {
@@ -127,7 +130,7 @@ export class SourceNodes {
    * none, else it is closed), or a new node holding it.
    */
   adopt(fd: number, fields: Float64Array, dir: SourceNode, name: string): SourceNode {
-    const node = this.byInode.get(inodeKey(fields)) ?? this.add(this.nextId++, fields)
+    const node = this.nodeOf(fields)
     node.lookups++
     this.names.add(node, dir, name)
     if (node.fd === CLOSED) this.arm(node, fd)
@@ -144,7 +147,7 @@ export class SourceNodes {
   lookupKnown(dir: SourceNode, name: string, fields: Float64Array): SourceNode | undefined {
     const node = dir.entries?.get(name)
     if (node === undefined || node.fd === CLOSED) return undefined
-    if (calls.statAt(this.fd(dir), name, fields) < 0 || inodeKey(fields) !== node.key) return undefined
+    if (calls.statAt(this.fd(dir), name, fields) < 0 || inodeKey(fields, this.home) !== node.key) return undefined
     node.lookups++
     this.lru.use(node)
     return node
@@ -157,7 +160,7 @@ export class SourceNodes {
    * entry, not openat2, fstat and a close later for entries nobody opens (find, rm -rf).
    */
   adoptStat(fields: Float64Array, dir: SourceNode, name: string): SourceNode {
-    const node = this.byInode.get(inodeKey(fields)) ?? this.add(this.nextId++, fields)
+    const node = this.nodeOf(fields)
     node.lookups++
     this.names.add(node, dir, name)
     return node
@@ -214,14 +217,20 @@ export class SourceNodes {
     for (const node of this.byId.values()) this.close(node)
   }
 
-  private add(id: number, fields: Float64Array): SourceNode {
+  /** The node of the inode whose stat is in `fields`, a new one if it has none. */
+  private nodeOf(fields: Float64Array): SourceNode {
+    const key = inodeKey(fields, this.home)
+    return this.byInode.get(key) ?? this.add(this.nextId++, fields, key)
+  }
+
+  private add(id: number, fields: Float64Array, key = inodeKey(fields, this.home)): SourceNode {
     // Every field from the start: one shape for all nodes keeps the hot path's reads monomorphic.
     const node: SourceNode = {
       id,
       fd: CLOSED,
       type: fileType(fields),
       ino: fields[0]!,
-      key: inodeKey(fields),
+      key,
       lookups: 0,
       names: [],
       entries: undefined,
@@ -297,7 +306,7 @@ export class SourceNodes {
         failure ??= error as FsError
         continue
       }
-      if (fd >= 0 && inodeKey(reopenFields) === node.key) {
+      if (fd >= 0 && inodeKey(reopenFields, this.home) === node.key) {
         this.arm(node, fd)
         return fd
       }
@@ -310,12 +319,18 @@ export class SourceNodes {
 
   /** Closes `first` if the kernel holds no lookup of it and no node needs it as a directory, then its directories likewise. */
   private releaseIfUnused(first: SourceNode): void {
+    // Most calls find it still in use (a directory after an unlink in it, a forget of some of its lookups).
+    if (!this.unused(first)) return
     const pending = [first]
     for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
-      if (node === this.root || node.gone || node.lookups > 0 || node.entries?.size) continue
+      if (!this.unused(node)) continue
       this.close(node)
       pending.push(...this.names.removeAll(node))
     }
+  }
+
+  private unused(node: SourceNode): boolean {
+    return node !== this.root && !node.gone && node.lookups <= 0 && !node.entries?.size
   }
 
   private close(node: SourceNode): void {

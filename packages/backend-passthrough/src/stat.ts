@@ -24,9 +24,22 @@ export function fileType(fields: Float64Array): number {
   return fields[MODE]! & 0o170000
 }
 
-/** The source inode the stat in `fields` is of, exactly: (st_dev, st_ino), which a double would round. */
-export function inodeKey(fields: Float64Array): string {
-  return `${fields[DEV]}:${fields[DEV + 1]}:${fields[DEV + 2]}`
+/** The st_dev of the stat in `fields`. */
+export function deviceOf(fields: Float64Array): number {
+  return fields[DEV]!
+}
+
+/**
+ * The source inode the stat in `fields` is of, exactly, as a Map key. On the device `home` (the
+ * source root's) it is st_ino itself, a number: no string is built and hashed per entry listed or
+ * looked up. Elsewhere (a mount inside the source), or past 2^53, "st_dev:high:low" (a double
+ * would round st_ino). A number and a string are never the same key.
+ */
+export function inodeKey(fields: Float64Array, home: number): number | string {
+  const high = fields[DEV + 1]!
+  const low = fields[DEV + 2]!
+  if (fields[DEV] === home && high < 0x20_0000) return high * 0x1_0000_0000 + low
+  return `${fields[DEV]}:${high}:${low}`
 }
 
 /** The Stat the mount shows for the stat in `fields`. */
