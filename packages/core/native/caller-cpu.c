@@ -13,8 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-// One request in SAMPLE_EVERY is looked at (a /proc read costs ~2 µs). Looking after every
-// answer was measured slower: the caller just woken may not stay where it was put.
+// One request in SAMPLE_EVERY has its caller looked at (by the sampler thread; a /proc read costs
+// ~2 µs). Looking after every answer was measured slower: the caller just woken may not stay
+// where it was put.
 #define SAMPLE_EVERY 8
 // Samples in a row that found one caller, or callers on one vCPU, before pinning.
 #define SETTLED 4
@@ -38,7 +39,24 @@ static struct {
   int last_cpu;
   int settled; // samples in a row that found one caller or one vCPU
   unsigned requests;
+  unsigned seen; // the sampler's results used so far
 } follower = {.pinned = -1, .last_cpu = -1};
+
+// Where a caller last ran is read by a thread of its own, never by Node's: reading
+// /proc/<pid>/stat takes the caller's exec_update_lock, which execve holds while it closes the
+// caller's close-on-exec files, and closing a file of this mount waits for its FLUSH. Node's
+// thread reading it then would wait for the caller, and the caller for Node's thread, for ever.
+// This thread may wait there instead (Node's thread answers the FLUSH meanwhile); no pid is
+// handed to it while it does.
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  uint32_t pid;   // the caller to look at (under lock)
+  int busy;       // a pid handed over and not looked at yet
+  uint32_t found_pid; // the last look: whose, and where it ran (-1: unknown)
+  int found_cpu;
+  unsigned done; // looks finished (published after found_*)
+} sampler = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 // Replies written as SCHED_IDLE while pinned (caller_cpu_reply_begin).
 static struct {
@@ -69,6 +87,35 @@ static int last_cpu_of(uint32_t pid) {
   for (int field = 2; at && field < 39; field++) at = strchr(at + 1, ' ');
   int cpu;
   return at && sscanf(at + 1, "%d", &cpu) == 1 ? cpu : -1;
+}
+
+static void *sample_callers(void *arg) {
+  (void)arg;
+  pthread_setname_np(pthread_self(), "fusekit-sample");
+  pthread_mutex_lock(&sampler.lock);
+  for (;;) {
+    while (!sampler.pid) pthread_cond_wait(&sampler.wake, &sampler.lock);
+    uint32_t pid = sampler.pid;
+    sampler.pid = 0;
+    pthread_mutex_unlock(&sampler.lock);
+    int cpu = last_cpu_of(pid);
+    __atomic_store_n(&sampler.found_pid, pid, __ATOMIC_RELAXED);
+    __atomic_store_n(&sampler.found_cpu, cpu, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sampler.done, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&sampler.busy, 0, __ATOMIC_RELEASE);
+    pthread_mutex_lock(&sampler.lock);
+  }
+  return NULL;
+}
+
+// Hands `pid` to the sampler, unless it is still busy with the last one.
+static void ask_sampler(uint32_t pid) {
+  if (__atomic_load_n(&sampler.busy, __ATOMIC_ACQUIRE)) return;
+  __atomic_store_n(&sampler.busy, 1, __ATOMIC_RELAXED);
+  pthread_mutex_lock(&sampler.lock);
+  sampler.pid = pid;
+  pthread_cond_signal(&sampler.wake);
+  pthread_mutex_unlock(&sampler.lock);
 }
 
 // Pins this thread to `cpu`, or gives it back its own affinity (-1).
@@ -146,7 +193,11 @@ void caller_cpu_prepare(uv_loop_t *loop) {
   if (work && uv_queue_work(loop, work, nothing, nothing_after) != 0) free(work);
   if (follower.started) return;
   // One vCPU (or none known): nothing to follow.
-  follower.started = sched_getaffinity(0, sizeof follower.allowed, &follower.allowed) == 0 && CPU_COUNT(&follower.allowed) >= 2 ? 1 : -1;
+  pthread_t sampling;
+  follower.started = sched_getaffinity(0, sizeof follower.allowed, &follower.allowed) == 0 && CPU_COUNT(&follower.allowed) >= 2 &&
+                             pthread_create(&sampling, NULL, sample_callers, NULL) == 0 && pthread_detach(sampling) == 0
+                         ? 1
+                         : -1;
   if (follower.started < 0) return;
   follower.tid = (pid_t)syscall(SYS_gettid);
   yielding.policy = sched_getscheduler(0);
@@ -176,9 +227,14 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
     if (follower.pinned >= 0) pin(-1);
     return;
   }
-  uint32_t pid = in->pid;
   if (follower.requests++ % SAMPLE_EVERY != 0) return;
-  int cpu = last_cpu_of(pid);
+  // The look asked for at an earlier sample, if done (read before the next is asked for).
+  unsigned done = __atomic_load_n(&sampler.done, __ATOMIC_ACQUIRE);
+  uint32_t pid = __atomic_load_n(&sampler.found_pid, __ATOMIC_RELAXED);
+  int cpu = __atomic_load_n(&sampler.found_cpu, __ATOMIC_RELAXED);
+  ask_sampler(in->pid);
+  if (done == follower.seen) return;
+  follower.seen = done;
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &follower.allowed)) return;
   int one_place = pid == follower.last_pid || cpu == follower.last_cpu;
   follower.last_pid = pid;
@@ -231,6 +287,7 @@ void caller_cpu_reply_end(void) {
 
 void caller_cpu_release(void) {
   if (follower.pinned >= 0) pin(-1);
+  follower.seen = __atomic_load_n(&sampler.done, __ATOMIC_ACQUIRE);
   follower.last_pid = 0;
   follower.last_cpu = -1;
   follower.settled = 0;

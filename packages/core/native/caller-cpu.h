@@ -17,11 +17,12 @@
 
 // Before the first request, on Node's thread: threads inherit the affinity of the thread that
 // starts them, so libuv's thread pool, started lazily by Node's thread, is started now, unpinned,
-// and so is the watchdog of replies written as SCHED_IDLE.
+// and so are the sampler of callers and the watchdog of replies written as SCHED_IDLE.
 void caller_cpu_prepare(uv_loop_t *loop);
 
 // Called on Node's thread for each request (`length` bytes) handed to JavaScript. Now and then it
-// reads where the request's caller last ran (/proc/<pid>/stat) and, once samples in a row found
+// has a thread of its own read where the request's caller last ran (/proc/<pid>/stat: never on
+// Node's thread, see caller-cpu.c) and, once samples in a row found
 // one caller or callers on one vCPU, pins this thread to that vCPU (within the affinity the
 // process started with). Callers on several vCPUs, or a bulk read or write, unpin it.
 void caller_cpu_note(const struct fuse_in_header *in, size_t length);
