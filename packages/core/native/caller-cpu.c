@@ -56,6 +56,7 @@ static struct {
   uint32_t found_pid; // the last look: whose, and where it ran (-1: unknown)
   int found_cpu;
   unsigned done; // looks finished (published after found_*)
+  pid_t tid;     // pinned with Node's thread: waking it then wakes no other (halted) vCPU
 } sampler = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 // Replies written as SCHED_IDLE while pinned (caller_cpu_reply_begin).
@@ -92,6 +93,11 @@ static int last_cpu_of(uint32_t pid) {
 static void *sample_callers(void *arg) {
   (void)arg;
   pthread_setname_np(pthread_self(), "fusekit-sample");
+  // SCHED_IDLE: on the vCPU it shares with Node's thread it runs when nothing else would, and
+  // the kernel still counts that vCPU idle when it places a caller woken by a reply.
+  struct sched_param none = {0};
+  sched_setscheduler(0, SCHED_IDLE, &none);
+  __atomic_store_n(&sampler.tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
   pthread_mutex_lock(&sampler.lock);
   for (;;) {
     while (!sampler.pid) pthread_cond_wait(&sampler.wake, &sampler.lock);
@@ -125,7 +131,10 @@ static void pin(int cpu) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
   }
-  if (sched_setaffinity(0, sizeof set, &set) == 0) follower.pinned = cpu;
+  if (sched_setaffinity(0, sizeof set, &set) != 0) return;
+  follower.pinned = cpu;
+  pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
+  if (sampling) sched_setaffinity(sampling, sizeof set, &set);
 }
 
 // Whether this thread may go back from SCHED_IDLE to its policy: CAP_SYS_NICE, or an RLIMIT_NICE
@@ -174,6 +183,8 @@ static void *watchdog(void *arg) {
       struct sched_param none = {0};
       sched_setscheduler(follower.tid, yielding.policy, &none);
       sched_setaffinity(follower.tid, sizeof follower.allowed, &follower.allowed);
+      pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
+      if (sampling) sched_setaffinity(sampling, sizeof follower.allowed, &follower.allowed);
       __atomic_store_n(&yielding.rescued, 1, __ATOMIC_RELEASE);
     }
     seen = sent;
