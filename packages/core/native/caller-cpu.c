@@ -40,6 +40,7 @@ static struct {
   int settled; // samples in a row that found one caller or one vCPU
   unsigned requests;
   unsigned seen; // the sampler's results used so far
+  uint32_t to_sample; // a caller to hand the sampler after the next reply
 } follower = {.pinned = -1, .last_cpu = -1};
 
 // Where a caller last ran is read by a thread of its own, never by Node's: reading
@@ -93,10 +94,6 @@ static int last_cpu_of(uint32_t pid) {
 static void *sample_callers(void *arg) {
   (void)arg;
   pthread_setname_np(pthread_self(), "fusekit-sample");
-  // SCHED_IDLE: on the vCPU it shares with Node's thread it runs when nothing else would, and
-  // the kernel still counts that vCPU idle when it places a caller woken by a reply.
-  struct sched_param none = {0};
-  sched_setscheduler(0, SCHED_IDLE, &none);
   __atomic_store_n(&sampler.tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
   pthread_mutex_lock(&sampler.lock);
   for (;;) {
@@ -124,6 +121,15 @@ static void ask_sampler(uint32_t pid) {
   pthread_mutex_unlock(&sampler.lock);
 }
 
+// The sampler goes where Node's thread may run: pinned with it, waking it wakes no other
+// (halted) vCPU. It is woken after a reply is written, not when the request comes: runnable on
+// the thread's vCPU while the reply wakes the caller, it would make the kernel wake the caller
+// on the other vCPU.
+static void place_sampler(const cpu_set_t *set) {
+  pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
+  if (sampling) sched_setaffinity(sampling, sizeof *set, set);
+}
+
 // Pins this thread to `cpu`, or gives it back its own affinity (-1).
 static void pin(int cpu) {
   cpu_set_t set = follower.allowed;
@@ -133,8 +139,7 @@ static void pin(int cpu) {
   }
   if (sched_setaffinity(0, sizeof set, &set) != 0) return;
   follower.pinned = cpu;
-  pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
-  if (sampling) sched_setaffinity(sampling, sizeof set, &set);
+  place_sampler(&set);
 }
 
 // Whether this thread may go back from SCHED_IDLE to its policy: CAP_SYS_NICE, or an RLIMIT_NICE
@@ -183,8 +188,7 @@ static void *watchdog(void *arg) {
       struct sched_param none = {0};
       sched_setscheduler(follower.tid, yielding.policy, &none);
       sched_setaffinity(follower.tid, sizeof follower.allowed, &follower.allowed);
-      pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
-      if (sampling) sched_setaffinity(sampling, sizeof follower.allowed, &follower.allowed);
+      place_sampler(&follower.allowed);
       __atomic_store_n(&yielding.rescued, 1, __ATOMIC_RELEASE);
     }
     seen = sent;
@@ -243,7 +247,7 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   unsigned done = __atomic_load_n(&sampler.done, __ATOMIC_ACQUIRE);
   uint32_t pid = __atomic_load_n(&sampler.found_pid, __ATOMIC_RELAXED);
   int cpu = __atomic_load_n(&sampler.found_cpu, __ATOMIC_RELAXED);
-  ask_sampler(in->pid);
+  follower.to_sample = in->pid; // handed over after the next reply is written
   if (done == follower.seen) return;
   follower.seen = done;
   if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &follower.allowed)) return;
@@ -282,6 +286,10 @@ void caller_cpu_reply_begin(void) {
 }
 
 void caller_cpu_reply_end(void) {
+  if (follower.to_sample) {
+    ask_sampler(follower.to_sample);
+    follower.to_sample = 0;
+  }
   if (!__atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE)) return;
   struct sched_param none = {0};
   sched_setscheduler(0, yielding.policy, &none);
