@@ -54,8 +54,8 @@ static struct {
   pthread_cond_t wake;
   uint32_t pid;   // the caller to look at (under lock)
   int busy;       // a pid handed over and not looked at yet
-  uint32_t found_pid; // the last look: whose, and where it ran (-1: unknown)
-  int found_cpu;
+  uint32_t found_pid; // the last look: whose,
+  int found_cpu;      // and where it ran (-1: unknown)
   unsigned done; // looks finished (published after found_*)
   pid_t tid;     // pinned with Node's thread: waking it then wakes no other (halted) vCPU
 } sampler = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
