@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
-import { cpuNumbers, eventually, lookupsFromCpus, run, threadCpus, threadStatus, useMount } from '@fusekit/testkit'
+import { cpuNumbers, eventually, lookupsFromCpus, run, threadCpus, threadNamed, threadStatus, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 
 const full = threadCpus(process.pid)
@@ -14,9 +14,6 @@ function threadState(pid: number, tid: number): { policy: number; switches: numb
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return { policy: Number(fields[38]), switches: Number(threadStatus(pid, tid, 'voluntary_ctxt_switches')) }
 }
-
-const threadNamed = (pid: number, name: string) =>
-  readdirSync(`/proc/${pid}/task`).find((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === name)
 
 describe('memory mount: the thread answering requests follows its callers (--follow-callers, the default)', () => {
   const mounted = useMount({ backend: 'memory', args: () => [] })
@@ -40,16 +37,16 @@ describe('memory mount: the thread answering requests follows its callers (--fol
     expect(watchdog !== undefined).toBe(cpus.length >= 2 && process.getuid?.() === 0)
     if (watchdog) {
       await sleep(100)
-      const before = threadState(pid, Number(watchdog)).switches
+      const before = threadState(pid, watchdog).switches
       await sleep(300)
-      expect(threadState(pid, Number(watchdog)).switches).toBe(before)
+      expect(threadState(pid, watchdog).switches).toBe(before)
     }
     // Only that thread and the one that looks where callers run (it goes along, so that waking
     // it wakes no other vCPU): libuv's pool, V8's workers and the rest may still run anywhere.
     const sampler = threadNamed(pid, 'fusekit-sample')
     expect(sampler !== undefined).toBe(cpus.length >= 2)
-    if (sampler) expect(threadCpus(pid, Number(sampler))).toBe(alone(second))
-    const others = readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid) && tid !== sampler)
+    if (sampler) expect(threadCpus(pid, sampler)).toBe(alone(second))
+    const others = readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid) && tid !== String(sampler))
     expect(others.length).toBeGreaterThan(4)
     for (const tid of others) expect(threadCpus(pid, Number(tid))).toBe(full)
     await lookupsFromCpus(mounted().dir, [first])

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { cpuNumbers, lookupsFromCpus, threadCpus, useMount } from '@fusekit/testkit'
+import { cpuNumbers, lookupsFromCpus, runCli, threadCpus, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 import { sourceMountSetup } from './helpers.js'
 
@@ -29,15 +29,6 @@ const EXECS = [
   '    os.close(fd)',
 ].join('\n')
 
-/** Ends the mount's connection (fusectl), so that a server and callers stuck on each other give up. */
-function abortConnection(mountpoint: string): void {
-  const line = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .find((l) => l.split(' ')[4] === mountpoint)
-  const minor = line?.split(' ')[2]?.split(':')[1]
-  if (minor) writeFileSync(`/sys/fs/fuse/connections/${minor}/abort`, '1')
-}
-
 describe('passthrough mount followed by its callers: a caller that execs with a file of the mount open', () => {
   const setup = sourceMountSetup([])
   const mounted = useMount(setup)
@@ -53,7 +44,7 @@ describe('passthrough mount followed by its callers: a caller that execs with a 
     const stalled = Symbol('stalled')
     const outcome = await Promise.race([run('python3', ['-c', EXECS, file, '200', String(cpu)]), sleep(30_000, stalled, { ref: false })])
     if (outcome === stalled) {
-      abortConnection(mounted().dir)
+      await runCli(['unmount', '--abort', mounted().dir], { timeoutMs: 10_000 })
       throw new Error('200 execs with a file of the mount open did not end within 30 s: the mount stalled')
     }
     // It followed them all along: the FLUSHes were sampled like any other request.

@@ -6,7 +6,7 @@ import { availableParallelism, constants, release } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
-import { cpuNumbers, lookupsFromCpus, threadCpus, useMount } from '@fusekit/testkit'
+import { cpuNumbers, lookupsFromCpus, threadCpus, threadNamed, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 import { sourceMountSetup } from './helpers.js'
 
@@ -137,8 +137,8 @@ describe('passthrough mount with the lowlevel driver: O_DIRECT random reads', ()
     expect(threads()).toBe(cpus >= 2 ? before + cpus : before)
     const pid = mounted().pid
     // The thread that looks where callers run goes along with Node's (caller-cpu.c); the helpers do not.
-    const sampler = (tid: string) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === 'fusekit-sample'
-    for (const tid of readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid) && !sampler(tid))) expect(threadCpus(pid, Number(tid))).toBe(full)
+    const sampler = String(threadNamed(pid, 'fusekit-sample'))
+    for (const tid of readdirSync(`/proc/${pid}/task`).filter((tid) => tid !== String(pid) && tid !== sampler)) expect(threadCpus(pid, Number(tid))).toBe(full)
     const readers = [1, 2, 3, 4].map((seed) => read(500, seed, 37 + 2 * seed))
     expect(await Promise.all(readers)).toEqual(['wrong 0\n', 'wrong 0\n', 'wrong 0\n', 'wrong 0\n'])
 

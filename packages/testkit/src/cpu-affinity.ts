@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { run } from './cases/shell.js'
 
 /** One field of a thread's /proc status ("Cpus_allowed_list", "voluntary_ctxt_switches"). */
@@ -11,6 +11,12 @@ export function threadStatus(pid: number, tid: number, field: string): string {
 
 /** The CPUs a thread may run on, as /proc lists them ("0-1", "1"). */
 export const threadCpus = (pid: number, tid = pid): string => threadStatus(pid, tid, 'Cpus_allowed_list')
+
+/** The id of the thread of process `pid` named `name` (its comm), if it has one. */
+export function threadNamed(pid: number, name: string): number | undefined {
+  const tid = readdirSync(`/proc/${pid}/task`).find((tid) => readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() === name)
+  return tid === undefined ? undefined : Number(tid)
+}
 
 /** The CPU numbers of a list such as "0-3,5". */
 export function cpuNumbers(list: string): number[] {
