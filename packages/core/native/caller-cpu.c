@@ -1,6 +1,7 @@
 // Keeps Node's thread on its callers' vCPU, and the callers there with it (caller-cpu.h).
 #define _GNU_SOURCE
 #include "caller-cpu.h"
+#include "follow-policy.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -17,14 +18,6 @@
 // ~2 µs). Looking after every answer was measured slower: the caller just woken may not stay
 // where it was put.
 #define SAMPLE_EVERY 8
-// Samples in a row that found one caller, or callers on one vCPU, before pinning.
-#define SETTLED 4
-// Of the last 8 sampled requests, how many that slept before their reply (the thread waited, as
-// for the disk) make the thread follow its wake-ups instead of its callers (follow_wakes).
-#define SLEEPY 4
-// Pinned where its wake-ups come, the thread is unpinned after this many sampled requests to
-// find out again where they come (an interrupt's vCPU may be changed).
-#define RELEARN 512
 // How long a reply may take to write while the thread is SCHED_IDLE before the watchdog gives
 // it its policy and affinity back: preempted by a caller that then computes, a SCHED_IDLE thread
 // pinned to that vCPU would otherwise wait up to about a second to finish its write.
@@ -40,19 +33,12 @@ static struct {
   int started;       // 1: following; -1: one vCPU (or none known), nothing to follow
   cpu_set_t allowed; // the thread's affinity before any pinning (a user's taskset is kept)
   pid_t tid;         // Node's thread
-  int pinned;        // the vCPU this thread is pinned to, or -1
-  uint32_t last_pid; // the last sample's caller and where it ran
-  int last_cpu;
-  int settled; // samples in a row that found one caller or one vCPU
+  follow_policy_t policy; // where it is pinned, and why
   unsigned requests;
   unsigned seen; // the sampler's results used so far
   uint32_t to_sample; // a caller to hand the sampler after the next reply
   long switches;      // the thread's voluntary context switches at the last sampled request, or -1
-  unsigned slept;     // sampled requests that slept before their reply: one bit each, newest lowest
-  int woke_cpu;       // where the last of them woke while the thread was not pinned
-  int woke_settled;   // of them in a row woke there
-  unsigned for_wakes; // pinned to woke_cpu: sampled requests since (0: not pinned for that)
-} follower = {.pinned = -1, .last_cpu = -1, .switches = -1, .woke_cpu = -1};
+} follower = {.policy = FOLLOW_POLICY_INIT, .switches = -1};
 
 // Where a caller last ran is read by a thread of its own, never by Node's: reading
 // /proc/<pid>/stat takes the caller's exec_update_lock, which execve holds while it closes the
@@ -147,16 +133,20 @@ static long voluntary_switches(void) {
   return getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_nvcsw : -1;
 }
 
-// Pins this thread to `cpu`, or gives it back its own affinity (-1).
+// Pins this thread to `cpu`, or gives it back its own affinity (-1), as the policy decided
+// (FOLLOW_STAY: nothing to do).
 static void pin(int cpu) {
-  follower.for_wakes = 0;
+  if (cpu == FOLLOW_STAY) return;
   cpu_set_t set = follower.allowed;
   if (cpu >= 0) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
   }
-  if (sched_setaffinity(0, sizeof set, &set) != 0) return;
-  follower.pinned = cpu;
+  if (sched_setaffinity(0, sizeof set, &set) != 0) {
+    set = follower.allowed;
+    sched_setaffinity(0, sizeof set, &set);
+    follow_freed(&follower.policy);
+  }
   place_sampler(&set);
 }
 
@@ -253,81 +243,37 @@ static int bulk(const struct fuse_in_header *in, size_t length) {
   return read_in.size >= BULK_BYTES;
 }
 
-// Requests that sleep are woken where what they wait for interrupts (the disk's vCPU): pinned
-// there, the thread is woken without waking another (halted) vCPU, and its replies bring the
-// callers there too. Measured, Intel VM, passthrough cold, with `rm` or `find` kept on the
-// disk's vCPU or on the other by taskset: `rm -rf` 1.20-1.27 s against 1.64-2.15 s (bindfs
-// 1.07-1.15 against 1.81-2.08), `find` 0.34-0.41 against 0.43-0.50 s. The thread is unpinned to
-// learn where that is: where sleeping requests end (woke_cpu).
-static void follow_wakes(void) {
-  follower.settled = 0;
-  if (follower.for_wakes) {
-    if (++follower.for_wakes % RELEARN == 0) {
-      pin(-1);
-      follower.woke_settled = 0;
-    }
-  } else if (follower.pinned >= 0 && follower.pinned == follower.woke_cpu) {
-    follower.for_wakes = 1; // pinned for a caller, where the wake-ups came last time
-  } else if (follower.pinned >= 0) {
-    pin(-1); // pinned for a caller elsewhere
-    follower.woke_settled = 0;
-  } else if (follower.woke_settled >= SETTLED) {
-    pin(follower.woke_cpu);
-    if (follower.pinned >= 0) follower.for_wakes = 1;
-  }
-}
-
-// After a sampled request, before its reply: whether it slept, and if so (not pinned) where it
-// woke.
+// After a sampled request, before its reply: whether it slept, and where the thread is now.
 static void note_sleep(void) {
   if (follower.switches < 0) return;
   int slept = voluntary_switches() > follower.switches;
   follower.switches = -1;
-  follower.slept = follower.slept << 1 | (unsigned)slept;
-  if (!slept || follower.pinned >= 0) return;
-  int cpu = sched_getcpu();
-  follower.woke_settled = cpu == follower.woke_cpu ? follower.woke_settled + 1 : 1;
-  follower.woke_cpu = cpu;
+  follow_replied(&follower.policy, slept, slept ? sched_getcpu() : -1);
 }
 
 void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   if (follower.started <= 0 || length < sizeof *in || in->pid == 0) return;
   if (bulk(in, length)) {
-    follower.settled = 0;
-    if (follower.pinned >= 0) pin(-1);
+    pin(follow_bulk(&follower.policy));
     return;
   }
   if (follower.requests++ % SAMPLE_EVERY != 0) return;
   follower.switches = voluntary_switches(); // compared when its reply begins
-  if (__builtin_popcount(follower.slept & 0xff) >= SLEEPY) {
-    follow_wakes();
-    return;
-  }
   // The look asked for at an earlier sample, if done (read before the next is asked for).
   unsigned done = __atomic_load_n(&sampler.done, __ATOMIC_ACQUIRE);
   uint32_t pid = __atomic_load_n(&sampler.found_pid, __ATOMIC_RELAXED);
   int cpu = __atomic_load_n(&sampler.found_cpu, __ATOMIC_RELAXED);
-  follower.to_sample = in->pid; // handed over after the next reply is written
-  if (done == follower.seen) return;
+  int looked = done != follower.seen;
   follower.seen = done;
-  if (cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &follower.allowed)) return;
-  int one_place = pid == follower.last_pid || cpu == follower.last_cpu;
-  follower.last_pid = pid;
-  follower.last_cpu = cpu;
-  if (!one_place) {
-    // Callers on several vCPUs: the thread goes where the kernel puts it.
-    follower.settled = 0;
-    if (follower.pinned >= 0) pin(-1);
-  } else if (follower.settled < SETTLED) {
-    follower.settled++;
-  } else if (follower.pinned != cpu) {
-    pin(cpu);
-  }
+  if (cpu >= CPU_SETSIZE || (cpu >= 0 && !CPU_ISSET(cpu, &follower.allowed))) cpu = -1;
+  // While requests sleep, where callers run is not asked.
+  if (!follow_sleepy(&follower.policy)) follower.to_sample = in->pid; // handed over after the next reply
+  pin(follow_sampled(&follower.policy, looked, pid, cpu));
 }
 
 void caller_cpu_reply_begin(void) {
   note_sleep();
-  if (follower.pinned < 0 || !yielding.usable) return;
+  if (follower.policy.pinned < 0 || !yielding.usable) return;
   if (yielding.paused > 0) {
     yielding.paused--;
     return;
@@ -360,16 +306,12 @@ void caller_cpu_reply_end(void) {
   if ((now.tv_sec - yielding.began.tv_sec) * 1000000000L + (now.tv_nsec - yielding.began.tv_nsec) > STRANDED_NS) yielding.paused = PAUSE_REPLIES;
   if (__atomic_exchange_n(&yielding.rescued, 0, __ATOMIC_ACQ_REL)) {
     // The watchdog found this thread stuck behind another task and gave it its affinity back.
-    follower.settled = 0;
-    follower.pinned = -1;
-    follower.for_wakes = 0;
+    follow_freed(&follower.policy);
   }
 }
 
 void caller_cpu_release(void) {
-  if (follower.pinned >= 0) pin(-1);
+  if (follower.policy.pinned >= 0) pin(-1);
+  follow_freed(&follower.policy);
   follower.seen = __atomic_load_n(&sampler.done, __ATOMIC_ACQUIRE);
-  follower.last_pid = 0;
-  follower.last_cpu = -1;
-  follower.settled = 0;
 }
