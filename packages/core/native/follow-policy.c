@@ -13,7 +13,7 @@ int follow_bulk(follow_policy_t *p) {
   return move(p, -1);
 }
 
-int follow_sleepy(const follow_policy_t *p) { return __builtin_popcount(p->slept & 0xff) >= FOLLOW_SLEEPY; }
+int follow_sleepy(const follow_policy_t *p) { return p->sleepy; }
 
 // Requests that sleep are woken where what they wait for interrupts (the disk's vCPU): pinned
 // there, the thread is woken without waking another (halted) vCPU, and its replies bring the
@@ -62,6 +62,8 @@ int follow_sampled(follow_policy_t *p, int looked, uint32_t pid, int cpu) {
 
 void follow_replied(follow_policy_t *p, int slept, int cpu) {
   p->slept = p->slept << 1 | (slept != 0);
+  if (__builtin_popcount(p->slept & 0xff) >= FOLLOW_SLEEPY) p->sleepy = 1;
+  if (__builtin_popcount(p->slept) <= FOLLOW_AWAKE) p->sleepy = 0;
   // Pinned, the thread wakes where it is pinned: that says nothing of where wake-ups come.
   if (!slept || p->pinned >= 0) return;
   p->woke_settled = cpu == p->woke_cpu ? p->woke_settled + 1 : 1;

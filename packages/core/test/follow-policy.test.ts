@@ -21,7 +21,7 @@ describe('where --follow-callers pins the thread (native/follow-policy.c)', () =
     expect(gcc.stderr).toBe('')
     expect(gcc.status).toBe(0)
     const cases = spawnSync(program, { encoding: 'utf8' })
-    expect(cases.stdout).toBe('14 cases passed\n')
+    expect(cases.stdout).toBe('15 cases passed\n')
     expect(cases.status).toBe(0)
   })
 })
