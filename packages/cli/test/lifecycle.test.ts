@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, readlink, rm, rmdir, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { cliPath, eventually, runCli, startMount } from '@fusekit/testkit'
+import { cliPath, eventually, runCli, startMount, threadNamed } from '@fusekit/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeHelloPackage } from './fixtures/hello-package.js'
 import { mountEntry } from './fixtures/mount-table.js'
@@ -158,6 +158,25 @@ describe('fusekit mount lifecycle', () => {
     expect(entry?.source).toBe('greeter')
     expect(entry?.options).toEqual(expect.arrayContaining(['ro', 'noatime', 'noexec', 'nosuid']))
     expect(await mount.stop(), mount.output()).toBe(0)
+  })
+
+  it('says when an -o option only libfuse takes makes auto choose the slower fuse-native driver, and not otherwise', async () => {
+    const libfuse = await hello(['-o', 'noatime,use_ino', '-o', 'attr_timeout=2'])
+    expect(libfuse.output()).toContain(
+      'fusekit: note: -o use_ino,attr_timeout=2 only libfuse takes: mounting with the fuse-native driver, which is slower (the mount flags, see --help, keep the low-level one)\n',
+    )
+    // The low-level driver, following callers, has a thread that looks where they run (given
+    // two CPUs); fuse-native has none.
+    expect(threadNamed(libfuse.pid, 'fusekit-sample')).toBeUndefined()
+    expect(await libfuse.stop(), libfuse.output()).toBe(0)
+    const lowlevel = await hello(['-o', 'noatime'])
+    expect(lowlevel.output()).not.toContain('fusekit: note:')
+    expect(threadNamed(lowlevel.pid, 'fusekit-sample') !== undefined).toBe(availableParallelism() >= 2)
+    expect(await lowlevel.stop(), lowlevel.output()).toBe(0)
+    // Asked for by name: nothing to say.
+    const chosen = await hello(['--driver', 'fuse-native', '-o', 'use_ino'])
+    expect(chosen.output()).not.toContain('fusekit: note:')
+    expect(await chosen.stop(), chosen.output()).toBe(0)
   })
 
   it('with --debug, logs each operation of the backend with its caller, result and latency', async () => {

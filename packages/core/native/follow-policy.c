@@ -16,11 +16,11 @@ int follow_bulk(follow_policy_t *p) {
 int follow_sleepy(const follow_policy_t *p) { return p->sleepy; }
 
 // Requests that sleep are woken where what they wait for interrupts (the disk's vCPU): pinned
-// there, the thread is woken without waking another (halted) vCPU, and its replies bring the
-// callers there too. Measured, Intel VM, passthrough cold, with `rm` or `find` kept on the
-// disk's vCPU or on the other by taskset: `rm -rf` 1.20-1.27 s against 1.64-2.15 s (bindfs
-// 1.07-1.15 against 1.81-2.08), `find` 0.34-0.41 against 0.43-0.50 s. The thread is unpinned to
-// learn where that is: where sleeping requests end.
+// there, the thread is woken without waking another (halted) vCPU, and a caller there stays
+// with it (its replies are written as SCHED_IDLE). Measured, Intel VM, passthrough cold, with
+// `rm` or `find` kept on the disk's vCPU or on the other by taskset: `rm -rf` 1.20-1.27 s
+// against 1.64-2.15 s (bindfs 1.07-1.15 against 1.81-2.08), `find` 0.34-0.41 against
+// 0.43-0.50 s. The thread is unpinned to learn where that is: where sleeping requests end.
 static int follow_wakes(follow_policy_t *p) {
   p->settled = 0;
   if (p->for_wakes) {

@@ -36,7 +36,7 @@ export {
 } from './backend.js'
 export { bridgePathOperations } from './bridges/path-bridge.js'
 export { pathsOverInodes } from './bridges/inode-paths.js'
-export { defaultMountOptions, resolveMountOptions, fuseOptionList, type MountOptions } from './mount-options.js'
+export { defaultMountOptions, resolveMountOptions, fuseOptionList, libfuseOnlyOptions, type MountOptions } from './mount-options.js'
 export { createConsoleLogger, type Logger, type LogLevel, type ConsoleLoggerOptions } from './logger.js'
 export type { FuseDriver, DriverMount, DriverMountRequest, RequestHandler, InodeHandler, PathHandler, Reply } from './driver.js'
 export { FuseNativeDriver } from './fuse-native/driver.js'

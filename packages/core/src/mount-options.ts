@@ -139,9 +139,13 @@ export function resolveMountOptions(...layers: Array<Partial<MountOptions> | und
  * unless raw options only libfuse understands are given.
  */
 function autoDriver(o: MountOptions): MountOptions['driver'] {
-  const lowlevelTakesThem = rawOptionProblem(o.fuseOptions, isRoot()) === undefined
   // Options neither driver knows: the low-level driver's refusal says which.
-  return lowlevelTakesThem || unknownToLibfuse(o.fuseOptions).length > 0 ? 'lowlevel' : 'fuse-native'
+  return libfuseOnlyOptions(o).length === 0 || unknownToLibfuse(o.fuseOptions).length > 0 ? 'lowlevel' : 'fuse-native'
+}
+
+/** The raw -o options the low-level driver refuses (libfuse's own, as `use_ino` or `attr_timeout=1`). */
+export function libfuseOnlyOptions(o: Pick<MountOptions, 'fuseOptions'>): string[] {
+  return o.fuseOptions.filter((raw) => rawOptionProblem([raw], isRoot()) !== undefined)
 }
 
 function isRoot(): boolean {
