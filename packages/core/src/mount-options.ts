@@ -1,6 +1,6 @@
 import { FsError } from './errno.js'
 import { unknownToLibfuse } from './fuse-native/libfuse-options.js'
-import { rawOptionProblem } from './lowlevel/kernel-mount.js'
+import { rawOptionProblem, refusedRawOptions } from './lowlevel/kernel-mount.js'
 
 const DRIVERS = ['auto', 'fuse-native', 'lowlevel'] as const
 const HOT_LOOP_WAYS = ['off', 'cpu-latency', 'event-loop'] as const
@@ -145,7 +145,7 @@ function autoDriver(o: MountOptions): MountOptions['driver'] {
 
 /** The raw -o options the low-level driver refuses (libfuse's own, as `use_ino` or `attr_timeout=1`). */
 export function libfuseOnlyOptions(o: Pick<MountOptions, 'fuseOptions'>): string[] {
-  return o.fuseOptions.filter((raw) => rawOptionProblem([raw], isRoot()) !== undefined)
+  return refusedRawOptions(o.fuseOptions, isRoot())
 }
 
 function isRoot(): boolean {

@@ -126,13 +126,24 @@ function optionProblem(raw: string, asRoot: boolean, viaFusermount: boolean): st
  * anything is mounted): undefined when all are fine, else a one-line reason naming the bad ones.
  */
 export function rawOptionProblem(rawOptions: readonly string[], asRoot: boolean): string | undefined {
-  const viaFusermount = !asRoot || rawOptions.includes('auto_unmount')
-  const problems = rawOptions.flatMap((raw) => {
-    const problem = raw === '' ? 'empty' : optionProblem(raw, asRoot, viaFusermount)
-    return problem ? [`'${raw}' (${problem})`] : []
-  })
-  if (rawOptions.includes('allow_other') && rawOptions.includes('allow_root')) problems.push("'allow_other' and 'allow_root' (they exclude each other)")
+  const problems = refusals(rawOptions, asRoot).map(({ options, why }) => `${options.map((o) => `'${o}'`).join(' and ')} (${why})`)
   return problems.length ? `raw mount option${problems.length > 1 ? 's' : ''} refused by the low-level driver: ${problems.join(', ')}` : undefined
+}
+
+/** The raw -o options the low-level driver refuses (libfuse's own, as `use_ino`, among them). */
+export function refusedRawOptions(rawOptions: readonly string[], asRoot: boolean): string[] {
+  return refusals(rawOptions, asRoot).flatMap(({ options }) => options)
+}
+
+/** Each refused raw option, or pair of options, with why. */
+function refusals(rawOptions: readonly string[], asRoot: boolean): Array<{ options: string[]; why: string }> {
+  const viaFusermount = !asRoot || rawOptions.includes('auto_unmount')
+  const refused = rawOptions.flatMap((raw) => {
+    const why = raw === '' ? 'empty' : optionProblem(raw, asRoot, viaFusermount)
+    return why ? [{ options: [raw], why }] : []
+  })
+  if (rawOptions.includes('allow_other') && rawOptions.includes('allow_root')) refused.push({ options: ['allow_other', 'allow_root'], why: 'they exclude each other' })
+  return refused
 }
 
 /** The request's options sorted out: mount flags, kernel options and the mountpoint checks. */
