@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { FsError } from '../src/errno.js'
-import { openKernelConnection, rawOptionProblem, type KernelMountRequest } from '../src/lowlevel/kernel-mount.js'
+import { openKernelConnection, rawOptionProblem, refusedRawOptions, type KernelMountRequest } from '../src/lowlevel/kernel-mount.js'
 
 // Real mounts, real fusermount, a real ordinary user: the test runs as root and drops to
 // USER (created if missing) with setpriv for what an ordinary user does.
@@ -194,6 +194,13 @@ describe('rawOptionProblem', () => {
       "raw mount option refused by the low-level driver: 'relatime' (fusermount, used for auto_unmount, does not know it)",
     )
     expect(rawOptionProblem(['allow_other', 'allow_root'], true)).toContain("'allow_other' and 'allow_root' (they exclude each other)")
+  })
+
+  it('lists the refused options themselves, for auto to say which sent the mount to libfuse', () => {
+    expect(refusedRawOptions(['noatime', 'use_ino', 'attr_timeout=1'], true)).toEqual(['use_ino', 'attr_timeout=1'])
+    expect(refusedRawOptions(['auto_unmount', 'suid', 'relatime'], true)).toEqual(['relatime'])
+    expect(refusedRawOptions(['allow_other', 'allow_root'], true)).toEqual(['allow_other', 'allow_root'])
+    expect(refusedRawOptions(['noatime', 'nosuid'], false)).toEqual([])
   })
 })
 
