@@ -46,7 +46,8 @@ export async function mountCommand(args: readonly string[], ctx: CliContext): Pr
   const { backendOptions, mountOptions, warnings } = layerOptions({ descriptor, ownFlags, commonFlags, flagValues: parsed.values, env: ctx.env, entry: target.entry, secrets: ctx.secrets })
   for (const warning of warnings) ctx.err(`fusekit: warning: ${warning}`)
   const effective = validMountOptions(descriptor, mountOptions)
-  const libfuseOnly = mountOptions.driver === undefined || mountOptions.driver === 'auto' ? libfuseOnlyOptions(effective) : []
+  // auto's choice, not one asked for by name: say which options made it.
+  const libfuseOnly = effective.driver === 'fuse-native' && (mountOptions.driver ?? 'auto') === 'auto' ? libfuseOnlyOptions(effective) : []
   if (libfuseOnly.length > 0) {
     // Measured: a cold find of 10,834 passthrough entries used 1.1-1.4 s of CPU so, 0.29-0.42 s without -o.
     ctx.err(`fusekit: note: -o ${libfuseOnly.join(',')} only libfuse takes: mounting with the fuse-native driver, which is slower (the mount flags, see --help, keep the low-level one)`)
