@@ -96,7 +96,7 @@ static napi_value init(napi_env env, napi_value exports) {
       METHOD("seek", seek),
       METHOD("flush", flush),
       METHOD("openDirectory", open_directory),
-      METHOD("readEntries", read_entries),
+      METHOD("writeEntries", write_entries),
       METHOD("getXattr", get_xattr),
       METHOD("listXattr", list_xattr),
       METHOD("setXattr", set_xattr),

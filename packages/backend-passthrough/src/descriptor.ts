@@ -38,6 +38,7 @@ export const passthroughBackend = defineBackend({
       owners: CallerOwnership.ofThisProcess(),
       setIds: SourceSetId.ofThisProcess(),
       listed: new ListedEntries(mountOptions),
+      timeouts: mountOptions,
     })
   },
 })

@@ -1,36 +1,88 @@
-import type { Entry, InodeDirEntry } from '@fusekit/core'
-import { DirectoryStream } from './directory-stream.js'
+import { writtenEntries, type InodeDirEntry, type ListingWriter } from '@fusekit/core'
+import { DirectoryStream, Record, records } from './directory-stream.js'
+import type { ListedEntries } from './listed-entries.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
+import { statFields } from './stat.js'
 
-export interface ListingOptions {
-  /** What ".." shows (the root's parent lies outside the source: the root shows itself there). */
-  parentIno?: number
-  /**
-   * The Entry of a name (of getdents' inode number `ino`) for READDIRPLUS, counting one lookup;
-   * undefined when it cannot be had or the kernel has it already.
-   */
-  lookup?: (name: string, ino: number) => Entry | undefined
+export interface ListingSource {
+  nodes: SourceNodes
+  dir: SourceNode
+  /** The number of entries already read. */
+  offset: number
+  /** Whether iterating gives each name its Entry (writing decides per write). */
+  withStats: boolean
+  listed: ListedEntries
+  /** What every entry shares (native/directory-calls.c's settings). */
+  settings: Float64Array
 }
 
 /**
- * The entries of a directory from `offset` (the number already read), lazily: the driver takes
- * what fits in one reply and continues the same iterator at the next read, so a huge directory
- * is read once. A name gets its Entry (a lookup) only as it is yielded; a name gone since
- * getdents listed it is yielded without one (as its offset still counts).
+ * A directory's listing from `offset`, written into the driver's replies by native code: names,
+ * and for READDIRPLUS each name's stat, with no JavaScript per entry but the node table's (the
+ * node of each inode, one lookup counted, its id written into the reply). A huge directory is
+ * read once, however many replies it takes. A name gone since getdents listed it is written
+ * without a node (its offset still counts).
  */
-export function listDirectory(nodes: SourceNodes, node: SourceNode, offset: number, options: ListingOptions): Iterable<InodeDirEntry> {
-  return entries(new DirectoryStream(nodes, node, offset).start(), options)
-}
+export class SourceListing implements ListingWriter {
+  readonly writesPlus = true
+  private readonly stream: DirectoryStream
+  private readonly nodes: SourceNodes
+  private readonly dir: SourceNode
+  private readonly withStats: boolean
+  private readonly listed: ListedEntries
 
-function* entries(stream: DirectoryStream, { parentIno, lookup }: ListingOptions): Generator<InodeDirEntry> {
-  for (let raw = stream.next(); raw !== undefined; raw = stream.next()) {
-    const { name } = raw
-    const dots = name === '.' || name === '..'
-    yield {
-      name,
-      ino: name === '..' && parentIno !== undefined ? parentIno : raw.ino,
-      type: raw.dtype << 12,
-      entry: lookup && !dots ? lookup(name, raw.ino) : undefined,
+  constructor({ nodes, dir, offset, withStats, listed, settings }: ListingSource) {
+    this.stream = new DirectoryStream(nodes, dir, offset, settings).start()
+    this.nodes = nodes
+    this.dir = dir
+    this.withStats = withStats
+    this.listed = listed
+  }
+
+  get offset(): number {
+    return this.stream.offset
+  }
+
+  get atEnd(): boolean {
+    return this.stream.atEnd
+  }
+
+  write(into: Buffer, start: number, room: number, plus: boolean, most = Infinity): number {
+    const used = this.stream.write(into, start, room, most, plus)
+    if (plus) this.giveNodes(into, this.stream.recorded)
+    return used
+  }
+
+  [Symbol.iterator](): Iterator<InodeDirEntry> {
+    return writtenEntries(this, this.withStats)
+  }
+
+  /**
+   * Counts a lookup of each name written with a stat and writes its node id into its entry; a
+   * name whose Entry the kernel got moments ago (ListedEntries) keeps node id 0: the kernel keeps
+   * what it has.
+   */
+  private giveNodes(into: Buffer, count: number): void {
+    const now = performance.now()
+    for (let r = 0; r < count * Record.FIELDS; r += Record.FIELDS) {
+      const nameAt = records[r + Record.NAME]!
+      const name = into.toString('utf8', nameAt, nameAt + records[r + Record.NAME_LENGTH]!)
+      const ino = records[r + Record.INO]!
+      if (this.listed.known(this.dir, name, ino, now)) continue
+      statFields[0] = ino
+      statFields[1] = records[r + Record.MODE]!
+      statFields[15] = records[r + Record.DEV]!
+      statFields[16] = records[r + Record.INO_HIGH]!
+      statFields[17] = records[r + Record.INO_LOW]!
+      const node = this.nodes.adoptStat(statFields, this.dir, name)
+      this.listed.listed(node, now)
+      writeNodeId(into, records[r + Record.ENTRY]!, node.id)
     }
   }
+}
+
+/** fuse_entry_out's nodeid, native code having written 0. */
+function writeNodeId(into: Buffer, at: number, id: number): void {
+  into.writeUInt32LE(id % 0x1_0000_0000, at)
+  if (id > 0xffff_ffff) into.writeUInt32LE(Math.floor(id / 0x1_0000_0000), at + 4)
 }

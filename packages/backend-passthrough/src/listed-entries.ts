@@ -24,14 +24,14 @@ export class ListedEntries {
     this.freshFor = (Math.min(entryTimeout, attrTimeout) * 1000) / 2
   }
 
-  /** Whether `name` in `dir`, of inode number `ino`, leads to a node the kernel got from a listing moments ago. */
-  known(dir: SourceNode, name: string, ino: number): boolean {
+  /** Whether `name` in `dir`, of inode number `ino`, leads to a node the kernel got from a listing moments before `now`. */
+  known(dir: SourceNode, name: string, ino: number, now: number): boolean {
     const node = dir.entries?.get(name)
-    return node !== undefined && node.lookups > 0 && node.ino === ino && performance.now() - node.listedAt < this.freshFor
+    return node !== undefined && node.lookups > 0 && node.ino === ino && now - node.listedAt < this.freshFor
   }
 
-  /** `node`'s Entry goes to the kernel in a listing now. */
-  listed(node: SourceNode): void {
-    node.listedAt = performance.now()
+  /** `node`'s Entry goes to the kernel in a listing at `now` (performance.now()). */
+  listed(node: SourceNode, now: number): void {
+    node.listedAt = now
   }
 }

@@ -8,8 +8,8 @@ import {
   SetattrValid,
   type Created,
   type Entry,
-  type InodeDirEntry,
   type InodeOperations,
+  type ListingWriter,
   type MaybePromise,
   type RequestContext,
   type SetattrRequest,
@@ -18,8 +18,8 @@ import {
   type Timespec,
 } from '@fusekit/core'
 import type { CallerOwnership } from './caller-ownership.js'
-import { listDirectory } from './directory-listing.js'
-import type { ListedEntries } from './listed-entries.js'
+import { SourceListing } from './directory-listing.js'
+import type { EntryTimeouts, ListedEntries } from './listed-entries.js'
 import { OpenFiles } from './open-files.js'
 import { AT_REMOVEDIR, answer, calls, check, TIME_NOW, TIME_OMIT } from './source-calls.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
@@ -46,8 +46,10 @@ export interface PassthroughSettings {
   readOnly: boolean
   owners: CallerOwnership
   setIds: SourceSetId
-  /** READDIRPLUS entries the kernel got moments ago, not stat-ed and given again. */
+  /** READDIRPLUS entries the kernel got moments ago, not given again. */
   listed: ListedEntries
+  /** What READDIRPLUS entries tell the kernel to cache them for. */
+  timeouts: EntryTimeouts
 }
 
 /**
@@ -68,14 +70,19 @@ export class PassthroughInodes implements InodeOperations {
   private readonly owners: CallerOwnership
   private readonly setIds: SourceSetId
   private readonly listed: ListedEntries
+  /** What every entry of a listing shares, for the root (whose ".." shows itself) and for the others. */
+  private readonly rootListing: Float64Array
+  private readonly listing: Float64Array
 
-  constructor({ nodes, view, readOnly, owners, setIds, listed }: PassthroughSettings) {
+  constructor({ nodes, view, readOnly, owners, setIds, listed, timeouts }: PassthroughSettings) {
     this.nodes = nodes
     this.view = view
     this.readOnly = readOnly
     this.owners = owners
     this.setIds = setIds
     this.listed = listed
+    this.rootListing = listingSettings(timeouts, view, nodes.root.ino)
+    this.listing = listingSettings(timeouts, view, 0)
   }
 
   async destroy(): Promise<void> {
@@ -293,12 +300,10 @@ export class PassthroughInodes implements InodeOperations {
     return check(calls.copyRange(this.files.fd(fhIn), offsetIn, out, offsetOut, Math.min(length, MAX_COPY), flags))
   }
 
-  readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Iterable<InodeDirEntry> {
-    const node = this.nodes.get(ino)
-    return listDirectory(this.nodes, node, offset, {
-      parentIno: node === this.nodes.root ? node.ino : undefined,
-      lookup: withStats ? (name, inode) => (this.listed.known(node, name, inode) ? undefined : this.entryIfAny(node, name)) : undefined,
-    })
+  readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): ListingWriter {
+    const dir = this.nodes.get(ino)
+    const settings = dir === this.nodes.root ? this.rootListing : this.listing
+    return new SourceListing({ nodes: this.nodes, dir, offset, withStats, listed: this.listed, settings })
   }
 
   async fsyncdir(_ctx: RequestContext, ino: number, _fh: number, datasync: boolean): Promise<void> {
@@ -344,14 +349,6 @@ export class PassthroughInodes implements InodeOperations {
     return this.entry(this.nodes.adopt(check(fd), statFields, dir, name))
   }
 
-  /** A READDIRPLUS entry, from the stat of its name (undefined when it is gone); its node is opened when a call needs it. */
-  private entryIfAny(dir: SourceNode, name: string): Entry | undefined {
-    if (calls.statAt(this.nodes.fd(dir), name, statFields) < 0) return undefined
-    const node = this.nodes.adoptStat(statFields, dir, name)
-    this.listed.listed(node)
-    return this.entry(node)
-  }
-
   private openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Created {
     const entry = orThrow(this.lookup(ctx, parent, name))
     try {
@@ -370,6 +367,22 @@ export class PassthroughInodes implements InodeOperations {
   private assertWritable(): void {
     if (this.readOnly) throw new FsError('EROFS', 'the mount is read-only')
   }
+}
+
+/**
+ * native/directory-calls.c's settings: the entry and attribute timeouts as (sec, nsec), the
+ * owner and group shown (-1: the file's own), the permission bits hidden, and what ".." shows
+ * (0: getdents64's inode number).
+ */
+function listingSettings({ entryTimeout, attrTimeout }: EntryTimeouts, view: StatView, dotdot: number): Float64Array {
+  const [entrySec, entryNsec] = splitSeconds(entryTimeout)
+  const [attrSec, attrNsec] = splitSeconds(attrTimeout)
+  return Float64Array.of(entrySec, entryNsec, attrSec, attrNsec, view.uid ?? -1, view.gid ?? -1, view.umask, dotdot)
+}
+
+function splitSeconds(seconds: number): [number, number] {
+  const whole = Math.floor(seconds)
+  return [whole, Math.round((seconds - whole) * 1e9)]
 }
 
 /** open(2) of anything but a regular file is not the backend's to serve. */

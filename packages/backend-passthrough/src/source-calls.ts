@@ -52,8 +52,23 @@ interface SourceCalls {
 
   /** A descriptor for reading the directory `fd` refers to. */
   openDirectory(fd: number): number
-  /** The next getdents64 batch ("." and ".." included), or 0 at the end. */
-  readEntries(dirFd: number): [names: string[], inos: Float64Array, types: Uint8Array] | number
+  /**
+   * Writes the next entries of the listing whose state is `state` ("." and ".." included, read
+   * from `dirFd` by getdents64) into `into` (directory-stream.ts; native/directory-calls.c): the
+   * bytes written.
+   */
+  writeEntries(
+    dirFd: number,
+    state: Buffer,
+    into: Buffer,
+    start: number,
+    room: number,
+    most: number,
+    plus: boolean,
+    settings: Float64Array,
+    records: Float64Array,
+    next: number,
+  ): number
 
   getXattr(fd: number, attribute: string): Buffer | number
   /** The names, each ended by a NUL. */

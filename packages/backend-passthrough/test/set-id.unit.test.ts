@@ -184,6 +184,7 @@ describe('a mount process that is not root', () => {
       owners: new CallerOwnership(undefined),
       setIds: new SourceSetId(false),
       listed: new ListedEntries({ entryTimeout: 1, attrTimeout: 1 }),
+      timeouts: { entryTimeout: 1, attrTimeout: 1 },
     })
     try {
       const stats = vi.spyOn(calls, 'statFd')

@@ -1,4 +1,5 @@
 import type { InodeDirEntry } from './inode-operations.js'
+import type { ListingWriter } from './listing-writer.js'
 import { DIRENT_HEADER_SIZE, FUSE_UNKNOWN_INO, direntSize, encodeDirent, readU32, readU64, writeU64 } from './lowlevel/protocol.js'
 import { FileType } from './types.js'
 
@@ -77,7 +78,9 @@ export class EncodedListing {
  * A place in an EncodedListing, moved on by what is read: whole dirents copied into a READDIR
  * reply, or, for any other caller, entries as an iterable of InodeDirEntry.
  */
-export class ListingReader implements Iterable<InodeDirEntry> {
+export class ListingReader implements ListingWriter {
+  /** READDIRPLUS entries need stats it does not hold: the driver iterates it for them. */
+  readonly writesPlus = false
   private chunkIndex = 0
   private at = 0
   /** The number of entries before the next one read. */
@@ -95,15 +98,16 @@ export class ListingReader implements Iterable<InodeDirEntry> {
   }
 
   /**
-   * Copies the whole dirents that fit in `room` bytes into `into` at `start`; the bytes copied
-   * (0 at the end of the listing).
+   * Copies the whole dirents that fit in `room` bytes into `into` at `start`, at most `most`; the
+   * bytes copied (0 at the end of the listing).
    */
-  read(into: Buffer, start: number, room: number): number {
+  write(into: Buffer, start: number, room: number, _plus = false, most = Infinity): number {
     let copied = 0
+    const last = this.offset + most
     for (let bytes = this.current(); bytes !== undefined; bytes = this.current()) {
       const held = this.listing.chunkEnd(this.chunkIndex)
       let end = this.at
-      while (end < held) {
+      while (end < held && this.offset < last) {
         const size = direntSize(nameLength(bytes, end))
         if (copied + end - this.at + size > room) break
         end += size

@@ -21,6 +21,7 @@ export {
   type MaybePromise,
 } from './inode-operations.js'
 export { EncodedListing, ListingReader } from './encoded-listing.js'
+export { isListingWriter, writtenEntries, type ListingWriter } from './listing-writer.js'
 export {
   BACKEND_API_VERSION,
   apiVersionProblem,

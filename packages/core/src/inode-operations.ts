@@ -182,9 +182,11 @@ export interface InodeOperations {
   /**
    * Lists a directory from `offset`: the number of entries already read ("." and ".." count).
    * Entries can be produced lazily (a generator): the driver takes what fits in the kernel's
-   * buffer and continues the same iterator when the next read starts where it stopped. A backend
-   * that keeps a large directory's names as an EncodedListing answers a listing without stats
-   * with `listing.from(offset)`: the low-level driver copies its bytes.
+   * buffer and continues the same iterator when the next read starts where it stopped. A
+   * ListingWriter writes its entries into the low-level driver's replies itself: a backend that
+   * keeps a large directory's names as an EncodedListing answers a listing without stats with
+   * `listing.from(offset)` (the driver copies its bytes); passthrough writes getdents64's entries
+   * and their stats from native code.
    */
   readdir?(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): MaybePromise<Iterable<InodeDirEntry>>
   releasedir?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>

@@ -23,7 +23,7 @@ function readAll(listing: EncodedListing, offset: number, room: number): { bytes
   const parts: Buffer[] = []
   for (;;) {
     const piece = Buffer.alloc(room + 8, 0xee)
-    const used = reader.read(piece, 8, room)
+    const used = reader.write(piece, 8, room)
     if (used === 0) break
     expect(used).toBeLessThanOrEqual(room)
     parts.push(piece.subarray(8, 8 + used))
@@ -83,13 +83,13 @@ describe('EncodedListing', () => {
     const listing = listingOf(all)
     const reader = listing.from(0)
     const into = Buffer.alloc(1 << 20)
-    const first = reader.read(into, 0, into.length)
+    const first = reader.write(into, 0, into.length)
     expect(reader.atEnd).toBe(true)
-    expect(reader.read(into, first, into.length - first)).toBe(0)
+    expect(reader.write(into, first, into.length - first)).toBe(0)
     const more = entries(4000).slice(42)
     for (const { name, ino, type } of more) listing.append(name, ino, type)
     expect(reader.atEnd).toBe(false)
-    const rest = reader.read(into, first, into.length - first)
+    const rest = reader.write(into, first, into.length - first)
     expect(into.subarray(0, first + rest).equals(direntsOf([...all, ...more]))).toBe(true)
     expect(reader.offset).toBe(all.length + more.length)
   })

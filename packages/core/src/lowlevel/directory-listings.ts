@@ -1,13 +1,13 @@
-import type { ListingReader } from '../encoded-listing.js'
 import type { InodeDirEntry } from '../inode-operations.js'
+import type { ListingWriter } from '../listing-writer.js'
 
 /** A listing being read: the backend's directory handle and where its entries stand. */
 export interface Listing {
   fh: number
   /** The backend's entries from `next` on, as a READDIR left them. */
   entries?: Iterator<InodeDirEntry>
-  /** The backend's entries as READDIR's bytes (an EncodedListing), when it gave them so: `entries` reads the same place. */
-  reader?: ListingReader
+  /** The backend's listing when it writes its entries itself (a ListingWriter): `entries` reads the same place. */
+  writer?: ListingWriter
   /** Whether `entries` carry stats (asked for by READDIRPLUS). */
   withStats?: boolean
   /** The offset of the next entry: the number of entries already sent. */

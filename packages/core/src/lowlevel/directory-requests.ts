@@ -1,6 +1,6 @@
-import { ListingReader } from '../encoded-listing.js'
 import { Errno } from '../errno.js'
 import type { InodeDirEntry } from '../inode-operations.js'
+import { isListingWriter, type ListingWriter } from '../listing-writer.js'
 import { decodeFsync, decodeOpen, decodeRead, decodeRelease } from './decoders.js'
 import type { Listing } from './directory-listings.js'
 import type { KernelRequest, KernelSession } from './kernel-session.js'
@@ -52,7 +52,7 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   if (listing.entries !== undefined && offset === listing.next && (listing.withStats === plus || listing.ended)) return s.finish(req, fill(s, req, listing, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
-    listing.reader = entries instanceof ListingReader ? entries : undefined
+    listing.writer = isListingWriter(entries) ? entries : undefined
     listing.entries = entries[Symbol.iterator]()
     listing.withStats = plus
     listing.ended = false
@@ -63,7 +63,9 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
 
 function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, size: number, plus: boolean): Buffer {
   const reply = s.pooledReply(header.unique, size)
-  const used = listing.reader && !plus && listing.held === undefined ? copyEncoded(listing, listing.reader, reply, size) : encodeEntries(s, listing, reply, size, plus)
+  const { writer } = listing
+  const written = writer !== undefined && (!plus || writer.writesPlus) && listing.held === undefined
+  const used = written ? writeEntries(listing, writer, reply, size, plus) : encodeEntries(s, listing, reply, size, plus)
   if (used === 0) s.listings.finished(header.nodeid)
   return truncateReply(reply, used)
 }
@@ -97,11 +99,11 @@ function encodeEntries(s: KernelSession, listing: Listing, reply: Buffer, size: 
   }
 }
 
-/** A listing the backend holds as READDIR's bytes: copied whole, no JavaScript per entry; the bytes used. */
-function copyEncoded(listing: Listing, reader: ListingReader, reply: Buffer, size: number): number {
-  const used = reader.read(reply, OUT, size)
-  listing.next = reader.offset
-  listing.ended = reader.atEnd
+/** A listing that writes itself (held bytes, or written by the backend's own code): no InodeDirEntry per entry; the bytes used. */
+function writeEntries(listing: Listing, writer: ListingWriter, reply: Buffer, size: number, plus: boolean): number {
+  const used = writer.write(reply, OUT, size, plus)
+  listing.next = writer.offset
+  listing.ended = writer.atEnd
   return used
 }
 

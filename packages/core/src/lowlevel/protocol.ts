@@ -179,6 +179,28 @@ export function encodeAttr(buf: Buffer, offset: number, st: Stat): void {
   writeU32(buf, offset + 84, 0)
 }
 
+/** The Stat a fuse_attr holds (encodeAttr's inverse). */
+export function decodeAttr(buf: Buffer, offset: number): Stat {
+  return {
+    ino: readU64(buf, offset),
+    size: readU64(buf, offset + 8),
+    blocks: readU64(buf, offset + 16),
+    atime: readTime(buf, offset + 24, offset + 48),
+    mtime: readTime(buf, offset + 32, offset + 52),
+    ctime: readTime(buf, offset + 40, offset + 56),
+    mode: readU32(buf, offset + 60),
+    nlink: readU32(buf, offset + 64),
+    uid: readU32(buf, offset + 68),
+    gid: readU32(buf, offset + 72),
+    rdev: readU32(buf, offset + 76),
+    blksize: readU32(buf, offset + 80),
+  }
+}
+
+function readTime(buf: Buffer, secOffset: number, nsecOffset: number): Timespec {
+  return { sec: Number(buf.readBigInt64LE(secOffset)), nsec: readU32(buf, nsecOffset) }
+}
+
 /** fuse_entry_out; nodeid 0 is a cached negative lookup (or, in READDIRPLUS, a name without a node). */
 export function encodeEntry(buf: Buffer, offset: number, nodeid: number, st: Stat | undefined, entryTimeout: number, attrTimeout: number, generation = 0): void {
   const [entrySec, entryNsec] = splitSeconds(entryTimeout)
