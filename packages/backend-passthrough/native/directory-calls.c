@@ -89,21 +89,33 @@ static int next_entry(int fd, struct listing_state *state, uint32_t capacity) {
   }
 }
 
-// writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next) -> bytes
+// Whether `ino` is one of the `count` sorted values of `known`.
+static int is_known(const double *known, size_t count, double ino) {
+  size_t low = 0, high = count;
+  while (low < high) {
+    size_t middle = low + (high - low) / 2;
+    if (known[middle] < ino) low = middle + 1;
+    else high = middle;
+  }
+  return low < count && known[low] == ino;
+}
+
+// writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next, known) -> bytes
 // written | -errno: the next entries of the listing whose state is `state` (a Buffer, zeroed
 // for a new listing) that fit in `room` bytes of `into` at `start`, at most `most` of them, as
 // fuse_dirent (offsets from `next` + 1 on) or, with `plus`, fuse_direntplus whose attributes are
 // a fstatat of the name (nodeid 0: the caller writes the node ids from `records`; "." and "..",
-// and a name gone since getdents64 read it, keep 0 and no attributes). Stops early when
-// `records` is full. `most` 0 only reads the first batch.
+// a name gone since getdents64 read it, and one whose inode number is in `known` (sorted: the
+// kernel has its entry already) keep 0 and no attributes). Stops early when `records` is full.
+// `most` 0 only reads the first batch.
 napi_value write_entries(napi_env env, napi_callback_info info) {
-  ARGS(10);
+  ARGS(11);
   int64_t fd, start, room, most, next;
   int plus;
   struct listing_state *state;
-  size_t state_bytes, into_bytes, settings_count, record_count;
+  size_t state_bytes, into_bytes, settings_count, record_count, known_count;
   char *into;
-  double *settings, *records;
+  double *settings, *records, *known;
   napi_typedarray_type type;
   if (get_int(env, argv[0], &fd) || get_int(env, argv[3], &start) || get_int(env, argv[4], &room) ||
       get_int(env, argv[5], &most) || get_bool(env, argv[6], &plus) || get_int(env, argv[9], &next))
@@ -114,6 +126,8 @@ napi_value write_entries(napi_env env, napi_callback_info info) {
       napi_get_typedarray_info(env, argv[7], &type, &settings_count, (void **)&settings, NULL, NULL) != napi_ok ||
       type != napi_float64_array || settings_count < SETTINGS ||
       napi_get_typedarray_info(env, argv[8], &type, &record_count, (void **)&records, NULL, NULL) != napi_ok ||
+      type != napi_float64_array ||
+      napi_get_typedarray_info(env, argv[10], &type, &known_count, (void **)&known, NULL, NULL) != napi_ok ||
       type != napi_float64_array)
     return bad_arguments(env);
   uint32_t capacity = (uint32_t)(state_bytes - STATE_HEADER);
@@ -134,7 +148,7 @@ napi_value write_entries(napi_env env, napi_callback_info info) {
       struct fuse_entry_out *entry = (struct fuse_entry_out *)(out + used);
       struct stat s;
       memset(entry, 0, sizeof *entry);
-      if (!dots && fstatat((int)fd, d->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (!dots && !is_known(known, known_count, (double)d->d_ino) && fstatat((int)fd, d->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0) {
         entry->entry_valid = (uint64_t)settings[ENTRY_SEC];
         entry->entry_valid_nsec = (uint32_t)settings[ENTRY_NSEC];
         entry->attr_valid = (uint64_t)settings[ATTR_SEC];

@@ -1,6 +1,6 @@
 import { writtenEntries, type InodeDirEntry, type ListingWriter } from '@fusekit/core'
 import { DirectoryStream, Record, records } from './directory-stream.js'
-import type { ListedEntries } from './listed-entries.js'
+import { NONE, type ListedEntries } from './listed-entries.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
 import { statFields } from './stat.js'
 
@@ -30,6 +30,8 @@ export class SourceListing implements ListingWriter {
   private readonly dir: SourceNode
   private readonly withStats: boolean
   private readonly listed: ListedEntries
+  /** The inode numbers of names the kernel got from a listing moments ago: written without a stat. */
+  private readonly known: Float64Array
 
   constructor({ nodes, dir, offset, withStats, listed, settings }: ListingSource) {
     this.stream = new DirectoryStream(nodes, dir, offset, settings).start()
@@ -37,6 +39,7 @@ export class SourceListing implements ListingWriter {
     this.dir = dir
     this.withStats = withStats
     this.listed = listed
+    this.known = withStats ? listed.knownInodes(dir, performance.now()) : NONE
   }
 
   get offset(): number {
@@ -48,7 +51,7 @@ export class SourceListing implements ListingWriter {
   }
 
   write(into: Buffer, start: number, room: number, plus: boolean, most = Infinity): number {
-    const used = this.stream.write(into, start, room, most, plus)
+    const used = this.stream.write(into, start, room, most, plus, this.known)
     if (plus) this.giveNodes(into, this.stream.recorded)
     return used
   }

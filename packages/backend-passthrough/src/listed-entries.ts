@@ -1,5 +1,8 @@
 import type { SourceNode } from './source-nodes.js'
 
+/** No inode numbers. */
+export const NONE = new Float64Array(0)
+
 /** The kernel's caching of an Entry: seconds, as the mount options give them. */
 export interface EntryTimeouts {
   entryTimeout: number
@@ -28,6 +31,18 @@ export class ListedEntries {
   known(dir: SourceNode, name: string, ino: number, now: number): boolean {
     const node = dir.entries?.get(name)
     return node !== undefined && node.lookups > 0 && node.ino === ino && now - node.listedAt < this.freshFor
+  }
+
+  /**
+   * The inode numbers of the names in `dir` that lead to nodes the kernel got from a listing
+   * moments before `now`, sorted: native code writes them with no stat (an inode number alone may
+   * leave out a name the kernel lacks, which then costs a LOOKUP, never a wrong entry).
+   */
+  knownInodes(dir: SourceNode, now: number): Float64Array {
+    if (!dir.entries?.size) return NONE
+    const inos: number[] = []
+    for (const node of dir.entries.values()) if (node.lookups > 0 && now - node.listedAt < this.freshFor) inos.push(node.ino)
+    return inos.length === 0 ? NONE : Float64Array.from(inos).sort()
   }
 
   /** `node`'s Entry goes to the kernel in a listing at `now` (performance.now()). */

@@ -68,6 +68,7 @@ interface SourceCalls {
     settings: Float64Array,
     records: Float64Array,
     next: number,
+    known: Float64Array,
   ): number
 
   getXattr(fd: number, attribute: string): Buffer | number

@@ -206,6 +206,23 @@ describe('readdir', () => {
     await expectFsError(() => ops.getattr(asRoot, first['file-0']!), 'ESTALE')
   })
 
+  it('listed again at once, stats only the names the kernel did not get moments ago', async () => {
+    const box = sandbox()
+    const dir = directoryOf(box.source, 3)
+    const ops = await passthrough(box)
+    const node = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
+    await plusListing(ops, node.ino)
+    writeFileSync(join(dir, 'new'), '')
+    const reply = Buffer.alloc(4096)
+    const used = ops.readdir(asRoot, node.ino, 0, 0, true).write(reply, 0, reply.length, true)
+    const attributeInos: Record<string, number> = {}
+    for (let at = 0; at < used; at += 128 + ((24 + reply.readUInt32LE(at + 144) + 7) & ~7)) {
+      // fuse_entry_out's attr.ino: 0 where no stat was taken.
+      attributeInos[reply.toString('utf8', at + 152, at + 152 + reply.readUInt32LE(at + 144))] = Number(reply.readBigUInt64LE(at + 40))
+    }
+    expect(attributeInos).toEqual({ '.': 0, '..': 0, 'file-0': 0, 'file-1': 0, 'file-2': 0, new: lstatSync(join(dir, 'new')).ino })
+  })
+
   it('gives the Entry again of a node the kernel forgot, and of every name once half the entry and attribute timeouts have passed', async () => {
     const box = sandbox()
     directoryOf(box.source, 2)
