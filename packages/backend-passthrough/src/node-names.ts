@@ -32,8 +32,13 @@ export class NodeNames {
     if (previous === node) return
     if (previous) this.drop(previous, dir, name)
     entries.set(name, node)
-    node.names.push({ dir, name })
-    if (node.names.length === 1) this.events.named(node)
+    if (node.names.length > 0) {
+      node.names.push({ dir, name })
+    } else {
+      // A literal of one: a push into an empty array reserves 17 slots, 136 bytes more a node.
+      node.names = [{ dir, name }]
+      this.events.named(node)
+    }
   }
 
   /** `name` in `dir` leads nowhere known any more. */
