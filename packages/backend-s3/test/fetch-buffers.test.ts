@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { FetchBuffers } from '../src/fetch-buffers.js'
 
 const KiB = 1024
@@ -29,5 +29,29 @@ describe('FetchBuffers', () => {
     expect(buffers.take(512 * KiB)).not.toBe(first)
     expect(buffers.take(256 * KiB)).toBe(second)
     expect(buffers.held).toBe(0)
+  })
+})
+
+describe('FetchBuffers when unused', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('gives the memory of its idle buffers back once a whole idle period passed with no take or give', () => {
+    vi.useFakeTimers()
+    const buffers = new FetchBuffers(8192 * KiB, 1000)
+    const [kept, other] = [buffers.take(4096 * KiB), buffers.take(4096 * KiB)]
+    kept.fill(0xab)
+    buffers.give(kept)
+    vi.advanceTimersByTime(900)
+    // Used within the period: nothing dropped at its end.
+    buffers.give(other)
+    vi.advanceTimersByTime(200)
+    expect(kept[2048 * KiB]).toBe(0xab)
+    vi.advanceTimersByTime(1000)
+    // Its whole pages read as zeros now: their memory went back to the system.
+    expect(kept[2048 * KiB]).toBe(0)
+    expect(buffers.held).toBe(8192 * KiB)
+    expect(buffers.take(4096 * KiB)).toBe(other)
   })
 })

@@ -540,24 +540,37 @@ static napi_value adjust_external_memory(napi_env env, napi_callback_info info) 
 #define MADV_POPULATE_WRITE 23
 #endif
 
-// populate(buffer) -> 0 | -errno: faults in every page of `buffer` for writing in one call
-// (MADV_POPULATE_WRITE, Linux 5.14+) instead of one page fault per 4 KiB as it is first written.
-static napi_value populate(napi_env env, napi_callback_info info) {
+// Applies `advice` to the pages of the Buffer argument: every page it touches (outward), or only
+// the pages wholly inside it (for advice that loses their bytes). 0 | -errno.
+static napi_value advise_pages(napi_env env, napi_callback_info info, const char *usage, int advice, int outward) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *data;
   size_t length;
   if (argc < 1 || napi_get_buffer_info(env, argv[0], &data, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "populate(buffer): bad arguments");
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)data & ~(page - 1);
-  const size_t span = ((uintptr_t)data + length - start + page - 1) & ~(page - 1);
-  int rc = length == 0 || madvise((void *)start, span, MADV_POPULATE_WRITE) == 0 ? 0 : -errno;
+  const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from = (uintptr_t)data, to = from + length;
+  const uintptr_t start = outward ? from & ~(page - 1) : (from + page - 1) & ~(page - 1);
+  const uintptr_t end = outward ? (to + page - 1) & ~(page - 1) : to & ~(page - 1);
+  int rc = end <= start || madvise((void *)start, end - start, advice) == 0 ? 0 : -errno;
   napi_value result;
   CHECK(napi_create_int32(env, rc, &result));
   return result;
+}
+
+// populate(buffer) -> 0 | -errno: faults in every page of `buffer` for writing in one call
+// (MADV_POPULATE_WRITE, Linux 5.14+) instead of one page fault per 4 KiB as it is first written.
+static napi_value populate(napi_env env, napi_callback_info info) {
+  return advise_pages(env, info, "populate(buffer): bad arguments", MADV_POPULATE_WRITE, 1);
+}
+
+// dropPages(buffer) -> 0 | -errno: gives the pages wholly inside `buffer` back to the system
+// (MADV_DONTNEED): they read as zeros from then on and count in the RSS again once written.
+static napi_value drop_pages(napi_env env, napi_callback_info info) {
+  return advise_pages(env, info, "dropPages(buffer): bad arguments", MADV_DONTNEED, 0);
 }
 
 #ifndef FUSE_DEV_IOC_BACKING_OPEN
@@ -611,6 +624,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"reply", NULL, write_reply, NULL, NULL, NULL, napi_default_method, NULL},
       {"adjustExternalMemory", NULL, adjust_external_memory, NULL, NULL, NULL, napi_default_method, NULL},
       {"populate", NULL, populate, NULL, NULL, NULL, napi_default_method, NULL},
+      {"dropPages", NULL, drop_pages, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingOpen", NULL, backing_open, NULL, NULL, NULL, napi_default_method, NULL},
       {"backingClose", NULL, backing_close, NULL, NULL, NULL, napi_default_method, NULL},
       {"serveDescriptor", NULL, serve_descriptor, NULL, NULL, NULL, napi_default_method, NULL},

@@ -48,5 +48,5 @@ export { createBackendOperations, mount, parseBackendOptions, type CreatedBacken
 export { mountState, mountedType, assertMountable, forceUnmount, type MountState } from './mount-state.js'
 export { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS, RESIDENT_DATA } from './tokens.js'
 export type { ResidentData } from './resident-data.js'
-export { allocateRetained, releaseRetained } from './retained-memory.js'
+export { allocateRetained, dropPages, releaseRetained } from './retained-memory.js'
 export { missingFuseParts, type MissingFusePart } from './fuse-environment.js'

@@ -44,3 +44,13 @@ function optionalAddon(): SessionAddon | null {
   }
   return addon
 }
+
+/**
+ * Gives the memory of `buffer`'s whole pages back to the system (MADV_DONTNEED) while the Buffer
+ * stays: for a pool's idle buffers, which would otherwise hold their RSS until reused. Their bytes
+ * read as zeros afterwards; the pages come back as they are written. False when nothing was
+ * dropped (no addon, or the kernel refused).
+ */
+export function dropPages(buffer: Buffer): boolean {
+  return optionalAddon()?.dropPages(buffer) === 0
+}

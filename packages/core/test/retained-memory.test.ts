@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { sessionAddon } from '../src/lowlevel/session-addon.js'
-import { allocateRetained, releaseRetained } from '../src/retained-memory.js'
+import { allocateRetained, dropPages, releaseRetained } from '../src/retained-memory.js'
 
 const MiB = 1024 * 1024
 /** V8's count of external memory now (an adjustment of 0 bytes reads it). */
@@ -37,5 +37,25 @@ describe('allocateRetained', () => {
     expect(prefaulted.length).toBe(64 * MiB)
     releaseRetained(lazy)
     releaseRetained(prefaulted)
+  })
+})
+
+describe('dropPages', () => {
+  it('gives the resident memory of a Buffer’s whole pages back, which then read as zeros; bytes of pages it only shares stay', () => {
+    const page = 4096
+    const whole = Buffer.allocUnsafeSlow(64 * MiB)
+    whole.fill(0xab)
+    const before = residentBytes()
+    // Starting and ending inside a page: those two pages are shared with bytes outside the view.
+    const view = whole.subarray(page + 100, whole.length - page - 100)
+    expect(dropPages(view)).toBe(true)
+    expect(before - residentBytes()).toBeGreaterThanOrEqual(60 * MiB)
+    const first = whole.byteOffset % page === 0 ? 0 : page - (whole.byteOffset % page)
+    // The page holding the view's first bytes kept them; the next whole page is zeros.
+    expect(view[0]).toBe(0xab)
+    expect(whole.subarray(first + 2 * page, first + 3 * page).every((byte) => byte === 0)).toBe(true)
+    expect(whole[whole.length - 1]).toBe(0xab)
+    whole.fill(0xcd, 0, 8 * MiB)
+    expect(whole[4 * MiB]).toBe(0xcd)
   })
 })

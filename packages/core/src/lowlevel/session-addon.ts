@@ -47,6 +47,8 @@ export interface SessionAddon {
   adjustExternalMemory(delta: number): number
   /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
   populate(buffer: Buffer): number
+  /** madvise(MADV_DONTNEED) over the pages wholly inside `buffer`: 0, or a negative errno. */
+  dropPages(buffer: Buffer): number
   /**
    * Writes one answer to /dev/fuse: to the session's descriptor, or for a request one of its
    * helper threads read (they read instead of this thread once random reads answered in the
@@ -84,7 +86,7 @@ export function sessionAddon(): SessionAddon {
   } catch (error) {
     throw new FsError('ENOSYS', `the low-level FUSE driver cannot start: ${(error as Error).message}`, { cause: error })
   }
-  if (typeof addon.populate !== 'function') {
+  if (typeof addon.dropPages !== 'function') {
     throw new FsError('ENOSYS', 'the fuse-session addon of @fusekit/core is older than its JavaScript: run pnpm build in packages/core')
   }
   return addon
