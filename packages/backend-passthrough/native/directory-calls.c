@@ -36,6 +36,8 @@ enum { ENTRY_SEC, ENTRY_NSEC, ATTR_SEC, ATTR_NSEC, VIEW_UID, VIEW_GID, VIEW_UMAS
 enum { REC_ENTRY, REC_NAME, REC_NAME_LENGTH, REC_DEV, REC_INO_HIGH, REC_INO_LOW, REC_INO, REC_MODE, RECORD_FIELDS };
 
 #define STATE_HEADER ((uint32_t)sizeof(struct listing_state))
+// Room a full getdents64 batch may leave unused (less than one entry with a long name).
+#define FULL_BATCH_SLACK 512
 
 // openDirectory(fd) -> a descriptor for reading the directory node `fd` holds | -errno (ENOTDIR)
 napi_value open_directory(napi_env env, napi_callback_info info) {
@@ -100,25 +102,27 @@ static int is_known(const double *known, size_t count, double ino) {
   return low < count && known[low] == ino;
 }
 
-// writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next, known) -> bytes
+// writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next, known, largeStats) -> bytes
 // written | -errno: the next entries of the listing whose state is `state` (a Buffer, zeroed
 // for a new listing) that fit in `room` bytes of `into` at `start`, at most `most` of them, as
 // fuse_dirent (offsets from `next` + 1 on) or, with `plus`, fuse_direntplus whose attributes are
 // a fstatat of the name (nodeid 0: the caller writes the node ids from `records`; "." and "..",
 // a name gone since getdents64 read it, and one whose inode number is in `known` (sorted: the
-// kernel has its entry already) keep 0 and no attributes). Stops early when `records` is full.
-// `most` 0 only reads the first batch.
+// kernel has its entry already) keep 0 and no attributes), and so do the names of a directory of
+// more than one batch unless `large_stats`. Stops early when `records` is full. `most` 0 only
+// reads the first batch.
 napi_value write_entries(napi_env env, napi_callback_info info) {
-  ARGS(11);
+  ARGS(12);
   int64_t fd, start, room, most, next;
-  int plus;
+  int plus, large_stats;
   struct listing_state *state;
   size_t state_bytes, into_bytes, settings_count, record_count, known_count;
   char *into;
   double *settings, *records, *known;
   napi_typedarray_type type;
   if (get_int(env, argv[0], &fd) || get_int(env, argv[3], &start) || get_int(env, argv[4], &room) ||
-      get_int(env, argv[5], &most) || get_bool(env, argv[6], &plus) || get_int(env, argv[9], &next))
+      get_int(env, argv[5], &most) || get_bool(env, argv[6], &plus) || get_int(env, argv[9], &next) ||
+      get_bool(env, argv[11], &large_stats))
     return NULL;
   if (napi_get_buffer_info(env, argv[1], (void **)&state, &state_bytes) != napi_ok || state_bytes <= STATE_HEADER + 4096 ||
       napi_get_buffer_info(env, argv[2], (void **)&into, &into_bytes) != napi_ok || start < 0 || room < 0 ||
@@ -148,7 +152,9 @@ napi_value write_entries(napi_env env, napi_callback_info info) {
       struct fuse_entry_out *entry = (struct fuse_entry_out *)(out + used);
       struct stat s;
       memset(entry, 0, sizeof *entry);
-      if (!dots && !is_known(known, known_count, (double)d->d_ino) && fstatat((int)fd, d->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0) {
+      int stats = large_stats || state->ended || state->length + FULL_BATCH_SLACK <= capacity;
+      if (!dots && stats && !is_known(known, known_count, (double)d->d_ino) &&
+          fstatat((int)fd, d->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0) {
         entry->entry_valid = (uint64_t)settings[ENTRY_SEC];
         entry->entry_valid_nsec = (uint32_t)settings[ENTRY_NSEC];
         entry->attr_valid = (uint64_t)settings[ATTR_SEC];

@@ -65,13 +65,17 @@ export class DirectoryStream {
   }
 
 
-  /** Writes the next entries that fit (writeEntries), with stats when `plus` but for the inode numbers `known`; the bytes written. */
-  write(into: Buffer, start: number, room: number, most: number, plus: boolean, known: Float64Array): number {
+  /**
+   * Writes the next entries that fit (writeEntries), with stats when `plus` but for the inode
+   * numbers `known`, and for a directory of more than one batch only with `largeStats`; the bytes
+   * written.
+   */
+  write(into: Buffer, start: number, room: number, most: number, plus: boolean, known: Float64Array, largeStats: boolean): number {
     // A listing read on after its node is gone would use a descriptor number reused since.
     if (this.node.gone) throw new FsError('ESTALE', 'the directory node is gone')
     if (this.ended) return 0
     if (this.fd === undefined) this.resume()
-    const used = this.written(into, start, room, most, plus, known)
+    const used = this.written(into, start, room, most, plus, known, largeStats)
     this.position += this.state.readUInt32LE(WRITTEN)
     this.recorded = this.state.readUInt32LE(RECORDED)
     if (this.state.readUInt32LE(ENDED) && this.state.readUInt32LE(AT) >= this.state.readUInt32LE(LENGTH)) this.end()
@@ -101,11 +105,11 @@ export class DirectoryStream {
     // A new descriptor reads from the start: what was written is stepped over again.
     this.state.fill(0, 0, STATE_HEADER)
     this.state.writeUInt32LE(this.position, SKIP)
-    this.written(this.state, 0, 0, 0, false, NONE)
+    this.written(this.state, 0, 0, 0, false, NONE, true)
   }
 
-  private written(into: Buffer, start: number, room: number, most: number, plus: boolean, known: Float64Array): number {
+  private written(into: Buffer, start: number, room: number, most: number, plus: boolean, known: Float64Array, largeStats: boolean): number {
     const most32 = Math.min(most, 0xffff_ffff)
-    return check(calls.writeEntries(this.fd!, this.state, into, start, room, most32, plus, this.settings, records, this.position, known))
+    return check(calls.writeEntries(this.fd!, this.state, into, start, room, most32, plus, this.settings, records, this.position, known, largeStats))
   }
 }

@@ -69,6 +69,7 @@ interface SourceCalls {
     records: Float64Array,
     next: number,
     known: Float64Array,
+    largeStats: boolean,
   ): number
 
   getXattr(fd: number, attribute: string): Buffer | number

@@ -126,6 +126,35 @@ describe('readdir', () => {
     expect(listing.atEnd).toBe(true)
   })
 
+  it('writes the first READDIRPLUS reply of a directory of more than one batch without stats, and the later ones with', async () => {
+    const box = sandbox()
+    directoryOf(box.source, 3000)
+    const ops = await passthrough(box)
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
+    /** The node ids of one reply of `size` bytes. */
+    const nodeIds = (listing: ReturnType<PassthroughInodes['readdir']>, size: number): number[] => {
+      const reply = Buffer.alloc(size)
+      const used = listing.write(reply, 0, size, true)
+      const ids = []
+      for (let at = 0; at < used; at += 128 + ((24 + reply.readUInt32LE(at + 144) + 7) & ~7)) {
+        const name = reply.toString('utf8', at + 152, at + 152 + reply.readUInt32LE(at + 144))
+        if (name !== '.' && name !== '..') ids.push(Number(reply.readBigUInt64LE(at)))
+      }
+      return ids
+    }
+    const listing = ops.readdir(asRoot, dir.ino, 0, 0, true)
+    const first = nodeIds(listing, 32768)
+    expect(first.length).toBeGreaterThan(150)
+    expect(first.every((id) => id === 0)).toBe(true)
+    const second = nodeIds(listing, 32768)
+    expect(second.length).toBeGreaterThan(150)
+    expect(second.every((id) => id > 0)).toBe(true)
+    // A small directory's first reply has them: the root holds "dir" and "one".
+    writeFileSync(join(box.source, 'one'), '')
+    const root = nodeIds(ops.readdir(asRoot, ROOT_INO, 0, 0, true), 32768)
+    expect(new Set(root)).toEqual(new Set([dir.ino, orThrow(ops.lookup(asRoot, ROOT_INO, 'one')).ino]))
+  })
+
   it('lists a name removed since getdents read it without an Entry, keeping the offsets', async () => {
     const box = sandbox()
     const dir = directoryOf(box.source, 3)

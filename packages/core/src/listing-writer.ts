@@ -33,7 +33,7 @@ export function isListingWriter(entries: Iterable<InodeDirEntry>): entries is Li
  * A writer's entries decoded from what it writes, one entry per write so that no lookup is
  * counted for an entry never taken: the iteration of a ListingWriter that has no other.
  */
-export function* writtenEntries(writer: ListingWriter, plus: boolean): Generator<InodeDirEntry> {
+export function* writtenEntries(writer: Pick<ListingWriter, 'write'>, plus: boolean): Generator<InodeDirEntry> {
   const scratch = Buffer.alloc(direntPlusSize(NAME_MAX))
   while (writer.write(scratch, 0, scratch.length, plus, 1) > 0) {
     const node = plus ? readU64(scratch, 0) : 0
