@@ -103,8 +103,8 @@ static int is_known(const double *known, size_t count, double ino) {
 }
 
 // writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next, known, largeStats) -> bytes
-// written | -errno: the next entries of the listing whose state is `state` (a Buffer, zeroed
-// for a new listing) that fit in `room` bytes of `into` at `start`, at most `most` of them, as
+// written | -errno: the next entries of the listing whose state is `state` (a Buffer, its
+// header zeroed for a new listing) that fit in `room` bytes of `into` at `start`, at most `most` of them, as
 // fuse_dirent (offsets from `next` + 1 on) or, with `plus`, fuse_direntplus whose attributes are
 // a fstatat of the name (nodeid 0: the caller writes the node ids from `records`; "." and "..",
 // a name gone since getdents64 read it, and one whose inode number is in `known` (sorted: the
@@ -152,7 +152,8 @@ napi_value write_entries(napi_env env, napi_callback_info info) {
       struct fuse_entry_out *entry = (struct fuse_entry_out *)(out + used);
       struct stat s;
       memset(entry, 0, sizeof *entry);
-      int stats = large_stats || state->ended || state->length + FULL_BATCH_SLACK <= capacity;
+      // A batch getdents64 did not fill was the directory's last.
+      int stats = large_stats || state->length + FULL_BATCH_SLACK <= capacity;
       if (!dots && stats && !is_known(known, known_count, (double)d->d_ino) &&
           fstatat((int)fd, d->d_name, &s, AT_SYMLINK_NOFOLLOW) == 0) {
         entry->entry_valid = (uint64_t)settings[ENTRY_SEC];

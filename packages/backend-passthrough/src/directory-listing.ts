@@ -1,5 +1,5 @@
 import { writtenEntries, type InodeDirEntry, type ListingWriter } from '@fusekit/core'
-import { DirectoryStream, Record, records } from './directory-stream.js'
+import { DirectoryStream, RecordField, records } from './directory-stream.js'
 import { NONE, type ListedEntries } from './listed-entries.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
 import { statFields } from './stat.js'
@@ -85,19 +85,19 @@ export class SourceListing implements ListingWriter {
    */
   private giveNodes(into: Buffer, count: number): void {
     const now = performance.now()
-    for (let r = 0; r < count * Record.FIELDS; r += Record.FIELDS) {
-      const nameAt = records[r + Record.NAME]!
-      const name = into.toString('utf8', nameAt, nameAt + records[r + Record.NAME_LENGTH]!)
-      const ino = records[r + Record.INO]!
+    for (let r = 0; r < count * RecordField.FIELDS; r += RecordField.FIELDS) {
+      const nameAt = records[r + RecordField.NAME]!
+      const name = into.toString('utf8', nameAt, nameAt + records[r + RecordField.NAME_LENGTH]!)
+      const ino = records[r + RecordField.INO]!
       if (this.listed.known(this.dir, name, ino, now)) continue
       statFields[0] = ino
-      statFields[1] = records[r + Record.MODE]!
-      statFields[15] = records[r + Record.DEV]!
-      statFields[16] = records[r + Record.INO_HIGH]!
-      statFields[17] = records[r + Record.INO_LOW]!
+      statFields[1] = records[r + RecordField.MODE]!
+      statFields[15] = records[r + RecordField.DEV]!
+      statFields[16] = records[r + RecordField.INO_HIGH]!
+      statFields[17] = records[r + RecordField.INO_LOW]!
       const node = this.nodes.adoptStat(statFields, this.dir, name)
       this.listed.listed(node, now)
-      writeNodeId(into, records[r + Record.ENTRY]!, node.id)
+      writeNodeId(into, records[r + RecordField.ENTRY]!, node.id)
     }
   }
 }

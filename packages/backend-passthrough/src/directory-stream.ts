@@ -21,9 +21,9 @@ const spareStates: Buffer[] = []
 const MOST_SPARE = 16
 
 /** What writeEntries says of each entry it gave a stat (native/directory-calls.c). */
-export const Record = { ENTRY: 0, NAME: 1, NAME_LENGTH: 2, DEV: 3, INO_HIGH: 4, INO_LOW: 5, INO: 6, MODE: 7, FIELDS: 8 } as const
+export const RecordField = { ENTRY: 0, NAME: 1, NAME_LENGTH: 2, DEV: 3, INO_HIGH: 4, INO_LOW: 5, INO: 6, MODE: 7, FIELDS: 8 } as const
 /** The records of the last write: writes are synchronous and their records read at once. */
-export const records = new Float64Array(Record.FIELDS * 4096)
+export const records = new Float64Array(RecordField.FIELDS * 4096)
 
 /**
  * The entries of a directory node in getdents64's order ("." and ".." included), read in
@@ -63,7 +63,6 @@ export class DirectoryStream {
   get atEnd(): boolean {
     return this.ended
   }
-
 
   /**
    * Writes the next entries that fit (writeEntries), with stats when `plus` but for the inode
