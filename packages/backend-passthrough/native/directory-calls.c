@@ -102,15 +102,15 @@ static int is_known(const double *known, size_t count, double ino) {
   return low < count && known[low] == ino;
 }
 
-// writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next, known, largeStats) -> bytes
-// written | -errno: the next entries of the listing whose state is `state` (a Buffer, its
-// header zeroed for a new listing) that fit in `room` bytes of `into` at `start`, at most `most` of them, as
-// fuse_dirent (offsets from `next` + 1 on) or, with `plus`, fuse_direntplus whose attributes are
-// a fstatat of the name (nodeid 0: the caller writes the node ids from `records`; "." and "..",
-// a name gone since getdents64 read it, and one whose inode number is in `known` (sorted: the
-// kernel has its entry already) keep 0 and no attributes), and so do the names of a directory of
-// more than one batch unless `large_stats`. Stops early when `records` is full. `most` 0 only
-// reads the first batch.
+// writeEntries(dirFd, state, into, start, room, most, plus, settings, records, next, known,
+// largeStats) -> bytes written | -errno: the next entries of the listing whose state is `state`
+// (a Buffer, its header zeroed for a new listing) that fit in `room` bytes of `into` at `start`,
+// at most `most` of them, as fuse_dirent (offsets from `next` + 1 on) or, with `plus`,
+// fuse_direntplus whose attributes are a fstatat of the name (nodeid 0: the caller writes the
+// node ids from `records`; "." and "..", a name gone since getdents64 read it, and one whose
+// inode number is in `known` (sorted: the kernel has its entry already) keep 0 and no
+// attributes), and so do the names of a directory of more than one batch unless `largeStats`.
+// Stops early when `records` is full. `most` 0 only reads the first batch.
 napi_value write_entries(napi_env env, napi_callback_info info) {
   ARGS(12);
   int64_t fd, start, room, most, next;
