@@ -6,6 +6,7 @@ import {
   OpenFlags,
   orThrow,
   SetattrValid,
+  splitSeconds,
   type Created,
   type Entry,
   type InodeOperations,
@@ -378,11 +379,6 @@ function listingSettings({ entryTimeout, attrTimeout }: EntryTimeouts, view: Sta
   const [entrySec, entryNsec] = splitSeconds(entryTimeout)
   const [attrSec, attrNsec] = splitSeconds(attrTimeout)
   return Float64Array.of(entrySec, entryNsec, attrSec, attrNsec, view.uid ?? -1, view.gid ?? -1, view.umask, dotdot)
-}
-
-function splitSeconds(seconds: number): [number, number] {
-  const whole = Math.floor(seconds)
-  return [whole, Math.round((seconds - whole) * 1e9)]
 }
 
 /** open(2) of anything but a regular file is not the backend's to serve. */

@@ -9,7 +9,7 @@ const NAME_MAX = 1024
  * them (fuse_dirent; with `writesPlus`, fuse_direntplus too), with no InodeDirEntry per entry.
  * The driver copies what it writes; a READDIRPLUS of a writer that does not write them takes its
  * entries by iterating it. Iterating gives the same entries, for drivers that take them one by one
- * (writtenEntries does so from `write`). A listing is either written or iterated, not both.
+ * (writtenEntries does so from `write`), and goes on from where writing stopped.
  */
 export interface ListingWriter extends Iterable<InodeDirEntry> {
   readonly writesPlus: boolean
