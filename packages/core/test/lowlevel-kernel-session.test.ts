@@ -10,6 +10,7 @@ import { resolveMountOptions } from '../src/mount-options.js'
 import type { RequestContext } from '../src/request-context.js'
 import { RequestDispatcher } from '../src/request-dispatcher.js'
 import { OpenFlags, type Stat } from '../src/types.js'
+import { FixedWriter } from './fixed-writer.js'
 
 const fileStat: Stat = {
   ino: 2 ** 40, mode: 0o100644, nlink: 1, uid: 0, gid: 0, rdev: 0, size: 3, blksize: 4096, blocks: 1,
@@ -289,6 +290,28 @@ describe('KernelSession', () => {
     expect(kept).toEqual(plus.filter((e) => e.nodeid !== 0).map((e) => e.nodeid))
     // Only the entry drawn for the first buffer and not sent was counted beyond those, and given back.
     expect([...dir.lookups.values()].filter((n) => n !== 0 && n !== 1)).toEqual([])
+  })
+
+  it('goes on with a listing that writes both kinds when plain READDIR continues a READDIRPLUS, asking the backend nothing', async () => {
+    const offsets: number[] = []
+    const entries: InodeDirEntry[] = [
+      { name: '.', ino: 1, type: 0o040000 },
+      { name: '..', ino: 1, type: 0o040000 },
+      ...[0, 1, 2].map((i) => ({ name: `entry-${i}`, ino: 100 + i, type: 0o100000, entry: { ino: 100 + i, attr: { ...fileStat, ino: 100 + i } } })),
+    ]
+    const { ask } = session({
+      readdir(_ctx, _ino, _fh, offset) {
+        offsets.push(offset)
+        const writer = new FixedWriter(entries)
+        writer.offset = offset
+        return writer
+      },
+    })
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const plus = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, 0n, 400, 0, 0n, 0, 0))).body, true)
+    const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(plus.at(-1)!.offset), 4096, 0, 0n, 0, 0))).body, false)
+    expect([...plus, ...rest].map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
+    expect(offsets).toEqual([0])
   })
 
   it('answers the READDIR after a READDIRPLUS that took the whole directory with the end, asking the backend nothing', async () => {

@@ -40,16 +40,18 @@ export const readdirplus = (s: KernelSession, req: KernelRequest) => list(s, req
  * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped
  * (at once, with no call to the backend); a read from anywhere else (the first, rewinddir,
  * seekdir) asks the backend again from that offset. So does a READDIR that continues a
- * READDIRPLUS (the kernel goes on without stats past a large directory's first buffer): the
- * backend stops making stats nobody takes. A listing already at its end answers either kind at
- * once (a small directory: the READDIRPLUS took it all, the READDIR after it finds the end).
+ * READDIRPLUS (the kernel goes on without stats past a large directory's first buffer), so that
+ * the backend stops making stats nobody takes, unless the listing is a ListingWriter that writes
+ * both kinds (each write says which). A listing already at its end answers either kind at once
+ * (a small directory: the READDIRPLUS took it all, the READDIR after it finds the end).
  */
 function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const { fh: handle, offset, size } = decodeRead(req.body)
   const nodeid = req.header.nodeid
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
-  if (listing.entries !== undefined && offset === listing.next && (listing.withStats === plus || listing.ended)) return s.finish(req, fill(s, req, listing, size, plus))
+  const sameKind = listing.withStats === plus || listing.ended || listing.writer?.writesPlus === true
+  if (listing.entries !== undefined && offset === listing.next && sameKind) return s.finish(req, fill(s, req, listing, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.writer = isListingWriter(entries) ? entries : undefined
