@@ -2,7 +2,7 @@ import { closeSync } from 'node:fs'
 import { Errno, FsError, RenameFlags, ROOT_INO } from '@fusekit/core'
 import { DescriptorLru, type LruLinks } from './descriptor-lru.js'
 import type { DirectoryStream } from './directory-stream.js'
-import { NodeNames, type NodeName } from './node-names.js'
+import { NodeNames, type NamedNode } from './node-names.js'
 import { calls, check } from './source-calls.js'
 import { deviceOf, fileType, inodeKey } from './stat.js'
 
@@ -12,7 +12,7 @@ const CLOSED = -1
 const reopenFields = new Float64Array(18)
 
 /** One inode of the source that the kernel knows, under the node id handed to it. */
-export interface SourceNode extends LruLinks<SourceNode> {
+export interface SourceNode extends LruLinks<SourceNode>, NamedNode {
   readonly id: number
   /**
    * Its O_PATH descriptor (a symlink as the link), or CLOSED while the descriptor budget has it
@@ -27,8 +27,6 @@ export interface SourceNode extends LruLinks<SourceNode> {
   readonly key: number | string
   /** Lookups the kernel holds (each Entry handed out counts one). */
   lookups: number
-  /** The names through the mount that lead to it, newest last: what reopens it. */
-  names: NodeName[]
   /** For a directory: the nodes its names lead to. They keep it, so that they can be reopened beneath it. */
   entries?: Map<string, SourceNode>
   /** Calls that need its descriptor open right now (it is not closed for the budget meanwhile). */
@@ -232,7 +230,9 @@ export class SourceNodes {
       ino: fields[0]!,
       key,
       lookups: 0,
-      names: [],
+      dir: undefined,
+      name: '',
+      olderNames: undefined,
       entries: undefined,
       pins: 0,
       reopening: false,
@@ -252,7 +252,7 @@ export class SourceNodes {
   private arm(node: SourceNode, fd: number): void {
     node.fd = fd
     this.held++
-    if (node.names.length > 0) this.lru.add(node)
+    if (node.dir !== undefined) this.lru.add(node)
     this.trim(node)
   }
 
@@ -295,8 +295,10 @@ export class SourceNodes {
 
   private reopenByName(node: SourceNode): number {
     let failure: FsError | undefined
-    for (let i = node.names.length - 1; i >= 0; i--) {
-      const { dir, name } = node.names[i]!
+    // Newest first; dropping name i leaves the numbers of older names as they were.
+    for (let i = this.names.count(node) - 1; i >= 0; i--) {
+      const dir = this.names.dirAt(node, i)
+      const name = this.names.nameAt(node, i)
       let fd: number
       try {
         // The directory's descriptor is used at once: opening the node's may close it after.

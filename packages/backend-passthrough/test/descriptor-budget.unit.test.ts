@@ -40,6 +40,12 @@ class DescriptorWatch {
   }
 }
 
+/** Has the budget of 16 close every other node's descriptor: 40 files `fill<N>` of the root looked up anew. */
+function evict(ops: PassthroughInodes): void {
+  for (let f = 0; f < 40; f++) ops.forget(orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`)).ino, 1)
+  for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
+}
+
 async function read(ops: PassthroughInodes, ino: number): Promise<string> {
   const fh = await ops.open(asRoot, ino, OpenFlags.O_RDONLY)
   const buffer = Buffer.alloc(64)
@@ -207,20 +213,36 @@ describe('a budget of node descriptors', () => {
     const two = orThrow(ops.lookup(asRoot, ROOT_INO, 'two'))
     const a = orThrow(ops.lookup(asRoot, one.ino, 'a'))
     await ops.link(asRoot, a.ino, two.ino, 'b')
-    const evict = async () => {
-      for (let f = 0; f < 40; f++) ops.forget((orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))).ino, 1)
-      for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
-    }
-    await evict()
+    evict(ops)
     await ops.unlink(asRoot, one.ino, 'a')
     expect(await read(ops, a.ino)).toBe('shared')
-    await evict()
+    evict(ops)
     await ops.link(asRoot, a.ino, one.ino, 'c')
     await ops.unlink(asRoot, two.ino, 'b')
-    await evict()
+    evict(ops)
     expect(await ops.getattr(asRoot, a.ino)).toMatchObject({ nlink: 1, size: 6 })
     rmSync(join(box.source, 'one/c'))
-    await evict()
+    evict(ops)
+    await expectFsError(() => ops.getattr(asRoot, a.ino), 'ESTALE')
+  })
+
+  it('a hard-linked node whose newest name was removed in the source is reopened by an older one; unlinking its newest keeps the others', async () => {
+    const box = sandbox()
+    writeFileSync(join(box.source, 'a'), 'shared')
+    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
+    const ops = await passthrough(box, { nodeDescriptors: 16 })
+    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
+    await ops.link(asRoot, a.ino, ROOT_INO, 'b')
+    await ops.link(asRoot, a.ino, ROOT_INO, 'c')
+    evict(ops)
+    rmSync(join(box.source, 'c'))
+    expect(await read(ops, a.ino)).toBe('shared')
+    evict(ops)
+    await ops.unlink(asRoot, ROOT_INO, 'b')
+    evict(ops)
+    expect(await ops.getattr(asRoot, a.ino)).toMatchObject({ nlink: 1, size: 6 })
+    rmSync(join(box.source, 'a'))
+    evict(ops)
     await expectFsError(() => ops.getattr(asRoot, a.ino), 'ESTALE')
   })
 
