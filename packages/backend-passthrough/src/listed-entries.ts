@@ -45,8 +45,11 @@ export class ListedEntries {
     return inos.length === 0 ? NONE : Float64Array.from(inos).sort()
   }
 
-  /** `node`'s Entry goes to the kernel in a listing at `now` (performance.now()). */
+  /**
+   * `node`'s Entry goes to the kernel in a listing at `now` (performance.now()), kept in whole
+   * milliseconds: a small integer lives in the node, a fraction would be an object of its own.
+   */
   listed(node: SourceNode, now: number): void {
-    node.listedAt = now
+    node.listedAt = Math.floor(now)
   }
 }

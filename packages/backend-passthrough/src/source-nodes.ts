@@ -8,6 +8,8 @@ import { deviceOf, fileType, inodeKey } from './stat.js'
 
 /** A node's `fd` while the budget has its descriptor closed. */
 const CLOSED = -1
+/** A node's `listedAt` before any listing gave it: long ago, and a small integer as the others are. */
+const NEVER_LISTED = -(2 ** 30)
 /** Where reopening a node reads the stat that proves it found the same inode. */
 const reopenFields = new Float64Array(18)
 
@@ -37,7 +39,7 @@ export interface SourceNode extends LruLinks<SourceNode>, NamedNode {
   listing?: DirectoryStream
   /** Set when the node is gone: its descriptor number may belong to another file by now. */
   gone?: boolean
-  /** When a listing last gave the kernel its Entry (performance.now(); ListedEntries). */
+  /** When a listing last gave the kernel its Entry (whole performance.now() milliseconds; ListedEntries), NEVER_LISTED if none did. */
   listedAt: number
 }
 
@@ -238,7 +240,7 @@ export class SourceNodes {
       reopening: false,
       listing: undefined,
       gone: false,
-      listedAt: -Infinity,
+      listedAt: NEVER_LISTED,
       older: undefined,
       newer: undefined,
       inLru: false,
