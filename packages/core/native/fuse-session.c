@@ -12,6 +12,7 @@
 #include "js-callback.h"
 #include "napi-util.h"
 #include "kernel-mount.h"
+#include "read-on-policy.h"
 #include "request-helpers.h"
 #include "resident-reads.h"
 #include <errno.h>
@@ -47,18 +48,13 @@ typedef struct {
   char *reply;                 // `size` bytes, for the answers of descriptor-io
   handle_table_t *read_ends;   // fh -> where its last read answered here ended, until helpers start
   resident_reads_t *resident;  // created with the first bytes held
-  unsigned empty_read_ons;     // reads after an answer given here that found nothing, in a row (capped)
-  unsigned answered_here;      // answers given here since reading on stopped paying
+  unsigned long replies;       // replies written (write_reply): whether JavaScript answered the request it was given
+  read_on_t read_on;           // whether to read the next request at once (read-on-policy.h)
   unsigned random_answers;     // random reads answered here, up to HELPERS_AFTER
   request_helpers_t *helpers;  // reading instead of this thread once random reads answered here come fast
   handle_table_t *forwarded;   // unique -> the clone a helper read that request from, until answered
 } session_t;
 
-// After this many reads on that found nothing in a row, an answer given here goes back to epoll
-// (one caller: its next request cannot be there yet); one answer in READ_ON_PROBE reads on
-// anyway, to see whether other callers came.
-#define EMPTY_READ_ONS 4
-#define READ_ON_PROBE 32
 // Random reads answered here (from held bytes or a descriptor) before helper threads take over the reading.
 #define HELPERS_AFTER 256
 
@@ -165,8 +161,8 @@ static int random_descriptor_read(session_t *s, size_t length) {
 // Reads the requests that are ready: one callback per request with its length in the shared
 // buffer, and one with -errno when the kernel ended the session (unmounted). Requests answered
 // here (descriptor-io, resident-reads) call no JavaScript but `served`, once per batch, if asked.
-// Reading stops when the callback returns false (it does after a reply): that caller's next
-// request cannot be there yet (a read that would only say EAGAIN), and epoll reports any other.
+// Reading stops when the callback returns false (the session ended), or as read-on-policy.h
+// says.
 static void on_readable(uv_poll_t *handle, int status, int events) {
   (void)status;
   (void)events;
@@ -175,14 +171,14 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   js_wakeup_t w;
   int in_js = 0; // the callback scope is opened for the first request that needs JavaScript
   int served = 0;
-  int reading_on = 0; // this read follows an answer given here
-  while (!s->stopped) {
+  int after_answer = 0; // this read follows an answer
+  for (unsigned count = 1; !s->stopped; count++) {
     ssize_t n = read(s->fd, s->buffer, s->size);
     if (n < 0) {
       int err = errno;
       if (err == EINTR || err == ENOENT) continue; // ENOENT: the request was interrupted
       if (err == EAGAIN) {
-        if (reading_on && s->empty_read_ons < EMPTY_READ_ONS) s->empty_read_ons++;
+        if (after_answer) read_on_found(&s->read_on, 0);
         break;
       }
       if (!in_js++) js_wakeup_open(&s->js, &w);
@@ -192,24 +188,24 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       js_call(env, w.function, w.global, 1, end);
       break;
     }
-    if (reading_on) s->empty_read_ons = 0; // it found one: other callers are there
-    reading_on = 0;
+    if (after_answer) read_on_found(&s->read_on, 1);
     int here = serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
     if (here != FORWARD && s->random_answers < HELPERS_AFTER &&
         (here == ANSWERED_RANDOM || random_descriptor_read(s, (size_t)n)) && ++s->random_answers == HELPERS_AFTER)
       start_helpers(s);
     if (here != FORWARD) {
-      // Read on while that finds requests: other callers' may be queued (4 fio jobs: 136k IOPS
-      // reading on, 111k going back to epoll after each); one caller's next cannot be.
       served++;
-      reading_on = s->empty_read_ons < EMPTY_READ_ONS || ++s->answered_here % READ_ON_PROBE == 0;
-      if (reading_on) continue;
+      after_answer = 1;
+      if (read_on_next(&s->read_on, 1, count)) continue;
       break;
     }
     if (!in_js++) js_wakeup_open(&s->js, &w);
     if (s->follow_callers) caller_cpu_note((const struct fuse_in_header *)s->buffer, (size_t)n);
     napi_value length;
+    unsigned long replies = s->replies;
     if (napi_create_int32(env, (int32_t)n, &length) != napi_ok || !js_call_bool(env, w.function, w.global, 1, length)) break;
+    after_answer = s->replies != replies;
+    if (!read_on_next(&s->read_on, after_answer, count)) break;
   }
   if (served && !s->stopped && s->served) {
     if (!in_js++) js_wakeup_open(&s->js, &w);
@@ -514,6 +510,7 @@ static napi_value write_reply(napi_env env, napi_callback_info info) {
   do done = write((int)fd, data, length);
   while (done < 0 && errno == EINTR);
   if (s->follow_callers) caller_cpu_reply_end();
+  s->replies++;
   napi_value result;
   CHECK(napi_create_int32(env, done < 0 ? -errno : 0, &result));
   return result;

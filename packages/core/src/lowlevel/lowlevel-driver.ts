@@ -43,12 +43,10 @@ export class LowLevelDriver {
     let endedByKernel!: () => void
     const ended = new Promise<void>((resolve) => (endedByKernel = resolve))
     let initAnswered = false
-    let sent = 0
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
     const send = (reply: Buffer) => {
       // After close the number may belong to another file: late replies are dropped.
       if (!open || uring?.reply(reply)) return
-      sent++
       // A failure is ENOENT (the request was interrupted) or ENODEV (unmounted): nobody waits for this reply.
       this.addon.reply(poll, reply)
       // The first reply is INIT's (the kernel sends nothing else before it), which sets the
@@ -119,7 +117,6 @@ export class LowLevelDriver {
         endedByKernel()
         return false
       }
-      const sentBefore = sent
       const lent = session.handle(requests, length)
       if (lent) {
         // Its bytes are lent to a backend that answers later: the next requests go elsewhere.
@@ -131,8 +128,7 @@ export class LowLevelDriver {
         requests = spareRequests.pop() ?? Buffer.allocUnsafeSlow(requestSize)
         this.addon.replaceBuffer(poll, requests)
       }
-      // After a reply the caller's next request cannot be in yet: no read just to hear EAGAIN.
-      return sent === sentBefore
+      return true
     }
     // Requests the addon answers count as activity for a hot loop; without one nobody is told.
     const onServed = hotLoopMode(options) === 'off' ? null : () => handler.servedElsewhere()

@@ -28,7 +28,8 @@ export interface SessionAddon {
   releaseHelper(pid: number, socket: number, timeoutMs: number): number
   /**
    * Reads requests into `buffer`: `onRequest` gets each one's length, or -errno when the session
-   * ended, and returns whether to read on in this wake-up. `onServed` (null: not told): after a
+   * ended, and returns false to stop reading (the session is closed). After a request answered
+   * (a reply written), the addon reads on while that has been finding requests. `onServed` (null: not told): after a
    * batch of requests answered in the addon (serveDescriptor's handles, resident bytes).
    * `followCallers`: keep this thread on its callers' vCPU (native/caller-cpu.h).
    */
