@@ -4,7 +4,12 @@ import type { ListingWriter } from '../listing-writer.js'
 /** A listing being read: the backend's directory handle and where its entries stand. */
 export interface Listing {
   fh: number
-  /** The backend's entries from `next` on, as a READDIR left them. */
+  /** The backend's listing, from the offset it was asked for. */
+  source?: Iterable<InodeDirEntry>
+  /**
+   * Its entries from `next` on, as a READDIR left them: made from `source` when first drawn (a
+   * ListingWriter that writes every reply never is).
+   */
   entries?: Iterator<InodeDirEntry>
   /** The backend's listing when it writes its entries itself (a ListingWriter): `entries` reads the same place. */
   writer?: ListingWriter

@@ -51,11 +51,12 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
   const sameKind = listing.withStats === plus || listing.ended || listing.writer?.writesPlus === true
-  if (listing.entries !== undefined && offset === listing.next && sameKind) return s.finish(req, fill(s, req, listing, size, plus))
+  if (listing.source !== undefined && offset === listing.next && sameKind) return s.finish(req, fill(s, req, listing, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.writer = isListingWriter(entries) ? entries : undefined
-    listing.entries = entries[Symbol.iterator]()
+    listing.source = entries
+    listing.entries = undefined
     listing.withStats = plus
     listing.ended = false
     listing.next = offset
@@ -110,6 +111,7 @@ function writeEntries(listing: Listing, writer: ListingWriter, reply: Buffer, si
 }
 
 function nextEntry(listing: Listing): InodeDirEntry | undefined {
+  listing.entries ??= listing.source?.[Symbol.iterator]()
   const step = listing.entries?.next()
   return step === undefined || step.done ? undefined : step.value
 }
