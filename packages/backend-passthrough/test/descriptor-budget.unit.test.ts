@@ -40,10 +40,31 @@ class DescriptorWatch {
   }
 }
 
-/** Has the budget of 16 close every other node's descriptor: 40 files `fill<N>` of the root looked up anew. */
+/** Files that take the descriptors of a budget of 16 when looked up: `fill<N>` in `dir`. */
+const FILLERS = 40
+
+function writeFillers(dir: string): void {
+  for (let f = 0; f < FILLERS; f++) writeFileSync(join(dir, `fill${f}`), 'x')
+}
+
+/** Looks the fillers of the directory node `dir` up: the budget closes the others' descriptors. */
+function lookUpFillers(ops: PassthroughInodes, dir = ROOT_INO): void {
+  for (let f = 0; f < FILLERS; f++) orThrow(ops.lookup(asRoot, dir, `fill${f}`))
+}
+
+/** A source holding the file `a` (`content`) and the fillers, the backend's budget 16, and `a`'s entry. */
+async function budgetedFile(content: string) {
+  const box = sandbox()
+  writeFileSync(join(box.source, 'a'), content)
+  writeFillers(box.source)
+  const ops = await passthrough(box, { nodeDescriptors: 16 })
+  return { box, ops, a: orThrow(ops.lookup(asRoot, ROOT_INO, 'a')) }
+}
+
+/** Has the budget of 16 close every other node's descriptor: the root's fillers forgotten and looked up anew. */
 function evict(ops: PassthroughInodes): void {
-  for (let f = 0; f < 40; f++) ops.forget(orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`)).ino, 1)
-  for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
+  for (let f = 0; f < FILLERS; f++) ops.forget(orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`)).ino, 1)
+  lookUpFillers(ops)
 }
 
 async function read(ops: PassthroughInodes, ino: number): Promise<string> {
@@ -154,7 +175,7 @@ describe('a budget of node descriptors', () => {
     const box = sandbox()
     mkdirSync(join(box.source, 'dir'))
     for (let f = 0; f < 2000; f++) writeFileSync(join(box.source, 'dir', `f${f}`), 'x')
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
+    writeFillers(box.source)
     const ops = await passthrough(box, { nodeDescriptors: 16 })
     const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
     const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
@@ -163,21 +184,17 @@ describe('a budget of node descriptors', () => {
     for (let i = 0; i < 1000; i++) read.push(listing.next().value!.name)
     expect(descriptorsOf(join(box.source, 'dir'))).toBe(2)
     // The directory's node and its listing are the least recently used: both close.
-    for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
+    lookUpFillers(ops)
     expect(descriptorsOf(join(box.source, 'dir'))).toBe(0)
     for (let step = listing.next(); !step.done; step = listing.next()) read.push(step.value.name)
     expect(read).toEqual(whole)
   })
 
   it('a node whose descriptor was closed and whose name now leads to another file is stale (ESTALE), never that file', async () => {
-    const box = sandbox()
-    writeFileSync(join(box.source, 'a'), 'the first a')
+    const { box, ops, a } = await budgetedFile('the first a')
     writeFileSync(join(box.source, 'other'), 'another file')
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
-    const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
     // Looked up after `a`, these take the budget: `a` is closed.
-    for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
+    lookUpFillers(ops)
     renameSync(join(box.source, 'other'), join(box.source, 'a'))
     await expectFsError(() => ops.getattr(asRoot, a.ino), 'ESTALE')
     await expectFsError(() => ops.open(asRoot, a.ino, OpenFlags.O_RDONLY), 'ESTALE')
@@ -189,12 +206,8 @@ describe('a budget of node descriptors', () => {
   })
 
   it('a node whose descriptor was closed and whose name was removed in the source is stale; found by another name it works again', async () => {
-    const box = sandbox()
-    writeFileSync(join(box.source, 'a'), 'content')
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
-    const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
-    for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
+    const { box, ops, a } = await budgetedFile('content')
+    lookUpFillers(ops)
     renameSync(join(box.source, 'a'), join(box.source, 'b'))
     await expectFsError(() => ops.getattr(asRoot, a.ino), 'ESTALE')
     const b = orThrow(ops.lookup(asRoot, ROOT_INO, 'b'))
@@ -207,7 +220,7 @@ describe('a budget of node descriptors', () => {
     mkdirSync(join(box.source, 'one'))
     mkdirSync(join(box.source, 'two'))
     writeFileSync(join(box.source, 'one/a'), 'shared')
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
+    writeFillers(box.source)
     const ops = await passthrough(box, { nodeDescriptors: 16 })
     const one = orThrow(ops.lookup(asRoot, ROOT_INO, 'one'))
     const two = orThrow(ops.lookup(asRoot, ROOT_INO, 'two'))
@@ -227,11 +240,7 @@ describe('a budget of node descriptors', () => {
   })
 
   it('a hard-linked node whose newest name was removed in the source is reopened by an older one; unlinking its newest keeps the others', async () => {
-    const box = sandbox()
-    writeFileSync(join(box.source, 'a'), 'shared')
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
-    const ops = await passthrough(box, { nodeDescriptors: 16 })
-    const a = orThrow(ops.lookup(asRoot, ROOT_INO, 'a'))
+    const { box, ops, a } = await budgetedFile('shared')
     await ops.link(asRoot, a.ino, ROOT_INO, 'b')
     await ops.link(asRoot, a.ino, ROOT_INO, 'c')
     evict(ops)
@@ -289,7 +298,7 @@ describe('bind mounts that make a directory appear beneath itself', () => {
     const box = sandbox()
     mkdirSync(join(box.source, 'a/b/loop'), { recursive: true })
     writeFileSync(join(box.source, 'a/file'), 'inside a')
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `fill${f}`), 'x')
+    writeFillers(box.source)
     await boundOnto(join(box.source, 'a'), join(box.source, 'a/b/loop'), async () => {
       const before = openDescriptors()
       const ops = await passthrough(box, { nodeDescriptors: 16 })
@@ -299,7 +308,7 @@ describe('bind mounts that make a directory appear beneath itself', () => {
         // The same inode: the node of `a`, now also named `loop` in `b`.
         expect((orThrow(ops.lookup(asRoot, b.ino, 'loop'))).ino).toBe(a.ino)
         const file = orThrow(ops.lookup(asRoot, a.ino, 'file'))
-        for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, ROOT_INO, `fill${f}`))
+        lookUpFillers(ops)
         expect(await read(ops, file.ino)).toBe('inside a')
         await ops.destroy()
         // Every descriptor opened was a node's, and closed with it.
@@ -314,14 +323,14 @@ describe('bind mounts that make a directory appear beneath itself', () => {
   it('the root, named again beneath itself, keeps its descriptor', async () => {
     const box = sandbox()
     mkdirSync(join(box.source, 'sub/root'), { recursive: true })
-    for (let f = 0; f < 40; f++) writeFileSync(join(box.source, `sub/fill${f}`), 'x')
+    writeFillers(join(box.source, 'sub'))
     await boundOnto(box.source, join(box.source, 'sub/root'), async () => {
       const ops = await passthrough(box, { nodeDescriptors: 16 })
       try {
         const sub = orThrow(ops.lookup(asRoot, ROOT_INO, 'sub'))
         expect((orThrow(ops.lookup(asRoot, sub.ino, 'root'))).ino).toBe(ROOT_INO)
         // Lookups in `sub` only: the root is the least recently used.
-        for (let f = 0; f < 40; f++) orThrow(ops.lookup(asRoot, sub.ino, `fill${f}`))
+        lookUpFillers(ops, sub.ino)
         expect(descriptorsOf(box.source)).toBe(1)
         expect((await ops.getattr(asRoot, ROOT_INO)).ino).toBe(lstatSync(box.source).ino)
       } finally {
