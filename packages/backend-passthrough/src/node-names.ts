@@ -19,6 +19,9 @@ export interface NamedNode {
   olderNames: NodeName[] | undefined
 }
 
+const NO_DIRECTORIES: readonly SourceNode[] = []
+const NO_NAMES: readonly NodeName[] = []
+
 /** What a change of names means for the nodes (SourceNodes' business). */
 export interface NameEvents {
   /** `node` got its first name: it can be reopened by it now. */
@@ -67,16 +70,18 @@ export class NodeNames {
   }
 
   /** Drops every name of a node that is gone; answers the directories they were in. */
-  removeAll(node: SourceNode): SourceNode[] {
-    if (node.dir === undefined) return []
-    const names = [...(node.olderNames ?? []), { dir: node.dir, name: node.name }]
+  removeAll(node: SourceNode): readonly SourceNode[] {
+    if (node.dir === undefined) return NO_DIRECTORIES
+    node.dir.entries!.delete(node.name)
+    const dirs = [node.dir]
+    for (const { dir, name } of node.olderNames ?? NO_NAMES) {
+      dir.entries!.delete(name)
+      dirs.push(dir)
+    }
     node.dir = undefined
     node.name = ''
     node.olderNames = undefined
-    return names.map(({ dir, name }) => {
-      dir.entries!.delete(name)
-      return dir
-    })
+    return dirs
   }
 
   count(node: SourceNode): number {
