@@ -1,4 +1,4 @@
-import { writtenEntries, type InodeDirEntry, type ListingWriter } from '@fusekit/core'
+import { writeU64, writtenEntries, type InodeDirEntry, type ListingWriter } from '@fusekit/core'
 import { DirectoryStream, RecordField, records } from './directory-stream.js'
 import { NONE, type ListedEntries } from './listed-entries.js'
 import type { SourceNode, SourceNodes } from './source-nodes.js'
@@ -97,13 +97,8 @@ export class SourceListing implements ListingWriter {
       statFields[17] = records[r + RecordField.INO_LOW]!
       const node = this.nodes.adoptStat(statFields, this.dir, name)
       this.listed.listed(node, now)
-      writeNodeId(into, records[r + RecordField.ENTRY]!, node.id)
+      // fuse_entry_out's nodeid, which native code left 0.
+      writeU64(into, records[r + RecordField.ENTRY]!, node.id)
     }
   }
-}
-
-/** fuse_entry_out's nodeid, native code having written 0. */
-function writeNodeId(into: Buffer, at: number, id: number): void {
-  into.writeUInt32LE(id % 0x1_0000_0000, at)
-  if (id > 0xffff_ffff) into.writeUInt32LE(Math.floor(id / 0x1_0000_0000), at + 4)
 }

@@ -22,7 +22,7 @@ export {
 } from './inode-operations.js'
 export { EncodedListing, ListingReader } from './encoded-listing.js'
 export { isListingWriter, writtenEntries, type ListingWriter } from './listing-writer.js'
-export { splitSeconds } from './lowlevel/protocol.js'
+export { splitSeconds, writeU64 } from './lowlevel/protocol.js'
 export {
   BACKEND_API_VERSION,
   apiVersionProblem,
