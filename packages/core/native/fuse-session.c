@@ -12,6 +12,7 @@
 #include "js-callback.h"
 #include "napi-util.h"
 #include "kernel-mount.h"
+#include "listing-ends.h"
 #include "read-on-policy.h"
 #include "request-helpers.h"
 #include "resident-reads.h"
@@ -53,6 +54,7 @@ typedef struct {
   unsigned random_answers;     // random reads answered here, up to HELPERS_AFTER
   request_helpers_t *helpers;  // reading instead of this thread once random reads answered here come fast
   handle_table_t *forwarded;   // unique -> the clone a helper read that request from, until answered
+  listing_ends_t ends;         // Node's thread's own: marked by JavaScript, looked up in on_readable and on_forwarded
 } session_t;
 
 // Random reads answered here (from held bytes or a descriptor) before helper threads take over the reading.
@@ -142,6 +144,14 @@ static int serve_here(session_t *s, int fd, const char *request, size_t length, 
   return descriptors && descriptor_io_serve(descriptors, &s->lock, fd, request, length, reply, capacity) ? ANSWERED : FORWARD;
 }
 
+// Answers the READDIR that finds the end of a listing JavaScript marked (listing-ends.h) with an
+// empty reply; other requests drop the marks they make stale. Node's thread only: the marks are its own.
+static int end_of_listing(session_t *s, int fd, const char *request, size_t length) {
+  if (!listing_ends_answer(&s->ends, request, length)) return 0;
+  fuse_answer_error(fd, ((const struct fuse_in_header *)request)->unique, 0); // error 0: an empty reply
+  return 1;
+}
+
 // Whether a READ answered from a descriptor started elsewhere than its handle's last one ended
 // (an O_DIRECT random reader's): those start helper threads as random reads of held bytes do.
 // Sequential readers do not: every other request would take a hop more.
@@ -189,7 +199,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     if (after_answer) read_on_found(&s->read_on, 1);
-    int here = serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
+    int here = end_of_listing(s, s->fd, s->buffer, (size_t)n) ? ANSWERED : serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
     if (here != FORWARD && s->random_answers < HELPERS_AFTER &&
         (here == ANSWERED_RANDOM || random_descriptor_read(s, (size_t)n)) && ++s->random_answers == HELPERS_AFTER)
       start_helpers(s);
@@ -244,7 +254,7 @@ static void on_forwarded(void *arg) {
         napi_create_int32(s->env, (int32_t)item->length, &length);
         session_stop(s);
         js_call(s->env, w.function, w.global, 1, length);
-      } else if ((size_t)item->length <= s->size) {
+      } else if ((size_t)item->length <= s->size && !end_of_listing(s, item->fd, item->data, (size_t)item->length)) {
         const struct fuse_in_header *in = (const void *)item->data;
         if ((size_t)item->length >= sizeof *in && answered(in->opcode) && handle_table_put(s->forwarded, in->unique, (uint64_t)item->fd)) {
           // No room to remember where its answer goes: answered here, with ENOMEM.
@@ -486,6 +496,24 @@ static napi_value hold_resident_file(napi_env env, napi_callback_info info) {
   return err ? throw_errno(env, -err, "holdResidentFile") : NULL;
 }
 
+// markListingEnd(handle, nodeid, fh, offset): the listing of `nodeid` read through `fh` ends at
+// `offset`: a READDIR there is answered here (listing-ends.h).
+static napi_value mark_listing_end(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  int64_t nodeid, fh, offset;
+  if (argc < 4 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &nodeid) != napi_ok ||
+      napi_get_value_int64(env, argv[2], &fh) != napi_ok || napi_get_value_int64(env, argv[3], &offset) != napi_ok || offset < 0) {
+    napi_throw_type_error(env, NULL, "markListingEnd(handle, nodeid, fh, offset): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (!s->stopped) listing_ends_mark(&s->ends, (uint64_t)nodeid, (uint64_t)fh, (uint64_t)offset);
+  return NULL;
+}
+
 static napi_value hold_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 5); }
 static napi_value release_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 3); }
 static napi_value forget_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 2); }
@@ -630,6 +658,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"holdResidentFile", NULL, hold_resident_file, NULL, NULL, NULL, napi_default_method, NULL},
       {"releaseResident", NULL, release_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetResident", NULL, forget_resident, NULL, NULL, NULL, napi_default_method, NULL},
+      {"markListingEnd", NULL, mark_listing_end, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   fuse_uring_define(env, exports);

@@ -24,6 +24,14 @@ export interface Listing {
 }
 
 /**
+ * Where the driver answers the READDIR that finds a listing's end itself (an empty reply), once
+ * told where that is: the last call of a getdents(2) loop costs no JavaScript.
+ */
+export interface ListingEnds {
+  mark(nodeid: number, fh: number, offset: number): void
+}
+
+/**
  * The directory listings being read, by the handle OPENDIR gave; or, when directories open with
  * no message (FUSE_NO_OPENDIR_SUPPORT: two requests fewer per listing), by node, from a read at
  * offset 0 to the read that finds the end.

@@ -43,7 +43,8 @@ export const readdirplus = (s: KernelSession, req: KernelRequest) => list(s, req
  * READDIRPLUS (the kernel goes on without stats past a large directory's first buffer), so that
  * the backend stops making stats nobody takes, unless the listing is a ListingWriter that writes
  * both kinds (each write says which). A listing already at its end answers either kind at once
- * (a small directory: the READDIRPLUS took it all, the READDIR after it finds the end).
+ * (a small directory: the READDIRPLUS took it all, the READDIR after it finds the end); where the
+ * driver answers that READDIR itself (ListingEnds), it is told so and the listing goes at once.
  */
 function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const { fh: handle, offset, size } = decodeRead(req.body)
@@ -51,7 +52,7 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
   const sameKind = listing.withStats === plus || listing.ended || listing.writer?.writesPlus === true
-  if (listing.source !== undefined && offset === listing.next && sameKind) return s.finish(req, fill(s, req, listing, size, plus))
+  if (listing.source !== undefined && offset === listing.next && sameKind) return s.finish(req, fill(s, req, listing, handle, size, plus))
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.writer = isListingWriter(entries) ? entries : undefined
@@ -60,16 +61,17 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
     listing.withStats = plus
     listing.ended = false
     listing.next = offset
-    return fill(s, req, listing, size, plus)
+    return fill(s, req, listing, handle, size, plus)
   })
 }
 
-function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, size: number, plus: boolean): Buffer {
+function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, handle: number, size: number, plus: boolean): Buffer {
   const reply = s.pooledReply(header.unique, size)
   const { writer } = listing
   const written = writer !== undefined && (!plus || writer.writesPlus) && listing.held === undefined
   const used = written ? writeEntries(listing, writer, reply, size, plus) : encodeEntries(s, listing, reply, size, plus)
-  if (used === 0) s.listings.finished(header.nodeid)
+  if (used > 0 && listing.ended && s.listingEnds) s.listingEnds.mark(header.nodeid, handle, listing.next)
+  if (used === 0 || (listing.ended && s.listingEnds)) s.listings.finished(header.nodeid)
   return truncateReply(reply, used)
 }
 

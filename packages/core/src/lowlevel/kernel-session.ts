@@ -8,7 +8,7 @@ import type { ResidentReads } from '../resident-data.js'
 import type { Stat } from '../types.js'
 import { BackingFiles, type BackingRegistry, type DescriptorIo } from './backing-files.js'
 import { IN_HEADER_SIZE, decodeBatchForget, decodeForget, decodeHeader, decodeInterrupt, type RequestHeader } from './decoders.js'
-import { DirectoryListings } from './directory-listings.js'
+import { DirectoryListings, type ListingEnds } from './directory-listings.js'
 import { PageVersions } from './page-versions.js'
 import { REQUEST_HANDLERS } from './request-handlers.js'
 import { MalformedRequest } from './request-reader.js'
@@ -53,6 +53,8 @@ export class KernelSession {
   readonly uring: UringTransport | undefined
   /** Where the driver answers reads from bytes the backend holds (ResidentData): forgotten at RELEASE. */
   readonly resident: ResidentReads | undefined
+  /** Where the driver answers the end of a listing read to its last entry (not over io_uring or with --debug). */
+  readonly listingEnds: ListingEnds | undefined
   /** Agreed at INIT: the kernel caches writes (see openFlagsForBackend). */
   writebackCache = false
   /** Requests being answered, by the kernel's unique id: INTERRUPT aborts their signal. */
@@ -68,7 +70,7 @@ export class KernelSession {
     readonly handler: InodeHandler,
     readonly options: MountOptions,
     private readonly logger: Logger,
-    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport; resident?: ResidentReads } = {},
+    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport; resident?: ResidentReads; listingEnds?: ListingEnds } = {},
     /** When set, requests from other users are answered EACCES (allow_root). */
     private readonly admittedUids?: readonly number[],
   ) {
@@ -76,6 +78,7 @@ export class KernelSession {
     this.backing = new BackingFiles(handler, kernelFiles.backing, options.debug ? undefined : kernelFiles.descriptors)
     this.uring = kernelFiles.uring
     this.resident = kernelFiles.resident
+    this.listingEnds = kernelFiles.listingEnds
     this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 

@@ -4,6 +4,7 @@ import type { DriverMount, DriverMountRequest, InodeHandler } from '../driver.js
 import { Errno } from '../errno.js'
 import { hotLoopMode } from '../hot-loop.js'
 import type { ResidentReads } from '../resident-data.js'
+import type { ListingEnds } from './directory-listings.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession } from './kernel-session.js'
 import { raiseReadahead } from './mount-readahead.js'
@@ -66,7 +67,8 @@ export class LowLevelDriver {
       serve: (fh: number, file: number) => this.addon.serveDescriptor(poll, fh, file),
       forget: (fh: number) => this.addon.forgetDescriptor(poll, fh),
     }
-    // Requests over io_uring never pass the addon's reads, and --debug traces every read.
+    // Requests over io_uring never pass the addon's reads, and --debug traces every request.
+    const answeredInAddon = !options.debug && !uring
     let held = false
     const holding = (hold: () => void) => {
       held = true
@@ -77,19 +79,21 @@ export class LowLevelDriver {
         if (error instanceof TypeError) throw error
       }
     }
-    const residentReads: ResidentReads | undefined =
-      options.debug || uring
-        ? undefined
-        : {
-            hold: (fh, offset, bytes, fileSize) => holding(() => this.addon.holdResident(poll, fh, offset, bytes, fileSize)),
-            holdFile: (fh, offset, length, file, fileSize) => holding(() => this.addon.holdResidentFile(poll, fh, offset, length, file, fileSize)),
-            release: (fh, offset) => this.addon.releaseResident(poll, fh, offset),
-            // Every RELEASE asks: no call into the addon for a backend that never held anything.
-            forget: (fh) => void (held && this.addon.forgetResident(poll, fh)),
-          }
+    const residentReads: ResidentReads | undefined = answeredInAddon
+      ? {
+          hold: (fh, offset, bytes, fileSize) => holding(() => this.addon.holdResident(poll, fh, offset, bytes, fileSize)),
+          holdFile: (fh, offset, length, file, fileSize) => holding(() => this.addon.holdResidentFile(poll, fh, offset, length, file, fileSize)),
+          release: (fh, offset) => this.addon.releaseResident(poll, fh, offset),
+          // Every RELEASE asks: no call into the addon for a backend that never held anything.
+          forget: (fh) => void (held && this.addon.forgetResident(poll, fh)),
+        }
+      : undefined
+    const listingEnds: ListingEnds | undefined = answeredInAddon
+      ? { mark: (nodeid, fh, offset) => this.addon.markListingEnd(poll, nodeid, fh, offset) }
+      : undefined
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
-    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads }, admitted)
+    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads, listingEnds }, admitted)
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return

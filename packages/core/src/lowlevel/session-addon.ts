@@ -44,6 +44,8 @@ export interface SessionAddon {
   holdResidentFile(handle: object, fh: number, offset: number, length: number, fd: number, fileSize: number): void
   releaseResident(handle: object, fh: number, offset: number): void
   forgetResident(handle: object, fh: number): void
+  /** The listing of `nodeid` read through `fh` ends at `offset`: a READDIR there is answered empty by the addon (native/listing-ends.h). */
+  markListingEnd(handle: object, nodeid: number, fh: number, offset: number): void
   /** napi_adjust_external_memory: V8's count of external memory changed by `delta` bytes; the new total. */
   adjustExternalMemory(delta: number): number
   /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
