@@ -148,7 +148,10 @@ static int serve_here(session_t *s, int fd, const char *request, size_t length, 
 // empty reply; other requests drop the marks they make stale. Node's thread only: the marks are its own.
 static int end_of_listing(session_t *s, int fd, const char *request, size_t length) {
   if (!listing_ends_answer(&s->ends, request, length)) return 0;
+  // Written as JavaScript's replies are (write_reply): the caller wakes where they would wake it.
+  if (s->follow_callers) caller_cpu_reply_begin();
   fuse_answer_error(fd, ((const struct fuse_in_header *)request)->unique, 0); // error 0: an empty reply
+  if (s->follow_callers) caller_cpu_reply_end();
   return 1;
 }
 
