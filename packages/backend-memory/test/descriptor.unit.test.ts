@@ -2,7 +2,7 @@ import { FsError, backendMountOptions, fuseOptionList, isBackendDescriptor, pars
 import { container } from 'tsyringe'
 import { describe, expect, it } from 'vitest'
 import memory, { MemoryFileSystem, memoryBackend } from '../src/index.js'
-import { me, MiB, noResidentData, silentLogger } from './unit-helpers.js'
+import { me, MiB, noDirectoryRemovals, noResidentData, silentLogger } from './unit-helpers.js'
 
 const mountedByRoot = process.getuid?.() === 0
 
@@ -17,7 +17,7 @@ describe('the memory backend descriptor', () => {
   it('creates a MemoryFileSystem from the parsed options and the mount options', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
     const mountOptions = backendMountOptions(memory)
-    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions, logger: silentLogger, container: container.createChildContainer(), residentData: noResidentData })
+    const fs = await memory.create({ options, mountpoint: '/unused', mountOptions, logger: silentLogger, container: container.createChildContainer(), residentData: noResidentData, directoryRemovals: noDirectoryRemovals })
     expect(fs).toBeInstanceOf(MemoryFileSystem)
     expect((await fs.statfs!(me, 1)).blocks).toBe((2 * MiB) / 4096)
     await fs.init!()
@@ -26,7 +26,7 @@ describe('the memory backend descriptor', () => {
   it('opens directories with no request unless it checks permissions itself for users other than root', async () => {
     const options = parseBackendOptions(memory, { size: '2M' })
     const create = (chosen: Partial<MountOptions>) =>
-      memory.create({ options, mountpoint: '/unused', mountOptions: backendMountOptions(memory, chosen), logger: silentLogger, container, residentData: noResidentData })
+      memory.create({ options, mountpoint: '/unused', mountOptions: backendMountOptions(memory, chosen), logger: silentLogger, container, residentData: noResidentData, directoryRemovals: noDirectoryRemovals })
     expect((await create({ defaultPermissions: true })).opendir).toBeUndefined()
     expect((await create({ defaultPermissions: false, allowOther: true })).opendir).toBeTypeOf('function')
     expect((await create({ defaultPermissions: false, fuseOptions: ['allow_other'] })).opendir).toBeTypeOf('function')

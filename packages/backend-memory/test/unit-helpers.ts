@@ -1,5 +1,5 @@
 import { CallerContext, FsError, OpenFlags, orThrow, pathsOverInodes, ROOT_INO, type MountOptions, type Operations, type RequestContext, type SetattrRequest } from '@fusekit/core'
-import { noResidentData, silentLogger } from '@fusekit/testkit'
+import { noDirectoryRemovals, noResidentData, silentLogger } from '@fusekit/testkit'
 
 export { expectFsError } from '@fusekit/testkit'
 import { MemoryFileSystem, memoryOptions } from '../src/index.js'
@@ -7,7 +7,7 @@ import { MemoryFileSystem, memoryOptions } from '../src/index.js'
 export const KiB = 1024
 export const MiB = 1024 * KiB
 
-export { noResidentData, silentLogger }
+export { noDirectoryRemovals, noResidentData, silentLogger }
 
 /** The user running the tests, as the caller of every request unless a test says otherwise. */
 export const me = new CallerContext(process.getuid!(), process.getgid!(), process.pid)

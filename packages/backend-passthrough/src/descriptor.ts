@@ -27,12 +27,15 @@ export const passthroughBackend = defineBackend({
   // --allow-other, which turns the kernel's checks back on): no GETATTR of the directory before
   // every unlink and create.
   mountDefaults: { autoCache: true, attrTimeout: 1, entryTimeout: 1, defaultPermissions: false },
-  create({ options, mountpoint, mountOptions }) {
+  create({ options, mountpoint, mountOptions, directoryRemovals }) {
     const source = checkSource(options.source, mountpoint)
     // The nodes the kernel holds keep descriptors open, as many as the budget allows.
     const limit = check(calls.raiseFileLimit())
+    const nodes = SourceNodes.open(source, options.nodeDescriptors ?? defaultNodeDescriptors(limit))
+    // unlink and rmdir are unlinkat beneath the directory's descriptor: the driver may make that call itself.
+    if (!mountOptions.readOnly) nodes.offerDirectoriesTo(directoryRemovals)
     return new PassthroughInodes({
-      nodes: SourceNodes.open(source, options.nodeDescriptors ?? defaultNodeDescriptors(limit)),
+      nodes,
       view: { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 },
       readOnly: mountOptions.readOnly,
       owners: CallerOwnership.ofThisProcess(),

@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs'
-import { Errno, FsError, RenameFlags, ROOT_INO } from '@fusekit/core'
+import { Errno, FileType, FsError, RenameFlags, ROOT_INO, type DirectoryRemovals } from '@fusekit/core'
 import { DescriptorLru, type LruLinks } from './descriptor-lru.js'
 import type { DirectoryStream } from './directory-stream.js'
 import { NodeNames, type NamedNode } from './node-names.js'
@@ -68,6 +68,8 @@ export class SourceNodes {
   /** Descriptors held: the nodes' own and their listings'. */
   private held = 0
   private nextId = ROOT_INO + 1
+  /** Where directories holding a descriptor are offered, for the driver to remove names in them itself (writable mounts). */
+  private removals: DirectoryRemovals | undefined
 
   /** Opens the source directory (its real path) as the root node, held until closeAll. */
   static open(source: string, budget: number): SourceNodes {
@@ -199,6 +201,15 @@ export class SourceNodes {
     this.releaseIfUnused(node)
   }
 
+  /**
+   * From now on the driver may remove names in directories holding a descriptor (unlinkat on it,
+   * as unlink and rmdir do), telling these nodes after each.
+   */
+  offerDirectoriesTo(removals: DirectoryRemovals): void {
+    this.removals = removals
+    removals.onRemoved((parent, name) => this.removed(this.get(parent), name))
+  }
+
   /** A descriptor for reading the directory `node`, counted with the nodes' until closeListing. */
   openListing(node: SourceNode): number {
     const fd = check(calls.openDirectory(this.fd(node)))
@@ -254,6 +265,7 @@ export class SourceNodes {
   private arm(node: SourceNode, fd: number): void {
     node.fd = fd
     this.held++
+    if (node.type === FileType.S_IFDIR && this.removals?.available) this.removals.offer(node.id, fd)
     if (node.dir !== undefined) this.lru.add(node)
     this.trim(node)
   }
@@ -274,6 +286,8 @@ export class SourceNodes {
 
   private disarm(node: SourceNode): void {
     node.listing?.release()
+    // Before the number can be reused: the driver must not unlink in whatever gets it next.
+    if (node.type === FileType.S_IFDIR) this.removals?.withdraw(node.id)
     closeSync(node.fd)
     node.fd = CLOSED
     this.held--

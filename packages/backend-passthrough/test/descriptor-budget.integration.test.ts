@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { link, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, mkdtemp, readdir, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -58,6 +58,23 @@ describe(`a passthrough mount with --node-descriptors ${BUDGET} (lowlevel driver
     expect(inodes[0]!.split(' ')[1]).toBe('2')
     expect(await descriptorsOf(pid)).toBeLessThanOrEqual(atRest + BUDGET + SLACK)
     await run('rm', ['-rf', copy])
+    expect(await readdir(setup.source())).toEqual([])
+  })
+
+  it('removes a name in a directory whose descriptor the budget closed (its number reused since) there and nowhere else', async () => {
+    const { dir } = mounted()
+    const names = Array.from({ length: 2 * BUDGET }, (_, d) => `d-${d}`)
+    for (const name of names) {
+      await mkdir(join(setup.source(), name))
+      await writeFile(join(setup.source(), name, 'x'), name)
+    }
+    // Each lookup opens a directory and its file: the first directories' descriptors close, their numbers go to later ones.
+    for (const name of names) await stat(join(dir, name, 'x'))
+    await unlink(join(dir, 'd-0', 'x'))
+    await rmdir(join(dir, 'd-0'))
+    expect((await readdir(setup.source())).sort()).toEqual(names.slice(1).sort())
+    for (const name of names.slice(1)) expect(await readdir(join(setup.source(), name))).toEqual(['x'])
+    await run('rm', ['-rf', ...names.slice(1).map((name) => join(dir, name))])
     expect(await readdir(setup.source())).toEqual([])
   })
 })

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { backendMountOptions, CallerContext, parseBackendOptions, type MountOptions } from '@fusekit/core'
-import { noResidentData, silentLogger, type SuiteMountSetup } from '@fusekit/testkit'
+import { noDirectoryRemovals, noResidentData, silentLogger, type SuiteMountSetup } from '@fusekit/testkit'
 
 export { expectFsError } from '@fusekit/testkit'
 import { afterEach } from 'vitest'
@@ -52,7 +52,8 @@ export async function passthrough(box: Sandbox, options: Record<string, unknown>
     mountOptions: backendMountOptions(passthroughBackend, mountOptions),
     logger: silentLogger,
     container: undefined as never, // the backend does not use it
-    residentData: noResidentData, // nor this (no driver)
+    residentData: noResidentData, // nor these (no driver)
+    directoryRemovals: noDirectoryRemovals,
   })) as PassthroughInodes
   opened.push(ops)
   return ops

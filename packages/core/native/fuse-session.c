@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "fuse-session.h"
 #include "caller-cpu.h"
+#include "directory-removals.h"
 #include "fuse-uring.h"
 #include "js-callback.h"
 #include "napi-util.h"
@@ -54,7 +55,10 @@ typedef struct {
   unsigned random_answers;     // random reads answered here, up to HELPERS_AFTER
   request_helpers_t *helpers;  // reading instead of this thread once random reads answered here come fast
   handle_table_t *forwarded;   // unique -> the clone a helper read that request from, until answered
-  listing_ends_t ends;         // Node's thread's own: marked by JavaScript, looked up in on_readable and on_forwarded
+  // Node's thread's own, changed by JavaScript, looked up in on_readable and on_forwarded:
+  listing_ends_t ends;             // where listings ended
+  directory_removals_t *removals;  // directories whose names are removed here (NULL: none offered)
+  napi_ref removal_log;            // the JS Buffer their log is written into
 } session_t;
 
 // Random reads answered here (from held bytes or a descriptor) before helper threads take over the reading.
@@ -115,6 +119,10 @@ static void session_stop(session_t *s) {
   napi_delete_reference(s->env, s->request);
   resident_reads_free(s->resident);
   s->resident = NULL;
+  directory_removals_free(s->removals);
+  s->removals = NULL;
+  if (s->removal_log) napi_delete_reference(s->env, s->removal_log);
+  s->removal_log = NULL;
   uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
@@ -144,13 +152,15 @@ static int serve_here(session_t *s, int fd, const char *request, size_t length, 
   return descriptors && descriptor_io_serve(descriptors, &s->lock, fd, request, length, reply, capacity) ? ANSWERED : FORWARD;
 }
 
-// Answers the READDIR that finds the end of a listing JavaScript marked (listing-ends.h) with an
-// empty reply; other requests drop the marks they make stale. Node's thread only: the marks are its own.
-static int end_of_listing(session_t *s, int fd, const char *request, size_t length) {
-  if (!listing_ends_answer(&s->ends, request, length)) return 0;
+// Answers, from tables only Node's thread and JavaScript change, the READDIR that finds the end of
+// a listing JavaScript marked (listing-ends.h: an empty reply; other requests drop the marks they
+// make stale) and an UNLINK or RMDIR in a directory offered for it (directory-removals.h).
+static int answered_on_node_thread(session_t *s, int fd, const char *request, size_t length) {
+  int err = 0;
+  if (!listing_ends_answer(&s->ends, request, length) && !(s->removals && directory_removals_take(s->removals, request, length, &err))) return 0;
   // Written as JavaScript's replies are (write_reply): the caller wakes where they would wake it.
   if (s->follow_callers) caller_cpu_reply_begin();
-  fuse_answer_error(fd, ((const struct fuse_in_header *)request)->unique, 0); // error 0: an empty reply
+  fuse_answer_error(fd, ((const struct fuse_in_header *)request)->unique, err); // error 0: an empty reply
   if (s->follow_callers) caller_cpu_reply_end();
   return 1;
 }
@@ -202,7 +212,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     if (after_answer) read_on_found(&s->read_on, 1);
-    int here = end_of_listing(s, s->fd, s->buffer, (size_t)n) ? ANSWERED : serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
+    int here = answered_on_node_thread(s, s->fd, s->buffer, (size_t)n) ? ANSWERED : serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
     if (here != FORWARD && s->random_answers < HELPERS_AFTER &&
         (here == ANSWERED_RANDOM || random_descriptor_read(s, (size_t)n)) && ++s->random_answers == HELPERS_AFTER)
       start_helpers(s);
@@ -257,7 +267,7 @@ static void on_forwarded(void *arg) {
         napi_create_int32(s->env, (int32_t)item->length, &length);
         session_stop(s);
         js_call(s->env, w.function, w.global, 1, length);
-      } else if ((size_t)item->length <= s->size && !end_of_listing(s, item->fd, item->data, (size_t)item->length)) {
+      } else if ((size_t)item->length <= s->size && !answered_on_node_thread(s, item->fd, item->data, (size_t)item->length)) {
         const struct fuse_in_header *in = (const void *)item->data;
         if ((size_t)item->length >= sizeof *in && answered(in->opcode) && handle_table_put(s->forwarded, in->unique, (uint64_t)item->fd)) {
           // No room to remember where its answer goes: answered here, with ENOMEM.
@@ -517,6 +527,52 @@ static napi_value mark_listing_end(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// removeInDirectories(handle, log): UNLINK and RMDIR in directories offered from now on are
+// answered here, each name removed written to the Buffer `log` (directory-removals.h).
+static napi_value remove_in_directories(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  char *log;
+  size_t size;
+  bool is_buffer = false;
+  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, argv[1], (void **)&log, &size) != napi_ok || size < REMOVAL_LOG_HEADER + 256 || size > UINT32_MAX) {
+    napi_throw_type_error(env, NULL, "removeInDirectories(handle, log): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped || s->removals) return NULL;
+  if (!(s->removals = directory_removals_new(log, size))) return throw_errno(env, ENOMEM, "removeInDirectories");
+  CHECK(napi_create_reference(env, argv[1], 1, &s->removal_log));
+  return NULL;
+}
+
+// offerDirectory(handle, nodeid, fd) / withdrawDirectory(handle, nodeid): names in `nodeid` are
+// removed here by unlinkat on `fd` (kept open by the caller until withdrawn), or no longer.
+static napi_value directory_call(napi_env env, napi_callback_info info, int offer) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  int64_t nodeid;
+  int32_t fd = -1;
+  if (argc < 2u + offer || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &nodeid) != napi_ok ||
+      (offer && (napi_get_value_int32(env, argv[2], &fd) != napi_ok || fd < 0))) {
+    napi_throw_type_error(env, NULL, "offerDirectory(handle, nodeid, fd) / withdrawDirectory(handle, nodeid): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped || !s->removals) return NULL;
+  if (!offer) directory_removals_withdraw(s->removals, (uint64_t)nodeid);
+  else if (directory_removals_offer(s->removals, (uint64_t)nodeid, fd)) return throw_errno(env, ENOMEM, "offerDirectory");
+  return NULL;
+}
+
+static napi_value offer_directory(napi_env env, napi_callback_info info) { return directory_call(env, info, 1); }
+static napi_value withdraw_directory(napi_env env, napi_callback_info info) { return directory_call(env, info, 0); }
+
 static napi_value hold_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 5); }
 static napi_value release_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 3); }
 static napi_value forget_resident(napi_env env, napi_callback_info info) { return resident_call(env, info, 2); }
@@ -662,6 +718,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"releaseResident", NULL, release_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetResident", NULL, forget_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"markListingEnd", NULL, mark_listing_end, NULL, NULL, NULL, napi_default_method, NULL},
+      {"removeInDirectories", NULL, remove_in_directories, NULL, NULL, NULL, napi_default_method, NULL},
+      {"offerDirectory", NULL, offer_directory, NULL, NULL, NULL, napi_default_method, NULL},
+      {"withdrawDirectory", NULL, withdraw_directory, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   fuse_uring_define(env, exports);

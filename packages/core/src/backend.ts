@@ -5,6 +5,7 @@ import { resolveMountOptions, type MountOptions } from './mount-options.js'
 import type { InodeOperations } from './inode-operations.js'
 import type { Operations } from './operations.js'
 import type { ResidentData } from './resident-data.js'
+import type { DirectoryRemovals } from './directory-removals.js'
 
 /** The plugin API version this core implements; a descriptor declaring another is refused. */
 export const BACKEND_API_VERSION = 2
@@ -28,6 +29,8 @@ export interface BackendContext<TOptions> {
   container: DependencyContainer
   /** Where the backend may offer bytes of open files it holds in memory, for the driver to answer random reads from. */
   residentData: ResidentData
+  /** Where the backend may offer directories whose names the driver removes itself (unlinkat on their descriptor). */
+  directoryRemovals: DirectoryRemovals
 }
 
 interface DescriptorBase<TSchema extends z.ZodType> {

@@ -4,6 +4,7 @@ import type { Logger } from './logger.js'
 import type { MountOptions } from './mount-options.js'
 import type { Operations, RequestName } from './operations.js'
 import type { MountResidentData } from './resident-data.js'
+import type { MountDirectoryRemovals } from './directory-removals.js'
 
 /** Answers a request: errno 0 with the value, or a positive errno. Called exactly once. */
 export type Reply<T> = (errno: number, value?: T) => void
@@ -43,6 +44,8 @@ export interface DriverMountRequest<Handler> {
   logger: Logger
   /** The backend's ResidentData, for a driver that answers reads from it. */
   resident?: MountResidentData
+  /** The backend's DirectoryRemovals, for a driver that removes names itself. */
+  removals?: MountDirectoryRemovals
 }
 
 export interface DriverMount {

@@ -15,7 +15,8 @@ import type { Operations, RequestName } from './operations.js'
 import { traceOperations } from './operation-trace.js'
 import { RequestDispatcher } from './request-dispatcher.js'
 import { MountResidentData } from './resident-data.js'
-import { BACKEND_OPTIONS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS, RESIDENT_DATA } from './tokens.js'
+import { MountDirectoryRemovals } from './directory-removals.js'
+import { BACKEND_OPTIONS, DIRECTORY_REMOVALS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS, RESIDENT_DATA } from './tokens.js'
 
 export interface MountRequest {
   backend: BackendDescriptor
@@ -68,13 +69,14 @@ export async function mount(request: MountRequest): Promise<Mount> {
 
   const driver: FuseDriver = request.driver ?? (options.driver === 'lowlevel' ? new LowLevelDriver() : new FuseNativeDriver())
   const resident = new MountResidentData()
-  const { operations: created, container } = await createBackendOperations(backend, { mountpoint: request.mountpoint, options, backendOptions, logger, driver, resident })
+  const removals = new MountDirectoryRemovals()
+  const { operations: created, container } = await createBackendOperations(backend, { mountpoint: request.mountpoint, options, backendOptions, logger, driver, resident, removals })
   const ops = options.debug ? traceOperations(created, logger) : created
 
   let served: Served | undefined
   let driverMount: DriverMount
   try {
-    served = serve(backend, ops, driver, { mountpoint: request.mountpoint, options, logger, resident })
+    served = serve(backend, ops, driver, { mountpoint: request.mountpoint, options, logger, resident, removals })
     await served.init()
     const hotLoop = served.dispatcher.hotLoopMode === 'off' ? 'off' : `${served.dispatcher.hotLoopMode}, ${options.hotLoopMs} ms after each request`
     logger.debug(`${backend.layer}-layer backend on the ${driver.layer === 'inode' ? 'lowlevel' : 'fuse-native'} driver; hot loop: ${hotLoop}`)
@@ -109,7 +111,7 @@ function serve(
   backend: BackendDescriptor,
   ops: Operations | InodeOperations,
   driver: FuseDriver,
-  at: { mountpoint: string; options: MountOptions; logger: Logger; resident: MountResidentData },
+  at: { mountpoint: string; options: MountOptions; logger: Logger; resident: MountResidentData; removals: MountDirectoryRemovals },
 ): Served {
   if (driver.layer === 'inode') {
     const inodes = backend.layer === 'inode' ? (ops as InodeOperations) : bridgePathOperations(ops as Operations)
@@ -146,9 +148,18 @@ export interface CreatedBackend {
  */
 export async function createBackendOperations(
   backend: BackendDescriptor,
-  at: { mountpoint: string; options: MountOptions; backendOptions: unknown; logger: Logger; driver?: FuseDriver; resident?: MountResidentData },
+  at: {
+    mountpoint: string
+    options: MountOptions
+    backendOptions: unknown
+    logger: Logger
+    driver?: FuseDriver
+    resident?: MountResidentData
+    removals?: MountDirectoryRemovals
+  },
 ): Promise<CreatedBackend> {
   const residentData = at.resident ?? new MountResidentData()
+  const directoryRemovals = at.removals ?? new MountDirectoryRemovals()
   const container = rootContainer.createChildContainer()
   container.register(MOUNT_OPTIONS, { useValue: at.options })
   container.register(MOUNTPOINT, { useValue: at.mountpoint })
@@ -156,7 +167,8 @@ export async function createBackendOperations(
   container.register(LOGGER, { useValue: at.logger })
   if (at.driver) container.register(FUSE_DRIVER, { useValue: at.driver })
   container.register(RESIDENT_DATA, { useValue: residentData })
-  const operations = await backend.create({ options: at.backendOptions, mountpoint: at.mountpoint, mountOptions: at.options, logger: at.logger, container, residentData })
+  container.register(DIRECTORY_REMOVALS, { useValue: directoryRemovals })
+  const operations = await backend.create({ options: at.backendOptions, mountpoint: at.mountpoint, mountOptions: at.options, logger: at.logger, container, residentData, directoryRemovals })
   checkOperations(backend, operations)
   container.register(OPERATIONS, { useValue: operations })
   return { operations, container }

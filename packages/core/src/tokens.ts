@@ -5,6 +5,7 @@ import type { MountOptions } from './mount-options.js'
 import type { Logger } from './logger.js'
 import type { FuseDriver } from './driver.js'
 import type { ResidentData } from './resident-data.js'
+import type { DirectoryRemovals } from './directory-removals.js'
 
 /** Dependency-injection tokens of a mount's child container. */
 export const MOUNT_OPTIONS: InjectionToken<MountOptions> = Symbol('fusekit.MountOptions')
@@ -16,3 +17,5 @@ export const OPERATIONS: InjectionToken<Operations | InodeOperations> = Symbol('
 export const FUSE_DRIVER: InjectionToken<FuseDriver> = Symbol('fusekit.FuseDriver')
 /** Bytes of open files the backend holds, answered from by the driver (BackendContext.residentData). */
 export const RESIDENT_DATA: InjectionToken<ResidentData> = Symbol('fusekit.ResidentData')
+/** Directories whose names the driver removes itself (BackendContext.directoryRemovals). */
+export const DIRECTORY_REMOVALS: InjectionToken<DirectoryRemovals> = Symbol('fusekit.DirectoryRemovals')

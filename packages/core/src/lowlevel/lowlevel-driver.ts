@@ -8,6 +8,7 @@ import type { ListingEnds } from './directory-listings.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession } from './kernel-session.js'
 import { raiseReadahead } from './mount-readahead.js'
+import { RemovalLog } from './removal-log.js'
 import { sessionAddon } from './session-addon.js'
 import { UringTransport } from './uring-transport.js'
 
@@ -25,7 +26,7 @@ export class LowLevelDriver {
   readonly layer = 'inode'
   private readonly addon = sessionAddon()
 
-  async mount({ mountpoint, handler, options, logger, resident }: DriverMountRequest<InodeHandler>): Promise<DriverMount> {
+  async mount({ mountpoint, handler, options, logger, resident, removals }: DriverMountRequest<InodeHandler>): Promise<DriverMount> {
     // mountinfo names it with its symbolic links resolved; resolved now, before the mount
     // would make that path lead to this very server.
     const realMountpoint = realPathOrSame(resolve(mountpoint))
@@ -91,6 +92,8 @@ export class LowLevelDriver {
     const listingEnds: ListingEnds | undefined = answeredInAddon
       ? { mark: (nodeid, fh, offset) => this.addon.markListingEnd(poll, nodeid, fh, offset) }
       : undefined
+    // Names the addon removed in directories the backend offered: read before any request reaches JavaScript.
+    const removalLog = answeredInAddon && removals?.wanted ? new RemovalLog(removals, logger) : undefined
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
     const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads, listingEnds }, admitted)
@@ -99,6 +102,8 @@ export class LowLevelDriver {
       if (!open) return
       open = false
       resident?.attach(undefined)
+      removals?.attach(undefined)
+      if (removalLog?.pending) removalLog.read()
       uring?.close()
       this.addon.stop(poll)
       session.close()
@@ -121,6 +126,7 @@ export class LowLevelDriver {
         endedByKernel()
         return false
       }
+      if (removalLog?.pending) removalLog.read()
       const lent = session.handle(requests, length)
       if (lent) {
         // Its bytes are lent to a backend that answers later: the next requests go elsewhere.
@@ -138,6 +144,10 @@ export class LowLevelDriver {
     const onServed = hotLoopMode(options) === 'off' ? null : () => handler.servedElsewhere()
     const poll = this.addon.poll(fd, requests, onRequest, onServed, options.followCallers)
     if (residentReads) resident?.attach(residentReads)
+    if (removalLog) {
+      this.addon.removeInDirectories(poll, removalLog.bytes)
+      removals?.attach({ offer: (ino, fd) => this.addon.offerDirectory(poll, ino, fd), withdraw: (ino) => this.addon.withdrawDirectory(poll, ino) })
+    }
     let unmounted: Promise<void> | undefined
     return {
       ended,

@@ -46,6 +46,10 @@ export interface SessionAddon {
   forgetResident(handle: object, fh: number): void
   /** The listing of `nodeid` read through `fh` ends at `offset`: a READDIR there is answered empty by the addon (native/listing-ends.h). */
   markListingEnd(handle: object, nodeid: number, fh: number, offset: number): void
+  /** UNLINK and RMDIR in offered directories are answered by the addon from now on, each name removed written to `log` (native/directory-removals.h). */
+  removeInDirectories(handle: object, log: Buffer): void
+  offerDirectory(handle: object, nodeid: number, fd: number): void
+  withdrawDirectory(handle: object, nodeid: number): void
   /** napi_adjust_external_memory: V8's count of external memory changed by `delta` bytes; the new total. */
   adjustExternalMemory(delta: number): number
   /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
