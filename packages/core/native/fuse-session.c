@@ -401,22 +401,28 @@ static napi_value replace_buffer(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// The arguments (handle, key) or, `with_fd`, (handle, key, fd) of a call that gives the addon a
+// descriptor for a key, or takes it back: the session, or NULL after throwing `usage`.
+static session_t *handle_key_fd(napi_env env, napi_callback_info info, int with_fd, int64_t *key, int32_t *fd, const char *usage) {
+  size_t argc = 3;
+  napi_value argv[3];
+  void *data;
+  *fd = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2u + with_fd || napi_get_value_external(env, argv[0], &data) != napi_ok ||
+      napi_get_value_int64(env, argv[1], key) != napi_ok || (with_fd && (napi_get_value_int32(env, argv[2], fd) != napi_ok || *fd < 0))) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  return data;
+}
+
 // serveDescriptor(handle, fh, fd): from now on READ and WRITE of `fh` are pread/pwrite on `fd`,
 // answered here. forgetDescriptor(handle, fh) ends it (before `fd` is closed).
 static napi_value descriptor_call(napi_env env, napi_callback_info info, int serve) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data;
   int64_t fh;
-  int32_t fd = -1;
-  if (argc < 2u + serve || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &fh) != napi_ok ||
-      (serve && napi_get_value_int32(env, argv[2], &fd) != napi_ok)) {
-    napi_throw_type_error(env, NULL, "serveDescriptor(handle, fh, fd) / forgetDescriptor(handle, fh): bad arguments");
-    return NULL;
-  }
-  session_t *s = data;
-  if (s->stopped) return NULL;
+  int32_t fd;
+  session_t *s = handle_key_fd(env, info, serve, &fh, &fd, "serveDescriptor(handle, fh, fd) / forgetDescriptor(handle, fh): bad arguments");
+  if (!s || s->stopped) return NULL;
   uint64_t old;
   if (!serve) {
     if (s->read_ends) handle_table_remove(s->read_ends, (uint64_t)fh, &old);
@@ -530,41 +536,28 @@ static napi_value mark_listing_end(napi_env env, napi_callback_info info) {
 // removeInDirectories(handle, log): UNLINK and RMDIR in directories offered from now on are
 // answered here, each name removed written to the Buffer `log` (directory-removals.h).
 static napi_value remove_in_directories(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *data;
-  char *log;
+  void *log;
   size_t size;
-  bool is_buffer = false;
-  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
-      napi_get_buffer_info(env, argv[1], (void **)&log, &size) != napi_ok || size < REMOVAL_LOG_HEADER + 256 || size > UINT32_MAX) {
+  napi_value buffer;
+  if (external_and_buffer(env, info, &data, &log, &size, &buffer) || size < REMOVAL_LOG_HEADER + 256 || size > UINT32_MAX) {
     napi_throw_type_error(env, NULL, "removeInDirectories(handle, log): bad arguments");
     return NULL;
   }
   session_t *s = data;
   if (s->stopped || s->removals) return NULL;
   if (!(s->removals = directory_removals_new(log, size))) return throw_errno(env, ENOMEM, "removeInDirectories");
-  CHECK(napi_create_reference(env, argv[1], 1, &s->removal_log));
+  CHECK(napi_create_reference(env, buffer, 1, &s->removal_log));
   return NULL;
 }
 
 // offerDirectory(handle, nodeid, fd) / withdrawDirectory(handle, nodeid): names in `nodeid` are
 // removed here by unlinkat on `fd` (kept open by the caller until withdrawn), or no longer.
 static napi_value directory_call(napi_env env, napi_callback_info info, int offer) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data;
   int64_t nodeid;
-  int32_t fd = -1;
-  if (argc < 2u + offer || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &nodeid) != napi_ok ||
-      (offer && (napi_get_value_int32(env, argv[2], &fd) != napi_ok || fd < 0))) {
-    napi_throw_type_error(env, NULL, "offerDirectory(handle, nodeid, fd) / withdrawDirectory(handle, nodeid): bad arguments");
-    return NULL;
-  }
-  session_t *s = data;
-  if (s->stopped || !s->removals) return NULL;
+  int32_t fd;
+  session_t *s = handle_key_fd(env, info, offer, &nodeid, &fd, "offerDirectory(handle, nodeid, fd) / withdrawDirectory(handle, nodeid): bad arguments");
+  if (!s || s->stopped || !s->removals) return NULL;
   if (!offer) directory_removals_withdraw(s->removals, (uint64_t)nodeid);
   else if (directory_removals_offer(s->removals, (uint64_t)nodeid, fd)) return throw_errno(env, ENOMEM, "offerDirectory");
   return NULL;
@@ -584,7 +577,7 @@ static napi_value write_reply(napi_env env, napi_callback_info info) {
   void *handle;
   void *data;
   size_t length;
-  if (external_and_buffer(env, info, &handle, &data, &length)) {
+  if (external_and_buffer(env, info, &handle, &data, &length, NULL)) {
     napi_throw_type_error(env, NULL, "reply(handle, buffer): bad arguments");
     return NULL;
   }

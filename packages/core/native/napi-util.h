@@ -29,14 +29,16 @@ static inline napi_value throw_errno(napi_env env, int err, const char *what) {
   return NULL;
 }
 
-// The two arguments many calls take, a handle (external) and a Buffer: 0, or -1 (nothing thrown).
-static inline int external_and_buffer(napi_env env, napi_callback_info info, void **external, void **data, size_t *length) {
+// The two arguments many calls take, a handle (external) and a Buffer (its value in `*buffer`
+// unless NULL): 0, or -1 (nothing thrown).
+static inline int external_and_buffer(napi_env env, napi_callback_info info, void **external, void **data, size_t *length, napi_value *buffer) {
   size_t argc = 2;
   napi_value argv[2];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return -1;
   if (napi_get_value_external(env, argv[0], external) != napi_ok) return -1;
   bool is_buffer;
   if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) return -1;
+  if (buffer) *buffer = argv[1];
   return napi_get_buffer_info(env, argv[1], data, length) == napi_ok ? 0 : -1;
 }
 
