@@ -183,7 +183,8 @@ static int random_descriptor_read(session_t *s, size_t length) {
 
 // Reads the requests that are ready: one callback per request with its length in the shared
 // buffer, and one with -errno when the kernel ended the session (unmounted). Requests answered
-// here (descriptor-io, resident-reads) call no JavaScript but `served`, once per batch, if asked.
+// here (a listing's end, removals in offered directories, descriptor-io, resident-reads) call no
+// JavaScript but `served`, once per batch, if asked.
 // Reading stops when the callback returns false (the session ended), or as read-on-policy.h
 // says.
 static void on_readable(uv_poll_t *handle, int status, int events) {

@@ -70,8 +70,10 @@ function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, han
   const { writer } = listing
   const written = writer !== undefined && (!plus || writer.writesPlus) && listing.held === undefined
   const used = written ? writeEntries(listing, writer, reply, size, plus) : encodeEntries(s, listing, reply, size, plus)
-  if (used > 0 && listing.ended && s.listingEnds) s.listingEnds.mark(header.nodeid, handle, listing.next)
-  if (used === 0 || (listing.ended && s.listingEnds)) s.listings.finished(header.nodeid)
+  // The READDIR after this one finds the end: the driver answers it, and the listing goes now.
+  const endsInDriver = used > 0 && listing.ended ? s.listingEnds : undefined
+  endsInDriver?.mark(header.nodeid, handle, listing.next)
+  if (used === 0 || endsInDriver) s.listings.finished(header.nodeid)
   return truncateReply(reply, used)
 }
 
