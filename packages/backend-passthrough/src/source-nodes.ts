@@ -4,7 +4,7 @@ import { DescriptorLru, type LruLinks } from './descriptor-lru.js'
 import type { DirectoryStream } from './directory-stream.js'
 import { NodeNames, type NamedNode } from './node-names.js'
 import { calls, check } from './source-calls.js'
-import { deviceOf, fileType, inodeKey } from './stat.js'
+import { deviceOf, fileType, inodeKey, inodeNumber } from './stat.js'
 
 /** A node's `fd` while the budget has its descriptor closed. */
 const CLOSED = -1
@@ -240,7 +240,7 @@ export class SourceNodes {
       id,
       fd: CLOSED,
       type: fileType(fields),
-      ino: fields[0]!,
+      ino: inodeNumber(fields),
       key,
       lookups: 0,
       dir: undefined,

@@ -38,8 +38,22 @@ export function deviceOf(fields: Float64Array): number {
 export function inodeKey(fields: Float64Array, home: number): number | string {
   const high = fields[DEV + 1]!
   const low = fields[DEV + 2]!
-  if (fields[DEV] === home && high < 0x20_0000) return high * 0x1_0000_0000 + low
+  if (fields[DEV] === home && high < 0x20_0000) return unboxed(high * 0x1_0000_0000 + low)
   return `${fields[DEV]}:${high}:${low}`
+}
+
+/** The st_ino of the stat in `fields`. */
+export function inodeNumber(fields: Float64Array): number {
+  return unboxed(fields[0]!)
+}
+
+/**
+ * A non-negative integer as V8 keeps a small integer when it fits one (a Smi): read from a
+ * Float64Array it is a double, and a double stored first in a field makes V8 box that field in
+ * every node (a heap object per node and per field to mark), as it boxes a Map key.
+ */
+function unboxed(value: number): number {
+  return value < 0x8000_0000 ? value | 0 : value
 }
 
 /** The Stat the mount shows for the stat in `fields`. */

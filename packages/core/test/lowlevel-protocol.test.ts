@@ -33,6 +33,7 @@ describe('FUSE protocol encoding', () => {
       buf.fill(0xff)
       writeU64(buf, 0, value)
       expect(buf.readBigUInt64LE(0)).toBe(BigInt(value))
+      expect(readU64(buf, 0)).toBe(value)
     }
     expect(() => writeU64(buf, 0, -1)).toThrow(RangeError)
   })

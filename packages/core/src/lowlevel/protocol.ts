@@ -120,7 +120,11 @@ function storeU32(buf: Buffer, offset: number, value: number): void {
 }
 
 export function readU64(buf: Buffer, offset: number): number {
-  return readU32(buf, offset) + readU32(buf, offset + 4) * TWO_32
+  const high = readU32(buf, offset + 4)
+  // Most values (node ids, handles, offsets) fit 32 bits: kept small integers, not a double. A
+  // double stored first in a field makes V8 box that field in every object of its shape (the
+  // request header's nodeid), and each box that reaches a Map is a heap object kept as its key.
+  return high === 0 ? readU32(buf, offset) : readU32(buf, offset) + high * TWO_32
 }
 
 export function writeU64(buf: Buffer, offset: number, value: number): void {
