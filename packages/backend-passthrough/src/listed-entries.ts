@@ -40,9 +40,10 @@ export class ListedEntries {
    */
   knownInodes(dir: SourceNode, now: number): Float64Array {
     if (!dir.entries?.size) return NONE
-    const inos: number[] = []
-    for (const node of dir.entries.values()) if (node.lookups > 0 && now - node.listedAt < this.freshFor) inos.push(node.ino)
-    return inos.length === 0 ? NONE : Float64Array.from(inos).sort()
+    const inos = new Float64Array(dir.entries.size)
+    let count = 0
+    for (const node of dir.entries.values()) if (node.lookups > 0 && now - node.listedAt < this.freshFor) inos[count++] = node.ino
+    return count === 0 ? NONE : inos.subarray(0, count).sort()
   }
 
   /**
