@@ -16,7 +16,7 @@ const FIELDS = 3
  *
  * Versions are numbers in one typed array, not an object or string per node: the table lives as
  * long as the mount and fills to its capacity, and that many heap objects were most of what V8's
- * major GC had to mark (a `cp -a` of 10,000 files left ~2 MB of version strings).
+ * major GC had to mark (a `cp -a` of 10,000 files left ~1.5 MB of version strings).
  */
 export class PageVersions {
   /** Node id → its slot in `recorded`, least recently opened first (the Map's order). */
