@@ -532,6 +532,28 @@ describe('KernelSession', () => {
     expect((await withOpendir.ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).errno).toBe(0)
   })
 
+  it('with no message at open, lets a listing the kernel left unfinished go when the node is forgotten (FORGET, BATCH_FORGET)', async () => {
+    const NO_OPENDIR_SUPPORT = 1 << 24
+    for (const [node, forget] of [
+      [5, () => request(Opcode.FORGET, 5, 1n)],
+      [6, () => request(Opcode.BATCH_FORGET, 0, 1, 0, 6n, 1n)],
+    ] as const) {
+      const dir = listedDirectory(20)
+      const { s, ask } = session(dir.ops)
+      await ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
+      // One small buffer of a large directory, as `ls | head` reads it; nothing tells when it stops.
+      const first = dirents((await ask(request(Opcode.READDIRPLUS, node, 0n, 0n, 1000, 0, 0n, 0, 0))).body, true)
+      const sent = first.filter((e) => e.nodeid !== 0).map((e) => e.nodeid)
+      s.handle(forget())
+      // The entry drawn for that buffer and not sent gave its lookup back with the listing.
+      expect([...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)).toEqual(sent)
+      const next = first.at(-1)!.offset
+      const rest = dirents((await ask(request(Opcode.READDIRPLUS, node, 0n, BigInt(next), 1000, 0, 0n, 0, 0))).body, true)
+      expect(rest[0]!.name).toBe(`entry-${sent.length}`)
+      expect(dir.state.offsets).toEqual([0, next])
+    }
+  })
+
   it('answers xattr size queries exactly and a short buffer with ERANGE', async () => {
     const { ask } = session({ getxattr: async () => Buffer.from('value'), listxattr: async () => ['user.a', 'user.b'] })
     const size = await ask(request(Opcode.GETXATTR, 17, 0, 0, 'user.a'))

@@ -72,4 +72,16 @@ export class DirectoryListings {
   finished(nodeid: number): void {
     this.byNode.delete(nodeid)
   }
+
+  /**
+   * The kernel gave back lookups of `nodeid`: its per-node listing goes, answered; with no message
+   * at open or release nothing else tells of a listing left unfinished (`ls | head`), which kept its
+   * backend's listing for as long as the mount lived. A READDIR after asks the backend again.
+   */
+  forgotten(nodeid: number): Listing | undefined {
+    if (this.byNode.size === 0) return undefined
+    const listing = this.byNode.get(nodeid)
+    this.byNode.delete(nodeid)
+    return listing
+  }
 }

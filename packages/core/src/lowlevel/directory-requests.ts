@@ -121,7 +121,7 @@ function nextEntry(listing: Listing): InodeDirEntry | undefined {
 }
 
 /** An entry drawn but never sent: its lookup was counted, so it is given back. */
-function dropHeld(s: KernelSession, listing: Listing): void {
+export function dropHeld(s: KernelSession, listing: Listing): void {
   if (listing.held?.entry) s.handler.forget(listing.held.entry.ino, 1)
   listing.held = undefined
 }

@@ -9,6 +9,7 @@ import type { Stat } from '../types.js'
 import { BackingFiles, type BackingRegistry, type DescriptorIo } from './backing-files.js'
 import { IN_HEADER_SIZE, decodeBatchForget, decodeForget, decodeHeader, decodeInterrupt, type RequestHeader } from './decoders.js'
 import { DirectoryListings, type ListingEnds } from './directory-listings.js'
+import { dropHeld } from './directory-requests.js'
 import { PageVersions } from './page-versions.js'
 import { REQUEST_HANDLERS } from './request-handlers.js'
 import { MalformedRequest } from './request-reader.js'
@@ -101,10 +102,10 @@ export class KernelSession {
     try {
       switch (header.opcode) {
         case Opcode.FORGET:
-          this.handler.forget(header.nodeid, decodeForget(body))
+          this.forget(header.nodeid, decodeForget(body))
           return undefined
         case Opcode.BATCH_FORGET:
-          for (const [nodeid, nlookup] of decodeBatchForget(body)) this.handler.forget(nodeid, nlookup)
+          for (const [nodeid, nlookup] of decodeBatchForget(body)) this.forget(nodeid, nlookup)
           return undefined
         case Opcode.INTERRUPT:
           // Not found: answered already. Either way the kernel expects no reply to INTERRUPT.
@@ -133,6 +134,13 @@ export class KernelSession {
     if (req.answered) return undefined
     this.inFlight.set(header.unique, req.ctx)
     return req.lent
+  }
+
+  /** FORGET: the node's unfinished listing goes first (the lookup of an entry it held is given back), then the lookups. */
+  private forget(nodeid: number, nlookup: number): void {
+    const listing = this.listings.forgotten(nodeid)
+    if (listing) dropHeld(this, listing)
+    this.handler.forget(nodeid, nlookup)
   }
 
   /** The connection is gone: requests still in flight are aborted (their replies go nowhere). */
