@@ -1,7 +1,7 @@
 import '@fusekit/core'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Capacity } from '../src/capacity.js'
-import { ChunkPool } from '../src/chunk-pool.js'
+import { ChunkPool, IDLE_SLAB_MS } from '../src/chunk-pool.js'
 import { CHUNK_SIZE, PAGE_SIZE } from '../src/chunk-pages.js'
 import { FileContent } from '../src/file-content.js'
 import { MiB } from './unit-helpers.js'
@@ -43,13 +43,32 @@ describe('ChunkPool', () => {
     expect(pool.take().buffer).toBe(first[0]!.buffer)
   })
 
-  it('drops empty slabs beyond the idle limit', () => {
-    const pool = new ChunkPool(CHUNK_SIZE, SLAB, 1)
-    const chunks = Array.from({ length: 3 * 4 }, () => pool.take())
-    expect(pool.reservedBytes).toBe(3 * SLAB)
-    for (const chunk of chunks) pool.give(chunk)
-    expect(pool.usedBytes).toBe(0)
-    expect(pool.reservedBytes).toBe(SLAB)
+  it('keeps empty slabs for a rewrite, and drops all but the idle limit once empty for IDLE_SLAB_MS', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] })
+    try {
+      const pool = new ChunkPool(CHUNK_SIZE, SLAB, 1)
+      const chunks = Array.from({ length: 3 * 4 }, () => pool.take())
+      for (const chunk of chunks) pool.give(chunk)
+      expect([pool.usedBytes, pool.reservedBytes]).toEqual([0, 3 * SLAB])
+      // Taken again at once: the same slabs, no new memory.
+      const again = Array.from({ length: 3 * 4 }, () => pool.take())
+      expect(new Set(again.map((c) => c.buffer))).toEqual(new Set(chunks.map((c) => c.buffer)))
+      // Two slabs empty again; the third keeps chunks.
+      for (const chunk of again.slice(0, 8)) pool.give(chunk)
+      vi.advanceTimersByTime(IDLE_SLAB_MS - 1)
+      expect(pool.reservedBytes).toBe(3 * SLAB)
+      // Empty for IDLE_SLAB_MS: one of the two goes, the other is the one kept for good.
+      vi.advanceTimersByTime(1)
+      expect(pool.reservedBytes).toBe(2 * SLAB)
+      // The third empties later: the slab kept is the one emptied last.
+      const last = again[8]!.buffer
+      for (const chunk of again.slice(8)) pool.give(chunk)
+      vi.advanceTimersByTime(2 * IDLE_SLAB_MS)
+      expect([pool.usedBytes, pool.reservedBytes]).toEqual([0, SLAB])
+      expect(pool.take().buffer).toBe(last)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('refuses a chunk given twice or not its own', () => {

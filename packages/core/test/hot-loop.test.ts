@@ -62,7 +62,9 @@ describe('HotLoop', () => {
       loop.touch()
       await sleep(150)
       expect(asked.length).toBeGreaterThan(1)
-      expect(asked.at(-1)! - touched).toBeLessThan(30 + 5)
+      // Asked within the window, give or take a preemption between the loop's check and its call
+      // (7 ms seen on a loaded machine); polling on to the end of the sleep would be 150.
+      expect(asked.at(-1)! - touched).toBeLessThan(2 * 30)
       const polls = asked.length
       await sleep(50)
       expect(asked.length).toBe(polls)
