@@ -14,8 +14,8 @@ const WRITTEN = 16
 const RECORDED = 20
 
 /**
- * States of ended listings, for the next ones: most directories are listed whole in one reply,
- * and allocating 32 KiB per listing cost more than the listing.
+ * States of listings that gave up their descriptor, for the next ones: most directories are
+ * listed whole in one reply, and allocating 32 KiB per listing cost more than the listing.
  */
 const spareStates: Buffer[] = []
 const MOST_SPARE = 16
@@ -28,14 +28,17 @@ export const records = new Float64Array(RecordField.FIELDS * 4096)
 /**
  * The entries of a directory node in getdents64's order ("." and ".." included), read in
  * batches and written into replies by native code, from a position that survives losing the
- * descriptor. A node keeps at most one descriptor for listing (the one written from last): a
- * listing the kernel stopped reading costs that descriptor only until the node is listed again
- * or forgotten, and a listing whose descriptor was taken by another one (or closed with its
- * node's for the descriptor budget) reopens the directory and steps over what it wrote.
+ * descriptor. While it holds a descriptor it holds a 32 KiB batch too. A node keeps at most one
+ * descriptor for listing (the one written from last), and the nodes keep few unfinished listings
+ * open (SourceNodes.openListing): a listing the kernel stopped reading (`ls | head`, `find
+ * -empty`) costs its descriptor and batch only until the node is listed again or forgotten, or
+ * other listings take their place; one whose descriptor was taken reopens the directory and steps
+ * over what it wrote.
  */
 export class DirectoryStream {
   private fd: number | undefined
-  private readonly state = spareStates.pop() ?? Buffer.allocUnsafeSlow(STATE_BYTES)
+  /** getdents64's batch and where the listing stands in it, while the descriptor is held. */
+  private state: Buffer | undefined
   private ended = false
   /** How many entries of the last write have records (a stat). */
   recorded = 0
@@ -75,40 +78,43 @@ export class DirectoryStream {
     if (this.ended) return 0
     if (this.fd === undefined) this.resume()
     const used = this.written(into, start, room, most, plus, known, largeStats)
-    this.position += this.state.readUInt32LE(WRITTEN)
-    this.recorded = this.state.readUInt32LE(RECORDED)
-    if (this.state.readUInt32LE(ENDED) && this.state.readUInt32LE(AT) >= this.state.readUInt32LE(LENGTH)) this.end()
+    const state = this.state!
+    this.position += state.readUInt32LE(WRITTEN)
+    this.recorded = state.readUInt32LE(RECORDED)
+    if (state.readUInt32LE(ENDED) && state.readUInt32LE(AT) >= state.readUInt32LE(LENGTH)) this.end()
     return used
   }
 
-  /** Gives up the descriptor, keeping the position. */
+  /** Gives up the descriptor and the batch, keeping the position. */
   release(): void {
     if (this.fd === undefined) return
-    this.nodes.closeListing(this.fd)
+    this.nodes.closeListing(this, this.fd)
     this.fd = undefined
     if (this.node.listing === this) this.node.listing = undefined
+    if (spareStates.length < MOST_SPARE) spareStates.push(this.state!)
+    this.state = undefined
   }
 
-  /** Every entry was written: the descriptor goes, and the state to the next listing. */
+  /** Every entry was written: the descriptor and the batch go. */
   private end(): void {
     this.ended = true
     this.release()
-    if (spareStates.length < MOST_SPARE) spareStates.push(this.state)
   }
 
   /** Opens the directory, taking the node's listing descriptor, to read on from `position`. */
   private resume(): void {
     this.node.listing?.release()
-    this.fd = this.nodes.openListing(this.node)
+    this.fd = this.nodes.openListing(this.node, this)
     this.node.listing = this
     // A new descriptor reads from the start: what was written is stepped over again.
-    this.state.fill(0, 0, STATE_HEADER)
-    this.state.writeUInt32LE(this.position, SKIP)
-    this.written(this.state, 0, 0, 0, false, NONE, true)
+    const state = (this.state = spareStates.pop() ?? Buffer.allocUnsafeSlow(STATE_BYTES))
+    state.fill(0, 0, STATE_HEADER)
+    state.writeUInt32LE(this.position, SKIP)
+    this.written(state, 0, 0, 0, false, NONE, true)
   }
 
   private written(into: Buffer, start: number, room: number, most: number, plus: boolean, known: Float64Array, largeStats: boolean): number {
     const most32 = Math.min(most, 0xffff_ffff)
-    return check(calls.writeEntries(this.fd!, this.state, into, start, room, most32, plus, this.settings, records, this.position, known, largeStats))
+    return check(calls.writeEntries(this.fd!, this.state!, into, start, room, most32, plus, this.settings, records, this.position, known, largeStats))
   }
 }

@@ -12,6 +12,12 @@ const CLOSED = -1
 const NEVER_LISTED = -(2 ** 30)
 /** Where reopening a node reads the stat that proves it found the same inode. */
 const reopenFields = new Float64Array(18)
+/**
+ * Listings holding a descriptor and a 32 KiB batch at once, at most: a walk has one per level it
+ * is in (rm's first pass stops short in each), and programs that read a directory's first entries
+ * only (`ls | head`, `find -empty`) left one per directory for as long as the node lived.
+ */
+export const OPEN_LISTINGS = 64
 
 /** One inode of the source that the kernel knows, under the node id handed to it. */
 export interface SourceNode extends LruLinks<SourceNode>, NamedNode {
@@ -67,6 +73,8 @@ export class SourceNodes {
   private readonly lru = new DescriptorLru<SourceNode>()
   /** Descriptors held: the nodes' own and their listings'. */
   private held = 0
+  /** The listings holding a descriptor, the one opened longest ago first. */
+  private readonly listings = new Set<DirectoryStream>()
   private nextId = ROOT_INO + 1
   /** Where directories holding a descriptor are offered, for the driver to remove names in them itself (writable mounts). */
   private removals: DirectoryRemovals | undefined
@@ -210,17 +218,24 @@ export class SourceNodes {
     removals.onRemoved((parent, name) => this.removed(this.get(parent), name))
   }
 
-  /** A descriptor for reading the directory `node`, counted with the nodes' until closeListing. */
-  openListing(node: SourceNode): number {
+  /**
+   * A descriptor for reading the directory `node`, counted with the nodes' until closeListing.
+   * Past OPEN_LISTINGS unfinished listings the one opened longest ago gives its descriptor up: it
+   * reopens the directory if it is read again.
+   */
+  openListing(node: SourceNode, listing: DirectoryStream): number {
     const fd = check(calls.openDirectory(this.fd(node)))
     this.held++
+    this.listings.add(listing)
+    if (this.listings.size > OPEN_LISTINGS) this.listings.values().next().value!.release()
     this.trim(node)
     return fd
   }
 
-  closeListing(fd: number): void {
+  closeListing(listing: DirectoryStream, fd: number): void {
     closeSync(fd)
     this.held--
+    this.listings.delete(listing)
   }
 
   /** Every node goes (the mount is gone). */

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FileType, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
+import { OPEN_LISTINGS } from '../src/source-nodes.js'
 import { calls } from '../src/source-calls.js'
 import { asRoot, expectFsError, passthrough, sandbox } from './helpers.js'
 
@@ -34,6 +35,22 @@ function directoryOf(source: string, count: number): string {
   mkdirSync(dir)
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `file-${i}`), '')
   return dir
+}
+
+/** Linux's O_PATH, as /proc/self/fdinfo shows open flags (octal). */
+const O_PATH = 0o10000000
+
+/** The descriptors this process holds for reading directories beneath `source` (not the nodes' O_PATH ones). */
+function readingDescriptors(source: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      if (!readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${source}/`)) return false
+      const flags = /flags:\s+(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1]
+      return flags !== undefined && (Number.parseInt(flags, 8) & O_PATH) === 0
+    } catch {
+      return false // closed meanwhile: /proc/self/fd's own
+    }
+  }).length
 }
 
 afterEach(() => {
@@ -214,6 +231,29 @@ describe('readdir', () => {
     }
     expect(a).toEqual(whole)
     expect(b).toEqual(whole.slice(1000))
+  })
+
+  it('keeps at most OPEN_LISTINGS unfinished listings open (ls | head, find -empty); one let go reads on from where it stopped', async () => {
+    const box = sandbox()
+    const count = OPEN_LISTINGS + 8
+    for (let d = 0; d < count; d++) {
+      mkdirSync(join(box.source, `d${d}`))
+      for (let f = 0; f < 3; f++) writeFileSync(join(box.source, `d${d}`, `f${f}`), '')
+    }
+    const ops = await passthrough(box)
+    const dirs = Array.from({ length: count }, (_, d) => orThrow(ops.lookup(asRoot, ROOT_INO, `d${d}`)))
+    const listings: Array<Iterator<InodeDirEntry>> = []
+    const firsts: string[][] = []
+    for (const dir of dirs) {
+      const opened = await listing(ops, dir.ino)
+      listings.push(opened)
+      firsts.push(take(opened, 2).map((e) => e.name))
+    }
+    expect(readingDescriptors(box.source)).toBe(OPEN_LISTINGS)
+    // The first listing gave its descriptor up: read on, it reopens its directory and steps over what it gave.
+    const rest = take(listings[0]!, 10).map((e) => e.name)
+    expect([...firsts[0]!, ...rest].sort()).toEqual(['.', '..', 'f0', 'f1', 'f2'])
+    expect(readingDescriptors(box.source)).toBe(OPEN_LISTINGS - 1)
   })
 
   it('listed again at once (rm -rf reads every directory twice), gives no Entry the kernel got from the last listing: no second lookup', async () => {
