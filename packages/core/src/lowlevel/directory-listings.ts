@@ -74,9 +74,10 @@ export class DirectoryListings {
   }
 
   /**
-   * The kernel gave back lookups of `nodeid`: its per-node listing goes, answered; with no message
-   * at open or release nothing else tells of a listing left unfinished (`ls | head`), which kept its
-   * backend's listing for as long as the mount lived. A READDIR after asks the backend again.
+   * The kernel gave back lookups of `nodeid`: its per-node listing goes, returned so that what it
+   * holds can be given back. With no message at open or release nothing else tells of a listing
+   * left unfinished (`ls | head`), which kept its backend's listing for as long as the mount lived.
+   * A READDIR after asks the backend again.
    */
   forgotten(nodeid: number): Listing | undefined {
     if (this.byNode.size === 0) return undefined
