@@ -8,6 +8,9 @@ export const MAX_FILE_SIZE = Number.MAX_SAFE_INTEGER
 
 const roundToPage = (n: number) => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE
 
+/** What a hole reads as: never written to (reads hand out views of it). */
+const ZEROS = Buffer.alloc(CHUNK_SIZE)
+
 /** Where file bytes come from: one for all the files of a mount. */
 export interface FileStorage {
   readonly capacity: Capacity
@@ -61,20 +64,31 @@ export class FileContent {
 
   /** Copies the bytes at `position` into `target`; returns the count (short at end of file). */
   read(target: Buffer, position: number): number {
-    const end = Math.min(this.length, position + target.length)
-    let pos = position
-    while (pos < end) {
+    let offset = 0
+    return this.eachRange(position, target.length, (bytes) => (offset += bytes.copy(target, offset)))
+  }
+
+  /**
+   * The bytes at `position`, at most `size` of them (fewer at the end of the file), as views of
+   * the stored chunks in order, holes as views of zeros: valid until the content next changes.
+   */
+  slices(position: number, size: number): Buffer[] {
+    const slices: Buffer[] = []
+    this.eachRange(position, size, (bytes) => slices.push(bytes))
+    return slices
+  }
+
+  /** Gives `take` the bytes of [position, position + size) up to the end of the file, in order; returns their count. */
+  private eachRange(position: number, size: number, take: (bytes: Buffer) => void): number {
+    const end = Math.min(this.length, position + size)
+    for (let pos = position; pos < end; ) {
       const index = Math.floor(pos / CHUNK_SIZE)
       const within = pos - index * CHUNK_SIZE
       const count = Math.min(CHUNK_SIZE - within, end - pos)
-      const offset = pos - position
-      const chunk = this.chunks?.get(index)
-      let stored = 0
-      if (chunk !== undefined && chunk.data.length > within) {
-        stored = Math.min(count, chunk.data.length - within)
-        chunk.data.copy(target, offset, within, within + stored)
-      }
-      if (stored < count) target.fill(0, offset + stored, offset + count)
+      const data = this.chunks?.get(index)?.data
+      const stored = data === undefined ? 0 : Math.max(0, Math.min(count, data.length - within))
+      if (stored > 0) take(data!.subarray(within, within + stored))
+      if (stored < count) take(ZEROS.subarray(0, count - stored))
       pos += count
     }
     return Math.max(0, end - position)

@@ -229,12 +229,18 @@ export class MemoryFileSystem implements InodeOperations {
   }
 
   read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
-    const file = this.handles.get(fh)
-    if (!file.readable) throw new FsError('EBADF', `handle ${fh} is not open for reading`)
-    const inode = regular(file.inode)
+    const inode = this.readableFile(fh)
     const count = inode.content.read(buffer, checkOffset(position))
     inode.accessed(Timespec.now())
     return count
+  }
+
+  /** read without a copy: the low-level driver writes the chunks' own bytes to the kernel. */
+  readSlices(_ctx: RequestContext, _ino: number, fh: number, position: number, size: number): Buffer[] {
+    const inode = this.readableFile(fh)
+    const slices = inode.content.slices(checkOffset(position), size)
+    inode.accessed(Timespec.now())
+    return slices
   }
 
   write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
@@ -378,6 +384,12 @@ export class MemoryFileSystem implements InodeOperations {
 
   private directory(ino: number): Directory {
     return directory(this.inodes.get(ino))
+  }
+
+  private readableFile(fh: number): RegularFile {
+    const file = this.handles.get(fh)
+    if (!file.readable) throw new FsError('EBADF', `handle ${fh} is not open for reading`)
+    return regular(file.inode)
   }
 
   private writableFile(fh: number): RegularFile {

@@ -50,6 +50,26 @@ describe('FileContent', () => {
     expect(all[3 * PAGE_SIZE]).toBe(0x79)
   })
 
+  it('gives the same bytes as slices of its own memory: chunks where stored, zeros for holes, none past the end', () => {
+    const { file } = content()
+    // A hole of two chunks, a partial chunk, then a whole one; the file ends inside the hole after it.
+    file.write(Buffer.alloc(100, 1), 2 * CHUNK_SIZE + 10)
+    file.write(Buffer.alloc(CHUNK_SIZE, 2), 4 * CHUNK_SIZE)
+    file.truncate(6 * CHUNK_SIZE - 7)
+    for (const [position, size] of [[0, 6 * CHUNK_SIZE], [CHUNK_SIZE - 3, CHUNK_SIZE + 200], [4 * CHUNK_SIZE + 5, 2 * CHUNK_SIZE], [6 * CHUNK_SIZE, 10], [7, 0]] as const) {
+      const slices = file.slices(position, size)
+      // equals(): a deep comparison of 400 KiB takes vitest a second.
+      expect(Buffer.concat(slices).equals(readAt(file, position, size))).toBe(true)
+      // None spans two chunk ranges, and none is empty.
+      for (const slice of slices) expect(slice.length).toBeGreaterThan(0)
+      expect(slices.every((slice) => slice.length <= CHUNK_SIZE)).toBe(true)
+    }
+    // A stored chunk is handed out itself, not a copy: what the driver writes is what the file holds.
+    const [whole] = file.slices(4 * CHUNK_SIZE, CHUNK_SIZE)
+    file.write(Buffer.from([9]), 4 * CHUNK_SIZE)
+    expect(whole![0]).toBe(9)
+  })
+
   it('writes and reads across chunk boundaries', () => {
     const { file, cap } = content()
     const data = Buffer.from(Array.from({ length: 3 * CHUNK_SIZE }, (_, i) => i % 251))

@@ -154,6 +154,14 @@ export interface InodeOperations {
   create?(ctx: RequestContext, parent: number, name: string, mode: number, flags: number): MaybePromise<Created>
   /** Reads up to `buffer.length` bytes at `position` into `buffer`; returns the count (0 at EOF). */
   read?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
+  /**
+   * Reads up to `size` bytes at `position` as slices of the backend's own memory, in order (fewer
+   * at the end of the file, none past it). The low-level driver writes them to the kernel as they
+   * are, with no copy into a reply buffer, as soon as they are returned (or the promise settles),
+   * and keeps none: the backend may change them after that. Only that driver calls it (not over
+   * io_uring); everywhere else `read` serves, and must answer the same bytes.
+   */
+  readSlices?(ctx: RequestContext, ino: number, fh: number, position: number, size: number): MaybePromise<readonly Buffer[]>
   /** Writes `buffer` at `position`; returns the count written. */
   write?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
   /** Called on every close() of a descriptor of the handle. */

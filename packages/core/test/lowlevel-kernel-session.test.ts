@@ -4,7 +4,7 @@ import { EncodedListing } from '../src/encoded-listing.js'
 import { Errno, FsError } from '../src/errno.js'
 import { ROOT_INO, SetattrValid, type Entry, type InodeDirEntry, type InodeOperations, type InodeRequestName, type SetattrRequest } from '../src/inode-operations.js'
 import type { BackingRegistry, DescriptorIo } from '../src/lowlevel/backing-files.js'
-import { KernelSession } from '../src/lowlevel/kernel-session.js'
+import { KernelSession, type PieceReplies } from '../src/lowlevel/kernel-session.js'
 import { ENTRY_OUT_SIZE, Opcode, readU64, writeU64 } from '../src/lowlevel/protocol.js'
 import { resolveMountOptions } from '../src/mount-options.js'
 import type { RequestContext } from '../src/request-context.js'
@@ -46,14 +46,25 @@ function recordingLogger() {
   return { level: 'error' as const, lines, debug: log, info: log, warn: log, error: log }
 }
 
-function session(ops: Partial<InodeOperations>, options = {}, kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo } = {}, admitted?: number[]) {
+/** What the session is given besides the backend; `mostPieces`: replies may be written in pieces, this many at most. */
+interface SessionFiles {
+  backing?: BackingRegistry
+  descriptors?: DescriptorIo
+  mostPieces?: number
+}
+
+function session(ops: Partial<InodeOperations>, options = {}, { mostPieces, ...kernelFiles }: SessionFiles = {}, admitted?: number[]) {
   const replies: Buffer[] = []
+  /** How many pieces each reply written in pieces had. */
+  const pieceCounts: number[] = []
   const full = { lookup: async () => { throw new FsError('ENOENT') }, getattr: async () => fileStat, ...ops } as InodeOperations
   const logger = recordingLogger()
   const opts = resolveMountOptions(options)
   const dispatcher = new RequestDispatcher<InodeOperations, InodeRequestName>(full, logger, opts)
+  const pieceReplies: PieceReplies | undefined =
+    mostPieces === undefined ? undefined : { most: mostPieces, send: (pieces) => void (pieceCounts.push(pieces.length), replies.push(Buffer.concat(pieces))) }
   // A copy: the session reuses its reply buffers once sent.
-  const s = new KernelSession((r) => void replies.push(Buffer.from(r)), dispatcher, opts, logger, kernelFiles, admitted)
+  const s = new KernelSession((r) => void replies.push(Buffer.from(r)), dispatcher, opts, logger, { ...kernelFiles, pieceReplies }, admitted)
   const ask = async (req: Buffer) => {
     const before = replies.length
     s.handle(req)
@@ -63,7 +74,7 @@ function session(ops: Partial<InodeOperations>, options = {}, kernelFiles: { bac
     expect(readU64(reply, 8)).toBe(readU64(req, 8))
     return { errno: Math.abs(reply.readInt32LE(4)), body: reply.subarray(16) }
   }
-  return { s, ask, replies, logger }
+  return { s, ask, replies, logger, pieceCounts }
 }
 
 /** Names, dirent offsets and node ids of a READDIR(PLUS) reply. */
@@ -231,6 +242,38 @@ describe('KernelSession', () => {
       ['lseek', 17, 3, 100, 4],
       ['copyFileRange', 17, 3, 0, 18, 4, 10, 5000, 0],
     ])
+  })
+
+  it('answers READ with the slices of readSlices as the pieces of one reply, cut to the size asked, joined past the most pieces', async () => {
+    const calls: unknown[][] = []
+    let slices: unknown[] = [Buffer.from('abc'), Buffer.alloc(2), Buffer.from('def')]
+    const readSlices = (async (_ctx: RequestContext, ...args: unknown[]) => (calls.push(args), slices)) as InodeOperations['readSlices']
+    const read = (async () => { throw new Error('read is not asked when pieces can be sent') }) as InodeOperations['read']
+    const { ask, pieceCounts, logger } = session({ readSlices, read }, {}, { mostPieces: 4 })
+    const readAt = (offset: bigint, size: number) => ask(request(Opcode.READ, 17, 3n, offset, size, 0, 0n, 0, 0))
+    expect((await readAt(4096n, 100)).body).toEqual(Buffer.from('abc\0\0def'))
+    // A backend that answers more than asked is cut, as a count past the size is.
+    expect((await readAt(0n, 5)).body).toEqual(Buffer.from('abc\0\0'))
+    expect(pieceCounts).toEqual([4, 3])
+    slices = ['ab', 'c', 'd', 'e', 'f'].map((text) => Buffer.from(text))
+    expect((await readAt(0n, 100)).body).toEqual(Buffer.from('abcdef'))
+    expect(pieceCounts).toHaveLength(2)
+    expect(calls).toEqual([[17, 3, 4096, 100], [17, 3, 0, 5], [17, 3, 0, 100]])
+    slices = ['abc']
+    expect((await readAt(0n, 100)).errno).toBe(Errno.EIO)
+    expect(logger.lines.join('\n')).toMatch(/readSlices answered something other than Buffers/)
+  })
+
+  it('answers READ with read into its own buffer where replies go in one piece, and with read\'s errno', async () => {
+    const readSlices = (async () => [Buffer.from('not this')]) as InodeOperations['readSlices']
+    const read = (async (_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer) => {
+      if (fh === 9) throw new FsError('EBADF')
+      return buffer.write('abcdef')
+    }) as InodeOperations['read']
+    const { ask, pieceCounts } = session({ readSlices, read })
+    expect((await ask(request(Opcode.READ, 17, 3n, 0n, 4, 0, 0n, 0, 0))).body).toEqual(Buffer.from('abcd'))
+    expect((await ask(request(Opcode.READ, 17, 9n, 0n, 4, 0, 0n, 0, 0))).errno).toBe(Errno.EBADF)
+    expect(pieceCounts).toEqual([])
   })
 
   it('leaves FALLOCATE, LSEEK and COPY_FILE_RANGE to the kernel (ENOSYS) when the backend has none', async () => {

@@ -274,6 +274,8 @@ const BUILT_FROM: Readonly<Record<keyof InodeOperations, 'always' | readonly Req
   open: ['open'],
   create: ['create'],
   read: ['read'],
+  // Nothing: a path backend's read fills the driver's buffer.
+  readSlices: [],
   write: ['write'],
   flush: ['flush'],
   // The bridge keeps its handles per node until release, whether the backend has one or not.
@@ -299,7 +301,7 @@ export function bridgePathOperations(ops: Operations): InodeOperations {
   const out: Record<string, unknown> = {}
   for (const [name, from] of Object.entries(BUILT_FROM)) {
     const offered = from === 'always' || (from === 'backingFd' ? typeof ops.backingFd === 'function' : from.some((n) => typeof ops[n] === 'function'))
-    if (offered) out[name] = (bridge[name as keyof InodeOperations] as (...a: unknown[]) => unknown).bind(bridge)
+    if (offered) out[name] = (bridge[name as keyof PathBridge] as (...a: unknown[]) => unknown).bind(bridge)
   }
   return out as unknown as InodeOperations
 }

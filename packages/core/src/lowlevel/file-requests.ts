@@ -103,6 +103,10 @@ function openedHandle(s: KernelSession, nodeid: number, fh: number, requestFlags
 
 export function read(s: KernelSession, req: KernelRequest): void {
   const { fh, offset, size } = decodeRead(req.body)
+  if (s.pieceReplies && s.handler.implements('readSlices')) {
+    s.call(req, 'readSlices', [req.ctx, req.header.nodeid, fh, offset, size], (_s, { header }, slices) => s.piecesReply(header.unique, slices, size))
+    return
+  }
   const reply = s.pooledReply(req.header.unique, size)
   s.call(req, 'read', [req.ctx, req.header.nodeid, fh, reply.subarray(OUT), offset], (_s, _req, count) => truncateReply(reply, Math.min(count, size)))
 }

@@ -33,8 +33,18 @@ export interface KernelRequest {
  */
 export type RequestHandlerFn = (session: KernelSession, request: KernelRequest) => void
 
+/** A reply as one buffer, or as pieces written together (the first holds fuse_out_header). */
+export type Reply = Buffer | readonly Buffer[]
+
+/** Where replies can be written from pieces (writev): the addon's /dev/fuse writes, not io_uring's. */
+export interface PieceReplies {
+  /** The most pieces one reply may have. */
+  readonly most: number
+  send(pieces: readonly Buffer[]): void
+}
+
 /** Makes the reply to a backend's result (undefined: an empty success); it is sent at once. */
-export type ReplyEncoder<T> = (session: KernelSession, request: KernelRequest, value: T) => Buffer | undefined
+export type ReplyEncoder<T> = (session: KernelSession, request: KernelRequest, value: T) => Reply | undefined
 
 /** Answers an errno of the backend otherwise (a reply), or leaves it as the reply (undefined). */
 export type ErrnoEncoder = (session: KernelSession, request: KernelRequest, errno: number) => Buffer | undefined
@@ -56,6 +66,8 @@ export class KernelSession {
   readonly resident: ResidentReads | undefined
   /** Where the driver answers the end of a listing read to its last entry (not over io_uring or with --debug). */
   readonly listingEnds: ListingEnds | undefined
+  /** Where replies may be written from pieces (READ from readSlices), if anywhere. */
+  readonly pieceReplies: PieceReplies | undefined
   /** Agreed at INIT: the kernel caches writes (see openFlagsForBackend). */
   writebackCache = false
   /** Requests being answered, by the kernel's unique id: INTERRUPT aborts their signal. */
@@ -65,13 +77,15 @@ export class KernelSession {
   private readonly pooledBuffers = new WeakSet<ArrayBufferLike>()
   /** Reply buffers reused by size: see scratchReply. */
   private readonly scratch = new Map<number, Buffer>()
+  /** The header of a reply sent in pieces, reused as scratch replies are. */
+  private readonly piecesHeader = replyBuffer(0, 0)
 
   constructor(
     private readonly send: (reply: Buffer) => void,
     readonly handler: InodeHandler,
     readonly options: MountOptions,
     private readonly logger: Logger,
-    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport; resident?: ResidentReads; listingEnds?: ListingEnds } = {},
+    kernelFiles: { backing?: BackingRegistry; descriptors?: DescriptorIo; uring?: UringTransport; resident?: ResidentReads; listingEnds?: ListingEnds; pieceReplies?: PieceReplies } = {},
     /** When set, requests from other users are answered EACCES (allow_root). */
     private readonly admittedUids?: readonly number[],
   ) {
@@ -80,6 +94,7 @@ export class KernelSession {
     this.uring = kernelFiles.uring
     this.resident = kernelFiles.resident
     this.listingEnds = kernelFiles.listingEnds
+    this.pieceReplies = kernelFiles.pieceReplies
     this.pooledCapacity = OUT + Math.max(options.maxWrite, 131072)
   }
 
@@ -170,7 +185,7 @@ export class KernelSession {
         const reply = onErrno?.(this, req, errno)
         return reply ? this.finish(req, reply) : this.fail(req, errno)
       }
-      let reply: Buffer | undefined
+      let reply: Reply | undefined
       try {
         reply = encode(this, req, value as ResultOf<InodeOperations, K>)
       } catch (error) {
@@ -259,11 +274,34 @@ export class KernelSession {
     return buf
   }
 
+  /**
+   * A reply of the bytes of `slices` in order, `size` of them at most (a longer answer is cut, as
+   * a read's count is), in pieces when they are few enough, else joined.
+   */
+  piecesReply(unique: number, slices: readonly Buffer[], size: number): Reply {
+    const header = this.piecesHeader
+    const pieces = [header]
+    let total = 0
+    for (const slice of slices) {
+      if (!Buffer.isBuffer(slice)) throw new TypeError('readSlices answered something other than Buffers')
+      const piece = slice.length > size - total ? slice.subarray(0, size - total) : slice
+      if (piece.length > 0) pieces.push(piece)
+      total += piece.length
+    }
+    writeU32(header, 0, OUT + total)
+    writeU64(header, 8, unique)
+    return pieces.length > (this.pieceReplies?.most ?? 1) ? Buffer.concat(pieces) : pieces
+  }
+
   /** Sends the reply to `req` (exactly once: the handlers and `call` see to that). */
-  finish(req: KernelRequest, reply: Buffer): void {
+  finish(req: KernelRequest, reply: Reply): void {
     if (req.answered) return
     req.answered = true
     this.inFlight.delete(req.header.unique)
+    if (!(reply instanceof Uint8Array)) {
+      this.pieceReplies!.send(reply)
+      return
+    }
     this.send(reply)
     // Sent synchronously: a pooled buffer can serve the next large reply.
     if (this.pooledBuffers.has(reply.buffer) && this.spareReplyBuffers.length < SPARE_REPLY_BUFFERS) {

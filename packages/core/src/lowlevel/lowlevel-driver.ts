@@ -6,7 +6,7 @@ import { hotLoopMode } from '../hot-loop.js'
 import type { ResidentReads } from '../resident-data.js'
 import type { ListingEnds } from './directory-listings.js'
 import { openKernelConnection } from './kernel-mount.js'
-import { KernelSession } from './kernel-session.js'
+import { KernelSession, type PieceReplies } from './kernel-session.js'
 import { raiseReadahead } from './mount-readahead.js'
 import { RemovalLog } from './removal-log.js'
 import { sessionAddon } from './session-addon.js'
@@ -60,6 +60,10 @@ export class LowLevelDriver {
       // The INIT reply that claimed io_uring is in: the kernel takes the queues now.
       if (uring?.pending) uring.start(poll, () => handler.servedElsewhere())
     }
+    // io_uring's replies go with the command that fetches the next request: one buffer each.
+    const pieceReplies: PieceReplies | undefined = uring
+      ? undefined
+      : { most: this.addon.maxReplyPieces, send: (pieces) => void (open && this.addon.replyPieces(poll, pieces)) }
     const backing = {
       open: (file: number) => (open ? this.addon.backingOpen(fd, file) : -Errno.ENOTCONN),
       close: (id: number) => void (open && this.addon.backingClose(fd, id)),
@@ -96,7 +100,7 @@ export class LowLevelDriver {
     const removalLog = answeredInAddon && removals?.wanted ? new RemovalLog(removals, logger) : undefined
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
-    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads, listingEnds }, admitted)
+    const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads, listingEnds, pieceReplies }, admitted)
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return

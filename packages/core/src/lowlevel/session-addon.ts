@@ -63,6 +63,10 @@ export interface SessionAddon {
    * ENODEV: unmounted).
    */
   reply(handle: object, reply: Buffer): number
+  /** Writes one answer made of `pieces` in order (writev), as reply does: at most maxReplyPieces of them. */
+  replyPieces(handle: object, pieces: readonly Buffer[]): number
+  /** The most pieces replyPieces takes. */
+  readonly maxReplyPieces: number
   /** FUSE passthrough's backing files; a negative errno on failure. */
   backingOpen(devFd: number, fd: number): number
   backingClose(devFd: number, id: number): number
