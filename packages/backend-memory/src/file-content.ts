@@ -87,8 +87,9 @@ export class FileContent {
       const count = Math.min(CHUNK_SIZE - within, end - pos)
       const data = this.chunks?.get(index)?.data
       const stored = data === undefined ? 0 : Math.max(0, Math.min(count, data.length - within))
-      if (stored > 0) take(data!.subarray(within, within + stored))
-      if (stored < count) take(ZEROS.subarray(0, count - stored))
+      // A whole chunk, or a whole hole, is handed out as it is: a sequential read makes no view.
+      if (stored > 0) take(within === 0 && stored === data!.length ? data! : data!.subarray(within, within + stored))
+      if (stored < count) take(count - stored === ZEROS.length ? ZEROS : ZEROS.subarray(0, count - stored))
       pos += count
     }
     return Math.max(0, end - position)
