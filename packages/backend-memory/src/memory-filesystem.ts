@@ -229,7 +229,7 @@ export class MemoryFileSystem implements InodeOperations {
   }
 
   read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
-    const inode = this.readableFile(fh)
+    const inode = this.fileOpenFor(fh, 'reading')
     const count = inode.content.read(buffer, checkOffset(position))
     inode.accessed(Timespec.now())
     return count
@@ -237,14 +237,14 @@ export class MemoryFileSystem implements InodeOperations {
 
   /** read without a copy: the low-level driver writes the chunks' own bytes to the kernel. */
   readSlices(_ctx: RequestContext, _ino: number, fh: number, position: number, size: number): Buffer[] {
-    const inode = this.readableFile(fh)
+    const inode = this.fileOpenFor(fh, 'reading')
     const slices = inode.content.slices(checkOffset(position), size)
     inode.accessed(Timespec.now())
     return slices
   }
 
   write(ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
-    const inode = this.writableFile(fh)
+    const inode = this.fileOpenFor(fh, 'writing')
     inode.content.write(buffer, checkOffset(position))
     this.written(ctx, inode, Timespec.now())
     return buffer.length
@@ -255,7 +255,7 @@ export class MemoryFileSystem implements InodeOperations {
   }
 
   fallocate(ctx: RequestContext, _ino: number, fh: number, mode: number, offset: number, length: number): void {
-    const inode = this.writableFile(fh)
+    const inode = this.fileOpenFor(fh, 'writing')
     if (length <= 0) throw new FsError('EINVAL', `fallocate of ${length} bytes`)
     const end = checkOffset(offset) + length
     const keepSize = (mode & KEEP_SIZE) !== 0
@@ -298,7 +298,7 @@ export class MemoryFileSystem implements InodeOperations {
     const input = this.handles.get(fhIn)
     if (!input.readable) throw new FsError('EBADF', `handle ${fhIn} is not open for reading`)
     const source = regular(input.inode)
-    const target = this.writableFile(fhOut)
+    const target = this.fileOpenFor(fhOut, 'writing')
     const count = Math.max(0, Math.min(length, source.size - checkOffset(offsetIn)))
     checkOffset(offsetOut)
     if (source === target && offsetIn < offsetOut + count && offsetOut < offsetIn + count) throw new FsError('EINVAL', 'the ranges overlap')
@@ -386,15 +386,10 @@ export class MemoryFileSystem implements InodeOperations {
     return directory(this.inodes.get(ino))
   }
 
-  private readableFile(fh: number): RegularFile {
+  /** The regular file open as `fh`, if it was opened for `use`; EBADF otherwise. */
+  private fileOpenFor(fh: number, use: 'reading' | 'writing'): RegularFile {
     const file = this.handles.get(fh)
-    if (!file.readable) throw new FsError('EBADF', `handle ${fh} is not open for reading`)
-    return regular(file.inode)
-  }
-
-  private writableFile(fh: number): RegularFile {
-    const file = this.handles.get(fh)
-    if (!file.writable) throw new FsError('EBADF', `handle ${fh} is not open for writing`)
+    if (!(use === 'reading' ? file.readable : file.writable)) throw new FsError('EBADF', `handle ${fh} is not open for ${use}`)
     return regular(file.inode)
   }
 

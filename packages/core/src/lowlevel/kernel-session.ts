@@ -276,7 +276,7 @@ export class KernelSession {
 
   /**
    * A reply of the bytes of `slices` in order, `size` of them at most (a longer answer is cut, as
-   * a read's count is), in pieces when they are few enough, else joined.
+   * a read's count is), in pieces when they are few enough, else joined. Only where pieceReplies is set.
    */
   piecesReply(unique: number, slices: readonly Buffer[], size: number): Reply {
     const header = this.piecesHeader
@@ -290,7 +290,7 @@ export class KernelSession {
     }
     writeU32(header, 0, OUT + total)
     writeU64(header, 8, unique)
-    return pieces.length > (this.pieceReplies?.most ?? 1) ? Buffer.concat(pieces) : pieces
+    return pieces.length > this.pieceReplies!.most ? Buffer.concat(pieces) : pieces
   }
 
   /** Sends the reply to `req` (exactly once: the handlers and `call` see to that). */
