@@ -273,6 +273,9 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
 
 void caller_cpu_reply_begin(void) {
   note_sleep();
+  // A run the watchdog rescued, or one whose replies are to be written as the thread's own
+  // policy from now on, ends here.
+  if (__atomic_load_n(&yielding.rescued, __ATOMIC_ACQUIRE) || yielding.paused > 0) caller_cpu_run_end();
   if (follower.policy.pinned < 0 || !yielding.usable) return;
   if (yielding.paused > 0) {
     yielding.paused--;
@@ -281,6 +284,8 @@ void caller_cpu_reply_begin(void) {
   clock_gettime(CLOCK_MONOTONIC, &yielding.began);
   struct sched_param none = {0};
   __atomic_add_fetch(&yielding.sent, 1, __ATOMIC_SEQ_CST);
+  // In a run of the addon's replies the thread is SCHED_IDLE still.
+  if (__atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE)) return;
   __atomic_store_n(&yielding.in_reply, 1, __ATOMIC_SEQ_CST);
   if (!__atomic_load_n(&yielding.watching, __ATOMIC_SEQ_CST)) {
     // The first reply after a quiet spell: the watchdog starts looking again.
@@ -292,22 +297,31 @@ void caller_cpu_reply_begin(void) {
   sched_setscheduler(0, SCHED_IDLE, &none);
 }
 
-void caller_cpu_reply_end(void) {
+void caller_cpu_reply_written(void) {
   if (follower.to_sample) {
     ask_sampler(follower.to_sample);
     follower.to_sample = 0;
   }
   if (!__atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE)) return;
-  struct sched_param none = {0};
-  sched_setscheduler(0, yielding.policy, &none);
-  __atomic_store_n(&yielding.in_reply, 0, __ATOMIC_RELEASE);
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
   if ((now.tv_sec - yielding.began.tv_sec) * 1000000000L + (now.tv_nsec - yielding.began.tv_nsec) > STRANDED_NS) yielding.paused = PAUSE_REPLIES;
+}
+
+void caller_cpu_run_end(void) {
+  if (!__atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE)) return;
+  struct sched_param none = {0};
+  sched_setscheduler(0, yielding.policy, &none);
+  __atomic_store_n(&yielding.in_reply, 0, __ATOMIC_RELEASE);
   if (__atomic_exchange_n(&yielding.rescued, 0, __ATOMIC_ACQ_REL)) {
     // The watchdog found this thread stuck behind another task and gave it its affinity back.
     follow_freed(&follower.policy);
   }
+}
+
+void caller_cpu_reply_end(void) {
+  caller_cpu_reply_written();
+  caller_cpu_run_end();
 }
 
 void caller_cpu_release(void) {

@@ -9,6 +9,7 @@
 #include "fuse-session.h"
 #include "caller-cpu.h"
 #include "directory-removals.h"
+#include "forget-log.h"
 #include "fuse-uring.h"
 #include "js-callback.h"
 #include "napi-util.h"
@@ -60,6 +61,10 @@ typedef struct {
   listing_ends_t ends;             // where listings ended
   directory_removals_t *removals;  // directories whose names are removed here (NULL: none offered)
   napi_ref removal_log;            // the JS Buffer their log is written into
+  char *forget_log;                // FORGETs taken here (forget-log.h; NULL: JavaScript takes them)
+  size_t forget_log_size;
+  napi_ref forget_log_buffer;      // the JS Buffer it is
+  napi_ref forgets_logged;         // told after a wake-up that logged FORGETs
 } session_t;
 
 // Random reads answered here (from held bytes or a descriptor) before helper threads take over the reading.
@@ -124,6 +129,11 @@ static void session_stop(session_t *s) {
   s->removals = NULL;
   if (s->removal_log) napi_delete_reference(s->env, s->removal_log);
   s->removal_log = NULL;
+  if (s->forget_log) {
+    napi_delete_reference(s->env, s->forget_log_buffer);
+    napi_delete_reference(s->env, s->forgets_logged);
+  }
+  s->forget_log = NULL;
   uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
@@ -162,8 +172,15 @@ static int answered_on_node_thread(session_t *s, int fd, const char *request, si
   // Written as JavaScript's replies are (write_reply): the caller wakes where they would wake it.
   if (s->follow_callers) caller_cpu_reply_begin();
   fuse_answer_error(fd, ((const struct fuse_in_header *)request)->unique, err); // error 0: an empty reply
-  if (s->follow_callers) caller_cpu_reply_end();
+  // The next request may be answered here too: the thread stays SCHED_IDLE until on_readable or on_forwarded ends the run.
+  if (s->follow_callers) caller_cpu_reply_written();
   return 1;
+}
+
+// Ends a run of replies written here as SCHED_IDLE (caller-cpu.h): before JavaScript runs, and
+// before the thread waits for requests.
+static void end_reply_run(session_t *s) {
+  if (s->follow_callers) caller_cpu_run_end();
 }
 
 // Whether a READ answered from a descriptor started elsewhere than its handle's last one ended
@@ -185,7 +202,8 @@ static int random_descriptor_read(session_t *s, size_t length) {
 // Reads the requests that are ready: one callback per request with its length in the shared
 // buffer, and one with -errno when the kernel ended the session (unmounted). Requests answered
 // here (a listing's end, removals in offered directories, descriptor-io, resident-reads) call no
-// JavaScript but `served`, once per batch, if asked.
+// JavaScript but `served`, once per batch, if asked; FORGETs logged here (forget-log.h) call
+// `forgets_logged` once per batch.
 // Reading stops when the callback returns false (the session ended), or as read-on-policy.h
 // says.
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -196,6 +214,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   js_wakeup_t w;
   int in_js = 0; // the callback scope is opened for the first request that needs JavaScript
   int served = 0;
+  int logged = 0;
   int after_answer = 0; // this read follows an answer
   for (unsigned count = 1; !s->stopped; count++) {
     ssize_t n = read(s->fd, s->buffer, s->size);
@@ -206,6 +225,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         if (after_answer) read_on_found(&s->read_on, 0);
         break;
       }
+      end_reply_run(s);
       if (!in_js++) js_wakeup_open(&s->js, &w);
       napi_value end;
       napi_create_int32(env, -err, &end);
@@ -214,7 +234,15 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     if (after_answer) read_on_found(&s->read_on, 1);
-    int here = answered_on_node_thread(s, s->fd, s->buffer, (size_t)n) ? ANSWERED : serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
+    // A FORGET is logged once the listing ends have dropped the marks it makes stale.
+    int here = answered_on_node_thread(s, s->fd, s->buffer, (size_t)n) ? ANSWERED : FORWARD;
+    if (here == FORWARD && s->forget_log && forget_log_take(s->forget_log, s->forget_log_size, s->buffer, (size_t)n)) {
+      logged++;
+      after_answer = 0; // nobody waits for a FORGET
+      if (read_on_next(&s->read_on, 0, count)) continue;
+      break;
+    }
+    if (here == FORWARD) here = serve_here(s, s->fd, s->buffer, (size_t)n, s->reply, s->size);
     if (here != FORWARD && s->random_answers < HELPERS_AFTER &&
         (here == ANSWERED_RANDOM || random_descriptor_read(s, (size_t)n)) && ++s->random_answers == HELPERS_AFTER)
       start_helpers(s);
@@ -224,6 +252,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       if (read_on_next(&s->read_on, 1, count)) continue;
       break;
     }
+    end_reply_run(s);
     if (!in_js++) js_wakeup_open(&s->js, &w);
     if (s->follow_callers) caller_cpu_note((const struct fuse_in_header *)s->buffer, (size_t)n);
     napi_value length;
@@ -231,6 +260,13 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     if (napi_create_int32(env, (int32_t)n, &length) != napi_ok || !js_call_bool(env, w.function, w.global, 1, length)) break;
     after_answer = s->replies != replies;
     if (!read_on_next(&s->read_on, after_answer, count)) break;
+  }
+  end_reply_run(s);
+  if (logged && !s->stopped) {
+    if (!in_js++) js_wakeup_open(&s->js, &w);
+    napi_value on_logged;
+    napi_get_reference_value(env, s->forgets_logged, &on_logged);
+    js_call(env, on_logged, w.global, 0, NULL);
   }
   if (served && !s->stopped && s->served) {
     if (!in_js++) js_wakeup_open(&s->js, &w);
@@ -263,6 +299,7 @@ static void on_forwarded(void *arg) {
     forwarded_t *item = items;
     items = item->next;
     if (!s->stopped) {
+      end_reply_run(s);
       if (!in_js++) js_wakeup_open(&s->js, &w);
       napi_value length;
       if (item->length < 0) {
@@ -285,6 +322,7 @@ static void on_forwarded(void *arg) {
     }
     free(item);
   }
+  end_reply_run(s);
   if (in_js) js_wakeup_close(&s->js, &w);
 }
 
@@ -553,6 +591,34 @@ static napi_value remove_in_directories(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// logForgets(handle, log, onLogged): FORGET and BATCH_FORGET are written to the Buffer `log` from
+// now on (forget-log.h), onLogged() called after each wake-up that logged some; JavaScript reads
+// the log before each request it is handed and in onLogged.
+static napi_value log_forgets(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  void *log;
+  size_t size;
+  bool is_buffer;
+  napi_valuetype callback_type;
+  if (argc < 3 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, argv[1], &log, &size) != napi_ok || size < FORGET_LOG_HEADER + FORGET_RECORD || size > UINT32_MAX ||
+      napi_typeof(env, argv[2], &callback_type) != napi_ok || callback_type != napi_function) {
+    napi_throw_type_error(env, NULL, "logForgets(handle, log, onLogged): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (s->stopped || s->forget_log) return NULL;
+  CHECK(napi_create_reference(env, argv[1], 1, &s->forget_log_buffer));
+  CHECK(napi_create_reference(env, argv[2], 1, &s->forgets_logged));
+  forget_log_init(log, size);
+  s->forget_log_size = size;
+  s->forget_log = log;
+  return NULL;
+}
+
 // offerDirectory(handle, nodeid, fd) / withdrawDirectory(handle, nodeid): names in `nodeid` are
 // removed here by unlinkat on `fd` (kept open by the caller until withdrawn), or no longer.
 static napi_value directory_call(napi_env env, napi_callback_info info, int offer) {
@@ -755,6 +821,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"releaseResident", NULL, release_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetResident", NULL, forget_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"markListingEnd", NULL, mark_listing_end, NULL, NULL, NULL, napi_default_method, NULL},
+      {"logForgets", NULL, log_forgets, NULL, NULL, NULL, napi_default_method, NULL},
       {"removeInDirectories", NULL, remove_in_directories, NULL, NULL, NULL, napi_default_method, NULL},
       {"offerDirectory", NULL, offer_directory, NULL, NULL, NULL, napi_default_method, NULL},
       {"withdrawDirectory", NULL, withdraw_directory, NULL, NULL, NULL, napi_default_method, NULL},

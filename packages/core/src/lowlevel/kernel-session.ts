@@ -152,7 +152,7 @@ export class KernelSession {
   }
 
   /** FORGET: the node's unfinished listing goes first (the lookup of an entry it held is given back), then the lookups. */
-  private forget(nodeid: number, nlookup: number): void {
+  forget(nodeid: number, nlookup: number): void {
     const listing = this.listings.forgotten(nodeid)
     if (listing) dropHeld(this, listing)
     this.handler.forget(nodeid, nlookup)

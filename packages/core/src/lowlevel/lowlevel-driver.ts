@@ -8,6 +8,7 @@ import type { ListingEnds } from './directory-listings.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession, type PieceReplies } from './kernel-session.js'
 import { raiseReadahead } from './mount-readahead.js'
+import { ForgetLog } from './forget-log.js'
 import { RemovalLog } from './removal-log.js'
 import { sessionAddon } from './session-addon.js'
 import { UringTransport } from './uring-transport.js'
@@ -101,13 +102,19 @@ export class LowLevelDriver {
     // allow_root: the kernel lets everyone in; libfuse then turns away all but the mounter and root.
     const admitted = connection.allowRoot ? [process.geteuid?.() ?? 0, 0] : undefined
     const session = new KernelSession(send, handler, options, logger, { backing, descriptors, uring, resident: residentReads, listingEnds, pieceReplies }, admitted)
+    // FORGETs the addon took, read after the names it removed (which came first) and before any request reaches JavaScript.
+    const forgetLog = answeredInAddon ? new ForgetLog((nodeid, nlookup) => session.forget(nodeid, nlookup), logger) : undefined
+    const readLogs = () => {
+      if (removalLog?.pending) removalLog.read()
+      if (forgetLog?.pending) forgetLog.read()
+    }
     // Closing the last descriptor of /dev/fuse ends the connection: callers still waiting get ENOTCONN.
     const close = () => {
       if (!open) return
       open = false
       resident?.attach(undefined)
       removals?.attach(undefined)
-      if (removalLog?.pending) removalLog.read()
+      readLogs()
       uring?.close()
       this.addon.stop(poll)
       session.close()
@@ -130,7 +137,7 @@ export class LowLevelDriver {
         endedByKernel()
         return false
       }
-      if (removalLog?.pending) removalLog.read()
+      readLogs()
       const lent = session.handle(requests, length)
       if (lent) {
         // Its bytes are lent to a backend that answers later: the next requests go elsewhere.
@@ -147,6 +154,7 @@ export class LowLevelDriver {
     // Requests the addon answers count as activity for a hot loop; without one nobody is told.
     const onServed = hotLoopMode(options) === 'off' ? null : () => handler.servedElsewhere()
     const poll = this.addon.poll(fd, requests, onRequest, onServed, options.followCallers)
+    if (forgetLog) this.addon.logForgets(poll, forgetLog.bytes, readLogs)
     if (residentReads) resident?.attach(residentReads)
     if (removalLog) {
       this.addon.removeInDirectories(poll, removalLog.bytes)
