@@ -1,18 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { join } from 'node:path'
-import { cpuNumbers, eventually, lookupsFromCpus, run, threadCpus, threadNamed, threadStatus, useMount } from '@fusekit/testkit'
+import { cpuNumbers, eventually, lookupsFromCpus, run, threadCpus, threadNamed, threadPolicy, threadStatus, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 
 const full = threadCpus(process.pid)
 const cpus = cpuNumbers(full)
 const SCHED_OTHER = 0
 
-/** A thread's scheduling policy (field 41 of its stat) and voluntary context switches so far. */
+/** A thread's scheduling policy and voluntary context switches so far. */
 function threadState(pid: number, tid: number): { policy: number; switches: number } {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return { policy: Number(fields[38]), switches: Number(threadStatus(pid, tid, 'voluntary_ctxt_switches')) }
+  return { policy: threadPolicy(pid, tid), switches: Number(threadStatus(pid, tid, 'voluntary_ctxt_switches')) }
 }
 
 describe('memory mount: the thread answering requests follows its callers (--follow-callers, the default)', () => {

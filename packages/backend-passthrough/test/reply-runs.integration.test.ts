@@ -1,21 +1,15 @@
 import { execFile } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { cpuNumbers, lookupsFromCpus, threadCpus, useMount } from '@fusekit/testkit'
+import { cpuNumbers, lookupsFromCpus, threadCpus, threadPolicy, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
 import { sourceMountSetup } from './helpers.js'
 
 const run = promisify(execFile)
 const UNLINK_ALL = 'import os, sys\nd = sys.argv[1]\nfor name in os.listdir(d): os.unlink(os.path.join(d, name))\n'
 const SCHED_OTHER = 0
-
-/** A thread's scheduling policy (field 41 of its stat). */
-function policy(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38])
-}
 
 describe('passthrough mount: the unlinks the driver answers itself, written as one run of SCHED_IDLE replies', () => {
   const setup = sourceMountSetup([])
@@ -39,7 +33,7 @@ describe('passthrough mount: the unlinks the driver answers itself, written as o
     // A run left open would keep the thread SCHED_IDLE until the watchdog gave its policy back,
     // 20-40 ms after the last reply, and its affinity with it.
     await sleep(100)
-    expect(policy(pid)).toBe(SCHED_OTHER)
+    expect(threadPolicy(pid)).toBe(SCHED_OTHER)
     expect(threadCpus(pid)).toBe(pinned)
   })
 })

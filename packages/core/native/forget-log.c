@@ -5,18 +5,19 @@
 #include <string.h>
 
 void forget_log_init(char *log, size_t size) {
-  if (size >= FORGET_LOG_HEADER) memset(log, 0, FORGET_LOG_HEADER);
+  uint32_t header[2] = {0, FORGET_LOG_HEADER};
+  if (size >= sizeof header) memcpy(log, header, sizeof header);
 }
 
 // Appends `count` records of 16 bytes (fuse_forget_one's layout, as the log's) if they fit.
 static int append(char *log, size_t size, const char *records, uint32_t count) {
-  uint32_t logged;
-  memcpy(&logged, log, sizeof logged);
-  size_t room = (size - FORGET_LOG_HEADER) / FORGET_RECORD;
-  if (count > room - logged) return 0;
-  memcpy(log + FORGET_LOG_HEADER + (size_t)logged * FORGET_RECORD, records, (size_t)count * FORGET_RECORD);
-  logged += count;
-  memcpy(log, &logged, sizeof logged);
+  uint32_t header[2];
+  memcpy(header, log, sizeof header);
+  if (header[1] > size || count > (size - header[1]) / FORGET_RECORD) return 0;
+  memcpy(log + header[1], records, (size_t)count * FORGET_RECORD);
+  header[0] += count;
+  header[1] += count * FORGET_RECORD;
+  memcpy(log, header, sizeof header);
   return 1;
 }
 

@@ -6,7 +6,8 @@
 #pragma once
 #include <stddef.h>
 
-// The log: u32 records, u32 unused, then per node a u64 node id and a u64 count of lookups.
+// The log: u32 records, u32 bytes used (the header included), then per node a u64 node id and a
+// u64 count of lookups (the removal log's header, read by the same code in JavaScript).
 #define FORGET_LOG_HEADER 8
 #define FORGET_RECORD 16
 

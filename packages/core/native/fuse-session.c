@@ -595,17 +595,15 @@ static napi_value remove_in_directories(napi_env env, napi_callback_info info) {
 // now on (forget-log.h), onLogged() called after each wake-up that logged some; JavaScript reads
 // the log before each request it is handed and in onLogged.
 static napi_value log_forgets(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *data;
   void *log;
-  size_t size;
-  bool is_buffer;
-  napi_valuetype callback_type;
-  if (argc < 3 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer ||
-      napi_get_buffer_info(env, argv[1], &log, &size) != napi_ok || size < FORGET_LOG_HEADER + FORGET_RECORD || size > UINT32_MAX ||
-      napi_typeof(env, argv[2], &callback_type) != napi_ok || callback_type != napi_function) {
+  size_t size = 0;
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_valuetype callback_type = napi_undefined;
+  if (!external_and_buffer(env, info, &data, &log, &size, NULL) && napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 3)
+    napi_typeof(env, argv[2], &callback_type);
+  if (callback_type != napi_function || size < FORGET_LOG_HEADER + FORGET_RECORD || size > UINT32_MAX) {
     napi_throw_type_error(env, NULL, "logForgets(handle, log, onLogged): bad arguments");
     return NULL;
   }

@@ -5,10 +5,11 @@ import { runCaseTable } from './c-cases.js'
 
 /** Appends a record as native/forget-log.c writes it. */
 function append(log: Buffer, nodeid: number, nlookup: number): void {
-  const count = log.readUInt32LE(0)
-  log.writeBigUInt64LE(BigInt(nodeid), 8 + count * 16)
-  log.writeBigUInt64LE(BigInt(nlookup), 16 + count * 16)
-  log.writeUInt32LE(count + 1, 0)
+  const at = log.readUInt32LE(4)
+  log.writeBigUInt64LE(BigInt(nodeid), at)
+  log.writeBigUInt64LE(BigInt(nlookup), at + 8)
+  log.writeUInt32LE(log.readUInt32LE(0) + 1, 0)
+  log.writeUInt32LE(at + 16, 4)
 }
 
 function logged(forget: (nodeid: number, nlookup: number) => void) {
@@ -36,6 +37,7 @@ describe('ForgetLog: the FORGETs the addon logged, read before the next request'
     log.read()
     expect(heard).toEqual(['7:1', `${2 ** 40 + 3}:2`, '7:3'])
     expect(log.pending).toBe(false)
+    expect(log.bytes.readUInt32LE(4)).toBe(8)
     append(log.bytes, 9, 1)
     log.read()
     expect(heard.at(-1)).toBe('9:1')

@@ -20,7 +20,6 @@ function logged(listener: (parent: number, name: string) => void) {
   const removals = new MountDirectoryRemovals()
   removals.onRemoved(listener)
   const log = new RemovalLog(removals, logger)
-  log.bytes.writeUInt32LE(8, 4)
   return { log, errors }
 }
 

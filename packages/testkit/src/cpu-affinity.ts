@@ -9,6 +9,12 @@ export function threadStatus(pid: number, tid: number, field: string): string {
   return value
 }
 
+/** A thread's scheduling policy (field 41 of its stat): 0 SCHED_OTHER, 5 SCHED_IDLE. */
+export function threadPolicy(pid: number, tid = pid): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38])
+}
+
 /** The CPUs a thread may run on, as /proc lists them ("0-1", "1"). */
 export const threadCpus = (pid: number, tid = pid): string => threadStatus(pid, tid, 'Cpus_allowed_list')
 

@@ -1,7 +1,7 @@
 export { startMount, cleanupMounts, type MountProcess, type StartMountOptions } from './mount-process.js'
 export { cliPath, runCli, type CliResult, type RunCliOptions } from './cli-process.js'
 export { assertFuseAvailable } from './fuse-available.js'
-export { cpuNumbers, lookupsFromCpus, threadCpus, threadNamed, threadStatus } from './cpu-affinity.js'
+export { cpuNumbers, lookupsFromCpus, threadCpus, threadNamed, threadPolicy, threadStatus } from './cpu-affinity.js'
 export { useMount, type SuiteMountSetup } from './use-mount.js'
 export { expectErrno } from './expect-errno.js'
 export { expectFsError } from './expect-fs-error.js'
