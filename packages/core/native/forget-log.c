@@ -43,3 +43,15 @@ int forget_log_take(char *log, size_t size, const char *request, size_t length) 
   }
   return 0;
 }
+
+uint32_t forget_log_count(const char *log) {
+  uint32_t count;
+  memcpy(&count, log, sizeof count);
+  return count;
+}
+
+int forget_log_due(const char *log, size_t size) {
+  uint32_t header[2];
+  memcpy(header, log, sizeof header);
+  return header[1] >= size / 2;
+}

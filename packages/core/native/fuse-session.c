@@ -34,13 +34,14 @@
 
 typedef struct {
   uv_poll_t poll;
+  uv_timer_t forget_timer; // reads the forget log a while after a wake-up logged some (forget_log_due)
   napi_env env;
   js_callback_t js;
   napi_ref served; // told after a batch in which requests were answered here (NULL: nobody asked)
   napi_ref request; // the JS Buffer `buffer` points into
   int fd;
   int stopped;
-  int closed;   // uv is done with the handle
+  int handles;  // uv handles not closed yet (poll and forget_timer)
   int orphaned; // JS dropped its handle object
   int follow_callers; // caller-cpu.h
   size_t size;
@@ -92,6 +93,7 @@ static void session_free(session_t *s) {
 
 static void on_closed(uv_handle_t *handle) {
   session_t *s = (session_t *)handle->data;
+  if (--s->handles > 0) return;
   s->buffer = NULL;
   free(s->reply);
   s->reply = NULL;
@@ -99,7 +101,6 @@ static void on_closed(uv_handle_t *handle) {
   s->descriptors = NULL;
   handle_table_free(s->read_ends);
   s->read_ends = NULL;
-  s->closed = 1;
   if (s->orphaned) session_free(s);
 }
 
@@ -107,7 +108,7 @@ static void on_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   session_t *s = (session_t *)data;
-  if (s->closed) session_free(s);
+  if (s->handles == 0) session_free(s);
   else s->orphaned = 1;
 }
 
@@ -135,6 +136,7 @@ static void session_stop(session_t *s) {
   }
   s->forget_log = NULL;
   uv_close((uv_handle_t *)&s->poll, on_closed);
+  uv_close((uv_handle_t *)&s->forget_timer, on_closed);
 }
 
 static void start_helpers(session_t *s);
@@ -199,11 +201,32 @@ static int random_descriptor_read(session_t *s, size_t length) {
   return !follows;
 }
 
+// FORGETs logged are read by JavaScript before its next request; with none coming, this long
+// after the wake-up that logged the first (an unlinked file's descriptor is closed then), or at
+// the end of a wake-up that left the log half full. A call into JavaScript per wake-up was one
+// per file in `rm -rf`, as many as its requests.
+#define FORGETS_READ_WITHIN_MS 20
+
+static void call_forgets_logged(session_t *s, js_wakeup_t *w) {
+  napi_value on_logged;
+  napi_get_reference_value(s->env, s->forgets_logged, &on_logged);
+  js_call(s->env, on_logged, w->global, 0, NULL);
+}
+
+static void on_forget_timer(uv_timer_t *timer) {
+  session_t *s = (session_t *)timer->data;
+  if (s->stopped || !forget_log_count(s->forget_log)) return;
+  js_wakeup_t w;
+  js_wakeup_open(&s->js, &w);
+  call_forgets_logged(s, &w);
+  js_wakeup_close(&s->js, &w);
+}
+
 // Reads the requests that are ready: one callback per request with its length in the shared
 // buffer, and one with -errno when the kernel ended the session (unmounted). Requests answered
 // here (a listing's end, removals in offered directories, descriptor-io, resident-reads) call no
-// JavaScript but `served`, once per batch, if asked; FORGETs logged here (forget-log.h) call
-// `forgets_logged` once per batch.
+// JavaScript but `served`, once per batch, if asked; FORGETs logged here (forget-log.h) are read
+// as call_forgets_logged's comment says.
 // Reading stops when the callback returns false (the session ended), or as read-on-policy.h
 // says.
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -263,10 +286,12 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
   end_reply_run(s);
   if (logged && !s->stopped) {
-    if (!in_js++) js_wakeup_open(&s->js, &w);
-    napi_value on_logged;
-    napi_get_reference_value(env, s->forgets_logged, &on_logged);
-    js_call(env, on_logged, w.global, 0, NULL);
+    if (forget_log_due(s->forget_log, s->forget_log_size)) {
+      if (!in_js++) js_wakeup_open(&s->js, &w);
+      call_forgets_logged(s, &w);
+    } else if (!uv_is_active((uv_handle_t *)&s->forget_timer)) {
+      uv_timer_start(&s->forget_timer, on_forget_timer, FORGETS_READ_WITHIN_MS, 0);
+    }
   }
   if (served && !s->stopped && s->served) {
     if (!in_js++) js_wakeup_open(&s->js, &w);
@@ -400,6 +425,10 @@ static napi_value session_poll(napi_env env, napi_callback_info info) {
     return throw_errno(env, -err, "uv_poll_init");
   }
   s->poll.data = s;
+  uv_timer_init(loop, &s->forget_timer);
+  uv_unref((uv_handle_t *)&s->forget_timer);
+  s->forget_timer.data = s;
+  s->handles = 2;
   if (follow_callers) caller_cpu_prepare(loop);
   uv_poll_start(&s->poll, UV_READABLE, on_readable);
   CHECK(napi_create_external(env, s, on_finalize, NULL, &handle));
@@ -592,8 +621,8 @@ static napi_value remove_in_directories(napi_env env, napi_callback_info info) {
 }
 
 // logForgets(handle, log, onLogged): FORGET and BATCH_FORGET are written to the Buffer `log` from
-// now on (forget-log.h), onLogged() called after each wake-up that logged some; JavaScript reads
-// the log before each request it is handed and in onLogged.
+// now on (forget-log.h), onLogged() called when JavaScript is to read it though no request came
+// (FORGETS_READ_WITHIN_MS); JavaScript reads it before each request it is handed and in onLogged.
 static napi_value log_forgets(napi_env env, napi_callback_info info) {
   void *data;
   void *log;
