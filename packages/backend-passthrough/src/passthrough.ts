@@ -236,7 +236,9 @@ export class PassthroughInodes implements InodeOperations {
       closeSync(fd)
       throw error
     }
-    return { ...this.entry(node), fh: this.files.add(fd, this.setIds.writesClear(ctx, flags, statFields[1]!)) }
+    // Not a spread of the Entry: V8 made a new hidden class for each such object (cp -a: 6% of Node's thread).
+    const { ino, attr } = this.entry(node)
+    return { ino, attr, fh: this.files.add(fd, this.setIds.writesClear(ctx, flags, statFields[1]!)) }
   }
 
   read(_ctx: RequestContext, _ino: number, fh: number, buffer: Buffer, position: number): number {
@@ -351,11 +353,11 @@ export class PassthroughInodes implements InodeOperations {
   }
 
   private openExisting(ctx: RequestContext, parent: number, name: string, flags: number): Created {
-    const entry = orThrow(this.lookup(ctx, parent, name))
+    const { ino, attr } = orThrow(this.lookup(ctx, parent, name))
     try {
-      return { ...entry, fh: this.open(ctx, entry.ino, flags) }
+      return { ino, attr, fh: this.open(ctx, ino, flags) }
     } catch (error) {
-      this.forget(entry.ino, 1)
+      this.forget(ino, 1)
       throw error
     }
   }
