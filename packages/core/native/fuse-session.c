@@ -67,7 +67,7 @@ typedef struct {
   char *forget_log;                // FORGETs taken here (forget-log.h; NULL: JavaScript takes them)
   size_t forget_log_size;
   napi_ref forget_log_buffer;      // the JS Buffer it is
-  napi_ref forgets_logged;         // told after a wake-up that logged FORGETs
+  napi_ref forgets_logged;         // told to read the log when no request came to (call_forgets_logged)
 } session_t;
 
 // Random reads answered here (from held bytes or a descriptor) before helper threads take over the reading.

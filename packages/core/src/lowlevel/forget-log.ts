@@ -8,8 +8,9 @@ const RECORD = 16
 export const FORGET_LOG_BYTES = 64 * 1024
 
 /**
- * The FORGETs the addon took (native/forget-log.c), read also after each wake-up that logged
- * some: the session gives back each node's lookups. A FORGET is answered by nothing, so a failure
+ * The FORGETs the addon took (native/forget-log.c), read also when the addon asks (20 ms after
+ * the first was logged with no request since, or the log half full): the session gives back
+ * each node's lookups. A FORGET is answered by nothing, so a failure
  * is only logged, as for one handed over alone.
  */
 export class ForgetLog extends AddonLog {

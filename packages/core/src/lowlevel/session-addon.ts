@@ -46,7 +46,7 @@ export interface SessionAddon {
   forgetResident(handle: object, fh: number): void
   /** The listing of `nodeid` read through `fh` ends at `offset`: a READDIR there is answered empty by the addon (native/listing-ends.h). */
   markListingEnd(handle: object, nodeid: number, fh: number, offset: number): void
-  /** FORGET and BATCH_FORGET are written to `log` from now on (native/forget-log.h), `onLogged` called after each wake-up that logged some. */
+  /** FORGET and BATCH_FORGET are written to `log` from now on (native/forget-log.h), `onLogged` called when no request came to read it soon enough (fuse-session.c). */
   logForgets(handle: object, log: Buffer, onLogged: () => void): void
   /** UNLINK and RMDIR in offered directories are answered by the addon from now on, each name removed written to `log` (native/directory-removals.h). */
   removeInDirectories(handle: object, log: Buffer): void
