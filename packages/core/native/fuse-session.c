@@ -36,7 +36,7 @@
 typedef struct {
   uv_poll_t poll;
   uv_loop_t *loop;
-  uv_timer_t forget_timer; // reads the forget log a while after a wake-up logged some (forget_log_due)
+  uv_timer_t forget_timer; // hands the forget log to JavaScript when no request came to (FORGETS_READ_WITHIN_MS)
   napi_env env;
   js_callback_t js;
   napi_ref served; // told after a batch in which requests were answered here (NULL: nobody asked)
