@@ -9,13 +9,51 @@ import { sourceMountSetup } from './helpers.js'
 
 const run = promisify(execFile)
 const UNLINK_ALL = 'import os, sys\nd = sys.argv[1]\nfor name in os.listdir(d): os.unlink(os.path.join(d, name))\n'
+// Looks up every name in a directory from one CPU (the kernel then has each one's entry), then
+// from another unlinks them and, after each, reads the serving thread's state and policy
+// (/proc/<pid>/stat fields 3 and 41): prints how many of those looks found it asleep (S) as
+// SCHED_IDLE, and how many looks there were.
+const UNLINK_AND_LOOK = [
+  'import os, sys',
+  'd, stat, mine, other = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])',
+  'names = os.listdir(d)',
+  'os.sched_setaffinity(0, {mine})',
+  'for name in names: os.lstat(os.path.join(d, name))',
+  'os.sched_setaffinity(0, {other})',
+  'idle = looks = 0',
+  'for name in names:',
+  '    os.unlink(os.path.join(d, name))',
+  '    with open(stat) as f: fields = f.read().rsplit(")", 1)[1].split()',
+  '    looks += 1',
+  '    idle += fields[0] == "S" and fields[38] == "5"',
+  'print(idle, looks)',
+].join('\n')
 const SCHED_OTHER = 0
 
 describe('passthrough mount: the unlinks the driver answers itself, written as one run of SCHED_IDLE replies', () => {
   const setup = sourceMountSetup([])
   const mounted = useMount(setup)
 
-  it('ends the run before the thread waits: after a burst from one pinned caller it is back to its own policy and still on that CPU', async () => {
+  it('keeps the run while the thread waits briefly for the next request: a caller on another CPU finds it asleep as SCHED_IDLE', async () => {
+    const cpus = cpuNumbers(threadCpus(process.pid))
+    mkdirSync(join(setup.source(), 'waits'))
+    for (let i = 0; i < 1000; i++) writeFileSync(join(setup.source(), 'waits', `f${i}`), '')
+    const pid = mounted().pid
+    // The thread pinned to the last CPU (the lookups come from there); the unlinks from the first,
+    // so that after each reply the thread finds no request and waits.
+    await lookupsFromCpus(mounted().dir, [cpus.at(-1)!])
+    const stat = `/proc/${pid}/task/${pid}/stat`
+    const { stdout } = await run('python3', ['-c', UNLINK_AND_LOOK, join(mounted().dir, 'waits'), stat, String(cpus.at(-1)), String(cpus[0])])
+    const [idle = 0, looks = 0] = stdout.trim().split(' ').map(Number)
+    expect(looks).toBe(1000)
+    expect(readdirSync(join(setup.source(), 'waits'))).toEqual([])
+    // Ending the run before every wait, the thread never slept as SCHED_IDLE (0 of 1,000). With
+    // one CPU there is no caller's CPU to follow, and no run.
+    if (cpus.length >= 2) expect(idle).toBeGreaterThan(looks / 10)
+    else expect(idle).toBe(0)
+  })
+
+  it('ends the run when the requests stop: after a burst from one pinned caller it is back to its own policy and still on that CPU', async () => {
     const full = threadCpus(process.pid)
     const last = cpuNumbers(full).at(-1)!
     const pinned = cpuNumbers(full).length >= 2 ? String(last) : full

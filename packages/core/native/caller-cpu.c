@@ -308,6 +308,8 @@ void caller_cpu_reply_written(void) {
   if ((now.tv_sec - yielding.began.tv_sec) * 1000000000L + (now.tv_nsec - yielding.began.tv_nsec) > STRANDED_NS) yielding.paused = PAUSE_REPLIES;
 }
 
+int caller_cpu_in_run(void) { return __atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE); }
+
 void caller_cpu_run_end(void) {
   if (!__atomic_load_n(&yielding.in_reply, __ATOMIC_ACQUIRE)) return;
   struct sched_param none = {0};

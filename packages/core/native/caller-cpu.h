@@ -36,10 +36,13 @@ void caller_cpu_reply_begin(void);
 void caller_cpu_reply_end(void);
 // Instead of caller_cpu_reply_end after a reply the addon wrote itself: the thread stays
 // SCHED_IDLE for the next one (two system calls less per reply in a run of `rm -rf`'s unlinks)
-// until caller_cpu_run_end, called before JavaScript runs and before the thread waits for
-// requests. The watchdog still times each reply of the run.
+// until caller_cpu_run_end, called before JavaScript runs, before the thread goes back to libuv,
+// and when no request came within a short wait (fuse-session.c's RUN_WAIT_MS). The watchdog
+// still times each reply of the run.
 void caller_cpu_reply_written(void);
 void caller_cpu_run_end(void);
+// Whether a run of replies is under way (this thread is SCHED_IDLE until caller_cpu_run_end).
+int caller_cpu_in_run(void);
 
 // Gives this thread back the affinity it started with (the session ended, or threads are about
 // to be started).

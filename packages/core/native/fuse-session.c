@@ -227,16 +227,17 @@ static void on_forget_timer(uv_timer_t *timer) {
 // The end of a turn of reading: FORGETs logged are handed on (call_forgets_logged), `served` told,
 // and the callback scope closed, so that Promise continuations run.
 static void turn_end(session_t *s, js_wakeup_t *w, int *in_js, int *logged, int *served) {
-  end_reply_run(s);
-  if (*logged && !s->stopped) {
-    if (forget_log_due(s->forget_log, s->forget_log_size)) {
-      if (!(*in_js)++) js_wakeup_open(&s->js, w);
-      call_forgets_logged(s, w);
-    } else if (!uv_is_active((uv_handle_t *)&s->forget_timer)) {
-      uv_timer_start(&s->forget_timer, on_forget_timer, FORGETS_READ_WITHIN_MS, 0);
-    }
+  int due = *logged && !s->stopped && forget_log_due(s->forget_log, s->forget_log_size);
+  int tell = *served && !s->stopped && s->served;
+  // JavaScript runs below (the scope's close runs Promise continuations): not as SCHED_IDLE.
+  if (*in_js || due || tell) end_reply_run(s);
+  if (due) {
+    if (!(*in_js)++) js_wakeup_open(&s->js, w);
+    call_forgets_logged(s, w);
+  } else if (*logged && !s->stopped && !uv_is_active((uv_handle_t *)&s->forget_timer)) {
+    uv_timer_start(&s->forget_timer, on_forget_timer, FORGETS_READ_WITHIN_MS, 0);
   }
-  if (*served && !s->stopped && s->served) {
+  if (tell) {
     if (!(*in_js)++) js_wakeup_open(&s->js, w);
     napi_value on_served;
     napi_get_reference_value(s->env, s->served, &on_served);
@@ -251,14 +252,25 @@ static void turn_end(session_t *s, js_wakeup_t *w, int *in_js, int *logged, int 
 // descriptor ready but /dev/fuse. Its epoll is level-triggered, so waiting on it here takes no
 // event from it: any other descriptor ready sends this thread back. A turn of Node's loop per
 // request was a fifth of this thread's user time in `rm -rf` (each check phase makes an object
-// and a callback scope). 1: a request is there to read; 0: back to the loop.
+// and a callback scope). A run of replies (end_reply_run) lasts RUN_WAIT_MS into the wait.
+// 1: a request is there to read; 0: back to the loop.
 static int wait_here(session_t *s) {
   if (s->stopped || s->served || s->helpers) return 0;
   uv_update_time(s->loop);
   int timeout = uv_backend_timeout(s->loop);
   if (timeout == 0) return 0;
   struct epoll_event ready[4];
-  int n = epoll_wait(uv_backend_fd(s->loop), ready, 4, timeout);
+  int n = 0;
+  if (s->follow_callers && caller_cpu_in_run()) {
+    n = epoll_wait(uv_backend_fd(s->loop), ready, 4, timeout > 0 && timeout < RUN_WAIT_MS ? timeout : RUN_WAIT_MS);
+    if (n == 0) {
+      end_reply_run(s);
+      uv_update_time(s->loop);
+      timeout = uv_backend_timeout(s->loop);
+      if (timeout == 0) return 0;
+    }
+  }
+  if (n == 0) n = epoll_wait(uv_backend_fd(s->loop), ready, 4, timeout);
   if (n <= 0) return 0; // a timer is due, or a signal came
   for (int i = 0; i < n; i++)
     if (ready[i].data.fd != s->fd) return 0;
@@ -328,11 +340,12 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
     if (read_on_next(&s->read_on, after_answer, count)) continue;
   turn_over:
     turn_end(s, &w, &in_js, &logged, &served);
-    if (!wait_here(s)) return;
+    if (!wait_here(s)) break;
     count = 0;
     after_answer = 0;
   }
   turn_end(s, &w, &in_js, &logged, &served);
+  end_reply_run(s);
 }
 
 // Helper threads answer what this thread would (serve_here) and forward the rest here.
