@@ -32,11 +32,16 @@ export const passthroughBackend = defineBackend({
     // The nodes the kernel holds keep descriptors open, as many as the budget allows.
     const limit = check(calls.raiseFileLimit())
     const nodes = SourceNodes.open(source, options.nodeDescriptors ?? defaultNodeDescriptors(limit))
-    // unlink and rmdir are unlinkat beneath the directory's descriptor: the driver may make that call itself.
-    if (!mountOptions.readOnly) nodes.offerDirectoriesTo(directoryRemovals)
+    const view = { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 }
+    // unlink and rmdir are unlinkat beneath the directory's descriptor, getattr its fstat shown
+    // through the view: the driver may make those calls itself.
+    if (!mountOptions.readOnly) {
+      nodes.offerDirectoriesTo(directoryRemovals)
+      directoryRemovals.showAttributes(view)
+    }
     return new PassthroughInodes({
       nodes,
-      view: { uid: options.uid, gid: options.gid, umask: options.umask ?? 0 },
+      view,
       readOnly: mountOptions.readOnly,
       owners: CallerOwnership.ofThisProcess(),
       setIds: SourceSetId.ofThisProcess(),

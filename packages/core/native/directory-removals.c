@@ -7,12 +7,16 @@
 #include <linux/fuse.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 struct directory_removals {
   handle_table_t *directories; // node id -> descriptor
   char *log;
   size_t size;
+  int showing; // GETATTR answered here, through `view`
+  attribute_view_t view;
 };
 
 directory_removals_t *directory_removals_new(char *log, size_t size) {
@@ -78,5 +82,49 @@ int directory_removals_take(directory_removals_t *removals, const char *request,
   header[0]++;
   header[1] += (uint32_t)record;
   memcpy(removals->log, header, sizeof header);
+  return 1;
+}
+
+void directory_removals_show(directory_removals_t *removals, const attribute_view_t *view) {
+  removals->view = *view;
+  removals->showing = 1;
+}
+
+// The kernel's 32-bit encoding of a device number (new_encode_dev), what fuse_attr.rdev carries.
+static uint32_t kernel_dev(dev_t dev) { return (minor(dev) & 0xff) | (major(dev) << 8) | ((minor(dev) & ~0xffu) << 12); }
+
+int directory_removals_getattr(directory_removals_t *removals, const char *request, size_t length, struct fuse_attr_out *out, int *err) {
+  struct fuse_in_header in;
+  struct fuse_getattr_in getattr;
+  if (!removals->showing || length < sizeof in + sizeof getattr) return 0;
+  memcpy(&in, request, sizeof in);
+  memcpy(&getattr, request + sizeof in, sizeof getattr);
+  if (in.opcode != FUSE_GETATTR || (getattr.getattr_flags & FUSE_GETATTR_FH)) return 0;
+  uint64_t fd;
+  if (!handle_table_get(removals->directories, in.nodeid, &fd)) return 0;
+  struct stat s;
+  *err = fstatat((int)fd, "", &s, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+  if (*err) return 1;
+  const attribute_view_t *view = &removals->view;
+  memset(out, 0, sizeof *out);
+  out->attr_valid = view->attr_valid;
+  out->attr_valid_nsec = view->attr_valid_nsec;
+  out->attr = (struct fuse_attr){
+      .ino = s.st_ino,
+      .size = (uint64_t)s.st_size,
+      .blocks = (uint64_t)s.st_blocks,
+      .atime = (uint64_t)s.st_atim.tv_sec,
+      .mtime = (uint64_t)s.st_mtim.tv_sec,
+      .ctime = (uint64_t)s.st_ctim.tv_sec,
+      .atimensec = (uint32_t)s.st_atim.tv_nsec,
+      .mtimensec = (uint32_t)s.st_mtim.tv_nsec,
+      .ctimensec = (uint32_t)s.st_ctim.tv_nsec,
+      .mode = s.st_mode & ~view->umask,
+      .nlink = (uint32_t)s.st_nlink,
+      .uid = view->uid >= 0 ? (uint32_t)view->uid : s.st_uid,
+      .gid = view->gid >= 0 ? (uint32_t)view->gid : s.st_gid,
+      .rdev = kernel_dev(s.st_rdev),
+      .blksize = (uint32_t)s.st_blksize,
+  };
   return 1;
 }

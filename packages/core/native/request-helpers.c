@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define MAX_HELPERS 16
@@ -43,11 +44,15 @@ static void enqueue(request_helpers_t *h, forwarded_t *item) {
   uv_async_send(&h->async);
 }
 
-void fuse_answer_error(int fd, uint64_t unique, int err) {
-  struct fuse_out_header out = {.len = sizeof out, .error = -err, .unique = unique};
-  while (write(fd, &out, sizeof out) < 0 && errno == EINTR) {
+void fuse_answer(int fd, uint64_t unique, int err, const void *body, size_t length) {
+  if (err) length = 0;
+  struct fuse_out_header out = {.len = (uint32_t)(sizeof out + length), .error = -err, .unique = unique};
+  struct iovec parts[2] = {{&out, sizeof out}, {(void *)body, length}};
+  while (writev(fd, parts, length ? 2 : 1) < 0 && errno == EINTR) {
   }
 }
+
+void fuse_answer_error(int fd, uint64_t unique, int err) { fuse_answer(fd, unique, err, NULL, 0); }
 
 static void *helper_main(void *data) {
   helper_t *self = data;

@@ -31,6 +31,8 @@ typedef struct request_helpers request_helpers_t;
 
 // Answers request `unique` on `fd` with -`err` (ENOENT or ENODEV from the write: nobody waits).
 void fuse_answer_error(int fd, uint64_t unique, int err);
+// An answer with `length` bytes of `body` (none when `err`).
+void fuse_answer(int fd, uint64_t unique, int err, const void *body, size_t length);
 
 // Starts `count` threads reading clones of `dev` into buffers of `size` bytes (and as much for replies); `on_forwarded`
 // runs on the loop's thread when requests were queued. NULL (nothing started) if a clone or a

@@ -1,3 +1,11 @@
+/** How an offered directory's attributes are shown: an owner and group instead of the source's, and permission bits cleared. */
+export interface AttributeView {
+  uid?: number
+  gid?: number
+  /** Permission bits (of 0o7777) cleared in the mode shown. */
+  umask: number
+}
+
 /**
  * Directories whose entries the low-level driver may remove itself: an UNLINK or RMDIR of a name
  * in a directory the backend offered with a descriptor is answered by the driver's native code
@@ -17,12 +25,19 @@ export interface DirectoryRemovals {
   withdraw(ino: number): void
   /** What the backend does with each name the driver removed, `name` in directory `parent`. */
   onRemoved(listener: (parent: number, name: string) => void): void
+  /**
+   * The GETATTR of an offered directory is answered by the driver too: fstat of its descriptor,
+   * shown through `view`, valid for the mount's attribute timeout. Only where getattr is exactly
+   * that (passthrough); the GETATTR of a file handle still reaches the backend.
+   */
+  showAttributes(view: AttributeView): void
 }
 
 /** Where a driver removes names itself (the low-level driver's addon). */
 export interface DirectoryUnlinks {
   offer(ino: number, fd: number): void
   withdraw(ino: number): void
+  show(view: AttributeView): void
 }
 
 /**
@@ -32,6 +47,7 @@ export interface DirectoryUnlinks {
 export class MountDirectoryRemovals implements DirectoryRemovals {
   private unlinks: DirectoryUnlinks | undefined
   private listener: ((parent: number, name: string) => void) | undefined
+  private view: AttributeView | undefined
 
   get available(): boolean {
     return this.unlinks !== undefined && this.listener !== undefined
@@ -40,6 +56,7 @@ export class MountDirectoryRemovals implements DirectoryRemovals {
   /** The driver removes names from now on (undefined: no longer). */
   attach(unlinks: DirectoryUnlinks | undefined): void {
     this.unlinks = unlinks
+    if (this.view && this.listener) unlinks?.show(this.view)
   }
 
   /** Whether a listener wants what the driver removes: without one, nothing is offered. */
@@ -57,6 +74,11 @@ export class MountDirectoryRemovals implements DirectoryRemovals {
 
   onRemoved(listener: (parent: number, name: string) => void): void {
     this.listener = listener
+  }
+
+  showAttributes(view: AttributeView): void {
+    this.view = view
+    if (this.listener) this.unlinks?.show(view)
   }
 
   /** The driver removed `name` from `parent`. */

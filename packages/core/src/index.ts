@@ -49,6 +49,6 @@ export { createBackendOperations, mount, parseBackendOptions, type CreatedBacken
 export { mountState, mountedType, assertMountable, forceUnmount, type MountState } from './mount-state.js'
 export { BACKEND_OPTIONS, DIRECTORY_REMOVALS, FUSE_DRIVER, LOGGER, MOUNT_OPTIONS, MOUNTPOINT, OPERATIONS, RESIDENT_DATA } from './tokens.js'
 export type { ResidentData } from './resident-data.js'
-export type { DirectoryRemovals } from './directory-removals.js'
+export type { AttributeView, DirectoryRemovals } from './directory-removals.js'
 export { allocateRetained, dropPages, releaseRetained } from './retained-memory.js'
 export { missingFuseParts, type MissingFusePart } from './fuse-environment.js'

@@ -1,3 +1,4 @@
+import { lstatSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -59,9 +60,23 @@ describe('DirectoryRemovals: names in a directory the backend offered, removed b
     expect(await removals()).toEqual({ heard: ['1:a', '1:empty'], backend: ['café'] })
   })
 
-  it('leaves names in a withdrawn directory to the backend', async () => {
+  it('answers the GETATTR of an offered directory once shown a view: fstat of its descriptor, its owner, group and mode through the view', async () => {
+    await writeFile(join(source, 'd'), '')
+    // The backend's own getattr: times 0 (the mount's attribute timeout is 0: every stat asks).
+    expect((await stat(server.dir)).mtimeMs).toBe(0)
+    await expect(mkdir(join(server.dir, 'show-x'))).rejects.toMatchObject({ code: 'EEXIST' })
+    await server.printed(/shown x\n/)
+    const shown = await stat(server.dir)
+    const real = lstatSync(source)
+    expect(shown).toMatchObject({ ino: real.ino, mtimeMs: real.mtimeMs, nlink: real.nlink, size: real.size, uid: 4242, gid: 4343, mode: real.mode & ~0o027 })
+    // A name in it is not the directory: the backend's.
+    expect((await stat(join(server.dir, 'd'))).mtimeMs).toBe(0)
+  })
+
+  it('leaves names in a withdrawn directory to the backend, and its GETATTR', async () => {
     await expect(mkdir(join(server.dir, 'withdraw-x'))).rejects.toMatchObject({ code: 'EEXIST' })
     await server.printed(/withdrawn x\n/)
+    expect((await stat(server.dir)).mtimeMs).toBe(0)
     await writeFile(join(source, 'c'), 'c')
     await unlink(join(server.dir, 'c'))
     expect(await exists(join(source, 'c'))).toBe(false)

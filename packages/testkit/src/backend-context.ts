@@ -7,4 +7,4 @@ export const silentLogger: Logger = { level: 'error', debug() {}, info() {}, war
 export const noResidentData: ResidentData = { available: false, hold() {}, holdFile() {}, release() {}, forget() {} }
 
 /** DirectoryRemovals with no driver behind it: every name is removed by the backend. */
-export const noDirectoryRemovals: DirectoryRemovals = { available: false, offer() {}, withdraw() {}, onRemoved() {} }
+export const noDirectoryRemovals: DirectoryRemovals = { available: false, offer() {}, withdraw() {}, onRemoved() {}, showAttributes() {} }

@@ -8,6 +8,7 @@ import type { ListingEnds } from './directory-listings.js'
 import { openKernelConnection } from './kernel-mount.js'
 import { KernelSession, type PieceReplies } from './kernel-session.js'
 import { raiseReadahead } from './mount-readahead.js'
+import { splitSeconds } from './protocol.js'
 import { ForgetLog } from './forget-log.js'
 import { RemovalLog } from './removal-log.js'
 import { sessionAddon } from './session-addon.js'
@@ -158,7 +159,12 @@ export class LowLevelDriver {
     if (residentReads) resident?.attach(residentReads)
     if (removalLog) {
       this.addon.removeInDirectories(poll, removalLog.bytes)
-      removals?.attach({ offer: (ino, fd) => this.addon.offerDirectory(poll, ino, fd), withdraw: (ino) => this.addon.withdrawDirectory(poll, ino) })
+      const [attrSeconds, attrNanoseconds] = splitSeconds(options.attrTimeout)
+      removals?.attach({
+        offer: (ino, fd) => this.addon.offerDirectory(poll, ino, fd),
+        withdraw: (ino) => this.addon.withdrawDirectory(poll, ino),
+        show: ({ uid, gid, umask }) => this.addon.showDirectoryAttributes(poll, attrSeconds, attrNanoseconds, uid ?? -1, gid ?? -1, umask),
+      })
     }
     let unmounted: Promise<void> | undefined
     return {

@@ -52,6 +52,8 @@ export interface SessionAddon {
   removeInDirectories(handle: object, log: Buffer): void
   offerDirectory(handle: object, nodeid: number, fd: number): void
   withdrawDirectory(handle: object, nodeid: number): void
+  /** GETATTR of an offered directory is answered by the addon from now on (native/directory-removals.h); uid, gid -1: the source's. */
+  showDirectoryAttributes(handle: object, attrSeconds: number, attrNanoseconds: number, uid: number, gid: number, umask: number): void
   /** napi_adjust_external_memory: V8's count of external memory changed by `delta` bytes; the new total. */
   adjustExternalMemory(delta: number): number
   /** madvise(MADV_POPULATE_WRITE) over `buffer`'s pages: 0, or a negative errno (nothing changed). */
