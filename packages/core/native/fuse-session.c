@@ -732,7 +732,7 @@ static napi_value show_directory_attributes(napi_env env, napi_callback_info inf
   if (argc < 6 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &seconds) != napi_ok ||
       napi_get_value_int64(env, argv[2], &nanoseconds) != napi_ok || napi_get_value_int64(env, argv[3], &uid) != napi_ok ||
       napi_get_value_int64(env, argv[4], &gid) != napi_ok || napi_get_value_int64(env, argv[5], &umask) != napi_ok || seconds < 0 ||
-      nanoseconds < 0 || nanoseconds > 999999999 || uid > UINT32_MAX || gid > UINT32_MAX || umask < 0 || umask > 07777) {
+      nanoseconds < 0 || nanoseconds > 999999999 || uid < -1 || uid > UINT32_MAX || gid < -1 || gid > UINT32_MAX || umask < 0 || umask > 07777) {
     napi_throw_type_error(env, NULL, "showDirectoryAttributes(handle, attrSeconds, attrNanoseconds, uid, gid, umask): bad arguments");
     return NULL;
   }
