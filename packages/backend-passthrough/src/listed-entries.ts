@@ -13,7 +13,9 @@ export interface EntryTimeouts {
  * The READDIRPLUS entries the kernel has already. GNU `rm -rf` opens every directory twice: the
  * first pass reads one getdents and stops before the end, so the kernel's readdir cache never
  * completes and the second pass asks READDIRPLUS from offset 0 again: each entry was stat-ed and
- * counted twice. A name whose Entry a listing gave less than half the kernel's timeouts ago, still
+ * counted twice. The low-level driver answers that second listing itself when the first was
+ * whole in one reply (core's native/listing-replays.h); what reaches the backend again (a larger
+ * directory, one changed through the mount meanwhile, `--debug`, io_uring) is listed here. A name whose Entry a listing gave less than half the kernel's timeouts ago, still
  * leading to that node (getdents' inode number says so), is listed again without one: node id 0
  * tells the kernel to keep the dentry and attributes it has, valid for the other half at least, so
  * a stat right after still finds them cached. A name the kernel no longer has costs a LOOKUP, as

@@ -15,6 +15,7 @@
 #include "napi-util.h"
 #include "kernel-mount.h"
 #include "listing-ends.h"
+#include "listing-replays.h"
 #include "read-on-policy.h"
 #include "request-helpers.h"
 #include "resident-reads.h"
@@ -30,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -62,6 +64,7 @@ typedef struct {
   handle_table_t *forwarded;   // unique -> the clone a helper read that request from, until answered
   // Node's thread's own, changed by JavaScript, looked up in on_readable and on_forwarded:
   listing_ends_t ends;             // where listings ended
+  listing_replays_t replays;       // whole listings kept to answer the next one
   directory_removals_t *removals;  // directories whose names are removed here (NULL: none offered)
   napi_ref removal_log;            // the JS Buffer their log is written into
   char *forget_log;                // FORGETs taken here (forget-log.h; NULL: JavaScript takes them)
@@ -103,6 +106,7 @@ static void on_closed(uv_handle_t *handle) {
   s->descriptors = NULL;
   handle_table_free(s->read_ends);
   s->read_ends = NULL;
+  listing_replays_free(&s->replays);
   if (s->orphaned) session_free(s);
 }
 
@@ -167,23 +171,37 @@ static int serve_here(session_t *s, int fd, const char *request, size_t length, 
   return descriptors && descriptor_io_serve(descriptors, &s->lock, fd, request, length, reply, capacity) ? ANSWERED : FORWARD;
 }
 
-// Answers, from tables only Node's thread and JavaScript change, the READDIR that finds the end of
-// a listing JavaScript marked (listing-ends.h: an empty reply; other requests drop the marks they
-// make stale), and an UNLINK or RMDIR in a directory offered for it and that directory's GETATTR
-// (directory-removals.h).
+// The clock of kept listings (listing-replays.h).
+static uint64_t monotonic_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+// Answers, from tables only Node's thread and JavaScript change, a READDIRPLUS from offset 0 of a
+// listing kept whole (listing-replays.h: its end is marked then), the READDIR that finds the end
+// of a listing JavaScript marked (listing-ends.h: an empty reply; other requests drop the marks
+// and listings they make stale), and an UNLINK or RMDIR in a directory offered for it and that
+// directory's GETATTR (directory-removals.h).
 static int answered_on_node_thread(session_t *s, int fd, const char *request, size_t length) {
   int err = 0;
   struct fuse_attr_out attr;
-  size_t body = 0; // error 0 and no body: an empty reply
-  if (listing_ends_answer(&s->ends, request, length) || (s->removals && directory_removals_take(s->removals, request, length, &err))) {
+  const void *body = &attr;
+  size_t body_length = 0; // error 0 and no body: an empty reply
+  uint64_t end, fh;
+  const char *replay = listing_replays_answer(&s->replays, request, length, s->replays.kept ? monotonic_ms() : 0, &body_length, &end, &fh);
+  if (replay) {
+    body = replay;
+    listing_ends_mark(&s->ends, ((const struct fuse_in_header *)request)->nodeid, fh, end);
+  } else if (listing_ends_answer(&s->ends, request, length) || (s->removals && directory_removals_take(s->removals, request, length, &err))) {
   } else if (s->removals && directory_removals_getattr(s->removals, request, length, &attr, &err)) {
-    body = sizeof attr;
+    body_length = sizeof attr;
   } else {
     return 0;
   }
   // Written as JavaScript's replies are (write_reply): the caller wakes where they would wake it.
   if (s->follow_callers) caller_cpu_reply_begin();
-  fuse_answer(fd, ((const struct fuse_in_header *)request)->unique, err, &attr, body);
+  fuse_answer(fd, ((const struct fuse_in_header *)request)->unique, err, body, body_length);
   // The next request may be answered here too: the thread stays SCHED_IDLE until the run ends (end_reply_run).
   if (s->follow_callers) caller_cpu_reply_written();
   return 1;
@@ -646,21 +664,47 @@ static napi_value hold_resident_file(napi_env env, napi_callback_info info) {
   return err ? throw_errno(env, -err, "holdResidentFile") : NULL;
 }
 
-// markListingEnd(handle, nodeid, fh, offset): the listing of `nodeid` read through `fh` ends at
-// `offset`: a READDIR there is answered here (listing-ends.h).
+// markListingEnd(handle, nodeid, fh, offset, whole?): the listing of `nodeid` read through `fh`
+// ends at `offset`: a READDIR there is answered here (listing-ends.h). `whole`: the READDIRPLUS
+// entries of the reply that listed it all from offset 0, kept to answer the next such read
+// (listing-replays.h, if keepListings asked).
 static napi_value mark_listing_end(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *data;
   int64_t nodeid, fh, offset;
+  char *whole = NULL;
+  size_t whole_length = 0;
+  napi_valuetype whole_type = napi_undefined;
+  if (argc >= 5) napi_typeof(env, argv[4], &whole_type);
   if (argc < 4 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &nodeid) != napi_ok ||
-      napi_get_value_int64(env, argv[2], &fh) != napi_ok || napi_get_value_int64(env, argv[3], &offset) != napi_ok || offset < 0) {
-    napi_throw_type_error(env, NULL, "markListingEnd(handle, nodeid, fh, offset): bad arguments");
+      napi_get_value_int64(env, argv[2], &fh) != napi_ok || napi_get_value_int64(env, argv[3], &offset) != napi_ok || offset < 0 ||
+      (whole_type != napi_undefined && napi_get_buffer_info(env, argv[4], (void **)&whole, &whole_length) != napi_ok)) {
+    napi_throw_type_error(env, NULL, "markListingEnd(handle, nodeid, fh, offset, whole?): bad arguments");
     return NULL;
   }
   session_t *s = data;
-  if (!s->stopped) listing_ends_mark(&s->ends, (uint64_t)nodeid, (uint64_t)fh, (uint64_t)offset);
+  if (s->stopped) return NULL;
+  listing_ends_mark(&s->ends, (uint64_t)nodeid, (uint64_t)fh, (uint64_t)offset);
+  if (whole && s->replays.keep_ms) listing_replays_keep(&s->replays, (uint64_t)nodeid, whole, whole_length, (uint64_t)offset, monotonic_ms());
+  return NULL;
+}
+
+// keepListings(handle, withinMs): whole listings marked from now on are kept to answer the next
+// READDIRPLUS from offset 0 of their directory for `withinMs` (listing-replays.h).
+static napi_value keep_listings(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  int64_t within;
+  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &within) != napi_ok || within < 0) {
+    napi_throw_type_error(env, NULL, "keepListings(handle, withinMs): bad arguments");
+    return NULL;
+  }
+  session_t *s = data;
+  if (!s->stopped) s->replays.keep_ms = (uint64_t)within;
   return NULL;
 }
 
@@ -933,6 +977,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"releaseResident", NULL, release_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"forgetResident", NULL, forget_resident, NULL, NULL, NULL, napi_default_method, NULL},
       {"markListingEnd", NULL, mark_listing_end, NULL, NULL, NULL, napi_default_method, NULL},
+      {"keepListings", NULL, keep_listings, NULL, NULL, NULL, napi_default_method, NULL},
       {"logForgets", NULL, log_forgets, NULL, NULL, NULL, napi_default_method, NULL},
       {"removeInDirectories", NULL, remove_in_directories, NULL, NULL, NULL, napi_default_method, NULL},
       {"offerDirectory", NULL, offer_directory, NULL, NULL, NULL, napi_default_method, NULL},

@@ -74,3 +74,25 @@ describe('the READDIR that finds a listing’s end, answered by the low-level dr
     expect(await mount.asked(dir)).toEqual([0])
   })
 })
+
+describe('a whole listing read again, answered by the low-level driver: entries and attributes cached for a second', () => {
+  const mount = listingsMount(['--cached'])
+
+  it('answers the listing of a directory a first pass stopped reading before its end (rm -rf) without the backend', async () => {
+    const dir = mount.newDirectory()
+    expect(await mount.listInSteps(dir, 'read', 'reopen', 'read', 'read', 'reopen', 'read')).toEqual(['a,b,c', 'a,b,c', 'end', 'a,b,c'])
+    expect(await mount.asked(dir)).toEqual([0])
+  })
+
+  it('asks the backend again once an entry was made in the directory through the mount', async () => {
+    const dir = mount.newDirectory()
+    expect(await mount.listInSteps(dir, 'read', 'reopen', 'create d', 'read', 'read')).toEqual(['a,b,c', 'a,b,c,d', 'end'])
+    expect(await mount.asked(dir)).toEqual([0, 0])
+  })
+
+  it('asks the backend again half a second after the listing: a change made elsewhere shows then', async () => {
+    const dir = mount.newDirectory()
+    expect(await mount.listInSteps(dir, 'read', 'sleep 600', 'reopen', 'read', 'read')).toEqual(['a,b,c', 'a,b,c', 'end'])
+    expect(await mount.asked(dir)).toEqual([0, 0])
+  })
+})

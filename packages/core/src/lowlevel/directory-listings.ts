@@ -25,10 +25,12 @@ export interface Listing {
 
 /**
  * Where the driver answers the READDIR that finds a listing's end itself (an empty reply), once
- * told where that is: the last call of a getdents(2) loop costs no JavaScript.
+ * told where that is: the last call of a getdents(2) loop costs no JavaScript. `whole`: the
+ * entries of a READDIRPLUS reply that listed the directory from offset 0 to its end, which the
+ * driver may keep to answer the next READDIRPLUS from offset 0 itself (native/listing-replays.h).
  */
 export interface ListingEnds {
-  mark(nodeid: number, fh: number, offset: number): void
+  mark(nodeid: number, fh: number, offset: number, whole?: Buffer): void
 }
 
 /**

@@ -68,11 +68,14 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
 function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, handle: number, size: number, plus: boolean): Buffer {
   const reply = s.pooledReply(header.unique, size)
   const { writer } = listing
+  const from = listing.next
   const written = writer !== undefined && (!plus || writer.writesPlus) && listing.held === undefined
   const used = written ? writeEntries(listing, writer, reply, size, plus) : encodeEntries(s, listing, reply, size, plus)
   // The READDIR after this one finds the end: the driver answers it, and the listing goes now.
   const endsInDriver = used > 0 && listing.ended ? s.listingEnds : undefined
-  endsInDriver?.mark(header.nodeid, handle, listing.next)
+  // A whole listing with stats, which the driver may answer the next reading of (`rm -rf` lists every directory twice).
+  const whole = plus && from === 0 ? reply.subarray(OUT, OUT + used) : undefined
+  endsInDriver?.mark(header.nodeid, handle, listing.next, whole)
   if (used === 0 || endsInDriver) s.listings.finished(header.nodeid)
   return truncateReply(reply, used)
 }

@@ -96,7 +96,7 @@ export class LowLevelDriver {
         }
       : undefined
     const listingEnds: ListingEnds | undefined = answeredInAddon
-      ? { mark: (nodeid, fh, offset) => this.addon.markListingEnd(poll, nodeid, fh, offset) }
+      ? { mark: (nodeid, fh, offset, whole) => this.addon.markListingEnd(poll, nodeid, fh, offset, whole) }
       : undefined
     // Names the addon removed in directories the backend offered: read before any request reaches JavaScript.
     const removalLog = answeredInAddon && removals?.wanted ? new RemovalLog(removals, logger) : undefined
@@ -156,6 +156,9 @@ export class LowLevelDriver {
     const onServed = hotLoopMode(options) === 'off' ? null : () => handler.servedElsewhere()
     const poll = this.addon.poll(fd, requests, onRequest, onServed, options.followCallers)
     if (forgetLog) this.addon.logForgets(poll, forgetLog.bytes, readLogs)
+    // A whole listing answers the next reading of its directory for half the time the kernel keeps
+    // the dentries and attributes it gave: a replay gives none, and those the kernel has stay valid.
+    if (answeredInAddon) this.addon.keepListings(poll, Math.floor((Math.min(options.entryTimeout, options.attrTimeout) * 1000) / 2))
     if (residentReads) resident?.attach(residentReads)
     if (removalLog) {
       this.addon.removeInDirectories(poll, removalLog.bytes)

@@ -44,8 +44,14 @@ export interface SessionAddon {
   holdResidentFile(handle: object, fh: number, offset: number, length: number, fd: number, fileSize: number): void
   releaseResident(handle: object, fh: number, offset: number): void
   forgetResident(handle: object, fh: number): void
-  /** The listing of `nodeid` read through `fh` ends at `offset`: a READDIR there is answered empty by the addon (native/listing-ends.h). */
-  markListingEnd(handle: object, nodeid: number, fh: number, offset: number): void
+  /**
+   * The listing of `nodeid` read through `fh` ends at `offset`: a READDIR there is answered empty
+   * by the addon (native/listing-ends.h). `whole`: the READDIRPLUS entries of the reply that
+   * listed it all from offset 0, kept to answer the next such read (native/listing-replays.h).
+   */
+  markListingEnd(handle: object, nodeid: number, fh: number, offset: number, whole?: Buffer): void
+  /** Whole listings marked from now on answer the next READDIRPLUS from offset 0 of their directory for `withinMs` (0: none kept). */
+  keepListings(handle: object, withinMs: number): void
   /** FORGET and BATCH_FORGET are written to `log` from now on (native/forget-log.h), `onLogged` called when no request came to read it soon enough (fuse-session.c). */
   logForgets(handle: object, log: Buffer, onLogged: () => void): void
   /** UNLINK and RMDIR in offered directories are answered by the addon from now on, each name removed written to `log` (native/directory-removals.h). */
