@@ -189,7 +189,7 @@ static int answered_on_node_thread(session_t *s, int fd, const char *request, si
   const void *body = &attr;
   size_t body_length = 0; // error 0 and no body: an empty reply
   uint64_t end, fh;
-  const char *replay = listing_replays_answer(&s->replays, request, length, s->replays.kept ? monotonic_ms() : 0, &body_length, &end, &fh);
+  const char *replay = listing_replays_answer(&s->replays, request, length, monotonic_ms, &body_length, &end, &fh);
   if (replay) {
     body = replay;
     listing_ends_mark(&s->ends, ((const struct fuse_in_header *)request)->nodeid, fh, end);

@@ -81,8 +81,8 @@ static void drop_changed(listing_replays_t *replays, const struct fuse_in_header
   }
 }
 
-const char *listing_replays_answer(listing_replays_t *replays, const char *request, size_t length, uint64_t now_ms, size_t *entries_length, uint64_t *end,
-                                   uint64_t *fh) {
+const char *listing_replays_answer(listing_replays_t *replays, const char *request, size_t length, uint64_t (*now_ms)(void), size_t *entries_length,
+                                   uint64_t *end, uint64_t *fh) {
   struct fuse_in_header in;
   if (!replays->kept || length < sizeof in) return NULL;
   memcpy(&in, request, sizeof in);
@@ -97,7 +97,7 @@ const char *listing_replays_answer(listing_replays_t *replays, const char *reque
   if (slot->nodeid != in.nodeid || body_length < sizeof read_in) return NULL;
   memcpy(&read_in, body, sizeof read_in);
   if (read_in.offset != 0) return NULL;
-  if (now_ms - slot->kept_at >= replays->keep_ms || read_in.size < slot->length) {
+  if (now_ms() - slot->kept_at >= replays->keep_ms || read_in.size < slot->length) {
     drop(replays, in.nodeid); // JavaScript lists it, and keeps the new listing if whole
     return NULL;
   }

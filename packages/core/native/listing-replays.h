@@ -41,8 +41,9 @@ typedef struct {
 void listing_replays_keep(listing_replays_t *replays, uint64_t nodeid, const char *entries, size_t length, uint64_t end, uint64_t now_ms);
 // For a request read from /dev/fuse (`length` bytes): the kept entries to answer it with (their
 // length in *entries_length; the listing's end in *end, the handle it is read through in *fh)
-// when it is a READDIRPLUS from offset 0 of a directory kept less than keep_ms before `now_ms`,
-// with room for them; else NULL, after dropping what the request makes stale.
-const char *listing_replays_answer(listing_replays_t *replays, const char *request, size_t length, uint64_t now_ms, size_t *entries_length, uint64_t *end,
-                                   uint64_t *fh);
+// when it is a READDIRPLUS from offset 0 of a directory kept less than keep_ms ago (`now_ms`
+// tells the time, called only then), with room for them; else NULL, after dropping what the
+// request makes stale.
+const char *listing_replays_answer(listing_replays_t *replays, const char *request, size_t length, uint64_t (*now_ms)(void), size_t *entries_length,
+                                   uint64_t *end, uint64_t *fh);
 void listing_replays_free(listing_replays_t *replays);
