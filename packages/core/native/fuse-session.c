@@ -694,16 +694,15 @@ static napi_value mark_listing_end(napi_env env, napi_callback_info info) {
 // keepListings(handle, withinMs): whole listings marked from now on are kept to answer the next
 // READDIRPLUS from offset 0 of their directory for `withinMs` (listing-replays.h).
 static napi_value keep_listings(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  void *data;
+  const char *usage = "keepListings(handle, withinMs): bad arguments";
   int64_t within;
-  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_int64(env, argv[1], &within) != napi_ok || within < 0) {
-    napi_throw_type_error(env, NULL, "keepListings(handle, withinMs): bad arguments");
+  int32_t no_fd;
+  session_t *s = handle_key_fd(env, info, 0, &within, &no_fd, usage);
+  if (!s) return NULL;
+  if (within < 0) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
-  session_t *s = data;
   if (!s->stopped) s->replays.keep_ms = (uint64_t)within;
   return NULL;
 }
