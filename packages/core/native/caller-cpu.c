@@ -37,8 +37,7 @@ static struct {
   unsigned requests;
   unsigned seen; // the sampler's results used so far
   uint32_t to_sample; // a caller to hand the sampler after the next reply
-  long switches;      // the thread's voluntary context switches at the last sampled request, or -1
-} follower = {.policy = FOLLOW_POLICY_INIT, .switches = -1};
+} follower = {.policy = FOLLOW_POLICY_INIT};
 
 // Where a caller last ran is read by a thread of its own, never by Node's: reading
 // /proc/<pid>/stat takes the caller's exec_update_lock, which execve holds while it closes the
@@ -125,12 +124,6 @@ static void ask_sampler(uint32_t pid) {
 static void place_sampler(const cpu_set_t *set) {
   pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
   if (sampling) sched_setaffinity(sampling, sizeof *set, set);
-}
-
-// The times this thread has waited for something so far, or -1.
-static long voluntary_switches(void) {
-  struct rusage usage;
-  return getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_nvcsw : -1;
 }
 
 // Pins this thread to `cpu`, or gives it back its own affinity (-1), as the policy decided
@@ -243,14 +236,6 @@ static int bulk(const struct fuse_in_header *in, size_t length) {
   return read_in.size >= BULK_BYTES;
 }
 
-// After a sampled request, before its reply: whether it slept, and where the thread is now.
-static void note_sleep(void) {
-  if (follower.switches < 0) return;
-  int slept = voluntary_switches() > follower.switches;
-  follower.switches = -1;
-  follow_replied(&follower.policy, slept, slept ? sched_getcpu() : -1);
-}
-
 void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   if (follower.started <= 0 || length < sizeof *in || in->pid == 0) return;
   if (bulk(in, length)) {
@@ -258,7 +243,6 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
     return;
   }
   if (follower.requests++ % SAMPLE_EVERY != 0) return;
-  follower.switches = voluntary_switches(); // compared when its reply begins
   // The look asked for at an earlier sample, if done (read before the next is asked for).
   unsigned done = __atomic_load_n(&sampler.done, __ATOMIC_ACQUIRE);
   uint32_t pid = __atomic_load_n(&sampler.found_pid, __ATOMIC_RELAXED);
@@ -266,13 +250,11 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   int looked = done != follower.seen;
   follower.seen = done;
   if (cpu >= CPU_SETSIZE || (cpu >= 0 && !CPU_ISSET(cpu, &follower.allowed))) cpu = -1;
-  // While requests sleep, where callers run is not asked.
-  if (!follow_sleepy(&follower.policy)) follower.to_sample = in->pid; // handed over after the next reply
+  follower.to_sample = in->pid; // handed over after the next reply
   pin(follow_sampled(&follower.policy, looked, pid, cpu));
 }
 
 void caller_cpu_reply_begin(void) {
-  note_sleep();
   // A run the watchdog rescued, or one whose replies are to be written as the thread's own
   // policy from now on, ends here.
   if (__atomic_load_n(&yielding.rescued, __ATOMIC_ACQUIRE) || yielding.paused > 0) caller_cpu_run_end();

@@ -24,8 +24,7 @@ void caller_cpu_prepare(uv_loop_t *loop);
 // has a thread of its own read where the request's caller last ran (/proc/<pid>/stat: never on
 // Node's thread, see caller-cpu.c) and, once samples in a row found one caller or callers on one
 // vCPU, pins this thread to that vCPU (within the affinity the process started with). Callers on
-// several vCPUs, or a bulk read or write, unpin it. While most sampled requests sleep before
-// their reply (a disk), it pins the thread where they are woken instead.
+// several vCPUs, or a bulk read or write, unpin it.
 void caller_cpu_note(const struct fuse_in_header *in, size_t length);
 
 // Around the write of a reply, on Node's thread: while it is pinned (and may leave SCHED_IDLE
