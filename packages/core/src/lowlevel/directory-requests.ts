@@ -73,9 +73,8 @@ function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, han
   const used = written ? writeEntries(listing, writer, reply, size, plus) : encodeEntries(s, listing, reply, size, plus)
   // The READDIR after this one finds the end: the driver answers it, and the listing goes now.
   const endsInDriver = used > 0 && listing.ended ? s.listingEnds : undefined
-  // A whole listing with stats, which the driver may answer the next reading of (`rm -rf` lists every directory twice).
-  const whole = plus && from === 0 ? reply.subarray(OUT, OUT + used) : undefined
-  endsInDriver?.mark(header.nodeid, handle, listing.next, whole)
+  // With it, a whole listing with stats, which the driver may answer the next reading of (`rm -rf` lists every directory twice).
+  endsInDriver?.mark(header.nodeid, handle, listing.next, plus && from === 0 ? reply.subarray(OUT, OUT + used) : undefined)
   if (used === 0 || endsInDriver) s.listings.finished(header.nodeid)
   return truncateReply(reply, used)
 }
