@@ -36,6 +36,8 @@ enum { ENTRY_SEC, ENTRY_NSEC, ATTR_SEC, ATTR_NSEC, VIEW_UID, VIEW_GID, VIEW_UMAS
 enum { REC_ENTRY, REC_NAME, REC_NAME_LENGTH, REC_DEV, REC_INO_HIGH, REC_INO_LOW, REC_INO, REC_MODE, RECORD_FIELDS };
 
 #define STATE_HEADER ((uint32_t)sizeof(struct listing_state))
+// What one getdents64 call reads at most: the unit "a directory of more than one batch" counts in.
+#define BATCH_BYTES 32768u
 // Room a full getdents64 batch may leave unused (less than one entry with a long name).
 #define FULL_BATCH_SLACK 512
 
@@ -91,6 +93,33 @@ static int next_entry(int fd, struct listing_state *state, uint32_t capacity) {
   }
 }
 
+// readAhead(dirFd, state) -> bytes read | 0 | -errno: when half a batch of the state or more is
+// free, moves what is left of the batch to its start and reads the entries after it into the rest
+// (a state read ahead into holds several batches): what the next writes take, read while the
+// kernel's caller takes in the last reply. 0 when nothing was read (little room, the end found,
+// or entries to step over); after a failure the next write meets it again.
+napi_value read_ahead(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int64_t fd;
+  struct listing_state *state;
+  size_t state_bytes;
+  if (get_int(env, argv[0], &fd)) return NULL;
+  if (napi_get_buffer_info(env, argv[1], (void **)&state, &state_bytes) != napi_ok || state_bytes <= STATE_HEADER + BATCH_BYTES ||
+      state->at > state->length || state->length > state_bytes - STATE_HEADER)
+    return bad_arguments(env);
+  uint32_t capacity = (uint32_t)(state_bytes - STATE_HEADER);
+  uint32_t left = state->length - state->at;
+  if (state->ended || state->skip || capacity - left < BATCH_BYTES / 2) return number(env, 0);
+  memmove(state->batch, state->batch + state->at, left);
+  state->at = 0;
+  state->length = left;
+  long length = syscall(SYS_getdents64, (int)fd, state->batch + left, capacity - left);
+  if (length < 0) return number(env, -errno);
+  state->length += (uint32_t)length;
+  state->ended = length == 0;
+  return number(env, (double)length);
+}
+
 // Whether `ino` is one of the `count` sorted values of `known`.
 static int is_known(const double *known, size_t count, double ino) {
   size_t low = 0, high = count;
@@ -134,13 +163,17 @@ napi_value write_entries(napi_env env, napi_callback_info info) {
       napi_get_typedarray_info(env, argv[10], &type, &known_count, (void **)&known, NULL, NULL) != napi_ok ||
       type != napi_float64_array)
     return bad_arguments(env);
-  uint32_t capacity = (uint32_t)(state_bytes - STATE_HEADER);
+  // getdents64 reads a batch at most, whatever room a state read ahead into has (read_ahead).
+  uint32_t capacity = (uint32_t)(state_bytes - STATE_HEADER) < BATCH_BYTES ? (uint32_t)(state_bytes - STATE_HEADER) : BATCH_BYTES;
   size_t most_records = record_count / RECORD_FIELDS;
   char *out = into + start;
   int64_t used = 0;
   state->written = state->recorded = 0;
+  // The next entry is read only while one could still fit: a batch read after a full reply would
+  // be read before that reply goes out (read_ahead reads it after).
+  int64_t smallest = (int64_t)(FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + 1) + (plus ? sizeof(struct fuse_entry_out) : 0));
   int more = next_entry((int)fd, state, capacity);
-  for (; more == 1 && state->written < most; more = next_entry((int)fd, state, capacity)) {
+  for (; more == 1 && state->written < most; more = room - used < smallest ? 0 : next_entry((int)fd, state, capacity)) {
     struct dirent64 *d = (struct dirent64 *)(state->batch + state->at);
     size_t name_length = strlen(d->d_name);
     size_t dirent_size = FUSE_DIRENT_ALIGN(FUSE_NAME_OFFSET + name_length);

@@ -97,6 +97,7 @@ static napi_value init(napi_env env, napi_value exports) {
       METHOD("flush", flush),
       METHOD("openDirectory", open_directory),
       METHOD("writeEntries", write_entries),
+      METHOD("readAhead", read_ahead),
       METHOD("getXattr", get_xattr),
       METHOD("listXattr", list_xattr),
       METHOD("setXattr", set_xattr),

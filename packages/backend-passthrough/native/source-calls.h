@@ -46,6 +46,7 @@ napi_value flush(napi_env env, napi_callback_info info);
 // directory-calls.c
 napi_value open_directory(napi_env env, napi_callback_info info);
 napi_value write_entries(napi_env env, napi_callback_info info);
+napi_value read_ahead(napi_env env, napi_callback_info info);
 // xattr-calls.c
 napi_value get_xattr(napi_env env, napi_callback_info info);
 napi_value list_xattr(napi_env env, napi_callback_info info);

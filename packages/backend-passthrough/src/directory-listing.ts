@@ -67,6 +67,14 @@ export class SourceListing implements ListingWriter {
     return this.written(into, start, room, plus, most, largeStats)
   }
 
+  needsReadAhead(): boolean {
+    return this.stream.needsReadAhead()
+  }
+
+  readAhead(): void {
+    this.stream.readAhead()
+  }
+
   /** Entries one by one (fuse-native, direct callers), each with its stat when `withStats`. */
   [Symbol.iterator](): Iterator<InodeDirEntry> {
     return writtenEntries({ write: (into, start, room, plus, most) => this.written(into, start, room, plus, most, true) }, this.withStats)

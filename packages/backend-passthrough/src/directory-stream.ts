@@ -5,7 +5,13 @@ import type { SourceNode, SourceNodes } from './source-nodes.js'
 
 /** A listing's state as native/directory-calls.c keeps it: six 32-bit fields, then getdents64's batch. */
 const STATE_HEADER = 24
-const STATE_BYTES = STATE_HEADER + 32768
+const BATCH_BYTES = 32768
+const STATE_BYTES = STATE_HEADER + BATCH_BYTES
+/**
+ * The state of a listing read ahead: some two replies' worth of entries kept ready, and room to
+ * read the next batch into while the caller takes in a reply.
+ */
+const READ_AHEAD_STATE_BYTES = STATE_HEADER + 3 * BATCH_BYTES
 const AT = 0
 const LENGTH = 4
 const SKIP = 8
@@ -85,14 +91,45 @@ export class DirectoryStream {
     return used
   }
 
+  /** Whether readAhead would read: the listing goes on, and half a batch of its state is free or more. */
+  needsReadAhead(): boolean {
+    const state = this.state
+    if (state === undefined || this.ended || this.node.gone || state.readUInt32LE(ENDED) || state.readUInt32LE(SKIP)) return false
+    return READ_AHEAD_STATE_BYTES - STATE_HEADER - (state.readUInt32LE(LENGTH) - state.readUInt32LE(AT)) >= BATCH_BYTES / 2
+  }
+
+  /**
+   * Reads the next entries while the caller takes in the reply just sent: a large directory's
+   * getdents64 batches, read from disk when cold, cost the server more than the caller's own work
+   * on them, so with a batch read after every reply neither side waits for the other. A failure
+   * is the next write's.
+   */
+  readAhead(): void {
+    if (!this.needsReadAhead()) return
+    if (this.state!.length < READ_AHEAD_STATE_BYTES) this.state = this.grown(this.state!)
+    calls.readAhead(this.fd!, this.state!)
+  }
+
   /** Gives up the descriptor and the batch, keeping the position. */
   release(): void {
     if (this.fd === undefined) return
     this.nodes.closeListing(this, this.fd)
     this.fd = undefined
     if (this.node.listing === this) this.node.listing = undefined
-    if (spareStates.length < MOST_SPARE) spareStates.push(this.state!)
+    this.spare(this.state!)
     this.state = undefined
+  }
+
+  private spare(state: Buffer): void {
+    if (spareStates.length < MOST_SPARE && state.length === STATE_BYTES) spareStates.push(state)
+  }
+
+  /** A state with room to read ahead into, holding what `state` holds. */
+  private grown(state: Buffer): Buffer {
+    const large = Buffer.allocUnsafeSlow(READ_AHEAD_STATE_BYTES)
+    state.copy(large, 0, 0, STATE_HEADER + state.readUInt32LE(LENGTH))
+    this.spare(state)
+    return large
   }
 
   /** Every entry was written: the descriptor and the batch go. */

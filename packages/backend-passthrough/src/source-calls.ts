@@ -71,6 +71,11 @@ interface SourceCalls {
     known: Float64Array,
     largeStats: boolean,
   ): number
+  /**
+   * Reads the entries after what is left of the listing's batch into the rest of `state` (larger
+   * than a batch) when half a batch or more of it is free: the bytes read, 0 if none were.
+   */
+  readAhead(dirFd: number, state: Buffer): number
 
   getXattr(fd: number, attribute: string): Buffer | number
   /** The names, each ended by a NUL. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FileType, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
+import { FileType, ROOT_INO, type InodeDirEntry, type ListingWriter, orThrow } from '@fusekit/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { PassthroughInodes } from '../src/passthrough.js'
 import { OPEN_LISTINGS } from '../src/source-nodes.js'
@@ -198,6 +198,32 @@ describe('readdir', () => {
     expect(names.size).toBe(count + 2)
     // Read on from where the last reply stopped: never reopened and stepped over again.
     expect(opened).toHaveBeenCalledTimes(1)
+  })
+
+  it('reads ahead between replies: every entry once, in the same order, whatever was read ahead and whenever a listing lost its descriptor', async () => {
+    const box = sandbox()
+    const count = 20000
+    directoryOf(box.source, count)
+    for (let d = 0; d < OPEN_LISTINGS; d++) mkdirSync(join(box.source, `other-${d}`))
+    const ops = await passthrough(box)
+    const dir = orThrow(ops.lookup(asRoot, ROOT_INO, 'dir'))
+    const whole = [...(await ops.readdir(asRoot, dir.ino, 0, 0, false))].map((e) => e.name)
+    const read = vi.spyOn(calls, 'readAhead')
+    const writer = (await ops.readdir(asRoot, dir.ino, 0, 0, false)) as ListingWriter
+    const into = Buffer.alloc(32768)
+    const names: string[] = []
+    for (let reply = 0; ; reply++) {
+      // Replies of a READDIR's sizes and of smaller ones, as the kernel asks with its caller's buffer.
+      const used = writer.write(into, 0, reply % 3 === 0 ? 32768 : 2000 + reply, false)
+      if (used === 0) break
+      for (let at = 0; at < used; at += (24 + into.readUInt32LE(at + 16) + 7) & ~7) names.push(into.toString('utf8', at + 24, at + 24 + into.readUInt32LE(at + 16)))
+      if (writer.needsReadAhead!()) writer.readAhead!()
+      // Halfway, the listing gives its descriptor up to others (ls | head in other directories) and reopens it.
+      if (reply === 40) for (let d = 0; d < OPEN_LISTINGS; d++) take(await listing(ops, orThrow(ops.lookup(asRoot, ROOT_INO, `other-${d}`)).ino), 1)
+    }
+    expect(names).toEqual(whole)
+    expect(read.mock.results.filter((r) => (r.value as number) > 0).length).toBeGreaterThan(10)
+    expect(writer.needsReadAhead!()).toBe(false)
   })
 
   it('restarts at any offset: the entries from there on, in the same order', async () => {

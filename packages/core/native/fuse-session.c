@@ -799,12 +799,15 @@ static napi_value forget_resident(napi_env env, napi_callback_info info) { retur
 
 // Writes one answer from `count` pieces (the first holding fuse_out_header) to the session's
 // /dev/fuse descriptor, or to the clone a helper thread read its request from: 0 | -errno.
-static int write_answer(session_t *s, const struct iovec *pieces, int count) {
+// `busy`: this thread has work to do right after it (a listing read ahead), so it is written at
+// the thread's own policy, never SCHED_IDLE: the caller then wakes on another vCPU and takes the
+// answer in meanwhile, instead of running first where this thread waits.
+static int write_answer(session_t *s, const struct iovec *pieces, int count, int busy) {
   uint64_t fd = (uint64_t)s->fd;
   const struct fuse_out_header *out = pieces[0].iov_base;
   if (s->forwarded && pieces[0].iov_len >= sizeof *out) handle_table_remove(s->forwarded, out->unique, &fd);
   ssize_t done;
-  if (s->follow_callers) caller_cpu_reply_begin();
+  if (s->follow_callers && !busy) caller_cpu_reply_begin();
   do done = count == 1 ? write((int)fd, pieces[0].iov_base, pieces[0].iov_len) : writev((int)fd, pieces, count);
   while (done < 0 && errno == EINTR);
   if (s->follow_callers) caller_cpu_reply_end();
@@ -812,18 +815,22 @@ static int write_answer(session_t *s, const struct iovec *pieces, int count) {
   return done < 0 ? -errno : 0;
 }
 
-// reply(handle, buffer) -> 0 | -errno: writes one answer (write_answer). The same write
+// reply(handle, buffer, busy?) -> 0 | -errno: writes one answer (write_answer). The same write
 // fs.writeSync makes, without its argument checks and request object: a third of its cost was
 // not the write.
 static napi_value write_reply(napi_env env, napi_callback_info info) {
   void *handle;
   struct iovec piece;
-  if (external_and_buffer(env, info, &handle, &piece.iov_base, &piece.iov_len, NULL)) {
-    napi_throw_type_error(env, NULL, "reply(handle, buffer): bad arguments");
+  size_t argc = 3;
+  napi_value argv[3];
+  bool busy = false;
+  if (external_and_buffer(env, info, &handle, &piece.iov_base, &piece.iov_len, NULL) ||
+      napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || (argc >= 3 && napi_get_value_bool(env, argv[2], &busy) != napi_ok)) {
+    napi_throw_type_error(env, NULL, "reply(handle, buffer, busy?): bad arguments");
     return NULL;
   }
   napi_value result;
-  CHECK(napi_create_int32(env, write_answer(handle, &piece, 1), &result));
+  CHECK(napi_create_int32(env, write_answer(handle, &piece, 1, busy), &result));
   return result;
 }
 
@@ -853,7 +860,7 @@ static napi_value write_reply_pieces(napi_env env, napi_callback_info info) {
     }
   }
   napi_value result;
-  CHECK(napi_create_int32(env, write_answer(handle, pieces, (int)count), &result));
+  CHECK(napi_create_int32(env, write_answer(handle, pieces, (int)count, 0), &result));
   return result;
 }
 

@@ -23,6 +23,14 @@ export interface ListingWriter extends Iterable<InodeDirEntry> {
   readonly offset: number
   /** Whether every entry has been written. */
   readonly atEnd: boolean
+  /**
+   * Reading ahead, optional: whether there is reading to do before the next write. If so the
+   * driver sends the reply at hand so that the caller takes it in on another CPU, and calls
+   * readAhead right after.
+   */
+  needsReadAhead?(): boolean
+  /** Reads entries of the next writes, while the caller takes in the last reply. */
+  readAhead?(): void
 }
 
 export function isListingWriter(entries: Iterable<InodeDirEntry>): entries is ListingWriter {

@@ -64,7 +64,9 @@ function session(ops: Partial<InodeOperations>, options = {}, { mostPieces, ...k
   const pieceReplies: PieceReplies | undefined =
     mostPieces === undefined ? undefined : { most: mostPieces, send: (pieces) => void (pieceCounts.push(pieces.length), replies.push(Buffer.concat(pieces))) }
   // A copy: the session reuses its reply buffers once sent.
-  const s = new KernelSession((r) => void replies.push(Buffer.from(r)), dispatcher, opts, logger, { ...kernelFiles, pieceReplies }, admitted)
+  /** Whether each reply was sent as busy (work follows it at once). */
+  const busy: boolean[] = []
+  const s = new KernelSession((r, b) => void (replies.push(Buffer.from(r)), busy.push(b)), dispatcher, opts, logger, { ...kernelFiles, pieceReplies }, admitted)
   const ask = async (req: Buffer) => {
     const before = replies.length
     s.handle(req)
@@ -74,7 +76,7 @@ function session(ops: Partial<InodeOperations>, options = {}, { mostPieces, ...k
     expect(readU64(reply, 8)).toBe(readU64(req, 8))
     return { errno: Math.abs(reply.readInt32LE(4)), body: reply.subarray(16) }
   }
-  return { s, ask, replies, logger, pieceCounts }
+  return { s, ask, replies, busy, logger, pieceCounts }
 }
 
 /** Names, dirent offsets and node ids of a READDIR(PLUS) reply. */
@@ -355,6 +357,34 @@ describe('KernelSession', () => {
     const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(plus.at(-1)!.offset), 4096, 0, 0n, 0, 0))).body, false)
     expect([...plus, ...rest].map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
     expect(offsets).toEqual([0])
+  })
+
+  it('lets a listing read ahead right after each reply that goes on with it, that reply sent as busy; never at its end', async () => {
+    const entries: InodeDirEntry[] = Array.from({ length: 40 }, (_, i) => ({ name: `entry-${i}`, ino: 100 + i, type: 0o100000 }))
+    const aheadAfter: number[] = []
+    class ReadingAhead extends FixedWriter {
+      needsReadAhead(): boolean {
+        return true
+      }
+      readAhead(): void {
+        aheadAfter.push(replies.length)
+      }
+    }
+    const { ask, replies, busy } = session({ readdir: (_ctx, _ino, _fh, offset) => Object.assign(new ReadingAhead(entries), { offset }) })
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const names: string[] = []
+    for (let offset = 0n; ; ) {
+      const listed = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, offset, 400, 0, 0n, 0, 0))).body, false)
+      if (listed.length === 0) break
+      names.push(...listed.map((e) => e.name))
+      offset = BigInt(listed.at(-1)!.offset)
+    }
+    expect(names).toEqual(entries.map((e) => e.name))
+    // OPENDIR, then the replies: the first came from the backend's call, the last found the end.
+    const continued = replies.length - 3
+    expect(continued).toBeGreaterThan(2)
+    expect(aheadAfter).toEqual(Array.from({ length: continued - 1 }, (_, i) => i + 3))
+    expect(busy).toEqual(replies.map((_, i) => aheadAfter.includes(i + 1)))
   })
 
   it('answers the READDIR after a READDIRPLUS that took the whole directory with the end, asking the backend nothing', async () => {

@@ -52,7 +52,14 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
   const sameKind = listing.withStats === plus || listing.ended || listing.writer?.writesPlus === true
-  if (listing.source !== undefined && offset === listing.next && sameKind) return s.finish(req, fill(s, req, listing, handle, size, plus))
+  if (listing.source !== undefined && offset === listing.next && sameKind) {
+    const reply = fill(s, req, listing, handle, size, plus)
+    const { writer } = listing
+    const ahead = !listing.ended && writer?.needsReadAhead?.() === true
+    s.finish(req, reply, ahead)
+    if (ahead) writer!.readAhead!()
+    return
+  }
   dropHeld(s, listing)
   s.call(req, 'readdir', [req.ctx, nodeid, listing.fh, offset, plus], (_s, _req, entries) => {
     listing.writer = isListingWriter(entries) ? entries : undefined

@@ -81,7 +81,8 @@ export class KernelSession {
   private readonly piecesHeader = replyBuffer(0, 0)
 
   constructor(
-    private readonly send: (reply: Buffer) => void,
+    /** `busy`: the thread has work to do right after this reply (see SessionAddon.reply). */
+    private readonly send: (reply: Buffer, busy: boolean) => void,
     readonly handler: InodeHandler,
     readonly options: MountOptions,
     private readonly logger: Logger,
@@ -110,7 +111,7 @@ export class KernelSession {
       header = decodeHeader(request, length)
     } catch (error) {
       this.logger.error(`dropped a request the kernel should not send: ${(error as Error).message}`)
-      if (length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO))
+      if (length >= 16) this.send(this.emptyReply(Number(request.readBigUInt64LE(8)), Errno.EIO), false)
       return undefined
     }
     const body = request.subarray(IN_HEADER_SIZE, length)
@@ -133,11 +134,11 @@ export class KernelSession {
     }
     const run = REQUEST_HANDLERS[header.opcode]
     if (run === undefined) {
-      this.send(this.emptyReply(header.unique, Errno.ENOSYS))
+      this.send(this.emptyReply(header.unique, Errno.ENOSYS), false)
       return undefined
     }
     if (this.admittedUids && header.opcode !== Opcode.INIT && !this.admittedUids.includes(header.uid)) {
-      this.send(this.emptyReply(header.unique, Errno.EACCES))
+      this.send(this.emptyReply(header.unique, Errno.EACCES), false)
       return undefined
     }
     const req: KernelRequest = { header, body, ctx: new CallerContext(header.uid, header.gid, header.pid), answered: false, lent: undefined }
@@ -293,8 +294,11 @@ export class KernelSession {
     return pieces.length > this.pieceReplies!.most ? Buffer.concat(pieces) : pieces
   }
 
-  /** Sends the reply to `req` (exactly once: the handlers and `call` see to that). */
-  finish(req: KernelRequest, reply: Reply): void {
+  /**
+   * Sends the reply to `req` (exactly once: the handlers and `call` see to that); `busy` when
+   * work follows it at once (a listing read ahead).
+   */
+  finish(req: KernelRequest, reply: Reply, busy = false): void {
     if (req.answered) return
     req.answered = true
     this.inFlight.delete(req.header.unique)
@@ -302,7 +306,7 @@ export class KernelSession {
       this.pieceReplies!.send(reply)
       return
     }
-    this.send(reply)
+    this.send(reply, busy)
     // Sent synchronously: a pooled buffer can serve the next large reply.
     if (this.pooledBuffers.has(reply.buffer) && this.spareReplyBuffers.length < SPARE_REPLY_BUFFERS) {
       this.spareReplyBuffers.push(Buffer.from(reply.buffer))

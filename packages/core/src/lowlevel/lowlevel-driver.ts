@@ -48,11 +48,11 @@ export class LowLevelDriver {
     const ended = new Promise<void>((resolve) => (endedByKernel = resolve))
     let initAnswered = false
     const uring = options.ioUring ? new UringTransport(this.addon, fd, logger, (request) => session.handle(request)) : undefined
-    const send = (reply: Buffer) => {
+    const send = (reply: Buffer, busy: boolean) => {
       // After close the number may belong to another file: late replies are dropped.
       if (!open || uring?.reply(reply)) return
       // A failure is ENOENT (the request was interrupted) or ENODEV (unmounted): nobody waits for this reply.
-      this.addon.reply(poll, reply)
+      this.addon.reply(poll, reply, busy)
       // The first reply is INIT's (the kernel sends nothing else before it), which sets the
       // readahead to at most what the kernel offered: raised once it is in.
       if (!initAnswered) {
