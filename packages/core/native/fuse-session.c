@@ -815,23 +815,30 @@ static int write_answer(session_t *s, const struct iovec *pieces, int count, int
   return done < 0 ? -errno : 0;
 }
 
-// reply(handle, buffer, busy?) -> 0 | -errno: writes one answer (write_answer). The same write
-// fs.writeSync makes, without its argument checks and request object: a third of its cost was
-// not the write.
-static napi_value write_reply(napi_env env, napi_callback_info info) {
+// Writes the one answer reply(handle, buffer) and replyBusy(handle, buffer) are given.
+static napi_value reply_with(napi_env env, napi_callback_info info, int busy, const char *usage) {
   void *handle;
   struct iovec piece;
-  size_t argc = 3;
-  napi_value argv[3];
-  bool busy = false;
-  if (external_and_buffer(env, info, &handle, &piece.iov_base, &piece.iov_len, NULL) ||
-      napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || (argc >= 3 && napi_get_value_bool(env, argv[2], &busy) != napi_ok)) {
-    napi_throw_type_error(env, NULL, "reply(handle, buffer, busy?): bad arguments");
+  if (external_and_buffer(env, info, &handle, &piece.iov_base, &piece.iov_len, NULL)) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   napi_value result;
   CHECK(napi_create_int32(env, write_answer(handle, &piece, 1, busy), &result));
   return result;
+}
+
+// reply(handle, buffer) -> 0 | -errno: writes one answer (write_answer). The same write
+// fs.writeSync makes, without its argument checks and request object: a third of its cost was
+// not the write.
+static napi_value write_reply(napi_env env, napi_callback_info info) {
+  return reply_with(env, info, 0, "reply(handle, buffer): bad arguments");
+}
+
+// replyBusy(handle, buffer) -> 0 | -errno: as reply, for an answer this thread has work to do
+// right after (write_answer's `busy`).
+static napi_value write_reply_busy(napi_env env, napi_callback_info info) {
+  return reply_with(env, info, 1, "replyBusy(handle, buffer): bad arguments");
 }
 
 // replyPieces(handle, buffers) -> 0 | -errno: writes one answer made of the buffers in order
@@ -970,6 +977,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"stop", NULL, session_stop_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"replaceBuffer", NULL, replace_buffer, NULL, NULL, NULL, napi_default_method, NULL},
       {"reply", NULL, write_reply, NULL, NULL, NULL, napi_default_method, NULL},
+      {"replyBusy", NULL, write_reply_busy, NULL, NULL, NULL, napi_default_method, NULL},
       {"replyPieces", NULL, write_reply_pieces, NULL, NULL, NULL, napi_default_method, NULL},
       {"adjustExternalMemory", NULL, adjust_external_memory, NULL, NULL, NULL, napi_default_method, NULL},
       {"populate", NULL, populate, NULL, NULL, NULL, napi_default_method, NULL},

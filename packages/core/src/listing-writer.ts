@@ -24,9 +24,9 @@ export interface ListingWriter extends Iterable<InodeDirEntry> {
   /** Whether every entry has been written. */
   readonly atEnd: boolean
   /**
-   * Reading ahead, optional: whether there is reading to do before the next write. If so the
-   * driver sends the reply at hand so that the caller takes it in on another CPU, and calls
-   * readAhead right after.
+   * Reading ahead, optional (both or neither): whether there is reading to do before the next
+   * write. If so the driver sends the reply at hand so that the caller takes it in on another
+   * CPU, and calls readAhead right after.
    */
   needsReadAhead?(): boolean
   /** Reads entries of the next writes, while the caller takes in the last reply. */

@@ -55,9 +55,9 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   if (listing.source !== undefined && offset === listing.next && sameKind) {
     const reply = fill(s, req, listing, handle, size, plus)
     const { writer } = listing
-    const ahead = !listing.ended && writer?.needsReadAhead?.() === true
-    s.finish(req, reply, ahead)
-    if (ahead) writer!.readAhead!()
+    const readAhead = !listing.ended && writer?.needsReadAhead?.() ? writer.readAhead : undefined
+    s.finish(req, reply, readAhead !== undefined)
+    readAhead?.call(writer)
     return
   }
   dropHeld(s, listing)

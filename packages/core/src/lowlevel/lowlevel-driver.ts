@@ -52,7 +52,8 @@ export class LowLevelDriver {
       // After close the number may belong to another file: late replies are dropped.
       if (!open || uring?.reply(reply)) return
       // A failure is ENOENT (the request was interrupted) or ENODEV (unmounted): nobody waits for this reply.
-      this.addon.reply(poll, reply, busy)
+      if (busy) this.addon.replyBusy(poll, reply)
+      else this.addon.reply(poll, reply)
       // The first reply is INIT's (the kernel sends nothing else before it), which sets the
       // readahead to at most what the kernel offered: raised once it is in.
       if (!initAnswered) {

@@ -70,10 +70,14 @@ export interface SessionAddon {
    * Writes one answer to /dev/fuse: to the session's descriptor, or for a request one of its
    * helper threads read (they read instead of this thread once random reads answered in the
    * addon come fast) to the clone it came from. 0, or a negative errno (ENOENT: interrupted;
-   * ENODEV: unmounted). `busy`: the thread has work to do right after it (a listing read
-   * ahead): written at the thread's own scheduling policy, so that the caller wakes elsewhere.
+   * ENODEV: unmounted).
    */
-  reply(handle: object, reply: Buffer, busy?: boolean): number
+  reply(handle: object, reply: Buffer): number
+  /**
+   * As reply, for an answer the thread has work to do right after (a listing read ahead):
+   * written at the thread's own scheduling policy, so that the caller wakes elsewhere.
+   */
+  replyBusy(handle: object, reply: Buffer): number
   /** Writes one answer made of `pieces` in order (writev), as reply does: at most maxReplyPieces of them. */
   replyPieces(handle: object, pieces: readonly Buffer[]): number
   /** The most pieces replyPieces takes. */
