@@ -1,6 +1,7 @@
 // See request-helpers.h.
 #define _GNU_SOURCE
 #include "request-helpers.h"
+#include "helper-backlog.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fuse.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_HELPERS 16
@@ -17,6 +19,8 @@
 typedef struct {
   request_helpers_t *owner;
   pthread_t thread;
+  int first;  // times its reads (helper-backlog.h)
+  int parks;  // waits while the first has a backlog
   int fd; // the clone
   char *buffer;
   char *reply;
@@ -31,6 +35,11 @@ struct request_helpers {
   size_t size;
   pthread_mutex_t queue_lock;
   forwarded_t *head, *tail;
+  backlog_t backlog;   // the first helper's (helper-backlog.h)
+  int parking;         // set while it has one: helpers from backlog_readers(count) on wait on park_cond
+  unsigned long first_reads; // the first helper's, so far
+  pthread_mutex_t park_lock;
+  pthread_cond_t park_cond;
   unsigned count;
   helper_t helpers[MAX_HELPERS];
 };
@@ -54,16 +63,81 @@ void fuse_answer(int fd, uint64_t unique, int err, const void *body, size_t leng
 
 void fuse_answer_error(int fd, uint64_t unique, int err) { fuse_answer(fd, unique, err, NULL, 0); }
 
+static uint64_t now_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static void unlock_on_cancel(void *lock) { pthread_mutex_unlock(lock); }
+
+// How often a parked helper looks whether the first one still reads.
+#define PARKED_CHECK_NS 10000000
+
+// A helper past backlog_readers waits here while the first has a backlog (cancellable), but not
+// while the first reads nothing for PARKED_CHECK_NS: it is then stuck in an answer (a hung
+// source), or the requests stopped and it waits in read; either way this one reads too.
+static void park_while_backlog(request_helpers_t *h) {
+  if (!__atomic_load_n(&h->parking, __ATOMIC_RELAXED)) return;
+  unsigned long seen = __atomic_load_n(&h->first_reads, __ATOMIC_RELAXED);
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  pthread_mutex_lock(&h->park_lock);
+  pthread_cleanup_push(unlock_on_cancel, &h->park_lock);
+  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+  while (__atomic_load_n(&h->parking, __ATOMIC_RELAXED)) {
+    until.tv_nsec += PARKED_CHECK_NS;
+    if (until.tv_nsec >= 1000000000) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000;
+    }
+    if (pthread_cond_timedwait(&h->park_cond, &h->park_lock, &until) != ETIMEDOUT) continue;
+    unsigned long reads = __atomic_load_n(&h->first_reads, __ATOMIC_RELAXED);
+    if (reads == seen) break;
+    seen = reads;
+  }
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+  pthread_cleanup_pop(1);
+}
+
+// The first helper's read, timed for helper-backlog.h; `answered` is when its last answer began.
+static ssize_t read_timed(request_helpers_t *h, int fd, char *buffer, uint64_t *answered) {
+  uint64_t asked = now_ns();
+  pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+  ssize_t n = read(fd, buffer, h->size);
+  pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+  uint64_t got = now_ns();
+  __atomic_store_n(&h->first_reads, h->first_reads + 1, __ATOMIC_RELAXED); // only this thread writes it
+  switch (backlog_note(&h->backlog, asked - *answered, got - asked)) {
+  case BACKLOG_STARTS: __atomic_store_n(&h->parking, 1, __ATOMIC_RELAXED); break;
+  case BACKLOG_ENDS:
+    pthread_mutex_lock(&h->park_lock);
+    __atomic_store_n(&h->parking, 0, __ATOMIC_RELAXED);
+    pthread_cond_broadcast(&h->park_cond);
+    pthread_mutex_unlock(&h->park_lock);
+    break;
+  }
+  *answered = got;
+  return n;
+}
+
 static void *helper_main(void *data) {
   helper_t *self = data;
   request_helpers_t *h = self->owner;
   char *buffer = self->buffer;
-  // Cancelled (at stop) only while waiting in read: never holding a lock or half a request.
+  uint64_t answered = now_ns();
+  // Cancelled (at stop) only while waiting in read or parked: never holding a lock or half a request.
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
   for (;;) {
-    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-    ssize_t n = read(self->fd, buffer, h->size);
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    ssize_t n;
+    if (self->first) {
+      n = read_timed(h, self->fd, buffer, &answered);
+    } else {
+      if (self->parks) park_while_backlog(h);
+      pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+      n = read(self->fd, buffer, h->size);
+      pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    }
     if (n < 0) {
       int err = errno;
       if (err == EINTR || err == ENOENT || err == EAGAIN) continue; // ENOENT: the request was interrupted
@@ -107,6 +181,8 @@ static void on_closed(uv_handle_t *handle) {
   request_helpers_t *h = handle->data;
   free_queue(h->head);
   pthread_mutex_destroy(&h->queue_lock);
+  pthread_mutex_destroy(&h->park_lock);
+  pthread_cond_destroy(&h->park_cond);
   free(h);
 }
 
@@ -145,9 +221,18 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
   h->arg = arg;
   h->on_forwarded = on_forwarded;
   h->size = size;
+  h->backlog = (backlog_t)BACKLOG_INIT;
   pthread_mutex_init(&h->queue_lock, NULL);
+  pthread_mutex_init(&h->park_lock, NULL);
+  pthread_condattr_t monotonic;
+  pthread_condattr_init(&monotonic);
+  pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+  pthread_cond_init(&h->park_cond, &monotonic);
+  pthread_condattr_destroy(&monotonic);
   if (uv_async_init(loop, &h->async, on_async)) {
     pthread_mutex_destroy(&h->queue_lock);
+    pthread_mutex_destroy(&h->park_lock);
+    pthread_cond_destroy(&h->park_cond);
     free(h);
     return NULL;
   }
@@ -159,6 +244,8 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
   for (unsigned i = 0; i < count; i++) {
     helper_t *helper = &h->helpers[i];
     helper->owner = h;
+    helper->first = i == 0;
+    helper->parks = i >= backlog_readers(count);
     helper->fd = clone_of(dev);
     helper->buffer = malloc(size);
     helper->reply = malloc(size);
