@@ -4,6 +4,7 @@
 #include "helper-backlog.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fuse.h>
 #include <pthread.h>
 #include <signal.h>
@@ -21,6 +22,7 @@ typedef struct {
   pthread_t thread;
   int first;  // times its reads (helper-backlog.h)
   int parks;  // waits while the first has a backlog
+  unsigned long first_stuck_at; // the first's reads when this one last found it stuck (park_while_backlog)
   int fd; // the clone
   char *buffer;
   char *reply;
@@ -76,10 +78,12 @@ static void unlock_on_cancel(void *lock) { pthread_mutex_unlock(lock); }
 
 // A helper past backlog_readers waits here while the first has a backlog (cancellable), but not
 // while the first reads nothing for PARKED_CHECK_NS: it is then stuck in an answer (a hung
-// source), or the requests stopped and it waits in read; either way this one reads too.
-static void park_while_backlog(request_helpers_t *h) {
+// source), or the requests stopped and it waits in read; either way this one reads, and parks
+// no more until the first has read again.
+static void park_while_backlog(request_helpers_t *h, helper_t *self) {
   if (!__atomic_load_n(&h->parking, __ATOMIC_RELAXED)) return;
   unsigned long seen = __atomic_load_n(&h->first_reads, __ATOMIC_RELAXED);
+  if (seen == self->first_stuck_at) return;
   struct timespec until;
   clock_gettime(CLOCK_MONOTONIC, &until);
   pthread_mutex_lock(&h->park_lock);
@@ -93,7 +97,10 @@ static void park_while_backlog(request_helpers_t *h) {
     }
     if (pthread_cond_timedwait(&h->park_cond, &h->park_lock, &until) != ETIMEDOUT) continue;
     unsigned long reads = __atomic_load_n(&h->first_reads, __ATOMIC_RELAXED);
-    if (reads == seen) break;
+    if (reads == seen) {
+      self->first_stuck_at = reads;
+      break;
+    }
     seen = reads;
   }
   pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
@@ -133,7 +140,7 @@ static void *helper_main(void *data) {
     if (self->first) {
       n = read_timed(h, self->fd, buffer, &answered);
     } else {
-      if (self->parks) park_while_backlog(h);
+      if (self->parks) park_while_backlog(h, self);
       pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
       n = read(self->fd, buffer, h->size);
       pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
@@ -246,6 +253,7 @@ request_helpers_t *request_helpers_start(uv_loop_t *loop, int dev, size_t size, 
     helper->owner = h;
     helper->first = i == 0;
     helper->parks = i >= backlog_readers(count);
+    helper->first_stuck_at = ULONG_MAX;
     helper->fd = clone_of(dev);
     helper->buffer = malloc(size);
     helper->reply = malloc(size);
