@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { backendMountOptions, CallerContext, parseBackendOptions, type MountOptions } from '@fusekit/core'
 import { noDirectoryRemovals, noResidentData, silentLogger, type SuiteMountSetup } from '@fusekit/testkit'
 
@@ -85,4 +86,29 @@ export function sourceMountSetup(args: readonly string[]): SuiteMountSetup & { s
       return source
     },
   }
+}
+
+// Python: O_DIRECT reads of 4 KiB blocks of argv[1], the nth at block (start + n * stride) % blocks,
+// each compared with argv[2] (the source file) at that offset.
+const DIRECT_READS = [
+  'import mmap, os, sys',
+  'path, source, count, start, stride = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])',
+  'fd = os.open(path, os.O_RDONLY | os.O_DIRECT)',
+  'blocks = os.fstat(fd).st_size // 4096',
+  'expected = open(source, "rb").read()',
+  'buf = mmap.mmap(-1, 4096)',
+  'wrong = 0',
+  'for n in range(count):',
+  '    at = (start + n * stride) % blocks * 4096',
+  '    if os.preadv(fd, [buf], at) != 4096 or buf[:] != expected[at:at + 4096]: wrong += 1',
+  'print("wrong", wrong)',
+].join('\n')
+
+/**
+ * `count` O_DIRECT reads of 4 KiB blocks of `path` from another process, the nth at block
+ * (start + n * stride) % blocks: what it printed, "wrong N\n" for N blocks unlike `source`'s.
+ */
+export async function directReads(path: string, source: string, count: number, start: number, stride: number): Promise<string> {
+  const { stdout } = await promisify(execFile)('python3', ['-c', DIRECT_READS, path, source, String(count), String(start), String(stride)])
+  return stdout
 }

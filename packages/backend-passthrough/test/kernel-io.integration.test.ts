@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { cpuNumbers, lookupsFromCpus, threadCpus, threadNamed, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
-import { sourceMountSetup } from './helpers.js'
+import { directReads, sourceMountSetup } from './helpers.js'
 
 const run = promisify(execFile)
 
@@ -99,23 +99,7 @@ describe('passthrough mount with the lowlevel driver: O_DIRECT random reads', ()
   const setup = sourceMountSetup([])
   const mounted = useMount(setup)
   const threads = () => readdirSync(`/proc/${mounted().pid}/task`).length
-  // Reads 4 KiB blocks of `file` with O_DIRECT, the nth at block (start + n * stride) % blocks,
-  // and prints how many did not match the source's bytes at that offset.
-  const reader = [
-    'import mmap, os, sys',
-    'path, source, count, start, stride = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])',
-    'fd = os.open(path, os.O_RDONLY | os.O_DIRECT)',
-    'blocks = os.fstat(fd).st_size // 4096',
-    'expected = open(source, "rb").read()',
-    'buf = mmap.mmap(-1, 4096)',
-    'wrong = 0',
-    'for n in range(count):',
-    '    at = (start + n * stride) % blocks * 4096',
-    '    if os.preadv(fd, [buf], at) != 4096 or buf[:] != expected[at:at + 4096]: wrong += 1',
-    'print("wrong", wrong)',
-  ].join('\n')
-  const read = (count: number, start: number, stride: number) =>
-    run('python3', ['-c', reader, join(mounted().dir, 'data'), join(setup.source(), 'data'), String(count), String(start), String(stride)]).then((r) => r.stdout)
+  const read = (count: number, start: number, stride: number) => directReads(join(mounted().dir, 'data'), join(setup.source(), 'data'), count, start, stride)
 
   it('hands the reading to a thread per CPU once they come (not for sequential ones): the same bytes, from several readers at once, and every other request still answered', async () => {
     await writeFile(join(setup.source(), 'data'), randomBytes(1024 * 1024))

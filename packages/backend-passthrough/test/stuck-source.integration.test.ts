@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { eventually, startMount, useMount } from '@fusekit/testkit'
 import { describe, expect, it } from 'vitest'
-import { sourceMountSetup } from './helpers.js'
+import { directReads, sourceMountSetup } from './helpers.js'
 
 const run = promisify(execFile)
 
@@ -15,22 +15,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))
   return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
-
-// O_DIRECT reads of 4 KiB blocks of argv[1], the nth at block (start + n * stride) % blocks:
-// prints how many did not match argv[2] (the source file) at that offset.
-const reader = [
-  'import mmap, os, sys',
-  'path, source, count, start, stride = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:])',
-  'fd = os.open(path, os.O_RDONLY | os.O_DIRECT)',
-  'blocks = os.fstat(fd).st_size // 4096',
-  'expected = open(source, "rb").read()',
-  'buf = mmap.mmap(-1, 4096)',
-  'wrong = 0',
-  'for n in range(count):',
-  '    at = (start + n * stride) % blocks * 4096',
-  '    if os.preadv(fd, [buf], at) != 4096 or buf[:] != expected[at:at + 4096]: wrong += 1',
-  'print("wrong", wrong)',
-].join('\n')
 
 // Opens argv[1] with O_DIRECT, prints "open", and on a line from stdin reads 4 KiB at argv[2]:
 // prints its bytes in hex.
@@ -61,8 +45,7 @@ describe('passthrough mount: a read stuck in its source while the helper threads
     try {
       await writeFile(join(gate.dir, 'slow'), slow)
       await run('python3', ['-c', `import os; fd = os.open("${join(gate.dir, 'slow')}", os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)`])
-      const read = (count: number, start: number, stride: number) =>
-        run('python3', ['-c', reader, join(mounted().dir, 'data'), join(source, 'data'), String(count), String(start), String(stride)]).then((r) => r.stdout)
+      const read = (count: number, start: number, stride: number) => directReads(join(mounted().dir, 'data'), join(source, 'data'), count, start, stride)
       // Random reads hand the reading to the helper threads (kernel-io.integration.test.ts).
       expect(await read(300, 0, 97)).toBe('wrong 0\n')
 
