@@ -98,10 +98,7 @@ export class S3Filesystem implements Operations {
     const { files, lookup, cache } = this.parts
     const names = await lookup.listing(path, ctx.signal)
     const base = path === '/' ? '/' : `${path}/`
-    const entries: DirEntry[] = [
-      { name: '.', type: S_IFDIR },
-      { name: '..', type: S_IFDIR },
-    ]
+    const entries: DirEntry[] = []
     for (const listed of names) {
       const directory = listed.endsWith('/')
       // A file and a directory of one name (S3 allows both): the directory is shown.
@@ -119,7 +116,11 @@ export class S3Filesystem implements Operations {
       const name = file.path.slice(base.length)
       if (!names.has(name)) entries.push({ name, ino: file.ino, type: file.attributes.mode & S_IFMT, stat: withStats ? statOf(file.ino, file.current(), 1) : undefined })
     }
-    return entries
+    // By name: the kernel reads a large listing in pieces, asking again from where it stopped,
+    // and an entry's place must not move when its upload or rename reaches S3 in between (a new
+    // file was last, then in S3's order: names listed twice and others never).
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return [{ name: '.', type: S_IFDIR }, { name: '..', type: S_IFDIR }, ...entries]
   }
 
   open(ctx: RequestContext, path: string): Promise<number> {
