@@ -8,8 +8,8 @@
 // more reader only adds sleeps and wake-ups. Four fio jobs of O_DIRECT 4 KiB random reads on 2
 // vCPUs: 7.0-9.2 µs of CPU per read with one helper reading under a backlog, 8.5-12 with both
 // (bindfs 8.3-12.4), at the same speed; one job keeps both (28-31k reads/s, 11k with one).
-// An answer that takes long (a disk's read) ends a backlog at once: the parked helpers' reads
-// are the other answers in flight meanwhile.
+// Answers that take long (a disk's reads: two in a row) end a backlog at once: the parked
+// helpers' reads are the other answers in flight meanwhile.
 #pragma once
 #include <stdint.h>
 
