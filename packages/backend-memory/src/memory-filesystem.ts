@@ -16,6 +16,7 @@ import {
   type Created,
   type Entry,
   type InodeDirEntry,
+  type InodeListing,
   type InodeOperations,
   type Logger,
   type MountOptions,
@@ -309,11 +310,14 @@ export class MemoryFileSystem implements InodeOperations {
     return copied
   }
 
-  readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): Iterable<InodeDirEntry> {
+  readdir(_ctx: RequestContext, ino: number, _fh: number, offset: number, withStats: boolean): InodeListing {
     const dir = this.directory(ino)
     dir.accessed(Timespec.now())
-    if (!withStats && dir.listing !== undefined) return dir.listing.from(offset)
-    return this.entriesOf(dir, offset, withStats)
+    const { listing } = dir
+    if (listing === undefined) return this.entriesOf(dir, offset, withStats)
+    if (!withStats) return listing.from(offset)
+    // Where the kernel goes on without stats: the held bytes, while no name was removed since (the same order).
+    return Object.assign(this.entriesOf(dir, offset, true), { withoutStats: (from: number) => (dir.listing === listing ? listing.from(from) : undefined) })
   }
 
   setxattr(ctx: RequestContext, ino: number, name: string, value: Buffer, flags: number): void {

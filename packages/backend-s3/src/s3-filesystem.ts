@@ -116,9 +116,8 @@ export class S3Filesystem implements Operations {
       const name = file.path.slice(base.length)
       if (!names.has(name)) entries.push({ name, ino: file.ino, type: file.attributes.mode & S_IFMT, stat: withStats ? statOf(file.ino, file.current(), 1) : undefined })
     }
-    // By name: the kernel reads a large listing in pieces, asking again from where it stopped,
-    // and an entry's place must not move when its upload or rename reaches S3 in between (a new
-    // file was last, then in S3's order: names listed twice and others never).
+    // By name: a new file not uploaded yet keeps its place once it is, so a
+    // seekdir to a telldir offset finds the same entry after an upload.
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     return [{ name: '.', type: S_IFDIR }, { name: '..', type: S_IFDIR }, ...entries]
   }

@@ -18,6 +18,7 @@ export {
   type Created,
   type SetattrRequest,
   type InodeDirEntry,
+  type InodeListing,
   type MaybePromise,
 } from './inode-operations.js'
 export { EncodedListing, ListingReader } from './encoded-listing.js'

@@ -101,6 +101,21 @@ export interface InodeDirEntry {
 }
 
 /**
+ * What an inode-layer `readdir` returns: its entries from the offset asked for. The driver reads
+ * it to its end whichever kind of read the kernel sends next, so one listing is one snapshot of
+ * the order; entries with stats that go out without them are forgotten again.
+ */
+export interface InodeListing extends Iterable<InodeDirEntry> {
+  /**
+   * Optional, for a listing made with stats: its entries from `offset` on (the number before
+   * them, as for readdir) without stats, in the same order, when the backend has them cheaper (an
+   * EncodedListing's bytes); undefined to go on with this one. Asked when the kernel goes on
+   * without stats (plain READDIR past a large directory's first READDIRPLUS buffer).
+   */
+  withoutStats?(offset: number): Iterable<InodeDirEntry> | undefined
+}
+
+/**
  * The inode layer: libfuse's lowlevel API (fuse_lowlevel.h), or python-llfuse's. Each operation
  * answers with its result or a Promise of it: a backend that answers at once (memory) returns the
  * value itself (or throws), which the low-level driver sends in the same turn, without a Promise.
@@ -190,13 +205,14 @@ export interface InodeOperations {
   /**
    * Lists a directory from `offset`: the number of entries already read ("." and ".." count).
    * Entries can be produced lazily (a generator): the driver takes what fits in the kernel's
-   * buffer and continues the same iterator when the next read starts where it stopped. A
+   * buffer and continues the same iterator when the next read starts where it stopped, with or
+   * without stats (see InodeListing); only a read from elsewhere (seekdir) asks again. A
    * ListingWriter writes its entries into the low-level driver's replies itself: a backend that
    * keeps a large directory's names as an EncodedListing answers a listing without stats with
    * `listing.from(offset)` (the driver copies its bytes); passthrough writes getdents64's entries
    * and their stats from native code.
    */
-  readdir?(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): MaybePromise<Iterable<InodeDirEntry>>
+  readdir?(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): MaybePromise<InodeListing>
   releasedir?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>
   fsyncdir?(ctx: RequestContext, ino: number, fh: number, datasync: boolean): MaybePromise<void>
 

@@ -98,7 +98,7 @@ function listedDirectory(count: number) {
   const lookups = new Map<number, number>()
   const state = { listings: 0, offsets: [] as number[] }
   const ops: Partial<InodeOperations> = {
-    async readdir(_ctx, _ino, _fh, offset, withStats) {
+    readdir(_ctx, _ino, _fh, offset, withStats) {
       state.listings++
       state.offsets.push(offset)
       const all: InodeDirEntry[] = [
@@ -321,7 +321,7 @@ describe('KernelSession', () => {
     expect([...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)).toEqual(sent)
   })
 
-  it('asks the backend again without stats when plain READDIR continues a READDIRPLUS, and gives back the lookup of the entry held', async () => {
+  it('goes on with the same listing when plain READDIR continues a READDIRPLUS: the entries drawn with stats and not sent are given back', async () => {
     const dir = listedDirectory(3)
     const { ask } = session(dir.ops)
     const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
@@ -330,10 +330,76 @@ describe('KernelSession', () => {
     const next = plus.at(-1)!.offset
     const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(next), 4096, 0, 0n, 0, 0))).body, false)
     expect([...plus, ...rest].map((e) => e.name)).toEqual(['.', '..', 'entry-0', 'entry-1', 'entry-2'])
-    expect(dir.state.offsets).toEqual([0, next])
+    expect(dir.state.offsets).toEqual([0])
     const kept = [...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)
     expect(kept).toEqual(plus.filter((e) => e.nodeid !== 0).map((e) => e.nodeid))
-    // Only the entry drawn for the first buffer and not sent was counted beyond those, and given back.
+    // The entries drawn with stats and sent without them were counted and given back.
+    expect([...dir.lookups.values()].filter((n) => n !== 0 && n !== 1)).toEqual([])
+    expect(dir.lookups.size).toBe(3)
+  })
+
+  it("lists each name once when the backend's order changes between the pieces of a listing, whichever kind each piece is", async () => {
+    // A backend whose order moves at every call (an upload landing between the pieces).
+    let calls = 0
+    const names = Array.from({ length: 30 }, (_, i) => `entry-${i}`)
+    const { ask } = session({
+      readdir(_ctx, _ino, _fh, offset, withStats) {
+        const order = calls++ % 2 === 0 ? names : [...names].reverse()
+        const all: InodeDirEntry[] = order.map((name, i) => ({ name, ino: 100 + i, type: 0o100000, entry: withStats ? { ino: 100 + i, attr: { ...fileStat, ino: 100 + i } } : undefined }))
+        return all.slice(offset)
+      },
+      forget() {},
+    })
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const seen: string[] = []
+    let offset = 0n
+    for (let plus = true; ; plus = !plus) {
+      const { body } = await ask(request(plus ? Opcode.READDIRPLUS : Opcode.READDIR, ROOT_INO, fh, offset, 300, 0, 0n, 0, 0))
+      const entries = dirents(body, plus)
+      if (entries.length === 0) break
+      seen.push(...entries.map((e) => e.name))
+      offset = BigInt(entries.at(-1)!.offset)
+    }
+    expect(seen).toEqual(names)
+    expect(calls).toBe(1)
+  })
+
+  it('sends entries with no node when READDIRPLUS continues a listing made without stats', async () => {
+    const dir = listedDirectory(40)
+    const { ask } = session(dir.ops)
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const plain = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, 0n, 200, 0, 0n, 0, 0))).body, false)
+    const plus = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, BigInt(plain.at(-1)!.offset), 16384, 0, 0n, 0, 0))).body, true)
+    expect([...plain, ...plus].map((e) => e.name)).toEqual(['.', '..', ...dir.names])
+    expect(plus.map((e) => e.nodeid)).toEqual(plus.map(() => 0))
+    expect(dir.state.offsets).toEqual([0])
+    expect(dir.lookups.size).toBe(0)
+  })
+
+  it('takes the listing a backend offers without stats when plain READDIR continues a READDIRPLUS, giving back the entry held', async () => {
+    const dir = listedDirectory(20)
+    const lighter: number[] = []
+    const { ask } = session({
+      ...dir.ops,
+      readdir(ctx, ino, fh, offset, withStats) {
+        const listing = dir.ops.readdir!(ctx, ino, fh, offset, withStats) as Iterable<InodeDirEntry>
+        return Object.assign(listing, {
+          withoutStats: (from: number) => {
+            lighter.push(from)
+            return dir.ops.readdir!(ctx, ino, fh, from, false) as Iterable<InodeDirEntry>
+          },
+        })
+      },
+    })
+    const fh = BigInt(readU64((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).body, 0))
+    const plus = dirents((await ask(request(Opcode.READDIRPLUS, ROOT_INO, fh, 0n, 400, 0, 0n, 0, 0))).body, true)
+    const next = plus.at(-1)!.offset
+    const rest = dirents((await ask(request(Opcode.READDIR, ROOT_INO, fh, BigInt(next), 4096, 0, 0n, 0, 0))).body, false)
+    expect([...plus, ...rest].map((e) => e.name)).toEqual(['.', '..', ...dir.names])
+    expect(lighter).toEqual([next])
+    // Only the sent entries keep a lookup: the one held for the next buffer was given back.
+    const kept = [...dir.lookups].filter(([, n]) => n > 0).map(([ino]) => ino)
+    expect(kept).toEqual(plus.filter((e) => e.nodeid !== 0).map((e) => e.nodeid))
     expect([...dir.lookups.values()].filter((n) => n !== 0 && n !== 1)).toEqual([])
   })
 

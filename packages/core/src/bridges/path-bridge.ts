@@ -1,5 +1,5 @@
 import { Errno, FsError } from '../errno.js'
-import { RenameFlags, SetattrValid, type Created, type Entry, type InodeDirEntry, type InodeOperations, type MaybePromise, type SetattrRequest } from '../inode-operations.js'
+import { RenameFlags, SetattrValid, type Created, type Entry, type InodeDirEntry, type InodeListing, type InodeOperations, type MaybePromise, type SetattrRequest } from '../inode-operations.js'
 import type { Operations, RequestName } from '../operations.js'
 import type { RequestContext } from '../request-context.js'
 import { entryIdentity, type DirEntry, type Stat, type StatVfs } from '../types.js'
@@ -158,9 +158,11 @@ class PathBridge {
     return (await this.call('opendir').call(this.ops, ctx, this.path(ino), flags)) ?? 0
   }
 
-  async readdir(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): Promise<Iterable<InodeDirEntry>> {
+  async readdir(ctx: RequestContext, ino: number, fh: number, offset: number, withStats: boolean): Promise<InodeListing> {
     const entries = await this.call('readdir').call(this.ops, ctx, this.path(ino), fh, withStats)
-    return this.listed(ino, entries, offset, withStats)
+    const listing = this.listed(ino, entries, offset, withStats)
+    // Past the first buffer the kernel may go on without stats: the same entries, no node made for each.
+    return withStats ? Object.assign(listing, { withoutStats: (from: number) => this.listed(ino, entries, from, false) }) : listing
   }
 
   /** The backend's entries from `offset`; an entry with stats becomes a node only when drawn. */

@@ -1,11 +1,13 @@
-import type { InodeDirEntry } from '../inode-operations.js'
+import type { InodeDirEntry, InodeListing } from '../inode-operations.js'
 import type { ListingWriter } from '../listing-writer.js'
 
 /** A listing being read: the backend's directory handle and where its entries stand. */
 export interface Listing {
   fh: number
   /** The backend's listing, from the offset it was asked for. */
-  source?: Iterable<InodeDirEntry>
+  source?: InodeListing
+  /** Whether `source` was asked for with stats (by READDIRPLUS) and may still give them cheaper without. */
+  withStats?: boolean
   /**
    * Its entries from `next` on, as a READDIR left them: made from `source` when first drawn (a
    * ListingWriter that writes every reply never is).
@@ -13,8 +15,6 @@ export interface Listing {
   entries?: Iterator<InodeDirEntry>
   /** The backend's listing when it writes its entries itself (a ListingWriter): `entries` reads the same place. */
   writer?: ListingWriter
-  /** Whether `entries` carry stats (asked for by READDIRPLUS). */
-  withStats?: boolean
   /** The offset of the next entry: the number of entries already sent. */
   next: number
   /** An entry drawn from `entries` that did not fit in the last reply. */

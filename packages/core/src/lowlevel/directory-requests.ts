@@ -38,21 +38,24 @@ export const readdirplus = (s: KernelSession, req: KernelRequest) => list(s, req
 
 /**
  * Fills the kernel's buffer from the listing's iterator, continuing where the last read stopped
- * (at once, with no call to the backend); a read from anywhere else (the first, rewinddir,
- * seekdir) asks the backend again from that offset. So does a READDIR that continues a
- * READDIRPLUS (the kernel goes on without stats past a large directory's first buffer), so that
- * the backend stops making stats nobody takes, unless the listing is a ListingWriter that writes
- * both kinds (each write says which). A listing already at its end answers either kind at once
- * (a small directory: the READDIRPLUS took it all, the READDIR after it finds the end); where the
- * driver answers that READDIR itself (ListingEnds), it is told so and the listing goes at once.
+ * (at once, with no call to the backend), whichever kind the kernel asks for: it goes on with
+ * plain READDIR past a large directory's first READDIRPLUS buffer, and back to READDIRPLUS when
+ * the caller stats what it read. One listing from start to end is one snapshot of the backend's
+ * order, so a name stays listed once while others are made, uploaded or removed between the
+ * pieces. Entries with stats sent without them are forgotten (encodeEntries); entries without
+ * stats go in a READDIRPLUS with no node (the kernel looks them up if asked). A read from
+ * anywhere else (the first, rewinddir, seekdir) asks the backend again from that offset. A
+ * listing at its end answers either kind at once (a small directory: the READDIRPLUS took it
+ * all, the READDIR after it finds the end); where the driver answers that READDIR itself
+ * (ListingEnds), it is told so and the listing goes at once.
  */
 function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
   const { fh: handle, offset, size } = decodeRead(req.body)
   const nodeid = req.header.nodeid
   const listing = s.listings.reading(nodeid, handle)
   if (!listing) return s.fail(req, Errno.EBADF)
-  const sameKind = listing.withStats === plus || listing.ended || listing.writer?.writesPlus === true
-  if (listing.source !== undefined && offset === listing.next && sameKind) {
+  if (listing.source !== undefined && offset === listing.next) {
+    if (!plus && listing.withStats) withoutStats(s, listing)
     const reply = fill(s, req, listing, handle, size, plus)
     const { writer } = listing
     const readAhead = !listing.ended && writer?.needsReadAhead?.() ? writer.readAhead : undefined
@@ -70,6 +73,17 @@ function list(s: KernelSession, req: KernelRequest, plus: boolean): void {
     listing.next = offset
     return fill(s, req, listing, handle, size, plus)
   })
+}
+
+/** The kernel goes on without stats: the backend's listing from there without them, if it has one cheaper. */
+function withoutStats(s: KernelSession, listing: Listing): void {
+  listing.withStats = false
+  const lighter = listing.ended ? undefined : listing.source?.withoutStats?.(listing.next)
+  if (lighter === undefined) return
+  dropHeld(s, listing)
+  listing.source = lighter
+  listing.writer = isListingWriter(lighter) ? lighter : undefined
+  listing.entries = undefined
 }
 
 function fill(s: KernelSession, { header }: KernelRequest, listing: Listing, handle: number, size: number, plus: boolean): Buffer {

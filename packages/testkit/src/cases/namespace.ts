@@ -1,4 +1,4 @@
-import { appendFile, link, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
+import { appendFile, link, lstat, mkdir, mkdtemp, open, opendir, readdir, readFile, readlink, rename, rm, rmdir, stat, symlink, unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { assert, assertErrnoIn, errnoOf } from './assertions.js'
@@ -7,6 +7,18 @@ import { freshStat, run } from './shell.js'
 import type { PosixCase } from './types.js'
 
 const byBytes = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y))
+
+/** Makes empty files of these names in `dir`, by touch through xargs (one process per few thousand). */
+async function touchAll(dir: string, names: readonly string[]): Promise<void> {
+  const scratch = await mkdtemp(join(tmpdir(), 'fusekit-posix-'))
+  try {
+    const list = join(scratch, 'names')
+    await writeFile(list, names.join('\0'))
+    await run('xargs', ['-0', '-a', list, 'touch', '--'], dir)
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
 
 /** Names: directories, links, name length limits, big directories. */
 export const namespaceCases: PosixCase[] = [
@@ -180,14 +192,7 @@ export const namespaceCases: PosixCase[] = [
         if (i % 11 === 0) return `${base}-é日本`
         return base
       })
-      const scratch = await mkdtemp(join(tmpdir(), 'fusekit-posix-'))
-      try {
-        const list = join(scratch, 'names')
-        await writeFile(list, names.join('\0'))
-        await run('xargs', ['-0', '-a', list, 'touch', '--'], dir)
-      } finally {
-        await rm(scratch, { recursive: true, force: true })
-      }
+      await touchAll(dir, names)
 
       assert.equal((await run('sh', ['-c', 'ls | wc -l'], dir)).stdout.trim(), '10000', 'ls | wc -l')
       const listed = (await run('ls', [dir])).stdout.split('\n').slice(0, -1)
@@ -215,6 +220,32 @@ export const namespaceCases: PosixCase[] = [
 
       await run('rm', ['-rf', dir])
       assert.equal(await errnoOf(stat(dir)), 'ENOENT', 'stat after rm -rf')
+    },
+  },
+  {
+    name: 'lists every name left exactly once when names are removed and made while a listing is read in pieces',
+    async run(dir) {
+      const names = Array.from({ length: 2000 }, (_, i) => `entry-${String(i).padStart(4, '0')}`)
+      await touchAll(dir, names)
+      const made = Array.from({ length: 50 }, (_, i) => `made-${i}`)
+      const listed = new Map<string, number>()
+      const reader = await opendir(dir, { bufferSize: 1 })
+      try {
+        // A hundred names from the listing's first piece (readdir(3) reads 32 KiB at a time), the rest after the changes.
+        for (let i = 0; i < 100; i++) {
+          const entry = await reader.read()
+          assert.ok(entry, `entry ${i} of the listing`)
+          listed.set(entry.name, (listed.get(entry.name) ?? 0) + 1)
+        }
+        for (const name of [...listed.keys()].slice(0, 50)) await unlink(join(dir, name))
+        for (const name of made) await writeFile(join(dir, name), '')
+        for (let entry = await reader.read(); entry; entry = await reader.read()) listed.set(entry.name, (listed.get(entry.name) ?? 0) + 1)
+      } finally {
+        await reader.close()
+      }
+      const notOnce = names.filter((name) => listed.get(name) !== 1)
+      assert.deepEqual(notOnce, [], 'names there from the start listed other than once')
+      assert.deepEqual(made.filter((name) => (listed.get(name) ?? 0) > 1), [], 'names made during the listing listed twice')
     },
   },
 ]
