@@ -1,4 +1,4 @@
-import { FileType, ListingReader, ROOT_INO, type InodeDirEntry, orThrow } from '@fusekit/core'
+import { FileType, ListingReader, ROOT_INO, type InodeDirEntry, type InodeListing, orThrow } from '@fusekit/core'
 import { describe, expect, it } from 'vitest'
 import { ENCODED_FROM } from '../src/inode.js'
 import { expectFsError, me, memoryFs } from './unit-helpers.js'
@@ -127,6 +127,21 @@ describe('readdir', () => {
     expect(now.encoded).toBe(true)
     expect(now.names).not.toContain('f7')
     expect(now.names).toContain('f8')
+  })
+
+  it('hands the rest of a listing with stats from its held bytes when the kernel goes on without them, unless a name went since', async () => {
+    const { fs, dir } = await dirWith(ENCODED_FROM + 10)
+    const all = ['.', '..', ...Array.from({ length: ENCODED_FROM + 10 }, (_, i) => `f${i}`)]
+    const withStats = (await fs.readdir(me, dir, 0, 0, true)) as InodeListing
+    const rest = withStats.withoutStats?.(20)
+    expect(rest).toBeInstanceOf(ListingReader)
+    expect(namesOf(rest!)).toEqual(all.slice(20))
+    // Names added since are appended, in the same order: still the held bytes.
+    await fs.mknod(me, dir, 'added', FileType.S_IFREG | 0o644, 0)
+    expect(namesOf(withStats.withoutStats!(all.length))).toEqual(['added'])
+    // A removal since the listing began: its own iterator goes on (the count of entries no longer matches the bytes).
+    await fs.unlink(me, dir, 'f1')
+    expect(withStats.withoutStats!(20)).toBeUndefined()
   })
 
   it('names the new parent in ".." of a large directory moved elsewhere', async () => {

@@ -146,6 +146,16 @@ describe('the path bridge (path backends on the inode layer)', () => {
     expect((await lookup(inodes, ROOT_INO, 'a')).ino).toBe(first.entry!.ino)
   })
 
+  it('hands the rest of a listing with stats without them from the same entries, making no node, when the kernel goes on without stats', async () => {
+    const { ops } = pathBackend(['/', '/a', '/b', '/c'])
+    const inodes = bridgePathOperations(ops)
+    const listing = await inodes.readdir!(ctx, ROOT_INO, 0, 0, true)
+    const rest = [...listing.withoutStats!(2)]
+    expect(rest.map((e) => e.name)).toEqual(['b', 'c'])
+    expect(rest.map((e) => e.entry)).toEqual([undefined, undefined])
+    expect(rest.map((e) => e.ino)).toEqual([102, 103])
+  })
+
   it('offers the kernel only what the backend can do, so that the kernel keeps its defaults', () => {
     const { ops } = pathBackend()
     const inodes = bridgePathOperations(ops)
