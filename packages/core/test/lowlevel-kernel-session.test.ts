@@ -648,13 +648,31 @@ describe('KernelSession', () => {
     expect(events).toEqual([])
   })
 
-  it('opens directories with no message when the backend has no opendir and the kernel allows it', async () => {
+  it('opens directories with no message once 64 listings in a row were small, when the backend has no opendir and the kernel allows it', async () => {
     const NO_OPENDIR_SUPPORT = 1 << 24
-    const dir = listedDirectory(30)
-    const { ask } = session(dir.ops)
+    const small = listedDirectory(30)
+    const large = listedDirectory(300)
+    const { ask } = session({ ...small.ops, readdir: (ctx, ino, fh, offset, withStats) => (ino === 5 ? large : small).ops.readdir!(ctx, ino, fh, offset, withStats) })
     await ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
+    /** Opens `node` with OPENDIR (its open flags: none, so the kernel caches no listing), lists it whole, releases it. */
+    const listWhole = async (node: number) => {
+      const opened = await ask(request(Opcode.OPENDIR, node, 0, 0))
+      expect([opened.errno, opened.body.readUInt32LE(8)]).toEqual([0, 0])
+      const fh = readU64(opened.body, 0)
+      for (let offset = 0n; ; ) {
+        const entries = dirents((await ask(request(Opcode.READDIR, node, BigInt(fh), offset, 4096, 0, 0n, 0, 0))).body, false)
+        if (entries.length === 0) break
+        offset = BigInt(entries.at(-1)!.offset)
+      }
+      await ask(request(Opcode.RELEASEDIR, node, BigInt(fh), 0, 0, 0n))
+    }
+    for (let i = 0; i < 63; i++) await listWhole(ROOT_INO)
+    // A large listing starts the count again.
+    await listWhole(5)
+    for (let i = 0; i < 64; i++) await listWhole(ROOT_INO)
     expect((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).errno).toBe(Errno.ENOSYS)
     // The kernel then reads with handle 0: the listing is kept per node, from offset 0 to the end.
+    const listings = small.state.listings
     const seen: string[] = []
     for (let offset = 0n; ; ) {
       const { errno, body } = await ask(request(Opcode.READDIR, ROOT_INO, 0n, offset, 200, 0, 0n, 0, 0))
@@ -664,8 +682,10 @@ describe('KernelSession', () => {
       seen.push(...entries.map((e) => e.name))
       offset = BigInt(entries.at(-1)!.offset)
     }
-    expect([seen, dir.state.listings]).toEqual([['.', '..', ...dir.names], 1])
+    expect([seen, small.state.listings - listings]).toEqual([['.', '..', ...small.names], 1])
+    expect((await ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).errno).toBe(Errno.ENOSYS)
 
+    const dir = listedDirectory(3)
     const withOpendir = session({ ...dir.ops, opendir: async () => 7 })
     await withOpendir.ask(request(Opcode.INIT, 0, 7, 31, 65536, NO_OPENDIR_SUPPORT))
     expect((await withOpendir.ask(request(Opcode.OPENDIR, ROOT_INO, 0, 0))).errno).toBe(0)

@@ -21,7 +21,7 @@ import {
 /** Requests about open directories: opendir, readdir(plus), releasedir, fsyncdir. */
 
 export function opendir(s: KernelSession, req: KernelRequest): void {
-  if (s.listings.zeroMessageOpen) return s.fail(req, Errno.ENOSYS) // from now on the kernel does not ask
+  if (s.listings.openWithoutMessage()) return s.fail(req, Errno.ENOSYS) // from now on the kernel does not ask
   const { flags } = decodeOpen(req.body)
   if (s.handler.implements('opendir')) s.call(req, 'opendir', [req.ctx, req.header.nodeid, flags], (_s, _req, fh) => listingReply(s, req, fh ?? 0))
   else s.finish(req, listingReply(s, req, 0))

@@ -20,7 +20,7 @@ export async function init(s: KernelSession, { header, body }: KernelRequest): P
   if (s.options.writebackCache) flags |= InitFlag.WRITEBACK_CACHE
   let flags2 = 0
   const opendirNeeded = s.handler.implements('opendir') || s.handler.implements('releasedir')
-  s.listings.zeroMessageOpen = (offered.flags & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
+  s.listings.zeroMessageAllowed = (offered.flags & InitFlag.NO_OPENDIR_SUPPORT) !== 0 && !opendirNeeded
   if (s.backing.available && offered.flags2 & InitFlag2.PASSTHROUGH) {
     flags |= InitFlag.INIT_EXT
     flags2 |= InitFlag2.PASSTHROUGH
