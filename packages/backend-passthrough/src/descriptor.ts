@@ -1,5 +1,6 @@
 import { defineBackend } from '@fusekit/core'
 import { CallerOwnership } from './caller-ownership.js'
+import { closeReportsNothing } from './close-reports.js'
 import { defaultNodeDescriptors } from './descriptor-budget.js'
 import { ListedEntries } from './listed-entries.js'
 import { passthroughOptions } from './options.js'
@@ -47,6 +48,7 @@ export const passthroughBackend = defineBackend({
       setIds: SourceSetId.ofThisProcess(),
       listed: new ListedEntries(mountOptions),
       timeouts: mountOptions,
+      silentClose: closeReportsNothing(source),
     })
   },
 })

@@ -51,6 +51,8 @@ export interface PassthroughSettings {
   listed: ListedEntries
   /** What READDIRPLUS entries tell the kernel to cache them for. */
   timeouts: EntryTimeouts
+  /** Closing a file on the source's own filesystem reports nothing (closeReportsNothing): its handles need no flush. */
+  silentClose: boolean
 }
 
 /**
@@ -74,8 +76,9 @@ export class PassthroughInodes implements InodeOperations {
   /** What every entry of a listing shares, for the root (whose ".." shows itself) and for the others. */
   private readonly rootListing: Float64Array
   private readonly listing: Float64Array
+  private readonly silentClose: boolean
 
-  constructor({ nodes, view, readOnly, owners, setIds, listed, timeouts }: PassthroughSettings) {
+  constructor({ nodes, view, readOnly, owners, setIds, listed, timeouts, silentClose }: PassthroughSettings) {
     this.nodes = nodes
     this.view = view
     this.readOnly = readOnly
@@ -84,6 +87,7 @@ export class PassthroughInodes implements InodeOperations {
     this.listed = listed
     this.rootListing = listingSettings(timeouts, view, nodes.root.ino)
     this.listing = listingSettings(timeouts, view, 0)
+    this.silentClose = silentClose
   }
 
   async destroy(): Promise<void> {
@@ -265,6 +269,11 @@ export class PassthroughInodes implements InodeOperations {
 
   flush(_ctx: RequestContext, _ino: number, fh: number): void {
     check(calls.flush(this.files.fd(fh)))
+  }
+
+  /** Only where a close may report something: a file on another filesystem mounted beneath the source, or a source that may. */
+  flushNeeded(ino: number): boolean {
+    return !this.silentClose || !this.nodes.onSourceFilesystem(this.nodes.get(ino))
   }
 
   release(_ctx: RequestContext, _ino: number, fh: number): MaybePromise<void> {

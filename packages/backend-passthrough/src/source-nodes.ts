@@ -183,6 +183,12 @@ export class SourceNodes {
     return node
   }
 
+  /** Whether `node` is on the source directory's own filesystem (not one mounted beneath it). */
+  onSourceFilesystem(node: SourceNode): boolean {
+    // A number key is an inode of the source's device (inodeKey); a string may be one too, or not.
+    return typeof node.key === 'number'
+  }
+
   /** `name` was removed from `dir` through the mount (unlink, rmdir). */
   removed(dir: SourceNode, name: string): void {
     this.names.remove(dir, name)

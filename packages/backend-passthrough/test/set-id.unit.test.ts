@@ -185,6 +185,7 @@ describe('a mount process that is not root', () => {
       setIds: new SourceSetId(false),
       listed: new ListedEntries({ entryTimeout: 1, attrTimeout: 1 }),
       timeouts: { entryTimeout: 1, attrTimeout: 1 },
+      silentClose: true,
     })
     try {
       const stats = vi.spyOn(calls, 'statFd')

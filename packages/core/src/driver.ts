@@ -28,6 +28,8 @@ export interface RequestHandler<Ops, Name extends keyof Ops> {
   backingFd(fh: number): number | undefined
   /** Whether the backend has backingFd: the I/O of such handles does not come through it. */
   readonly hasBackingFiles: boolean
+  /** Whether a close of handle `fh` of node `ino` needs the backend's flush (flushNeeded; true when it does not say). */
+  flushNeeded(ino: number, fh: number): boolean
   /** The driver answered requests itself from such descriptors: they count as activity. */
   servedElsewhere(): void
 }

@@ -181,6 +181,12 @@ export interface InodeOperations {
   write?(ctx: RequestContext, ino: number, fh: number, buffer: Buffer, position: number): MaybePromise<number>
   /** Called on every close() of a descriptor of the handle. */
   flush?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>
+  /**
+   * Optional, with `flush`: whether a close() of a descriptor of this handle needs it, asked once
+   * as the handle is opened or created. False spares a request per close (FOPEN_NOFLUSH): where
+   * the storage's own close reports nothing (passthrough on a local disk filesystem).
+   */
+  flushNeeded?(ino: number, fh: number): boolean
   /** Called once, when the last descriptor of the open is closed. */
   release?(ctx: RequestContext, ino: number, fh: number): MaybePromise<void>
   fsync?(ctx: RequestContext, ino: number, fh: number, datasync: boolean): MaybePromise<void>
@@ -232,5 +238,5 @@ export interface InodeOperations {
   backingFd?(fh: number): number | undefined
 }
 
-/** Inode-layer operations that answer kernel requests (not the lifecycle hooks, forget or backingFd). */
-export type InodeRequestName = Exclude<keyof InodeOperations, 'init' | 'destroy' | 'forget' | 'backingFd'>
+/** Inode-layer operations that answer kernel requests (not the lifecycle hooks, forget or the queries backingFd and flushNeeded). */
+export type InodeRequestName = Exclude<keyof InodeOperations, 'init' | 'destroy' | 'forget' | 'backingFd' | 'flushNeeded'>

@@ -95,6 +95,15 @@ export class RequestDispatcher<Ops extends object, Name extends keyof Ops & stri
     return typeof (this.ops as { backingFd?: unknown }).backingFd === 'function'
   }
 
+  flushNeeded(ino: number, fh: number): boolean {
+    try {
+      return (this.ops as { flushNeeded?: (ino: number, fh: number) => boolean }).flushNeeded?.(ino, fh) ?? true
+    } catch (error) {
+      this.logger.error(`flushNeeded ${ino} ${fh} failed unexpectedly (closes of it are flushed): ${describe(error)}`)
+      return true
+    }
+  }
+
   backingFd(fh: number): number | undefined {
     try {
       const fd = (this.ops as { backingFd?: (fh: number) => number | undefined }).backingFd?.(fh)

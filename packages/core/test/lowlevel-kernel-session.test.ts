@@ -771,6 +771,29 @@ describe('KernelSession', () => {
     expect(openFlags(await cached.ask(request(Opcode.OPEN, 17, OpenFlags.O_WRONLY, 0)))).toBe(0)
   })
 
+  it('opens and creates with FOPEN_NOFLUSH the handles whose close the backend says needs no flush, only when it has flush', async () => {
+    const FOPEN_NOFLUSH = 1 << 5
+    const asked: Array<[number, number]> = []
+    const ops: Partial<InodeOperations> = {
+      open: async (_ctx, ino) => ino + 1000,
+      create: async () => ({ ...fileEntry, ino: 18, fh: 2 }),
+      flush: async () => {},
+      // Node 17's closes need none.
+      flushNeeded: (ino, fh) => (asked.push([ino, fh]), ino !== 17),
+    }
+    const noFlush = (flags: number) => (flags & FOPEN_NOFLUSH) !== 0
+    const { ask } = session(ops)
+    expect(noFlush((await ask(request(Opcode.OPEN, 17, OpenFlags.O_RDONLY, 0))).body.readUInt32LE(8))).toBe(true)
+    expect(noFlush((await ask(request(Opcode.OPEN, 19, OpenFlags.O_RDONLY, 0))).body.readUInt32LE(8))).toBe(false)
+    expect(noFlush((await ask(request(Opcode.CREATE, ROOT_INO, OpenFlags.O_WRONLY | OpenFlags.O_CREAT, 0o100644, 0, 0, 'f'))).body.readUInt32LE(ENTRY_OUT_SIZE + 8))).toBe(false)
+    expect(asked).toEqual([[17, 1017], [19, 1019], [18, 2]])
+    // Without flush the kernel stops asking after one ENOSYS: nothing to spare, nothing asked.
+    const { flush: _, ...withoutFlush } = ops
+    const other = session(withoutFlush)
+    expect(noFlush((await other.ask(request(Opcode.OPEN, 17, OpenFlags.O_RDONLY, 0))).body.readUInt32LE(8))).toBe(false)
+    expect(asked).toHaveLength(3)
+  })
+
   it('answers flush, fsync, fsyncdir and access a backend lacks with ENOSYS, which the kernel remembers as done', async () => {
     const { ask } = session({})
     expect((await ask(request(Opcode.FLUSH, 17, 1n, 0, 0, 0n))).errno).toBe(Errno.ENOSYS)

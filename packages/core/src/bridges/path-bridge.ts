@@ -280,6 +280,8 @@ const BUILT_FROM: Readonly<Record<keyof InodeOperations, 'always' | readonly Req
   readSlices: [],
   write: ['write'],
   flush: ['flush'],
+  // Nothing: a path backend's flush is asked at every close.
+  flushNeeded: [],
   // The bridge keeps its handles per node until release, whether the backend has one or not.
   release: ['open', 'create', 'release'],
   fsync: ['fsync'],

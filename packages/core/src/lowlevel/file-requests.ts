@@ -17,6 +17,7 @@ import {
   ENTRY_OUT_SIZE,
   FOPEN_DIRECT_IO,
   FOPEN_KEEP_CACHE,
+  FOPEN_NOFLUSH,
   FOPEN_PASSTHROUGH,
   OPEN_OUT_SIZE,
   OUT_HEADER_SIZE as OUT,
@@ -92,13 +93,17 @@ export function create(s: KernelSession, req: KernelRequest): void {
  * through it, and the kernel no longer asks for security.capability before each new file's
  * first write (it sends FUSE_WRITE_KILL_SUIDGID instead): a create + write + close is five
  * requests, not six. It invalidates the pages it writes over for other handles.
+ *
+ * Any handle may close with no FLUSH (FOPEN_NOFLUSH), when the backend says its flush has
+ * nothing to do for it (flushNeeded): a create + close is three requests, not four.
  */
 function openedHandle(s: KernelSession, nodeid: number, fh: number, requestFlags: number): { flags: number; backingId: number | undefined } {
   const direct = (requestFlags & OpenFlags.O_DIRECT) !== 0
   const backingId = s.backing.attach(nodeid, fh, direct)
-  if (backingId !== undefined) return { flags: FOPEN_PASSTHROUGH, backingId }
+  const noFlush = s.handler.implements('flush') && !s.handler.flushNeeded(nodeid, fh) ? FOPEN_NOFLUSH : 0
+  if (backingId !== undefined) return { flags: FOPEN_PASSTHROUGH | noFlush, backingId }
   const writeOnly = (requestFlags & OpenFlags.O_ACCMODE) === OpenFlags.O_WRONLY && !s.writebackCache
-  return { flags: direct || writeOnly ? FOPEN_DIRECT_IO : s.options.kernelCache ? FOPEN_KEEP_CACHE : 0, backingId }
+  return { flags: noFlush | (direct || writeOnly ? FOPEN_DIRECT_IO : s.options.kernelCache ? FOPEN_KEEP_CACHE : 0), backingId }
 }
 
 export function read(s: KernelSession, req: KernelRequest): void {

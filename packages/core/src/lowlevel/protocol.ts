@@ -76,6 +76,8 @@ export const InitFlag2 = {
 /** Reads and writes bypass the page cache and reach the filesystem as they are. */
 export const FOPEN_DIRECT_IO = 1 << 0
 export const FOPEN_KEEP_CACHE = 1 << 1
+/** close(2) sends no FLUSH for this handle (unless the writeback cache has pages to write back). */
+export const FOPEN_NOFLUSH = 1 << 5
 /** The kernel reads and writes the backing file given with the open reply itself. */
 export const FOPEN_PASSTHROUGH = 1 << 7
 /** readdir's ino when the backend gave no stat. */
