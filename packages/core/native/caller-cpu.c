@@ -34,10 +34,12 @@ static struct {
   cpu_set_t allowed; // the thread's affinity before any pinning (a user's taskset is kept)
   pid_t tid;         // Node's thread
   follow_policy_t policy; // where it is pinned, and why
-  unsigned requests;
+  unsigned requests;  // handed to JavaScript
+  uint64_t read;      // all requests read (caller_cpu_read)
   unsigned seen; // the sampler's results used so far
   uint32_t to_sample; // a caller to hand the sampler after the next reply
-} follower = {.policy = FOLLOW_POLICY_INIT};
+  long switches;      // the thread's voluntary context switches at the last sampled request, or -1
+} follower = {.policy = FOLLOW_POLICY_INIT, .switches = -1};
 
 // Where a caller last ran is read by a thread of its own, never by Node's: reading
 // /proc/<pid>/stat takes the caller's exec_update_lock, which execve holds while it closes the
@@ -124,6 +126,18 @@ static void ask_sampler(uint32_t pid) {
 static void place_sampler(const cpu_set_t *set) {
   pid_t sampling = __atomic_load_n(&sampler.tid, __ATOMIC_ACQUIRE);
   if (sampling) sched_setaffinity(sampling, sizeof *set, set);
+}
+
+// The times this thread has waited for something so far, or -1.
+static long voluntary_switches(void) {
+  struct rusage usage;
+  return getrusage(RUSAGE_THREAD, &usage) == 0 ? usage.ru_nvcsw : -1;
+}
+
+static uint64_t monotonic_ns(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
 // Pins this thread to `cpu`, or gives it back its own affinity (-1), as the policy decided
@@ -251,10 +265,21 @@ void caller_cpu_note(const struct fuse_in_header *in, size_t length) {
   follower.seen = done;
   if (cpu >= CPU_SETSIZE || (cpu >= 0 && !CPU_ISSET(cpu, &follower.allowed))) cpu = -1;
   follower.to_sample = in->pid; // handed over after the next reply
-  pin(follow_sampled(&follower.policy, looked, pid, cpu));
+  follower.switches = voluntary_switches(); // compared when its reply begins
+  pin(follow_sampled(&follower.policy, looked, pid, cpu, monotonic_ns(), follower.read));
 }
 
+// After a sampled request, before its reply: whether it slept on the way.
+static void note_sleep(void) {
+  if (follower.switches < 0) return;
+  follow_replied(&follower.policy, voluntary_switches() > follower.switches);
+  follower.switches = -1;
+}
+
+void caller_cpu_read(void) { follower.read++; }
+
 void caller_cpu_reply_begin(void) {
+  note_sleep();
   // A run the watchdog rescued, or one whose replies are to be written as the thread's own
   // policy from now on, ends here.
   if (__atomic_load_n(&yielding.rescued, __ATOMIC_ACQUIRE) || yielding.paused > 0) caller_cpu_run_end();

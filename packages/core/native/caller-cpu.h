@@ -27,6 +27,9 @@ void caller_cpu_prepare(uv_loop_t *loop);
 // several vCPUs, or a bulk read or write, unpin it.
 void caller_cpu_note(const struct fuse_in_header *in, size_t length);
 
+// Called on Node's thread for every request read: trials time requests of every kind.
+void caller_cpu_read(void);
+
 // Around the write of a reply, on Node's thread: while it is pinned (and may leave SCHED_IDLE
 // again: root, or an RLIMIT_NICE that allows it), it writes as SCHED_IDLE, so that the caller is
 // woken on its vCPU. A write that has not returned within STUCK_MS (preempted by a caller that

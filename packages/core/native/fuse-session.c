@@ -345,6 +345,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       break;
     }
     if (after_answer) read_on_found(&s->read_on, 1);
+    if (s->follow_callers) caller_cpu_read();
     // A FORGET is logged once the listing ends have dropped the marks it makes stale.
     int here = answered_on_node_thread(s, s->fd, s->buffer, (size_t)n) ? ANSWERED : FORWARD;
     if (here == FORWARD && s->forget_log && forget_log_take(s->forget_log, s->forget_log_size, s->buffer, (size_t)n)) {

@@ -28,7 +28,7 @@ const table: Array<{ key: keyof MountOptions; name: string; kind: Kind; descript
   { key: 'driver', name: 'driver', kind: 'text', description: 'How requests reach the backend: lowlevel (fusekit reads /dev/fuse itself), fuse-native (libfuse 2), or auto: lowlevel unless an -o option only libfuse takes is given' },
   { key: 'hotLoop', name: 'hot-loop', kind: 'text', description: 'Keep wake-ups fast while requests flow: off; cpu-latency (root: every idle CPU of the machine polls, as tuned\'s latency profiles do); event-loop (the mount process polls: one CPU stays busy)' },
   { key: 'hotLoopMs', name: 'hot-loop-ms', kind: 'milliseconds', description: 'With --hot-loop: milliseconds after a request during which wake-ups are kept fast' },
-  { key: 'followCallers', name: 'follow-callers', kind: 'switch', description: "Keep the mount's thread on the vCPU its callers run on, and them there with it, unless callers run on several or move bulk data (lowlevel driver)" },
+  { key: 'followCallers', name: 'follow-callers', kind: 'switch', description: "Keep the mount's thread on the vCPU its callers run on, and them there with it, unless callers run on several or move bulk data; while requests sleep, pinned or free, whichever was timed faster (lowlevel driver)" },
 ]
 
 /** The mount flags every backend accepts, with the defaults that apply to it. */
