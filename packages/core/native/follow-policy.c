@@ -35,6 +35,12 @@ static void begin_window(follow_policy_t *p, follow_trial_t trial, uint64_t now_
 // following the caller). So the two are timed in turn, FOLLOW_WINDOW requests each, and the
 // faster kept for a while before the next trial (longer while trials agree: each costs a window
 // of the slower one).
+// Where the trial's current window keeps the thread: free in the free window and in a hold free
+// won, else with the caller.
+static int trial_place(const follow_policy_t *p) {
+  return p->trial == TRIAL_FREE || (p->trial == TRIAL_HOLD && p->free_won) ? -1 : p->caller_cpu;
+}
+
 static int sleepy_trial(follow_policy_t *p, uint64_t now_ns, uint64_t requests) {
   if (p->trial == TRIAL_NONE) {
     p->sampled_ns = now_ns;
@@ -45,7 +51,7 @@ static int sleepy_trial(follow_policy_t *p, uint64_t now_ns, uint64_t requests) 
   p->sampled_ns = now_ns;
   uint64_t count = requests - p->window_requests;
   if (count < (p->trial == TRIAL_HOLD ? (uint64_t)FOLLOW_WINDOW * p->hold : FOLLOW_WINDOW))
-    return p->trial == TRIAL_FREE || (p->trial == TRIAL_HOLD && p->free_won) ? FOLLOW_STAY : move(p, p->caller_cpu);
+    return move(p, trial_place(p));
   double pace = (double)(now_ns - p->window_ns) / (double)count;
   if (!p->slept) {
     // No sampled request slept for a while: callers are followed again.
@@ -64,7 +70,7 @@ static int sleepy_trial(follow_policy_t *p, uint64_t now_ns, uint64_t requests) 
     p->hold = free_won != p->free_won || !p->hold ? FOLLOW_HOLD : p->hold < FOLLOW_HOLD_MOST ? p->hold * 2 : FOLLOW_HOLD_MOST;
     p->free_won = free_won;
     begin_window(p, TRIAL_HOLD, now_ns, requests);
-    return move(p, p->free_won ? -1 : p->caller_cpu);
+    return move(p, trial_place(p));
   }
   default:
     begin_window(p, TRIAL_PINNED, now_ns, requests);
